@@ -1,0 +1,35 @@
+import os
+
+# No test may reach the network: the hub is unreachable here, and CI has no internet.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+RT_DIR = REPO.parent / "shared" / "data" / "rotten_tomatoes"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path, monkeypatch):
+    """Every test gets its own store unless it names one."""
+    monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "store.sqlite"))
+
+
+@pytest.fixture
+def rt_dir():
+    if not (RT_DIR / "test.jsonl").is_file():
+        pytest.skip(f"real data not found at {RT_DIR}")
+    return RT_DIR
+
+
+def write_jsonl(path: Path, rows) -> Path:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path

@@ -1,0 +1,106 @@
+import threading
+
+import pytest
+
+from conftest import write_jsonl
+from fake_methods import KeywordMethod
+from workbench.data import DataSpec
+from workbench.methods import METHODS
+from workbench.runner import RunSpec, execute, prepare
+from workbench.store import RunStore
+
+
+@pytest.fixture
+def keyword(monkeypatch):
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    KeywordMethod.batches_seen = 0
+    return KeywordMethod
+
+
+@pytest.fixture
+def data(tmp_path):
+    rows = [{"text": f"good film {i}", "label": 1} for i in range(20)]
+    rows += [{"text": f"bad film {i}", "label": 0} for i in range(15)]
+    rows += [{"text": f"a film {i}", "label": 0} for i in range(3)]  # no keyword: invalid
+    rows += [{"text": "bad but good", "label": 0}]  # wrong: 'good' wins
+    write_jsonl(tmp_path / "d" / "test.jsonl", rows)
+    (tmp_path / "d" / "labels.json").write_text('["neg", "pos"]')
+    return str(tmp_path / "d")
+
+
+def test_run_reports_invalid_and_stores_every_prediction(keyword, data, tmp_path):
+    store = RunStore(tmp_path / "s.sqlite")
+    out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=8)), store)
+    assert out.status == "done" and not out.reused
+    r = out.report
+    assert r["n"] == 39 and r["invalid"] == 3 and r["accuracy"] == pytest.approx(35 / 39)
+    assert r["confusion_matrix"] == [[15, 1], [0, 20]] and r["invalid_by_gold"] == [3, 0]
+    assert r["details"] == {"rule": "good->pos, bad->neg"}
+    preds = store.predictions(out.run_id)
+    assert len(preds) == 39 and [p.idx for p in preds] == list(range(39))
+    invalid = [p for p in preds if p.pred is None]
+    assert len(invalid) == 3 and all(p.raw.startswith("no keyword") for p in invalid)
+    assert store.get(out.run_id[:12])["status"] == "done"
+
+
+def test_identical_run_is_reused_and_rerun_recomputes(keyword, data, tmp_path):
+    store = RunStore(tmp_path / "s.sqlite")
+    first = execute(prepare(RunSpec(DataSpec(data), "keyword")), store)
+    batches = keyword.batches_seen
+    again = execute(prepare(RunSpec(DataSpec(data), "keyword")), store)
+    assert again.reused and again.run_id == first.run_id and keyword.batches_seen == batches
+    forced = execute(prepare(RunSpec(DataSpec(data), "keyword")), store, rerun=True)
+    assert not forced.reused and keyword.batches_seen > batches
+    assert len(store.list_runs()) == 1
+
+
+def test_identity_changes_with_what_determines_the_result(keyword, data, tmp_path):
+    base = prepare(RunSpec(DataSpec(data), "keyword"))
+    assert prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)).run_id == base.run_id  # batching is not identity
+    assert prepare(RunSpec(DataSpec(data), "keyword", params={"pause": "0.5"})).run_id != base.run_id
+    assert prepare(RunSpec(DataSpec(data, limit=10), "keyword")).run_id != base.run_id
+    assert prepare(RunSpec(DataSpec(data), "keyword", model="other-model")).run_id != base.run_id
+
+
+def test_one_failing_example_is_data_not_a_crash(keyword, tmp_path):
+    rows = [{"text": "good", "label": 1}, {"text": "EXPLODE here", "label": 0}, {"text": "bad", "label": 0}]
+    write_jsonl(tmp_path / "d" / "test.jsonl", rows)
+    store = RunStore(tmp_path / "s.sqlite")
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), store)
+    assert out.status == "done" and out.report["invalid"] == 1 and out.report["accuracy"] == pytest.approx(2 / 3)
+    bad = [p for p in store.predictions(out.run_id) if p.pred is None]
+    assert bad[0].error.startswith("RuntimeError: boom on EXPLODE")
+
+
+def test_cancel_between_batches_keeps_finished_predictions(keyword, data, tmp_path):
+    store = RunStore(tmp_path / "s.sqlite")
+    cancel = threading.Event()
+    seen = []
+
+    def on_progress(ev):
+        seen.append(ev)
+        if ev.phase == "predicting" and ev.done >= 8:
+            cancel.set()
+
+    out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)), store, on_progress=on_progress, cancel_event=cancel)
+    assert out.status == "cancelled"
+    assert store.find(out.run_id)["status"] == "cancelled"
+    assert store.count_predictions(out.run_id) == 8 and out.report["n"] == 8
+    phases = [e.phase for e in seen]
+    assert phases[0] == "loading model" and "predicting" in phases
+    last = [e for e in seen if e.phase == "predicting"][-1]
+    assert last.correct is not None and last.correct <= last.done
+    # a cancelled run is not reused: the next identical run computes everything
+    again = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)), store)
+    assert again.status == "done" and store.count_predictions(again.run_id) == 39
+
+
+def test_unknown_method_and_param_are_config_errors(keyword, data):
+    from workbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown method 'nope'.*keyword"):
+        prepare(RunSpec(DataSpec(data), "nope"))
+    with pytest.raises(ConfigError, match="no parameter zap.*pause"):
+        prepare(RunSpec(DataSpec(data), "keyword", params={"zap": "1"}))
+    with pytest.raises(ConfigError, match="not a valid float"):
+        prepare(RunSpec(DataSpec(data), "keyword", params={"pause": "soon"}))

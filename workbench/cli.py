@@ -1,0 +1,194 @@
+"""The command line: ``workbench eval | runs | show | methods``. Imports nothing heavy until a
+command needs it, so ``workbench --help`` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import WorkbenchError
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="workbench", description="Evaluate text-classification methods on labelled data.")
+    p.add_argument("--store", help="run store file (default: $WORKBENCH_STORE or the user data directory)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    e = sub.add_parser("eval", help="evaluate a method on a dataset split and print the report")
+    d = e.add_argument_group("data")
+    d.add_argument("--data", default="rotten_tomatoes", help="hub dataset name, local folder or file of splits, or 'sample' (offline) [rotten_tomatoes]")
+    d.add_argument("--split", default="test", help="split to evaluate [test]")
+    d.add_argument("--train-split", default="train", help="split (or file) to fit on, for methods that fit [train]")
+    d.add_argument("--text-column", default="text", help="[text]")
+    d.add_argument("--label-column", default="label", help="[label]")
+    d.add_argument("--limit", type=int, help="evaluate a seeded random sample of N examples (kept in split order)")
+    d.add_argument("--seed", type=int, default=0, help="seed for --limit [0]")
+    d.add_argument("--skip-empty", action="store_true", help="leave out empty texts (counted in the report) instead of refusing them")
+    d.add_argument("--encoding", default="utf-8-sig", help="text encoding of local files [utf-8]")
+    m = e.add_argument_group("method")
+    m.add_argument("--method", required=True, help="see `workbench methods`")
+    m.add_argument("--model", help="hub id or local folder (default: the method's)")
+    m.add_argument("--labels", nargs="+", metavar="TEXT", help="zero-shot label texts, one per class in label order")
+    m.add_argument("--label-map", nargs="+", metavar="K=V", help="classifier: MODEL_LABEL=DATASET_LABEL (MODEL_LABEL= ignores it)")
+    m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
+    r = e.add_argument_group("running")
+    r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
+    r.add_argument("--batch-size", type=int, help="examples per batch [32]")
+    r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
+    r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+
+    sub.add_parser("runs", help="list stored runs, newest first").add_argument("--limit", type=int, help="show at most N")
+    s = sub.add_parser("show", help="print a stored run's report again")
+    s.add_argument("run", help="run id (a unique prefix is enough)")
+    s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    sub.add_parser("methods", help="list methods with their parameters and defaults")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        return {"eval": _cmd_eval, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods}[args.command](args)
+    except WorkbenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        first = (str(e).splitlines() or [""])[0][:300]
+        print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
+        return 3
+
+
+def _store(args):
+    from .store import RunStore
+
+    return RunStore(args.store)
+
+
+def _params(args) -> dict:
+    params: dict = {}
+    for item in args.param:
+        if "=" not in item:
+            raise WorkbenchError(f"-p {item} has no '='", expected="NAME=VALUE")
+        k, v = item.split("=", 1)
+        params[k.strip()] = v
+    if args.labels is not None:
+        params["labels"] = list(args.labels)
+    if args.label_map is not None:
+        from .label_map import parse_label_map
+
+        params["label_map"] = parse_label_map(args.label_map)
+    return params
+
+
+def _cmd_eval(args) -> int:
+    from .data import DataSpec
+    from .runner import RunSpec, execute, prepare
+
+    spec = RunSpec(
+        data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding),
+        method=args.method,
+        model=args.model,
+        params=_params(args),
+        device=args.device,
+        batch_size=args.batch_size,
+    )
+    store = _store(args)
+    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    prep = prepare(spec)
+    outcome = execute(prep, store, on_progress=progress, rerun=args.rerun)
+    if progress:
+        progress.close()
+    if outcome.status == "failed":
+        raise WorkbenchError(outcome.error or "the run failed")
+    return _print_report(outcome.report, args.json, reused=outcome.reused, status=outcome.status)
+
+
+def _print_report(report, json_path: str | None, *, reused: bool = False, status: str = "done") -> int:
+    from .report import report_json, report_text
+
+    if report is None:
+        print(f"run {status} before any prediction finished; nothing to report")
+        return 1 if status == "cancelled" else 0
+    if reused:
+        print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
+    print(report_text(report))
+    if json_path:
+        path = Path(json_path).expanduser()
+        try:
+            path.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise WorkbenchError(f"cannot write the JSON report to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+    if status == "cancelled":
+        print(f"\nrun cancelled: the report covers the {report['n']} examples that finished")
+        return 130
+    return 0
+
+
+def _cmd_runs(args) -> int:
+    runs = _store(args).list_runs(args.limit)
+    if not runs:
+        print("no runs stored yet (run `workbench eval ...`)")
+        return 0
+    for r in runs:
+        rep = r["report"] or {}
+        when = _dt.datetime.fromtimestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M")
+        figures = f"acc {rep['accuracy']:.4f}  f1 {rep['f1_macro']:.4f}" if rep else "-"
+        print(f"{r['run_id'][:12]}  {when}  {r['status']:<9}  {r['method']:<14}  {r['model'] or '-'}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
+    return 0
+
+
+def _cmd_show(args) -> int:
+    run = _store(args).get(args.run)
+    if run["report"] is None:
+        print(f"run {run['run_id'][:12]} is {run['status']}" + (f": {run['error']}" if run["error"] else ""))
+        return 1
+    return _print_report(run["report"], args.json)
+
+
+def _cmd_methods(args) -> int:
+    from .methods import METHODS
+
+    for name, cls in METHODS.items():
+        print(f"{name}  {cls.description}")
+        print(f"    default model: {cls.default_model}   fits on train: {'yes' if cls.needs_train else 'no'}")
+        for p in cls.params:
+            print(f"    {p.name} = {p.default!r}   {p.help}")
+    return 0
+
+
+class _ProgressPrinter:
+    """One tqdm bar per phase on stderr."""
+
+    def __init__(self):
+        self._bar = None
+        self._phase = None
+
+    def __call__(self, ev) -> None:
+        from tqdm import tqdm
+
+        if ev.phase != self._phase:
+            self.close()
+            self._phase = ev.phase
+            self._bar = tqdm(total=ev.total, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+        self._bar.n = ev.done
+        if ev.correct is not None and ev.done:
+            self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)
+        self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

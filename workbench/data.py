@@ -1,0 +1,328 @@
+"""Datasets by source: the built-in sample, a local folder or file of splits, or a Hugging Face name.
+
+Every source ends as a :class:`Dataset`: label names in a fixed order, and each split as texts plus
+label indices into those names. Label order is the order of ``labels.json`` / ClassLabel names when
+the dataset declares them, else the sorted distinct label values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError
+from .readers import FORMATS, Row, clean_text, read_rows
+
+SAMPLE = "sample"
+"""The source name of the movie-review sample that ships inside the package (works offline)."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Everything that says which examples a run sees."""
+
+    source: str = "rotten_tomatoes"
+    split: str = "test"
+    train_split: str | None = "train"
+    text_column: str = "text"
+    label_column: str = "label"
+    limit: int | None = None
+    """Evaluate on a random sample of this many examples (seeded, in original order)."""
+    seed: int = 0
+    skip_empty: bool = False
+    """Drop empty texts (counted in the report) instead of refusing the dataset."""
+    encoding: str = "utf-8-sig"
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    texts: list[str]
+    labels: list[int]
+    skipped_empty: int = 0
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for text, label in zip(self.texts, self.labels):
+            h.update(text.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00%d\x00" % label)
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Dataset:
+    source: str
+    label_names: list[str]
+    eval: Split
+    train: Split | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.label_names)
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {
+            "labels": self.label_names,
+            "eval": self.eval.fingerprint(),
+            "train": self.train.fingerprint() if self.train else None,
+        }
+
+
+def sample_dir() -> Path:
+    return Path(str(resources.files("workbench") / "sample_data"))
+
+
+def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
+    """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
+    raw_eval, raw_train, declared = _load_raw(spec, need_train)
+    names, to_index = _resolve_labels(declared, raw_eval + (raw_train or []))
+    eval_split = _make_split(spec.split, raw_eval, to_index, spec)
+    train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None
+    if train_split is not None:
+        _check_train_covers(eval_split, train_split, names)
+    if spec.limit is not None:
+        eval_split = _limit(eval_split, spec.limit, spec.seed)
+    notes = []
+    for s in (eval_split, train_split):
+        if s is not None and s.skipped_empty:
+            notes.append(f"skipped {s.skipped_empty} empty texts in split '{s.name}'")
+    return Dataset(spec.source, names, eval_split, train_split, notes)
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:
+    source = spec.source
+    path = Path(source).expanduser()
+    if path.exists():
+        return _load_local(path, spec, need_train)
+    if source in (SAMPLE, f"builtin:{SAMPLE}"):
+        return _load_local(sample_dir(), spec, need_train)
+    if source.startswith((".", "/", "~")) or Path(source).suffix.lower() in FORMATS:
+        raise DataError(f"no file or folder at {source}", fix="check the path given to --data")
+    return _load_hub(spec, need_train)
+
+
+def _find_split_files(folder: Path, split: str) -> list[Path]:
+    for ext in FORMATS:
+        single = folder / f"{split}{ext}"
+        if single.is_file():
+            return [single]
+        shards = sorted(folder.glob(f"{split}-*{ext}")) or sorted(folder.glob(f"data/{split}-*{ext}"))
+        if shards:
+            return shards
+    return []
+
+
+def _available_splits(folder: Path) -> list[str]:
+    found = {p.name.split(".")[0].split("-")[0] for p in folder.glob("*") if p.suffix.lower() in FORMATS}
+    found |= {p.name.split("-")[0] for p in folder.glob("data/*") if p.suffix.lower() in FORMATS}
+    return sorted(found)
+
+
+def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
+    files = _find_split_files(folder, split)
+    if not files:
+        avail = ", ".join(_available_splits(folder)) or "none"
+        raise DataError(
+            f"no file for split '{split}' in {folder} (splits found: {avail})",
+            expected=f"{split}.jsonl, {split}.csv or {split}.parquet",
+            fix="pick one of the splits found with --split / --train-split",
+        )
+    rows: list[Row] = []
+    for f in files:
+        rows.extend(read_rows(f, spec.text_column, spec.label_column, spec.encoding))
+    return rows
+
+
+def _load_local(path: Path, spec: DataSpec, need_train: bool):
+    train_path = Path(spec.train_split).expanduser() if spec.train_split else None
+    if path.is_file():
+        eval_rows = read_rows(path, spec.text_column, spec.label_column, spec.encoding)
+        declared = _read_labels_json(path.parent / "labels.json")
+        train_rows = None
+        if need_train:
+            if train_path is None or not train_path.is_file():
+                raise DataError(
+                    f"--data is a single file ({path.name}), so it has no train split",
+                    fix="pass the training file with --train-split PATH",
+                )
+            train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
+        return eval_rows, train_rows, declared
+    declared = _read_labels_json(path / "labels.json")
+    eval_rows = _read_folder_split(path, spec.split, spec)
+    train_rows = None
+    if need_train:
+        if not spec.train_split:
+            raise DataError("this method fits on a train split but none was given", fix="pass --train-split NAME")
+        if train_path is not None and train_path.is_file():
+            train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
+        else:
+            train_rows = _read_folder_split(path, spec.train_split, spec)
+    return eval_rows, train_rows, declared
+
+
+def _read_labels_json(path: Path) -> list[str] | None:
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{path} is not valid JSON ({e})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]') from None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    if isinstance(value, dict):
+        try:
+            keys = sorted(int(k) for k in value)
+        except ValueError:
+            keys = None
+        if keys == list(range(len(value))):
+            return [str(value[str(k)]) for k in keys]
+    raise DataError(
+        f"{path} does not list the label names in order",
+        expected='{"0": "neg", "1": "pos"} (keys 0..K-1) or ["neg", "pos"]',
+        fix="rewrite labels.json in one of those forms",
+    )
+
+
+def _load_hub(spec: DataSpec, need_train: bool):
+    try:
+        import datasets  # lazy: heavy, and only for hub names
+    except ImportError:  # pragma: no cover - datasets is a dependency
+        raise DataError("the 'datasets' package is not installed", fix="pip install datasets") from None
+    try:
+        dd = datasets.load_dataset(spec.source)
+    except Exception as e:  # the hub raises many types: offline, not found, gated, bad config
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise DataError(
+            f"could not load Hugging Face dataset '{spec.source}' ({type(e).__name__}: {msg[:200]})",
+            fix="check the name and your network, or use a local folder of split files, or --data sample offline",
+        ) from None
+    wanted = [spec.split] + ([spec.train_split] if need_train and spec.train_split else [])
+    for name in wanted:
+        if name not in dd:
+            raise DataError(
+                f"dataset '{spec.source}' has no split '{name}' (splits: {', '.join(dd)})",
+                fix="pick one with --split / --train-split",
+            )
+    first = dd[spec.split]
+    for col, flag in ((spec.text_column, "--text-column"), (spec.label_column, "--label-column")):
+        if col not in first.column_names:
+            raise DataError(
+                f"dataset '{spec.source}' has no column '{col}' (columns: {', '.join(first.column_names)})",
+                fix=f"name the right one with {flag}",
+            )
+    feature = first.features.get(spec.label_column)
+    declared = list(feature.names) if hasattr(feature, "names") else None
+
+    def rows(name: str) -> list[Row]:
+        ds = dd[name]
+        return list(zip(ds[spec.text_column], ds[spec.label_column]))
+
+    return rows(spec.split), (rows(spec.train_split) if need_train and spec.train_split else None), declared
+
+
+# ---------------------------------------------------------------- labels and splits
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _resolve_labels(declared: list[str] | None, rows: list[Row]):
+    """Label names in order, and a function from a raw label value to its index."""
+    if declared is not None:
+        by_name = {n: i for i, n in enumerate(declared)}
+
+        def to_index(value: Any) -> int | None:
+            if isinstance(value, str) and value in by_name:
+                return by_name[value]
+            i = _as_int(value)
+            return i if i is not None and 0 <= i < len(declared) else None
+
+        return list(declared), to_index
+    values = {r[1] for r in rows if r[1] is not None and not (isinstance(r[1], float) and r[1] != r[1])}
+    ints = {v: _as_int(v) for v in values}
+    if values and all(i is not None for i in ints.values()):
+        ordered = sorted(set(ints.values()))
+        pos = {v: i for i, v in enumerate(ordered)}
+        return [str(v) for v in ordered], lambda value: pos.get(_as_int(value)) if _as_int(value) is not None else None
+    names = sorted({str(v) for v in values})
+    pos = {n: i for i, n in enumerate(names)}
+    return names, lambda value: pos.get(str(value)) if value is not None else None
+
+
+def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
+    if not rows:
+        raise DataError(f"split '{name}' of {spec.source} is empty", expected="at least one row", fix="check the file or pick another split")
+    texts: list[str] = []
+    labels: list[int] = []
+    empty_rows: list[int] = []
+    bad: Counter = Counter()
+    for i, (text, raw_label) in enumerate(rows):
+        t = clean_text(text)
+        idx = to_index(raw_label)
+        if idx is None:
+            bad[repr(raw_label)] += 1
+            continue
+        if not t.strip():
+            empty_rows.append(i)
+            continue
+        texts.append(t)
+        labels.append(idx)
+    if bad:
+        shown = ", ".join(f"{v} ({n} rows)" for v, n in bad.most_common(5))
+        raise DataError(
+            f"split '{name}' has labels outside the dataset's label set: {shown}",
+            fix="fix those rows, or correct labels.json / --label-column",
+        )
+    if empty_rows and not spec.skip_empty:
+        first = ", ".join(str(r + 1) for r in empty_rows[:5])
+        raise DataError(
+            f"split '{name}' has {len(empty_rows)} empty texts (rows {first}{', ...' if len(empty_rows) > 5 else ''})",
+            fix="remove them, or pass --skip-empty to leave them out (they are counted in the report)",
+        )
+    if not texts:
+        raise DataError(f"split '{name}' has no usable rows", fix="check --text-column and the file's contents")
+    return Split(name, texts, labels, skipped_empty=len(empty_rows))
+
+
+def _check_train_covers(eval_split: Split, train: Split, names: list[str]) -> None:
+    seen = set(train.labels)
+    unseen = Counter(names[label] for label in eval_split.labels if label not in seen)
+    if unseen:
+        shown = ", ".join(f"'{n}' ({c} rows)" for n, c in unseen.most_common())
+        raise DataError(
+            f"split '{eval_split.name}' has labels the train split '{train.name}' never saw: {shown}",
+            fix="use a train split that has every class, or drop those rows",
+        )
+    if len(seen) < 2:
+        raise DataError(f"train split '{train.name}' has a single class", expected="at least two classes to fit on")
+
+
+def _limit(split: Split, limit: int, seed: int) -> Split:
+    if limit <= 0:
+        raise DataError(f"--limit {limit} is not a positive number", fix="pass --limit N with N >= 1")
+    if limit >= len(split):
+        return split
+    keep = sorted(random.Random(seed).sample(range(len(split)), limit))
+    return Split(split.name, [split.texts[i] for i in keep], [split.labels[i] for i in keep], split.skipped_empty)

@@ -1,0 +1,116 @@
+"""The one interface every method implements, and what flows through it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Protocol, Sequence
+
+from ..errors import Cancelled, ConfigError
+from ..models import ModelRef
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One example's outcome. ``label`` is an index into the dataset's labels, or None when the
+    method could not produce one (then ``raw`` or ``error`` says why): invalid is never a class."""
+
+    label: int | None
+    scores: list[float] | None = None
+    raw: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """A method parameter as the CLI, the UI and the run identity see it."""
+
+    name: str
+    default: Any
+    help: str
+    kind: str = "str"  # str | int | float | bool | texts | mapping
+
+    def coerce(self, value: Any) -> Any:
+        """Turn a CLI string into this parameter's type, or raise ConfigError saying what fits."""
+        if not isinstance(value, str):
+            return value
+        try:
+            if self.kind == "int":
+                return int(value)
+            if self.kind == "float":
+                return float(value)
+            if self.kind == "bool":
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+        except ValueError:
+            raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", fix=f"e.g. {self.name}={self.default}") from None
+        return value
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Progress of one phase of a run; ``done`` of ``total`` units (examples, usually)."""
+
+    phase: str
+    done: int
+    total: int | None
+    elapsed_s: float = 0.0
+    correct: int | None = None
+    """Running count of correct predictions among ``done`` (predicting phase only)."""
+
+
+@dataclass
+class RunContext:
+    """What a method gets from the runner: where to run, how big a batch, and how to report
+    progress and notice a cancel request. Plain code: no UI in here."""
+
+    device: str = "cpu"
+    batch_size: int = 32
+    on_progress: Callable[[ProgressEvent], None] | None = None
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    _phase_start: dict[str, float] = field(default_factory=dict)
+
+    def progress(self, phase: str, done: int, total: int | None, correct: int | None = None) -> None:
+        start = self._phase_start.setdefault(phase, time.perf_counter())
+        if self.on_progress is not None:
+            self.on_progress(ProgressEvent(phase, done, total, time.perf_counter() - start, correct))
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+
+class Method(Protocol):
+    """A classification method. ``__init__`` stores parameters only (scikit-learn style); ``load``
+    brings in the model, ``fit`` learns from the train split (or prepares label texts), and
+    ``predict`` classifies one batch. Learned state ends in ``_``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    default_model: ClassVar[str | None]
+    needs_train: ClassVar[bool]
+    params: ClassVar[tuple[Param, ...]]
+
+    def load(self, ctx: RunContext) -> None: ...
+
+    def fit(self, texts: Sequence[str] | None, labels: Sequence[int] | None, ctx: RunContext) -> "Method": ...
+
+    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]: ...
+
+    def details(self) -> dict[str, Any]:
+        """Resolved settings worth showing in the report (e.g. the label mapping)."""
+        ...
+
+
+@dataclass
+class MethodConfig:
+    """What every method's ``__init__`` receives: the resolved model, the dataset's label names in
+    order, and the method's parameters with defaults filled in."""
+
+    model: "ModelRef"
+    label_names: list[str]
+    params: dict[str, Any]

