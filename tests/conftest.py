@@ -16,8 +16,13 @@ RT_DIR = REPO.parent / "shared" / "data" / "rotten_tomatoes"
 
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path, monkeypatch):
-    """Every test gets its own store unless it names one."""
+    """Every test gets its own store unless it names one, and starts with no model in memory."""
+    from workbench.models import LOADED
+    from workbench.runner import FITTED
+
     monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "store.sqlite"))
+    LOADED.clear()
+    FITTED.clear()
 
 
 @pytest.fixture

@@ -160,3 +160,10 @@ def test_hub_unreachable_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(datasets, "load_dataset", boom)
     with pytest.raises(DataError, match="could not load Hugging Face dataset 'rotten_tomatoes'.*--data sample"):
         load_dataset(DataSpec("rotten_tomatoes"), need_train=False)
+
+
+def test_summary_gives_sizes_and_balance(rt_dir):
+    s = load_dataset(DataSpec(str(rt_dir)), need_train=True).summary()
+    assert s["labels"] == ["neg", "pos"]
+    assert s["eval"] == {"split": "test", "n": 1066, "counts": [533, 533]}
+    assert s["train"]["n"] == 8530 and sum(s["train"]["counts"]) == 8530

@@ -104,3 +104,17 @@ def test_unknown_method_and_param_are_config_errors(keyword, data):
         prepare(RunSpec(DataSpec(data), "keyword", params={"zap": "1"}))
     with pytest.raises(ConfigError, match="not a valid float"):
         prepare(RunSpec(DataSpec(data), "keyword", params={"pause": "soon"}))
+
+
+def test_fitted_method_is_kept_for_reruns_and_try_it(keyword, data, tmp_path):
+    from workbench.runner import classify
+
+    store = RunStore(tmp_path / "s.sqlite")
+    phases = []
+    execute(prepare(RunSpec(DataSpec(data), "keyword")), store, on_progress=lambda e: phases.append(e.phase))
+    assert "loading model" in phases
+    phases.clear()
+    again = execute(prepare(RunSpec(DataSpec(data, limit=5), "keyword")), store, on_progress=lambda e: phases.append(e.phase))
+    assert "loading model" not in phases and again.report["timing"]["load_s"] == 0.0 and again.report["n"] == 5
+    preds = classify(prepare(RunSpec(DataSpec(data), "keyword")), ["a good one", "so bad", "nothing"])
+    assert [p.label for p in preds] == [1, 0, None]

@@ -42,11 +42,14 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
-    sub.add_parser("runs", help="list stored runs, newest first").add_argument("--limit", type=int, help="show at most N")
+    ls = sub.add_parser("runs", help="list stored runs, newest first")
+    ls.add_argument("--limit", type=int, help="show at most N")
     s = sub.add_parser("show", help="print a stored run's report again")
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     sub.add_parser("methods", help="list methods with their parameters and defaults")
+    for sp in (e, ls, s):  # --store is accepted before or after the command
+        sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
 
@@ -54,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return _open_tui(args.store)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
@@ -63,12 +65,24 @@ def main(argv: list[str] | None = None) -> int:
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except Exception as e:
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         first = (str(e).splitlines() or [""])[0][:300]
         print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
+
+
+def _open_tui(store: str | None) -> int:
+    try:
+        from screens.app import run as run_app  # the UI lives outside the engine package
+    except ImportError as e:
+        raise SystemExit(f"error: the terminal UI is not available ({e}); use `workbench --help` for the commands")
+    run_app(store)
+    return 0
 
 
 def _store(args):

@@ -70,6 +70,15 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.label_names)
 
+    def summary(self) -> dict[str, Any]:
+        """Sizes and label balance, for showing a dataset before running on it."""
+        out: dict[str, Any] = {"source": self.source, "labels": list(self.label_names)}
+        for key, split in (("eval", self.eval), ("train", self.train)):
+            if split is not None:
+                counts = Counter(split.labels)
+                out[key] = {"split": split.name, "n": len(split), "counts": [counts.get(i, 0) for i in range(self.n_classes)]}
+        return out
+
     def fingerprint(self) -> dict[str, Any]:
         return {
             "labels": self.label_names,

@@ -130,3 +130,28 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+class _LoadedModels:
+    """Loaded model objects kept between runs in one process (the TUI), so iterating on label
+    texts or a prompt never reloads a model. Bounded: the least recently used is dropped."""
+
+    def __init__(self, size: int = 2):
+        self.size = size
+        self._items: "dict[tuple, object]" = {}
+
+    def get(self, key: tuple, load):
+        if key in self._items:
+            self._items[key] = self._items.pop(key)  # most recent last
+            return self._items[key]
+        obj = load()
+        self._items[key] = obj
+        while len(self._items) > self.size:
+            self._items.pop(next(iter(self._items)))
+        return obj
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+LOADED = _LoadedModels()

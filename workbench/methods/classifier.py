@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..label_map import describe_label_map, resolve_label_map
-from ..models import model_load_error
+from ..models import LOADED, model_load_error
 from .base import MethodConfig, Param, Prediction, RunContext
 
 
@@ -31,13 +31,11 @@ class Classifier:
     def load(self, ctx: RunContext) -> None:
         from transformers import pipeline  # lazy: pulls in torch
 
+        ref = self.config.model
         try:
-            self.pipe_ = pipeline(
-                "text-classification",
-                model=self.config.model.location,
-                top_k=None,
-                device=ctx.device,
-                trust_remote_code=False,
+            self.pipe_ = LOADED.get(
+                ("text-classification", ref.location, ref.identity, ctx.device),
+                lambda: pipeline("text-classification", model=ref.location, top_k=None, device=ctx.device, trust_remote_code=False),
             )
         except Exception as e:  # loading can fail in many library-specific ways
             raise model_load_error(self.config.model, e) from None

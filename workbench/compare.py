@@ -1,0 +1,96 @@
+"""Comparing two runs on the same examples: metric deltas, flipped examples, McNemar's test and
+what changed in the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "invalid")
+
+
+@dataclass(frozen=True)
+class Flip:
+    idx: int
+    text: str
+    gold: int
+    pred_a: int | None
+    pred_b: int | None
+
+
+@dataclass(frozen=True)
+class McNemar:
+    a_only: int
+    """Examples run A got right and run B got wrong."""
+    b_only: int
+    statistic: float
+    p_value: float
+    method: str  # "exact binomial" below 25 discordant pairs, else "chi-square, continuity-corrected"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    deltas: dict[str, tuple[float, float, float]]
+    """metric -> (A, B, B - A)."""
+    right_to_wrong: list[Flip]
+    wrong_to_right: list[Flip]
+    mcnemar: McNemar | None
+    """None when the runs did not predict the same examples."""
+    config_diff: list[tuple[str, Any, Any]]
+    paired: int
+    notes: list[str] = field(default_factory=list)
+
+
+def mcnemar(a_only: int, b_only: int) -> McNemar:
+    from scipy import stats  # lazy
+
+    n = a_only + b_only
+    if n == 0:
+        return McNemar(0, 0, 0.0, 1.0, "no discordant pairs")
+    if n < 25:
+        p = stats.binomtest(min(a_only, b_only), n, 0.5).pvalue
+        return McNemar(a_only, b_only, float(min(a_only, b_only)), float(min(p, 1.0)), "exact binomial")
+    stat = (abs(a_only - b_only) - 1) ** 2 / n
+    return McNemar(a_only, b_only, float(stat), float(stats.chi2.sf(stat, 1)), "chi-square, continuity-corrected")
+
+
+def flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(d, dict):
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix: d}
+
+
+def config_diff(config_a: dict, config_b: dict) -> list[tuple[str, Any, Any]]:
+    fa, fb = flatten(config_a), flatten(config_b)
+    return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
+
+
+def compare_runs(run_a: dict, run_b: dict, preds_a: list, preds_b: list) -> Comparison:
+    """``run_*`` as returned by ``RunStore.get``; ``preds_*`` by ``RunStore.predictions``. Examples
+    are paired by text and gold label, so two runs on the same split pair up even when one was
+    limited to a sample."""
+    ra, rb = run_a["report"] or {}, run_b["report"] or {}
+    deltas = {m: (float(ra[m]), float(rb[m]), float(rb[m]) - float(ra[m])) for m in METRICS if m in ra and m in rb}
+    notes = []
+    if ra.get("labels") != rb.get("labels"):
+        notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
+    by_key = {(p.text, p.gold): p for p in preds_b}
+    r2w, w2r = [], []
+    paired = 0
+    for pa in preds_a:
+        pb = by_key.get((pa.text, pa.gold))
+        if pb is None:
+            continue
+        paired += 1
+        ok_a, ok_b = pa.pred == pa.gold, pb.pred == pb.gold
+        if ok_a and not ok_b:
+            r2w.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred))
+        elif ok_b and not ok_a:
+            w2r.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred))
+    if paired < max(len(preds_a), len(preds_b)):
+        notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
+    test = mcnemar(len(r2w), len(w2r)) if paired else None
+    return Comparison(deltas, r2w, w2r, test, config_diff(run_a["config"], run_b["config"]), paired, notes)
