@@ -90,3 +90,27 @@ def test_cli_end_to_end_on_the_offline_sample(tmp_path):
     assert report["versions"]["torch"] and report["timing"]["examples_per_s"] > 0
     runs = subprocess.run([sys.executable, "-m", "workbench", "runs"], capture_output=True, text=True, env=env)
     assert runs.stdout.startswith(report["run_id"][:12])
+
+
+def test_embedding_cache_encodes_each_text_once(tmp_path, monkeypatch):
+    from workbench.methods.embeddings import _EmbeddingMethod
+
+    encoded: list[int] = []
+    real = _EmbeddingMethod._encode_batch
+    monkeypatch.setattr(_EmbeddingMethod, "_encode_batch", lambda self, texts, ctx: encoded.append(len(texts)) or real(self, texts, ctx))
+    store = RunStore(tmp_path / "s.sqlite")
+
+    def run(method, **params):
+        encoded.clear()
+        out = execute(prepare(RunSpec(DataSpec("sample"), method, model="all-MiniLM-L6-v2", params=params)), store)
+        assert out.status == "done"
+        return out, sum(encoded)
+
+    logreg, n1 = run("embed-logreg")
+    assert n1 == 240 + 120  # train and test, once each
+    centroid, n2 = run("embed-centroid")
+    assert n2 == 0 and centroid.report["accuracy"] > 0.6  # another method on the same model re-encodes nothing
+    zs1, n3 = run("embed-zeroshot", labels=["A negative review", "A positive review"])
+    assert n3 == 2  # only the label texts
+    zs2, n4 = run("embed-zeroshot", labels=["A very negative movie review", "A very positive movie review"])
+    assert n4 == 2 and zs2.run_id != zs1.run_id

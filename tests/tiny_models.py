@@ -45,3 +45,69 @@ def tiny_bert_classifier(path: Path, labels: list[str], texts: list[str] | None 
         model.classifier.weight.mul_(50)
     model.save_pretrained(path)
     return path
+
+
+def _word_tokenizer(path: Path, texts: list[str], specials: list[str], single: str, **names):
+    """A word-level fast tokenizer over the test's words; ``single`` is its post-processing template."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordLevel(unk_token=names["unk_token"]))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    words = list(texts) + [" ".join(WORDS), "positive negative neutral pos neg 0 1 review sentence following is or ? . , :"]
+    tok.train_from_iterator(words, trainers.WordLevelTrainer(vocab_size=400, special_tokens=specials))
+    ids = [(s, tok.token_to_id(s)) for s in specials if s in single]
+    tok.post_processor = processors.TemplateProcessing(single=single, special_tokens=ids)
+    tok.decoder = decoders.WordPiece()  # joins words with spaces
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=256, **names)
+    fast.save_pretrained(path)
+    return fast
+
+
+def tiny_t5(path: Path, texts: list[str] | None = None, seed: int = 0) -> Path:
+    """A 1-layer, 16-wide T5 encoder-decoder with a word-level tokenizer that ends inputs with </s>."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tok = _word_tokenizer(path, texts or WORDS, ["<pad>", "</s>", "<unk>"], "$A </s>", pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    config = T5Config(
+        vocab_size=len(tok), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_decoder_layers=1, num_heads=2,
+        pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    T5ForConditionalGeneration(config).save_pretrained(path)
+    return path
+
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }} <|end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|> {% endif %}"
+)
+
+
+def tiny_chat_lm(path: Path, texts: list[str] | None = None, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE) -> Path:
+    """A 1-layer, 16-wide Llama causal LM whose tokenizer has a small chat template."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    specials = ["<pad>", "<unk>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>"]
+    tok = _word_tokenizer(path, texts or WORDS, specials, "$A", pad_token="<pad>", eos_token="<|end|>", unk_token="<unk>")
+    if chat_template:
+        tok.chat_template = chat_template
+        tok.save_pretrained(path)
+    config = LlamaConfig(
+        vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=2, max_position_embeddings=1024, pad_token_id=0, eos_token_id=2, bos_token_id=None,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    model = LlamaForCausalLM(config)
+    with torch.no_grad():  # random logits are near-uniform; sharpen them so greedy answers vary by input
+        model.lm_head.weight.mul_(30)
+    model.save_pretrained(path)
+    return path
+
+
+def tiny_nli(path: Path, texts: list[str] | None = None, seed: int = 0) -> Path:
+    """A tiny BERT sequence-pair classifier labelled like an MNLI model."""
+    return tiny_bert_classifier(path, ["contradiction", "neutral", "entailment"], texts, seed)

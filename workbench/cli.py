@@ -34,6 +34,15 @@ def _build_parser() -> argparse.ArgumentParser:
     m.add_argument("--model", help="hub id or local folder (default: the method's)")
     m.add_argument("--labels", nargs="+", metavar="TEXT", help="zero-shot label texts, one per class in label order")
     m.add_argument("--label-map", nargs="+", metavar="K=V", help="classifier: MODEL_LABEL=DATASET_LABEL (MODEL_LABEL= ignores it)")
+    m.add_argument("--prompt", help="prompt methods: template with {text} or [DOCUMENT] where the text goes")
+    m.add_argument("--system", help="chat methods: system message")
+    m.add_argument("--mode", choices=("generate", "score"), help="seq2seq, local-chat: generate and parse, or score the label words")
+    m.add_argument("--few-shot", type=int, metavar="K", help="prompt methods: K labelled train examples in the prompt (balanced)")
+    m.add_argument("--verbalizer", nargs="+", metavar="WORD=LABEL", help="prompt methods: extra answer words, e.g. 1=pos 0=neg")
+    m.add_argument("--hypothesis", help='nli-zeroshot: hypothesis template with {} for the label text ["This example is {}."]')
+    m.add_argument("--base-url", help="chat: an OpenAI-compatible server (vLLM, Ollama, llama.cpp) [$OPENAI_BASE_URL or OpenAI]")
+    m.add_argument("--api-key-file", help="chat: file holding the API key [$OPENAI_API_KEY]")
+    m.add_argument("--concurrency", type=int, help="chat: requests in flight at once [4]")
     m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
     r = e.add_argument_group("running")
     r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
@@ -41,6 +50,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    r.add_argument("--estimate", action="store_true", help="chat: print the calls, tokens and cost the run would take, and stop")
 
     ls = sub.add_parser("runs", help="list stored runs, newest first")
     ls.add_argument("--limit", type=int, help="show at most N")
@@ -104,6 +114,15 @@ def _params(args) -> dict:
         from .label_map import parse_label_map
 
         params["label_map"] = parse_label_map(args.label_map)
+    if args.verbalizer is not None:
+        from .answers import parse_verbalizer
+
+        params["verbalizer"] = parse_verbalizer(args.verbalizer)
+    flags = {"prompt": args.prompt, "system": args.system, "mode": args.mode, "few_shot": args.few_shot, "hypothesis": args.hypothesis}
+    flags.update(base_url=args.base_url, api_key_file=args.api_key_file, concurrency=args.concurrency)
+    params.update({k: v for k, v in flags.items() if v is not None})
+    if args.method == "chat" and "base_url" not in params and os.environ.get("OPENAI_BASE_URL"):
+        params["base_url"] = os.environ["OPENAI_BASE_URL"]  # part of the run's identity: another server is another run
     return params
 
 
@@ -122,6 +141,8 @@ def _cmd_eval(args) -> int:
     store = _store(args)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
     prep = prepare(spec)
+    if args.estimate:
+        return _print_estimate(prep, store)
     outcome = execute(prep, store, on_progress=progress, rerun=args.rerun)
     if progress:
         progress.close()
@@ -151,6 +172,25 @@ def _print_report(report, json_path: str | None, *, reused: bool = False, status
     return 0
 
 
+def _print_estimate(prep, store) -> int:
+    from .methods import MethodConfig
+
+    method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
+    if not hasattr(method, "estimate"):
+        raise WorkbenchError(f"--estimate is for methods that call a paid API; {prep.spec.method} runs locally", fix="use --method chat")
+    train = prep.dataset.train
+    method.fit(train.texts if train else None, train.labels if train else None, None)
+    est = method.estimate(prep.dataset.eval.texts, store)
+    print(f"estimate for {est['model']} at {est['base_url']} ({est['token_rule']})")
+    print(f"examples {est['examples']}  already cached {est['cached']}  calls {est['calls']}")
+    print(f"prompt tokens {est['prompt_tokens']}  completion tokens at most {est['completion_tokens_at_most']}")
+    if est["cost_usd_at_most"] is None:
+        print(f"cost: unknown (no price for '{est['model']}'; add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)")
+    else:
+        print(f"cost: ${est['cost_usd_prompt']:.4f} for the prompts, at most ${est['cost_usd_at_most']:.4f} with the answers")
+    return 0
+
+
 def _cmd_runs(args) -> int:
     runs = _store(args).list_runs(args.limit)
     if not runs:
@@ -177,7 +217,8 @@ def _cmd_methods(args) -> int:
 
     for name, cls in METHODS.items():
         print(f"{name}  {cls.description}")
-        print(f"    default model: {cls.default_model}   fits on train: {'yes' if cls.needs_train else 'no'}")
+        fits = "only with few_shot > 0" if hasattr(cls, "wants_train") else "yes" if cls.needs_train else "no"
+        print(f"    default model: {cls.default_model}   uses the train split: {fits}")
         for p in cls.params:
             print(f"    {p.name} = {p.default!r}   {p.help}")
     return 0

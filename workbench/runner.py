@@ -102,7 +102,7 @@ def execute(
         if old is not None and old["status"] == "done" and old["report"]:
             return RunOutcome(prep.run_id, "done", old["report"], reused=True)
     spec, ds = prep.spec, prep.dataset
-    ctx = RunContext(batch_size=spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event())
+    ctx = RunContext(batch_size=spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store)
     store.start_run(prep.run_id, method=spec.method, model=prep.model.name, dataset=spec.data.source, split=ds.eval.name, n=len(ds.eval), config=_config(prep))
     timing = {"load_s": 0.0, "fit_s": 0.0, "predict_s": 0.0, "examples_per_s": 0.0}
     done: dict[int, Prediction] = {}
@@ -184,9 +184,10 @@ def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None
     return method
 
 
-def classify(prep: PreparedRun, texts: list[str], *, on_progress=None, cancel_event: threading.Event | None = None) -> list[Prediction]:
-    """Classify free texts with the setup of ``prep`` (the TUI's 'Try it'); nothing is stored."""
-    ctx = RunContext(batch_size=prep.spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event())
+def classify(prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, on_progress=None, cancel_event: threading.Event | None = None) -> list[Prediction]:
+    """Classify free texts with the setup of ``prep`` (the TUI's 'Try it'); no run is stored,
+    but ``store``'s caches are used and filled when given."""
+    ctx = RunContext(batch_size=prep.spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store)
     method = fitted_method(prep, ctx)
     return _predict_batch(method, list(texts), ctx)
 

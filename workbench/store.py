@@ -7,6 +7,7 @@ its owner only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -44,6 +45,18 @@ CREATE TABLE IF NOT EXISTS predictions (
     error   TEXT,
     PRIMARY KEY (run_id, idx)
 );
+CREATE TABLE IF NOT EXISTS embeddings (
+    model   TEXT NOT NULL,              -- model identity, device kind and dtype
+    text    BLOB NOT NULL,              -- SHA-256 of the text
+    dim     INTEGER NOT NULL,
+    vector  BLOB NOT NULL,              -- float32, little-endian
+    PRIMARY KEY (model, text)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS responses (
+    key        TEXT PRIMARY KEY,        -- SHA-256 of everything the request was made of
+    response   TEXT NOT NULL,           -- JSON
+    created_at REAL NOT NULL
+);
 """
 
 
@@ -54,6 +67,10 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("workbench", appauthor=False)) / "workbench.sqlite"
+
+
+def _text_hash(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,38 @@ class RunStore:
                 "SELECT idx, text, gold, pred, scores, raw, error FROM predictions WHERE run_id = ? ORDER BY idx", (run_id,)
             ).fetchall()
         return [StoredPrediction(i, t, g, p, json.loads(s) if s else None, r, e) for i, t, g, p, s, r, e in rows]
+
+    # ------------------------------------------------------------ caches
+
+    def get_embeddings(self, model_key: str, texts: list[str]) -> list[Any]:
+        """Cached vectors (numpy float32) for ``texts``, None where not cached."""
+        import numpy as np
+
+        hashes = [_text_hash(t) for t in texts]
+        found: dict[bytes, Any] = {}
+        with self._lock:
+            for start in range(0, len(hashes), 500):  # SQLite's variable limit
+                chunk = hashes[start : start + 500]
+                q = f"SELECT text, dim, vector FROM embeddings WHERE model = ? AND text IN ({','.join('?' * len(chunk))})"
+                for h, dim, blob in self._db.execute(q, (model_key, *chunk)):
+                    found[h] = np.frombuffer(blob, dtype="<f4", count=dim)
+        return [found.get(h) for h in hashes]
+
+    def put_embeddings(self, model_key: str, texts: list[str], vectors) -> None:
+        import numpy as np
+
+        rows = [(model_key, _text_hash(t), len(v), np.asarray(v, dtype="<f4").tobytes()) for t, v in zip(texts, vectors)]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?)", rows)
+
+    def get_response(self, key: str) -> Any | None:
+        with self._lock:
+            row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_response(self, key: str, response: Any) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO responses VALUES (?,?,?)", (key, json.dumps(response), time.time()))
 
     def count_predictions(self, run_id: str) -> int:
         with self._lock:

@@ -7,9 +7,15 @@ from typing import Any
 from ..errors import ConfigError
 from .base import MethodConfig, Param, Prediction, ProgressEvent, RunContext
 from .classifier import Classifier
+from .chat import Chat
 from .embeddings import EmbedCentroid, EmbedLogReg, EmbedZeroShot
+from .local_chat import LocalChat
+from .nli import NLIZeroShot
+from .seq2seq import Seq2Seq
 
-METHODS: dict[str, type] = {m.name: m for m in (Classifier, EmbedLogReg, EmbedCentroid, EmbedZeroShot)}
+METHODS: dict[str, type] = {
+    m.name: m for m in (Classifier, EmbedLogReg, EmbedCentroid, EmbedZeroShot, NLIZeroShot, Seq2Seq, LocalChat, Chat)
+}
 
 __all__ = ["METHODS", "MethodConfig", "Param", "Prediction", "ProgressEvent", "RunContext", "get_method", "resolve_params"]
 

@@ -72,6 +72,8 @@ class RunContext:
     batch_size: int = 32
     on_progress: Callable[[ProgressEvent], None] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    cache: Any = None
+    """A RunStore whose embedding and response caches methods may use; None: no caching."""
     _phase_start: dict[str, float] = field(default_factory=dict)
 
     def progress(self, phase: str, done: int, total: int | None, correct: int | None = None) -> None:

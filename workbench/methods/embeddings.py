@@ -41,25 +41,34 @@ class _EmbeddingMethod:
         except Exception as e:  # loading can fail in many library-specific ways
             raise model_load_error(self.config.model, e) from None
 
+    def cache_key(self, ctx: RunContext) -> str:
+        return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|float32"
+
     def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
-        """Embeddings in input order. With a phase, encodes longest-first in chunks so progress
-        and cancel requests are seen every few batches."""
+        """Embeddings in input order. Texts already in the store's embedding cache (same model,
+        device kind and dtype) are not encoded again. With a phase, the rest is encoded
+        longest-first in chunks so progress and cancel requests are seen every few batches."""
         texts = list(texts)
-        if phase is None:
-            return self._encode_batch(texts, ctx)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out: np.ndarray | None = None
-        step = ctx.batch_size * 8
-        for start in range(0, len(order), step):
-            ctx.check_cancelled()
-            idx = order[start : start + step]
-            emb = self._encode_batch([texts[i] for i in idx], ctx)
-            if out is None:
-                out = np.empty((len(texts), emb.shape[1]), dtype=emb.dtype)
-            out[idx] = emb
-            ctx.progress(phase, min(start + step, len(order)), len(order))
-        assert out is not None
-        return out
+        cached = ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
+        missing = [i for i, v in enumerate(cached) if v is None]
+        fresh: dict[int, np.ndarray] = {}
+        if missing:
+            todo = sorted(missing, key=lambda i: -len(texts[i]))
+            step = ctx.batch_size * 8 if phase else len(todo)
+            done = len(texts) - len(missing)
+            for start in range(0, len(todo), step):
+                ctx.check_cancelled()
+                idx = todo[start : start + step]
+                emb = self._encode_batch([texts[i] for i in idx], ctx)
+                fresh.update(zip(idx, emb))
+                if ctx.cache is not None:
+                    ctx.cache.put_embeddings(self.cache_key(ctx), [texts[i] for i in idx], emb)
+                if phase:
+                    ctx.progress(phase, done + start + len(idx), len(texts))
+        elif phase:
+            ctx.progress(phase, len(texts), len(texts))
+        rows = [fresh[i] if v is None else v for i, v in enumerate(cached)]
+        return np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), dtype=np.float32)
 
     def _encode_batch(self, texts: list[str], ctx: RunContext) -> np.ndarray:
         return self.model_.encode(texts, batch_size=ctx.batch_size, convert_to_numpy=True, show_progress_bar=False)

@@ -1,0 +1,107 @@
+"""The workbench app: holds the run store and the session, and moves between screens.
+
+Screens stack on the setup screen: setup -> prompt/labels -> run -> report, with history,
+compare and try-it pushed on top of whatever is showing. Heavy libraries are imported only
+inside workers, so the first screen paints at once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+
+from .session import Session, default_spec
+
+if TYPE_CHECKING:
+    from workbench.runner import RunSpec
+    from workbench.store import RunStore
+
+
+class WorkbenchApp(App):
+    """``store`` and ``initial_spec`` are injectable for tests."""
+
+    CSS_PATH = "workbench.tcss"
+    TITLE = "workbench"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, store: "RunStore", initial_spec: "RunSpec | None" = None):
+        super().__init__()
+        self.store = store
+        self.session = Session(initial_spec or default_spec())
+
+    def on_mount(self) -> None:
+        from .setup_screen import SetupScreen
+
+        self.push_screen(SetupScreen())
+
+    # ------------------------------------------------------------ navigation
+
+    def back_to_setup(self) -> None:
+        """Pop everything above the setup screen."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def open_prompt(self) -> None:
+        """The prompt/labels screen with the current configuration, directly above setup."""
+        from .prompt_screen import PromptScreen
+
+        self.back_to_setup()
+        self.push_screen(PromptScreen())
+
+    def start_run(self, rerun: bool = False) -> None:
+        from .run_screen import RunScreen
+
+        self.push_screen(RunScreen(self.session.spec, rerun=rerun))
+
+    def open_report(self, run_id: str, *, replace: bool = False, notice: str | None = None) -> None:
+        from .report_screen import ReportScreen
+
+        self.session.note_run(run_id)
+        screen = ReportScreen(run_id, notice=notice)
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def open_history(self) -> None:
+        from .history_screen import HistoryScreen
+
+        self.push_screen(HistoryScreen())
+
+    def open_compare(self, run_a: str, run_b: str) -> None:
+        from .compare_screen import CompareScreen
+
+        self.push_screen(CompareScreen(run_a, run_b))
+
+    def open_try(self) -> None:
+        from .try_screen import TryScreen
+
+        self.push_screen(TryScreen(self.session.spec))
+
+    def use_config_of(self, run_id: str) -> bool:
+        """Make a stored run's configuration the current one; False (and a notice) if it cannot."""
+        from .session import spec_from_config
+
+        run = self.store.find(run_id)
+        try:
+            self.session.spec = spec_from_config(run["config"]) if run else self.session.spec
+        except (TypeError, ValueError) as e:
+            self.notify(f"cannot reuse the configuration of run {run_id[:12]} ({e})", severity="error")
+            return False
+        return run is not None
+
+
+def run(store_path: str | None = None) -> None:
+    """Open the app on the run store at ``store_path`` (None: $WORKBENCH_STORE or the default)."""
+    import sys
+
+    from workbench.errors import WorkbenchError
+    from workbench.store import RunStore
+
+    try:
+        store = RunStore(store_path)
+    except WorkbenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    WorkbenchApp(store).run()

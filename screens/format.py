@@ -1,0 +1,70 @@
+"""Small formatting helpers shared by the screens (numbers, durations, table cells)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from rich.text import Text
+
+
+def seconds(value: float | None) -> str:
+    """1.2s, 340ms, 2m05s; '-' when unknown."""
+    if value is None:
+        return "-"
+    if value < 1:
+        return f"{value * 1000:.0f}ms"
+    if value < 60:
+        return f"{value:.1f}s"
+    minutes, secs = divmod(int(round(value)), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def figure(value: Any, digits: int = 4) -> str:
+    return "-" if value is None else f"{float(value):.{digits}f}"
+
+
+def signed(value: float, digits: int = 4) -> str:
+    return f"{value:+.{digits}f}"
+
+
+def when(timestamp: float | None) -> str:
+    return "-" if not timestamp else _dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def one_line(text: Any, width: int | None = None) -> str:
+    """A text on one line (newlines shown as ⏎), cut to ``width`` with an ellipsis."""
+    flat = " ⏎ ".join(str(text).splitlines()) if text is not None else ""
+    if width is not None and len(flat) > width:
+        return flat[: max(0, width - 1)] + "…"
+    return flat
+
+
+def label_name(labels: list[str], index: int | None) -> str:
+    if index is None:
+        return "invalid"
+    return labels[index] if 0 <= index < len(labels) else str(index)
+
+
+class SortCell:
+    """A DataTable cell that shows ``text`` and sorts by ``value`` (None sorts last)."""
+
+    def __init__(self, value: Any, text: str | Text, justify: str = "right"):
+        self.value = value
+        self.text = text if isinstance(text, Text) else Text(text, justify=justify)
+
+    def __rich__(self) -> Text:
+        return self.text
+
+    @staticmethod
+    def sort_key(reverse: bool = False):
+        """A key for ``DataTable.sort`` that keeps unknown values last in either order."""
+
+        def key(cell: Any) -> tuple:
+            value = cell.value if isinstance(cell, SortCell) else cell
+            if isinstance(value, str):
+                value = value.casefold()
+            missing = value is None
+            return (missing != reverse, value if not missing else 0)
+
+        return key

@@ -1,0 +1,91 @@
+"""Messages that worker threads post to the screens (the only way a worker touches the UI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class DatasetLoaded(Message):
+    """A dataset finished loading for the data spec the screen asked about."""
+
+    dataset: Any
+    data: Any
+
+
+@dataclass
+class DatasetFailed(Message):
+    error: str
+    data: Any
+
+
+@dataclass
+class RunStarted(Message):
+    """The run is prepared: its id, size and where it runs."""
+
+    run_id: str
+    total: int
+    device: str
+
+
+@dataclass
+class RunProgress(Message):
+    """One progress event from the engine (a ``workbench.methods.ProgressEvent``)."""
+
+    event: Any
+
+
+@dataclass
+class RunFinished(Message):
+    """The engine's ``RunOutcome``: done, cancelled or failed."""
+
+    outcome: Any
+
+
+@dataclass
+class RunFailed(Message):
+    """The run could not start or stopped with an error; ``error`` is one line."""
+
+    error: str
+
+
+@dataclass
+class Classified(Message):
+    """Try it: the prediction for the text, with the label names to show it by."""
+
+    prediction: Any
+    labels: list[str]
+    text: str
+
+
+@dataclass
+class ClassifyProgress(Message):
+    phase: str
+
+
+@dataclass
+class ClassifyFailed(Message):
+    error: str
+
+
+@dataclass
+class ComparisonReady(Message):
+    comparison: Any
+
+
+@dataclass
+class ComparisonFailed(Message):
+    error: str
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for the UI: a WorkbenchError's own message, else the type and first line."""
+    from workbench.errors import WorkbenchError
+
+    if isinstance(exc, WorkbenchError):
+        return str(exc)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return f"internal error: {type(exc).__name__}: {first}"

@@ -1,0 +1,279 @@
+"""Setup: the dataset (the offline sample, a Hugging Face name, or a local path with a file
+picker), its splits and columns, the method (with its description) and the model (its default and
+recently used ones). Loading the data shows its size and label balance."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from workbench.data import DataSpec
+
+from .data_summary import summary_content
+from .messages import DatasetFailed, DatasetLoaded, error_line
+from .session import recent_models
+
+SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset", "hub"), ("local folder or file", "local")]
+SOURCE_PLACEHOLDER = {"sample": "sample", "hub": "e.g. rotten_tomatoes", "local": "path to a folder of splits or a file (ctrl+o)"}
+
+
+def source_kind(source: str) -> str:
+    if source in ("sample", "builtin:sample"):
+        return "sample"
+    if source.startswith((".", "/", "~")) or Path(source).expanduser().exists():
+        return "local"
+    return "hub"
+
+
+def _row(label: str, *widgets, id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), *widgets, classes="form-row", id=id)
+
+
+def _inline(text: str) -> Label:
+    return Label(text, classes="inline-label")
+
+
+class SetupScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run"),
+        Binding("r", "run", "Run", show=False),
+        Binding("ctrl+n", "prompt", "Prompt/labels"),
+        Binding("ctrl+l", "load_data", "Load data"),
+        Binding("ctrl+o", "pick_file", "Browse files"),
+        Binding("ctrl+t", "try_it", "Try it"),
+        Binding("ctrl+b", "history", "History"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._method: str | None = None
+        self._shown_spec = None
+
+    def compose(self) -> ComposeResult:
+        from workbench.methods import METHODS
+
+        methods = [(f"{name} — {cls.description}", name) for name, cls in METHODS.items()]
+        yield Header()
+        with VerticalScroll(id="setup-form"):
+            yield _row("Dataset", Select(SOURCE_KINDS, id="source-kind", allow_blank=False, compact=True))
+            yield _row("Name or path", Input(id="source", compact=True), Button("Browse…", id="browse", compact=True))
+            yield _row(
+                "Splits",
+                _inline("eval"), Input(id="split", compact=True, classes="short"),
+                _inline("train"), Input(id="train-split", compact=True, classes="short"),
+                _inline("limit"), Input(id="limit", type="integer", placeholder="all", compact=True, classes="short"),
+            )  # fmt: skip
+            yield _row(
+                "Columns",
+                _inline("text"), Input(id="text-column", compact=True, classes="short"),
+                _inline("label"), Input(id="label-column", compact=True, classes="short"),
+            )  # fmt: skip
+            yield _row("Method", Select(methods, id="method", allow_blank=False, compact=True))
+            yield _row("", Static(id="method-description"))
+            yield _row("Model", Input(id="model", compact=True), Select([], id="recent-models", prompt="recent models", compact=True))
+            yield _row(
+                "Running",
+                _inline("device"), Input(id="device", placeholder="auto", compact=True, classes="short"),
+                _inline("batch"), Input(id="batch-size", type="integer", placeholder="32", compact=True, classes="short"),
+            )  # fmt: skip
+            yield Static(id="setup-error", classes="error-line")
+            yield Static("no data loaded yet (ctrl+l loads it)", id="data-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "setup"
+        self.load_form(self.app.session.spec)
+
+    def on_screen_resume(self) -> None:
+        if self.app.session.spec is not self._shown_spec:
+            self.load_form(self.app.session.spec)
+
+    # ------------------------------------------------------------ form <-> spec
+
+    def load_form(self, spec) -> None:
+        self._shown_spec = spec
+        self._method = spec.method
+        kind = source_kind(spec.data.source)
+        self.query_one("#source-kind", Select).value = kind
+        self._apply_source_kind(kind, spec.data.source)
+        values = {
+            "#split": spec.data.split, "#train-split": spec.data.train_split or "", "#limit": "" if spec.data.limit is None else str(spec.data.limit),
+            "#text-column": spec.data.text_column, "#label-column": spec.data.label_column,
+            "#device": spec.device or "", "#batch-size": "" if spec.batch_size is None else str(spec.batch_size),
+        }  # fmt: skip
+        for selector, value in values.items():
+            self.query_one(selector, Input).value = value
+        self.query_one("#method", Select).value = spec.method
+        self._show_method(spec.method, spec.model)
+        if kind != "hub":
+            self.action_load_data()
+
+    def form_spec(self):
+        """The configuration in the form; raises ValueError with what to fix."""
+        from workbench.methods import METHODS
+
+        def text(selector: str) -> str:
+            return self.query_one(selector, Input).value.strip()
+
+        source = text("#source") or ("sample" if self.query_one("#source-kind", Select).value == "sample" else "")
+        if not source:
+            raise ValueError("name a dataset (a Hugging Face name or a local path)")
+        limit, batch = text("#limit"), text("#batch-size")
+        method = str(self.query_one("#method", Select).value)
+        known = {p.name for p in METHODS[method].params}
+        spec = self.app.session.spec
+        data = DataSpec(
+            source=source, split=text("#split") or "test", train_split=text("#train-split") or None,
+            text_column=text("#text-column") or "text", label_column=text("#label-column") or "label",
+            limit=int(limit) if limit else None, seed=spec.data.seed, skip_empty=spec.data.skip_empty, encoding=spec.data.encoding,
+        )  # fmt: skip
+        if data.limit is not None and data.limit < 1:
+            raise ValueError("limit must be 1 or more (empty: all examples)")
+        if batch and int(batch) < 1:
+            raise ValueError("batch size must be 1 or more")
+        params = {k: v for k, v in spec.params.items() if k in known}
+        return replace(spec, data=data, method=method, model=text("#model") or None, params=params,
+                       device=text("#device") or None, batch_size=int(batch) if batch else None)  # fmt: skip
+
+    def commit(self) -> bool:
+        """Make the form the session's configuration; False (error shown) when it is not valid."""
+        error = self.query_one("#setup-error", Static)
+        try:
+            spec = self.form_spec()
+        except ValueError as e:
+            error.update(f"refused: {e}")
+            return False
+        error.update("")
+        self.app.session.spec = self._shown_spec = spec
+        return True
+
+    # ------------------------------------------------------------ source and method
+
+    def _apply_source_kind(self, kind: str, source: str | None = None) -> None:
+        box = self.query_one("#source", Input)
+        box.placeholder = SOURCE_PLACEHOLDER[kind]
+        if source is not None:
+            box.value = source
+        elif kind == "sample":
+            box.value = "sample"
+        elif box.value == "sample":
+            box.value = ""
+        box.disabled = kind == "sample"
+        self.query_one("#browse", Button).disabled = kind != "local"
+
+    def _show_method(self, method: str, model: str | None) -> None:
+        from workbench.methods import METHODS
+
+        cls = METHODS[method]
+        fits = "fits on the train split" if cls.needs_train else "no training"
+        self.query_one("#method-description", Static).update(f"{cls.description} ({fits})")
+        self.query_one("#model", Input).value = model or cls.default_model or ""
+        default = cls.default_model
+        options = [(f"{default} (default)", default)] if default else []
+        options += [(m, m) for m in recent_models(self.app.store, method) if m != default]
+        self.query_one("#recent-models", Select).set_options(options)
+
+    @on(Select.Changed, "#source-kind")
+    def source_kind_changed(self, event: Select.Changed) -> None:
+        self._apply_source_kind(str(event.value))
+        if event.value == "sample":
+            self.action_load_data()
+        elif event.value == "local" and not self.query_one("#source", Input).value:
+            self.action_pick_file()
+
+    @on(Select.Changed, "#method")
+    def method_changed(self, event: Select.Changed) -> None:
+        from workbench.methods import METHODS
+
+        new = str(event.value)
+        if new == self._method:
+            return
+        old_default = METHODS[self._method].default_model if self._method else None
+        typed = self.query_one("#model", Input).value.strip()
+        keep = typed if typed and typed != old_default else None
+        self._method = new
+        self._show_method(new, keep)
+        self.action_load_data()
+
+    @on(Select.Changed, "#recent-models")
+    def recent_model_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.query_one("#model", Input).value = str(event.value)
+
+    @on(Input.Submitted, "#source, #split, #train-split, #limit, #text-column, #label-column")
+    def data_fields_submitted(self) -> None:
+        self.action_load_data()
+
+    @on(Button.Pressed, "#browse")
+    def browse_pressed(self) -> None:
+        self.action_pick_file()
+
+    # ------------------------------------------------------------ data loading
+
+    def action_load_data(self) -> None:
+        if not self.commit():
+            return
+        from workbench.methods import METHODS
+
+        spec = self.app.session.spec
+        self.query_one("#data-summary", Static).update(f"loading {spec.data.source} …")
+        self.load_data(spec.data, METHODS[spec.method].needs_train)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="setup-data")
+    def load_data(self, data: DataSpec, need_train: bool) -> None:
+        try:
+            dataset = self.app.session.load_dataset(data, need_train)
+        except Exception as e:  # a WorkbenchError from the engine, or anything the loader raised
+            self.post_message(DatasetFailed(error_line(e), data))
+            return
+        self.post_message(DatasetLoaded(dataset, data))
+
+    @on(DatasetLoaded)
+    def dataset_loaded(self, message: DatasetLoaded) -> None:
+        if message.data == self.app.session.spec.data:
+            self.query_one("#data-summary", Static).update(summary_content(message.dataset.summary()))
+
+    @on(DatasetFailed)
+    def dataset_failed(self, message: DatasetFailed) -> None:
+        if message.data == self.app.session.spec.data:
+            self.query_one("#data-summary", Static).update("")
+            self.query_one("#setup-error", Static).update(f"data: {message.error}")
+
+    def action_pick_file(self) -> None:
+        from .file_picker import FilePickerScreen
+
+        current = self.query_one("#source", Input).value.strip()
+        start = Path(current).expanduser() if current and source_kind(current) == "local" else Path.cwd()
+        self.app.push_screen(FilePickerScreen(start), self._file_picked)
+
+    def _file_picked(self, path: str | None) -> None:
+        if not path:
+            return
+        self.query_one("#source-kind", Select).value = "local"
+        self._apply_source_kind("local", path)
+        self.action_load_data()
+
+    # ------------------------------------------------------------ leaving
+
+    def action_run(self) -> None:
+        if self.commit():
+            self.app.start_run()
+
+    def action_prompt(self) -> None:
+        if self.commit():
+            self.app.open_prompt()
+
+    def action_try_it(self) -> None:
+        if self.commit():
+            self.app.open_try()
+
+    def action_history(self) -> None:
+        self.commit()
+        self.app.open_history()

@@ -1,0 +1,128 @@
+"""Turning a generative model's free-text answer into a label, or into *invalid* - never a guess.
+
+The rule, shown in every report of a prompt method:
+
+1. Every class has answer words: its label name, its label text (``--labels``; by default the
+   name with the abbreviations neg/pos/neu spelled out, so 'neg' also answers to 'negative'), and
+   any verbalizers the user gave (``--verbalizer 1=pos 0=neg``).
+2. The answer and the words are normalised alike: case folded, every run of characters other than
+   letters and digits becomes one space (so case and punctuation never matter).
+3. The answer is read left to right; at the first position where some answer word starts (as
+   whole words), that word's class is the label. When several words start there, the longest wins
+   ("very negative" over "very").
+4. No answer word anywhere: the prediction is invalid, and the raw answer is kept for the report.
+
+The lesson's ``0 if text == "negative" else 1`` counted every unparseable answer as positive;
+here it is an error you can see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .errors import ConfigError
+
+SPELLED_OUT = {"neg": "negative", "pos": "positive", "neu": "neutral"}
+"""Abbreviated label names (the Hub's rotten_tomatoes says neg/pos) and the words a model answers."""
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+|_+", " ", str(text).casefold()).split())
+
+
+def default_label_texts(label_names: Sequence[str]) -> list[str]:
+    """Label names, with neg/pos/neu spelled out: what a prompt asks for and a model answers."""
+    return [SPELLED_OUT.get(normalise(n), str(n)) for n in label_names]
+
+
+def parse_verbalizer(value: Mapping[str, str] | Sequence[str] | str | None) -> dict[str, str]:
+    """``{"1": "pos"}``, ``["1=pos", "0=neg"]`` or ``"1=pos,0=neg"`` -> ``{"1": "pos", "0": "neg"}``."""
+    if not value:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out: dict[str, str] = {}
+    for item in items:
+        word, sep, label = str(item).partition("=")
+        if not sep or not word.strip() or not label.strip():
+            raise ConfigError(f"verbalizer item {item!r} is not WORD=LABEL", expected="e.g. --verbalizer 1=pos 0=neg")
+        out[word.strip()] = label.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class AnswerParser:
+    """The answer words of every class (index = label) and the rule above."""
+
+    words: tuple[tuple[str, ...], ...]
+    """Per class, its answer words in normalised form, most specific (the prompt's word) first."""
+
+    @classmethod
+    def build(cls, label_names: Sequence[str], label_texts: Sequence[str] | None = None, verbalizer: Mapping[str, str] | None = None) -> "AnswerParser":
+        texts = list(label_texts) if label_texts else default_label_texts(label_names)
+        check_label_texts(label_names, texts)
+        index = {normalise(n): i for i, n in enumerate(label_names)}
+        extra: list[list[str]] = [[] for _ in label_names]
+        for word, label in (verbalizer or {}).items():
+            i = index.get(normalise(label))
+            if i is None:
+                raise ConfigError(f"verbalizer {word}={label}: '{label}' is not a label", expected="one of " + ", ".join(label_names))
+            extra[i].append(word)
+        words = []
+        for i, name in enumerate(label_names):
+            found: list[str] = []
+            for w in extra[i] + [texts[i], name]:
+                n = normalise(w)
+                if n and n not in found:
+                    found.append(n)
+            if not found:
+                raise ConfigError(f"label '{name}' has no answer word (only punctuation)", fix="give it a label text with --labels")
+            words.append(tuple(found))
+        owner: dict[str, int] = {}
+        for i, ws in enumerate(words):
+            for w in ws:
+                if owner.setdefault(w, i) != i:
+                    raise ConfigError(
+                        f"the answer word '{w}' belongs to both {label_names[owner[w]]} and {label_names[i]}",
+                        fix="give each class its own label text and verbalizers",
+                    )
+        return cls(tuple(words))
+
+    def answer_word(self, label: int) -> str:
+        """The word a few-shot example answers with, and score mode compares: the first verbalizer,
+        else the label text."""
+        return self.words[label][0]
+
+    def parse(self, answer: str | None) -> int | None:
+        text = normalise(answer or "")
+        if not text:
+            return None
+        padded = f" {text} "
+        best: tuple[int, int, int] | None = None  # (position, -length, label)
+        for label, ws in enumerate(self.words):
+            for w in ws:
+                pos = padded.find(f" {w} ")
+                if pos >= 0 and (best is None or (pos, -len(w)) < best[:2]):
+                    best = (pos, -len(w), label)
+        return None if best is None else best[2]
+
+    def describe(self, label_names: Sequence[str]) -> str:
+        classes = "; ".join(f"{n}: {' | '.join(ws)}" for n, ws in zip(label_names, self.words))
+        return f"first answer word found, case and punctuation ignored ({classes}); no word found = invalid"
+
+
+def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
+    if len(texts) != len(label_names):
+        raise ConfigError(
+            f"--labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",
+            expected="one text per class, in that order",
+        )
+    empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
+    if empty:
+        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text (--labels)")
+    seen = [normalise(t) for t in texts]
+    if len(set(seen)) != len(seen):
+        raise ConfigError(f"two classes have the same label text ({', '.join(map(str, texts))})", fix="give every class its own label text")

@@ -1,0 +1,113 @@
+"""A local Hugging Face causal chat model (e.g. SmolLM2-135M-Instruct) given the prompt through
+its own chat template; it generates an answer that is parsed, or the label words are scored."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..models import LOADED, model_load_error
+from ..prompts import chat_messages
+from .base import Prediction, RunContext
+from .prompting import PromptMethod, prompt_params
+from .seq2seq import answer_variants, class_scores, score_predictions
+
+CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"
+
+
+class LocalChat(PromptMethod):
+    name = "local-chat"
+    description = "a local causal chat model through its chat template; score the label words or generate and parse"
+    default_model = "HuggingFaceTB/SmolLM2-135M-Instruct"
+    default_prompt = CHAT_PROMPT
+    params = prompt_params(CHAT_PROMPT, system=True, mode="score", max_new_tokens=8)
+
+    def load(self, ctx: RunContext) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer  # lazy: pulls in torch
+
+        ref = self.config.model
+
+        def load():
+            tok = AutoTokenizer.from_pretrained(ref.location)
+            model = AutoModelForCausalLM.from_pretrained(ref.location).to(ctx.device).eval()
+            return tok, model
+
+        try:
+            self.tokenizer_, self.model_ = LOADED.get(("causal-lm", ref.location, ref.identity, ctx.device), load)
+        except Exception as e:  # loading can fail in many library-specific ways
+            raise model_load_error(ref, e) from None
+        if not getattr(self.tokenizer_, "chat_template", None):
+            raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)")
+        pad = self.tokenizer_.pad_token_id
+        self.pad_id_ = pad if pad is not None else self.tokenizer_.eos_token_id
+
+    def _prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        p = self.config.params
+        out = []
+        for t in texts:
+            messages = chat_messages(self.template, t, p.get("system"), self.shots_, self.answer_words)
+            rendered = self.tokenizer_.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            out.append(self.tokenizer_(rendered, add_special_tokens=False)["input_ids"])
+        return out
+
+    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        import torch
+
+        prompts = self._prompt_ids(texts)
+        with torch.inference_mode():
+            if self.mode == "score":
+                return score_predictions(self._score(prompts, ctx))
+            answers = self._generate(prompts, ctx)
+        return [Prediction(self.parser_.parse(a), raw=a) for a in answers]
+
+    def _generate(self, prompts: list[list[int]], ctx: RunContext) -> list[str]:
+        import torch
+
+        width = max(len(p) for p in prompts)  # left padding: every answer starts at the same column
+        ids = torch.tensor([[self.pad_id_] * (width - len(p)) + p for p in prompts], device=ctx.device)
+        mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=ctx.device)
+        out = self.model_.generate(
+            input_ids=ids, attention_mask=mask, max_new_tokens=self.config.params["max_new_tokens"],
+            do_sample=False, pad_token_id=self.pad_id_,
+        )  # fmt: skip
+        return [a.strip() for a in self.tokenizer_.batch_decode(out[:, width:], skip_special_tokens=True)]
+
+    def _score(self, prompts: list[list[int]], ctx: RunContext) -> np.ndarray:
+        """Log-likelihood of each answer variant right after the assistant turn opens. Variants
+        that differ only in their last token share one forward pass (all one-token words: a single
+        pass over the prompts). Sequences are left-padded so every one ends in the last column and
+        only the last few positions' logits are computed (a full vocabulary per position is large)."""
+        variants, owners = [], []
+        for c, word in enumerate(self.answer_words):
+            for v in answer_variants(word):
+                variants.append(self.tokenizer_(v, add_special_tokens=False)["input_ids"])
+                owners.append(c)
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for j, v in enumerate(variants):
+            groups.setdefault(tuple(v[:-1]), []).append(j)
+        loglik = np.zeros((len(prompts), len(variants)))
+        for prefix, members in groups.items():
+            logp = self._last_logprobs([p + list(prefix) for p in prompts], len(prefix) + 1, ctx)
+            for j in members:  # kept position t predicts token t of the variant
+                loglik[:, j] = logp[:, np.arange(len(variants[j])), variants[j]].sum(axis=1)
+        return class_scores(loglik, owners, len(self.answer_words))
+
+    def _last_logprobs(self, seqs: list[list[int]], keep: int, ctx: RunContext) -> np.ndarray:
+        """Log-probabilities over the vocabulary at each sequence's last ``keep`` positions."""
+        import torch
+
+        out = []
+        for start in range(0, len(seqs), ctx.batch_size):
+            chunk = seqs[start : start + ctx.batch_size]
+            width = max(len(s) for s in chunk)
+            ids = torch.tensor([[self.pad_id_] * (width - len(s)) + s for s in chunk], device=ctx.device)
+            mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in chunk], device=ctx.device)
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            logits = self.model_(input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep).logits
+            out.append(torch.log_softmax(logits.float(), -1).cpu().numpy())
+        return np.concatenate(out)
+
+    def details(self) -> dict[str, Any]:
+        return {"mode": self.mode, **super().details()}

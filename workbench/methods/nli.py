@@ -1,0 +1,80 @@
+"""Zero-shot classification by natural-language inference: the ``zero-shot-classification``
+pipeline asks an NLI model whether the text entails "This example is {label text}." per class."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..answers import check_label_texts, default_label_texts
+from ..errors import ConfigError
+from ..models import LOADED, model_load_error
+from .base import MethodConfig, Param, Prediction, RunContext
+
+HYPOTHESIS = "This example is {}."
+
+
+class NLIZeroShot:
+    name = "nli-zeroshot"
+    description = "an NLI model (zero-shot-classification pipeline): does the text entail 'This example is <label text>.'?"
+    default_model = "facebook/bart-large-mnli"
+    needs_train = False
+    params = (
+        Param("hypothesis", HYPOTHESIS, "hypothesis template; {} is replaced by each label text"),
+        Param("labels", None, "one label text per class, in label order (default: the label names, neg/pos spelled out)", "texts"),
+    )
+
+    def __init__(self, config: MethodConfig):
+        self.config = config
+
+    def validate(self) -> None:
+        """Refuse a bad hypothesis template or label texts before any model is loaded."""
+        hyp = self.config.params["hypothesis"]
+        if not hyp or hyp.count("{}") != 1:
+            raise ConfigError(
+                f"the hypothesis template {hyp!r} needs exactly one {{}} where the label text goes",
+                fix='e.g. --hypothesis "This example is {}."',
+            )
+        self.label_texts()
+
+    def label_texts(self) -> list[str]:
+        names = self.config.label_names
+        texts = self.config.params.get("labels") or default_label_texts(names)
+        check_label_texts(names, texts)
+        return [str(t) for t in texts]
+
+    def load(self, ctx: RunContext) -> None:
+        from transformers import pipeline  # lazy: pulls in torch
+
+        ref = self.config.model
+        try:
+            self.pipe_ = LOADED.get(
+                ("zero-shot-classification", ref.location, ref.identity, ctx.device),
+                lambda: pipeline("zero-shot-classification", model=ref.location, device=ctx.device, trust_remote_code=False),
+            )
+        except Exception as e:  # loading can fail in many library-specific ways
+            raise model_load_error(ref, e) from None
+
+    def fit(self, texts, labels, ctx: RunContext) -> "NLIZeroShot":
+        self.validate()
+        self.label_texts_ = self.label_texts()
+        return self
+
+    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        outputs = self.pipe_(
+            list(texts), candidate_labels=self.label_texts_, hypothesis_template=self.config.params["hypothesis"],
+            multi_label=False, batch_size=ctx.batch_size,
+        )  # fmt: skip
+        if isinstance(outputs, dict):
+            outputs = [outputs]
+        index = {t: i for i, t in enumerate(self.label_texts_)}
+        preds = []
+        for out in outputs:
+            scores = [0.0] * len(self.label_texts_)
+            for label, score in zip(out["labels"], out["scores"]):
+                scores[index[label]] = float(score)
+            preds.append(Prediction(max(range(len(scores)), key=scores.__getitem__), scores))
+        return preds
+
+    def details(self) -> dict[str, Any]:
+        hyp = self.config.params["hypothesis"]
+        return {"hypotheses": " | ".join(hyp.replace("{}", t) for t in self.label_texts_)}

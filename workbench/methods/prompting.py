@@ -1,0 +1,105 @@
+"""What every prompt method shares: the template, label texts, verbalizers, few-shot examples,
+the answer parser, their validation before any model loads, and what the report shows of them."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Sequence
+
+from ..answers import AnswerParser, parse_verbalizer
+from ..errors import ConfigError
+from ..prompts import FewShot, check_template, choose_few_shot
+from .base import MethodConfig, Param, RunContext
+
+MODES = ("generate", "score")
+
+SCORE_RULE = (
+    "score: the model's log-likelihood of each class's answer word as the whole answer, in lower case "
+    "or capitalised (probabilities summed); the most likely class wins, never invalid"
+)
+
+
+def prompt_params(default_prompt: str, *, system: bool, mode: str | None, max_new_tokens: int) -> tuple[Param, ...]:
+    """The parameters of a prompt method; ``mode`` None: the method only generates (chat APIs)."""
+    out = [Param("prompt", default_prompt, "prompt template; {text} or [DOCUMENT] is replaced by the text")]
+    if system:
+        out.append(Param("system", None, "system message (none by default)"))
+    if mode is not None:
+        out.append(Param("mode", mode, "generate (decode, then parse the answer) or score (compare the label words' likelihood)"))
+    out += [
+        Param("labels", None, "one answer text per class, in label order (default: the label names, neg/pos spelled out)", "texts"),
+        Param("verbalizer", {}, "extra answer words, WORD=LABEL (e.g. 1=pos 0=neg when the prompt asks for digits)", "mapping"),
+        Param("few_shot", 0, "number of labelled train examples put in the prompt (balanced across labels)", "int"),
+        Param("few_shot_seed", 0, "seed that picks the few-shot examples", "int"),
+        Param("max_new_tokens", max_new_tokens, "longest answer generated, in tokens", "int"),
+    ]
+    return tuple(out)
+
+
+class PromptMethod:
+    """Base of seq2seq, local-chat and chat. Subclasses add load and predict."""
+
+    default_prompt: ClassVar[str]
+    # The train split is loaded for every prompt method because few-shot examples come from it;
+    # with few_shot=0 (the default) it is not used. See wants_train.
+    needs_train = True
+    params: ClassVar[tuple[Param, ...]] = ()
+
+    def __init__(self, config: MethodConfig):
+        self.config = config
+
+    @classmethod
+    def wants_train(cls, params: dict[str, Any]) -> bool:
+        """Whether these parameters use the train split (only few-shot does)."""
+        return int(params.get("few_shot") or 0) > 0
+
+    @property
+    def template(self) -> str:
+        return self.config.params["prompt"]
+
+    @property
+    def mode(self) -> str:
+        return self.config.params.get("mode") or "generate"
+
+    def validate(self) -> None:
+        """Refuse what the user must fix before any model is loaded."""
+        check_template(self.template)
+        if self.mode not in MODES:
+            raise ConfigError(f"mode={self.mode!r} is not a mode", expected="generate or score")
+        if self.config.params["few_shot"] < 0:
+            raise ConfigError(f"few_shot={self.config.params['few_shot']} is negative", expected="0 (zero-shot) or more examples")
+        if self.config.params["max_new_tokens"] < 1:
+            raise ConfigError("max_new_tokens must be at least 1")
+        self.build_parser()
+
+    def build_parser(self) -> AnswerParser:
+        p = self.config.params
+        return AnswerParser.build(self.config.label_names, p.get("labels"), parse_verbalizer(p.get("verbalizer")))
+
+    def fit(self, texts: Sequence[str] | None, labels: Sequence[int] | None, ctx: RunContext):
+        self.validate()
+        self.parser_ = self.build_parser()
+        p = self.config.params
+        k = p["few_shot"]
+        self.shots_ = choose_few_shot(texts, labels, k, len(self.config.label_names), p["few_shot_seed"]) if k else FewShot()
+        return self
+
+    @property
+    def answer_words(self) -> list[str]:
+        return [self.parser_.answer_word(i) for i in range(len(self.config.label_names))]
+
+    def details(self) -> dict[str, Any]:
+        p = self.config.params
+        out: dict[str, Any] = {"prompt": _one_line(self.template)}
+        if p.get("system"):
+            out["system"] = _one_line(p["system"])
+        out["few_shot"] = self.shots_.describe(self.config.label_names, p["few_shot_seed"])
+        if self.mode == "score":
+            out["answer"] = SCORE_RULE + " (" + ", ".join(self.answer_words) + ")"
+        else:
+            out["parse_rule"] = self.parser_.describe(self.config.label_names)
+        return out
+
+
+def _one_line(text: str) -> str:
+    """Templates shown on one report line, newlines visible as \\n."""
+    return repr(str(text))[1:-1]

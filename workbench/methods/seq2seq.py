@@ -1,0 +1,96 @@
+"""An encoder-decoder model (Flan-T5) prompted with a template, through AutoModelForSeq2SeqLM
+directly (transformers 5 has no text2text-generation pipeline), a whole batch at a time."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..models import LOADED, model_load_error
+from ..prompts import plain_prompt
+from .base import Prediction, RunContext
+from .prompting import PromptMethod, prompt_params
+
+SEQ2SEQ_PROMPT = "Is the following sentence positive or negative? {text}"
+
+
+def answer_variants(word: str) -> list[str]:
+    """The spellings of an answer word that score mode adds up: as given, and capitalised."""
+    return list(dict.fromkeys([word, word[:1].upper() + word[1:]]))
+
+
+def class_scores(loglik: np.ndarray, owners: list[int], n_classes: int) -> np.ndarray:
+    """Per text, the probability of each class: log-likelihoods of every variant (columns, owned
+    by ``owners[j]``) summed per class as probabilities, then normalised over the classes."""
+    per_class = np.full((loglik.shape[0], n_classes), -np.inf)
+    for j, c in enumerate(owners):
+        per_class[:, c] = np.logaddexp(per_class[:, c], loglik[:, j])
+    per_class -= per_class.max(axis=1, keepdims=True)
+    probs = np.exp(per_class)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def score_predictions(probs: np.ndarray) -> list[Prediction]:
+    return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in probs]
+
+
+class Seq2Seq(PromptMethod):
+    name = "seq2seq"
+    description = "an encoder-decoder model (Flan-T5) prompted with a template; score the label words or generate and parse"
+    default_model = "google/flan-t5-small"
+    default_prompt = SEQ2SEQ_PROMPT
+    params = prompt_params(SEQ2SEQ_PROMPT, system=False, mode="score", max_new_tokens=8)
+
+    def load(self, ctx: RunContext) -> None:
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # lazy: pulls in torch
+
+        ref = self.config.model
+
+        def load():
+            tok = AutoTokenizer.from_pretrained(ref.location)
+            model = AutoModelForSeq2SeqLM.from_pretrained(ref.location).to(ctx.device).eval()
+            return tok, model
+
+        try:
+            self.tokenizer_, self.model_ = LOADED.get(("seq2seq", ref.location, ref.identity, ctx.device), load)
+        except Exception as e:  # loading can fail in many library-specific ways
+            raise model_load_error(ref, e) from None
+        limit = getattr(self.tokenizer_, "model_max_length", 512)
+        self.max_length_ = limit if limit and limit < 100_000 else 512
+
+    def _encode(self, texts: Sequence[str], ctx: RunContext):
+        prompts = [plain_prompt(self.template, t, self.shots_, self.answer_words) for t in texts]
+        enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt")
+        return enc.to(ctx.device)
+
+    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        import torch
+
+        enc = self._encode(texts, ctx)
+        with torch.inference_mode():
+            if self.mode == "score":
+                return score_predictions(self._score(enc))
+            out = self.model_.generate(**enc, max_new_tokens=self.config.params["max_new_tokens"], do_sample=False, num_beams=1)
+        answers = self.tokenizer_.batch_decode(out, skip_special_tokens=True)
+        return [Prediction(self.parser_.parse(a), raw=a) for a in answers]
+
+    def _score(self, enc) -> np.ndarray:
+        """Log-likelihood of each answer variant (with its end-of-sequence token) as the decoder's
+        whole output; the encoder runs once for all variants."""
+        import torch
+
+        encoder_out = self.model_.get_encoder()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+        n = enc["input_ids"].shape[0]
+        columns, owners = [], []
+        for c, word in enumerate(self.answer_words):
+            for variant in answer_variants(word):
+                target = self.tokenizer_([variant], return_tensors="pt")["input_ids"].to(enc["input_ids"].device).expand(n, -1)
+                logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], labels=target).logits
+                logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1).sum(-1)
+                columns.append(logp.cpu().numpy())
+                owners.append(c)
+        return class_scores(np.stack(columns, axis=1), owners, len(self.answer_words))
+
+    def details(self) -> dict[str, Any]:
+        return {"mode": self.mode, **super().details()}
