@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeOpenAI:
-    def __init__(self, key: str | None = None, delay: float = 0.05, slow: float = 1.5):
+    def __init__(self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0):
         self.key, self.delay, self.slow = key, delay, slow
         self.requests = 0
         self.attempts: Counter[str] = Counter()
@@ -38,7 +38,7 @@ class FakeOpenAI:
             def do_POST(self):
                 fake._handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -83,7 +83,7 @@ def test_local_chat_score_matches_unbatched_likelihoods(models, data, tmp_path):
         assert np.allclose(p.scores, expected, atol=1e-4)
         assert p.pred == int(np.argmax(expected))
     assert out.report["invalid"] == 0  # score mode is never invalid
-    assert out.report["details"]["mode"] == "score" and "negative, positive" in out.report["details"]["answer"]
+    assert out.report["details"]["mode"] == "score" and "negative, positive" in out.report["details"]["scoring"]
 
 
 def test_local_chat_generate_parses_what_the_model_says_alone(models, data, tmp_path):

@@ -66,7 +66,9 @@ def prepare(spec: RunSpec) -> PreparedRun:
     params = resolve_params(method_cls, dict(spec.params))
     if spec.batch_size is not None and spec.batch_size < 1:
         raise WorkbenchError(f"--batch-size {spec.batch_size} is not a positive number", fix="pass --batch-size N with N >= 1")
-    dataset = load_dataset(spec.data, need_train=method_cls.needs_train)
+    # A method may need the train split only for some parameters (few-shot prompts).
+    wants_train = getattr(method_cls, "wants_train", None)
+    dataset = load_dataset(spec.data, need_train=wants_train(params) if wants_train else method_cls.needs_train)
     model = resolve_model(spec.model or method_cls.default_model)
     validate = getattr(method_cls(MethodConfig(model, dataset.label_names, params)), "validate", None)
     if validate is not None:

@@ -13,7 +13,7 @@ from .base import MethodConfig, Param, RunContext
 MODES = ("generate", "score")
 
 SCORE_RULE = (
-    "score: the model's log-likelihood of each class's answer word as the whole answer, in lower case "
+    "the model's log-likelihood of each class's answer word as the whole answer, in lower case "
     "or capitalised (probabilities summed); the most likely class wins, never invalid"
 )
 
@@ -39,8 +39,8 @@ class PromptMethod:
     """Base of seq2seq, local-chat and chat. Subclasses add load and predict."""
 
     default_prompt: ClassVar[str]
-    # The train split is loaded for every prompt method because few-shot examples come from it;
-    # with few_shot=0 (the default) it is not used. See wants_train.
+    # Few-shot examples come from the train split; the runner loads it only when wants_train()
+    # says so (few_shot > 0), so a zero-shot prompt run needs no train split.
     needs_train = True
     params: ClassVar[tuple[Param, ...]] = ()
 
@@ -94,7 +94,7 @@ class PromptMethod:
             out["system"] = _one_line(p["system"])
         out["few_shot"] = self.shots_.describe(self.config.label_names, p["few_shot_seed"])
         if self.mode == "score":
-            out["answer"] = SCORE_RULE + " (" + ", ".join(self.answer_words) + ")"
+            out["scoring"] = SCORE_RULE + " (" + ", ".join(self.answer_words) + ")"
         else:
             out["parse_rule"] = self.parser_.describe(self.config.label_names)
         return out
