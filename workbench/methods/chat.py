@@ -29,7 +29,7 @@ class Chat(PromptMethod):
         Param("temperature", 0.0, "sampling temperature (0: as deterministic as the server allows)", "float"),
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
         Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)"),
-        Param("concurrency", 4, "requests in flight at once", "int"),
+        Param("concurrency", 16, "requests in flight at once (the batch size caps it too)", "int"),
         Param("timeout", 60.0, "seconds to wait for one response before retrying", "float"),
         Param("max_retries", 4, "retries of one request on 429, 5xx and timeouts (backoff honours Retry-After)", "int"),
         Param("price_file", None, "JSON price table extending the built-in one ({model: [usd_in, usd_out] per 1M tokens})"),
