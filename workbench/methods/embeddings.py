@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..answers import check_label_texts
 from ..models import LOADED, model_load_error
 from .base import MethodConfig, Param, Prediction, RunContext
 
@@ -145,16 +145,9 @@ class EmbedZeroShot(_EmbeddingMethod):
 
     def label_texts(self) -> list[str]:
         names = self.config.label_names
-        texts = self.config.params.get("labels") or list(names)
-        if len(texts) != len(names):
-            raise ConfigError(
-                f"--labels gave {len(texts)} texts for {len(names)} classes ({', '.join(names)})",
-                expected="one text per class, in that order",
-            )
-        empty = [names[i] for i, t in enumerate(texts) if not str(t).strip()]
-        if empty:
-            raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a descriptive text")
-        return [str(t) for t in texts]
+        texts = [str(t) for t in (self.config.params.get("labels") or names)]
+        check_label_texts(names, texts)
+        return texts
 
     def fit(self, texts, labels, ctx: RunContext) -> "EmbedZeroShot":
         ctx.progress("encoding label texts", 0, 1)

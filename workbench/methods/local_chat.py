@@ -8,10 +8,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ConfigError
-from ..models import LOADED, model_load_error
 from ..prompts import chat_messages
 from .base import Prediction, RunContext
-from .prompting import PromptMethod, prompt_params
+from .prompting import PromptMethod, load_pretrained, prompt_params
 from .seq2seq import answer_variants, class_scores, score_predictions
 
 CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"
@@ -25,19 +24,8 @@ class LocalChat(PromptMethod):
     params = prompt_params(CHAT_PROMPT, system=True, mode="score", max_new_tokens=8)
 
     def load(self, ctx: RunContext) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer  # lazy: pulls in torch
-
         ref = self.config.model
-
-        def load():
-            tok = AutoTokenizer.from_pretrained(ref.location)
-            model = AutoModelForCausalLM.from_pretrained(ref.location).to(ctx.device).eval()
-            return tok, model
-
-        try:
-            self.tokenizer_, self.model_ = LOADED.get(("causal-lm", ref.location, ref.identity, ctx.device), load)
-        except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(ref, e) from None
+        self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForCausalLM")
         if not getattr(self.tokenizer_, "chat_template", None):
             raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)")
         pad = self.tokenizer_.pad_token_id

@@ -35,6 +35,23 @@ def prompt_params(default_prompt: str, *, system: bool, mode: str | None, max_ne
     return tuple(out)
 
 
+def load_pretrained(ref, ctx: RunContext, model_cls_name: str) -> tuple[Any, Any]:
+    """Tokenizer and eval-mode model of ``ref`` on the run's device, kept loaded between runs."""
+    import transformers  # lazy: pulls in torch
+
+    from ..models import LOADED, model_load_error
+
+    def load():
+        tok = transformers.AutoTokenizer.from_pretrained(ref.location)
+        model = getattr(transformers, model_cls_name).from_pretrained(ref.location).to(ctx.device).eval()
+        return tok, model
+
+    try:
+        return LOADED.get((model_cls_name, ref.location, ref.identity, ctx.device), load)
+    except Exception as e:  # loading can fail in many library-specific ways
+        raise model_load_error(ref, e) from None
+
+
 class PromptMethod:
     """Base of seq2seq, local-chat and chat. Subclasses add load and predict."""
 

@@ -7,10 +7,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import LOADED, model_load_error
 from ..prompts import plain_prompt
 from .base import Prediction, RunContext
-from .prompting import PromptMethod, prompt_params
+from .prompting import PromptMethod, load_pretrained, prompt_params
 
 SEQ2SEQ_PROMPT = "Is the following sentence positive or negative? {text}"
 
@@ -43,19 +42,8 @@ class Seq2Seq(PromptMethod):
     params = prompt_params(SEQ2SEQ_PROMPT, system=False, mode="score", max_new_tokens=8)
 
     def load(self, ctx: RunContext) -> None:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # lazy: pulls in torch
-
         ref = self.config.model
-
-        def load():
-            tok = AutoTokenizer.from_pretrained(ref.location)
-            model = AutoModelForSeq2SeqLM.from_pretrained(ref.location).to(ctx.device).eval()
-            return tok, model
-
-        try:
-            self.tokenizer_, self.model_ = LOADED.get(("seq2seq", ref.location, ref.identity, ctx.device), load)
-        except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(ref, e) from None
+        self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForSeq2SeqLM")
         limit = getattr(self.tokenizer_, "model_max_length", 512)
         self.max_length_ = limit if limit and limit < 100_000 else 512
 
