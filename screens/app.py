@@ -23,7 +23,7 @@ class WorkbenchApp(App):
 
     CSS_PATH = "workbench.tcss"
     TITLE = "workbench"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
     def __init__(self, store: "RunStore", initial_spec: "RunSpec | None" = None):
         super().__init__()
@@ -85,11 +85,13 @@ class WorkbenchApp(App):
 
         run = self.store.find(run_id)
         try:
-            self.session.spec = spec_from_config(run["config"]) if run else self.session.spec
+            if not run or "spec" not in (run["config"] or {}):
+                raise ValueError("it has no stored configuration")
+            self.session.spec = spec_from_config(run["config"])
         except (TypeError, ValueError) as e:
             self.notify(f"cannot reuse the configuration of run {run_id[:12]} ({e})", severity="error")
             return False
-        return run is not None
+        return True
 
 
 def run(store_path: str | None = None) -> None:

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DirectoryTree, Footer, Input, Label, Static
+from textual.widgets import DirectoryTree, Footer, Input, Static
+
+from .format import Plain, PlainLabel
 
 
 class FilePickerScreen(ModalScreen[str | None]):
@@ -30,11 +32,11 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Label("Pick a data file (enter), or a folder of split files (ctrl+s on it)", id="picker-title")
+            yield PlainLabel("Pick a data file (enter), or a folder of split files (ctrl+s on it)", id="picker-title")
             yield Input(str(self.start), id="picker-path", compact=True)
             yield DirectoryTree(self.start, id="picker-tree")
-            yield Static(id="picker-error", classes="error-line")
-        yield Footer()
+            yield Plain(id="picker-error", classes="error-line")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DirectoryTree).focus()

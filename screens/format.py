@@ -29,7 +29,7 @@ def signed(value: float, digits: int = 4) -> str:
 
 
 def when(timestamp: float | None) -> str:
-    return "-" if not timestamp else _dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    return "-" if not timestamp else _dt.datetime.fromtimestamp(timestamp).strftime("%m-%d %H:%M")
 
 
 def one_line(text: Any, width: int | None = None) -> str:
@@ -38,6 +38,16 @@ def one_line(text: Any, width: int | None = None) -> str:
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat
+
+
+def model_name(spec) -> str:
+    """The model a spec runs: the one named, else its method's default."""
+    if spec.model:
+        return spec.model
+    from workbench.methods import METHODS
+
+    cls = METHODS.get(spec.method)
+    return (cls.default_model if cls is not None else None) or "default model"
 
 
 def label_name(labels: list[str], index: int | None) -> str:
@@ -68,3 +78,16 @@ class SortCell:
             return (missing != reverse, value if not missing else 0)
 
         return key
+
+
+def Plain(content: Any = "", **kwargs):
+    """A Static that shows its text as is: no markup, so '[test]' or '[DOCUMENT]' stay visible."""
+    from textual.widgets import Static
+
+    return Static(content, markup=False, **kwargs)
+
+
+def PlainLabel(content: Any = "", **kwargs):
+    from textual.widgets import Label
+
+    return Label(content, markup=False, **kwargs)

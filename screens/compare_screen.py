@@ -1,0 +1,174 @@
+"""Compare two runs (A, then B): metric deltas, McNemar's test on the paired predictions, the two
+confusion matrices side by side, the examples that flipped either way, and the configuration
+diff (label texts, prompt, model, ...). The comparison runs in a worker (scipy is imported)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
+
+from .confusion import ConfusionPlot
+from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, signed
+from .messages import ComparisonFailed, ComparisonReady, error_line
+
+MAX_FLIPS = 2000
+HIDDEN_CONFIG = ("spec.params.", "identity.params.", "identity.method", "identity.data.")
+"""Config keys that repeat another key's change (params appear under params.* already)."""
+
+
+def mcnemar_text(comparison) -> str:
+    test = comparison.mcnemar
+    lines = [f"paired examples: {comparison.paired}"]
+    if test is None:
+        lines.append("McNemar: not computed (no examples in both runs)")
+    else:
+        lines.append(f"right only in A: {test.a_only}   right only in B: {test.b_only}")
+        lines.append(f"McNemar ({test.method}): statistic {test.statistic:.3f}, p = {test.p_value:.4g}")
+        lines.append("the difference is significant at 5%" if test.p_value < 0.05 else "no significant difference at 5%")
+    lines += [f"note: {n}" for n in comparison.notes]
+    return "\n".join(lines)
+
+
+def setting_text(value) -> str:
+    """A configuration value as shown in the diff; None is the method's default."""
+    return "(default)" if value is None else repr(value)
+
+
+class CompareScreen(Screen):
+    BINDINGS = [
+        Binding("s", "show_tab('tab-summary')", "Summary", show=False),
+        Binding("f", "show_tab('tab-flips')", "Flips", show=False),
+        Binding("d", "show_tab('tab-config')", "Config", show=False),
+        Binding("x", "swap", "Swap"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, run_a: str, run_b: str):
+        super().__init__()
+        self.run_a, self.run_b = run_a, run_b
+        self.a = self.b = None
+        self.diff: list = []
+
+    def compose(self) -> ComposeResult:
+        store = self.app.store
+        self.a, self.b = store.find(self.run_a), store.find(self.run_b)
+        yield Header()
+        yield Plain(self.head_text(), id="compare-head")
+        with TabbedContent(initial="tab-summary", id="compare-tabs"):
+            with TabPane("Summary (s)", id="tab-summary"):
+                with Horizontal(id="compare-summary-row"):
+                    yield DataTable(id="deltas", cursor_type="row")
+                    yield Plain("comparing …", id="mcnemar")
+                with Horizontal(id="compare-plots"):
+                    yield ConfusionPlot(None, title="A", id="plot-a")
+                    yield ConfusionPlot(None, title="B", id="plot-b")
+            with TabPane("Flips (f)", id="tab-flips"):
+                yield PlainLabel("", id="flips-r2w-title", classes="flips-title")
+                yield DataTable(id="flips-r2w", classes="flips", cursor_type="row")
+                yield PlainLabel("", id="flips-w2r-title", classes="flips-title")
+                yield DataTable(id="flips-w2r", classes="flips", cursor_type="row")
+            with TabPane("Config diff (d)", id="tab-config"):
+                with Vertical():
+                    yield DataTable(id="config-diff", cursor_type="row")
+                    yield Plain("", id="config-detail")
+        yield Footer(compact=True)
+
+    def head_text(self) -> str:
+        def line(tag: str, run) -> str:
+            if run is None:
+                return f"{tag}: (not in the store)"
+            return f"{tag}: {run['run_id'][:12]} · {run['method']} · {run['model'] or '-'} · {run['dataset']} [{run['split']}] · {run['status']}"
+
+        return line("A", self.a) + "\n" + line("B", self.b)
+
+    def on_mount(self) -> None:
+        self.sub_title = "compare"
+        if not (self.a and self.b and self.a["report"] and self.b["report"]):
+            self.query_one("#mcnemar", Static).update("both runs need a report to be compared")
+            return
+        self.query_one("#plot-a", ConfusionPlot).show(self.a["report"])
+        self.query_one("#plot-b", ConfusionPlot).show(self.b["report"])
+        self.compare()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
+    def compare(self) -> None:
+        from workbench.compare import compare_runs
+
+        store = self.app.store
+        try:
+            result = compare_runs(self.a, self.b, store.predictions(self.run_a), store.predictions(self.run_b))
+        except Exception as e:  # shown in place; the screen stays usable
+            self.post_message(ComparisonFailed(error_line(e)))
+            return
+        self.post_message(ComparisonReady(result))
+
+    @on(ComparisonFailed)
+    def comparison_failed(self, message: ComparisonFailed) -> None:
+        self.query_one("#mcnemar", Static).update(Content.styled(f"cannot compare: {message.error}", "$error"))
+
+    @on(ComparisonReady)
+    def comparison_ready(self, message: ComparisonReady) -> None:
+        c = message.comparison
+        self.fill_deltas(c)
+        self.query_one("#mcnemar", Static).update(mcnemar_text(c))
+        labels = self.a["report"]["labels"]
+        self.fill_flips("#flips-r2w", f"right in A, wrong in B: {len(c.right_to_wrong)}", c.right_to_wrong, labels)
+        self.fill_flips("#flips-w2r", f"wrong in A, right in B: {len(c.wrong_to_right)}", c.wrong_to_right, labels)
+        self.fill_config(c.config_diff)
+
+    def fill_deltas(self, c) -> None:
+        table = self.query_one("#deltas", DataTable)
+        table.clear(columns=True)
+        for key, label in (("metric", "metric"), ("a", "A"), ("b", "B"), ("delta", "B − A")):
+            table.add_column(Text(label, justify="left" if key == "metric" else "right"), key=key)
+        for metric, (va, vb, delta) in c.deltas.items():
+            digits = 0 if metric == "invalid" else 4
+            better = delta < 0 if metric == "invalid" else delta > 0
+            style = "green" if better and delta else "red" if delta else ""
+            table.add_row(metric, SortCell(va, figure(va, digits)), SortCell(vb, figure(vb, digits)),
+                          SortCell(delta, Text(signed(delta, digits), style=style, justify="right")), key=metric)  # fmt: skip
+
+    def fill_flips(self, selector: str, title: str, flips, labels) -> None:
+        if len(flips) > MAX_FLIPS:
+            title += f" (the first {MAX_FLIPS} shown)"
+            flips = flips[:MAX_FLIPS]
+        self.query_one(f"{selector}-title", Label).update(title)
+        table = self.query_one(selector, DataTable)
+        table.clear(columns=True)
+        for key in ("#", "gold", "A", "B", "text"):
+            table.add_column(key, key=key)
+        for f in flips:
+            table.add_row(SortCell(f.idx, str(f.idx)), Text(label_name(labels, f.gold)), Text(label_name(labels, f.pred_a)),
+                          Text(label_name(labels, f.pred_b)), Text(one_line(f.text, 80)), key=str(f.idx))  # fmt: skip
+
+    def fill_config(self, diff) -> None:
+        self.diff = [d for d in diff if not d[0].startswith(HIDDEN_CONFIG)]
+        table = self.query_one("#config-diff", DataTable)
+        table.clear(columns=True)
+        for key in ("setting", "A", "B"):
+            table.add_column(key, key=key)
+        for name, va, vb in self.diff:
+            table.add_row(Text(name), Text(one_line(setting_text(va), 40)), Text(one_line(setting_text(vb), 40)), key=name)
+        if not self.diff:
+            self.query_one("#config-detail", Static).update("the two configurations are the same")
+
+    @on(DataTable.RowHighlighted, "#config-diff")
+    def config_row(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.diff):
+            name, va, vb = self.diff[event.cursor_row]
+            self.query_one("#config-detail", Static).update(Text(f"{name}\nA: {setting_text(va)}\nB: {setting_text(vb)}"))
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_swap(self) -> None:
+        self.app.switch_screen(CompareScreen(self.run_b, self.run_a))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

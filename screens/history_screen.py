@@ -1,0 +1,157 @@
+"""History: every run in the store with its key figures, sortable; open one's report, take its
+configuration, or mark two and compare them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .format import Plain, SortCell, figure, when
+
+SORTS = (("when", "newest"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("n", "size"),
+         ("method", "method"), ("model", "model"), ("data", "data"), ("status", "status"))  # fmt: skip
+MARKS = ("A", "B")
+COLUMNS = (("mark", " "), ("run", "run"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("method", "method"),
+           ("model", "model"), ("data", "data [split]"), ("n", "n"), ("when", "when"), ("status", "status"))  # fmt: skip
+
+
+class RunsTable(DataTable):
+    """The runs, one a row; enter opens the highlighted run's report."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+
+
+class HistoryScreen(Screen):
+    BINDINGS = [
+        Binding("space", "mark", "Mark A/B"),
+        Binding("c", "compare", "Compare"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("o", "reverse", "Reverse"),
+        Binding("p", "prompt", "Prompt"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: dict[str, dict] = {}
+        self.marked: list[str] = []
+        self.sort_index = 0
+        self.descending = True
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Plain("", id="history-status")
+        yield RunsTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "history"
+        table = self.query_one("#runs", DataTable)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        self.runs = {r["run_id"]: r for r in self.app.store.list_runs()}
+        self.marked = [m for m in self.marked if m in self.runs]
+        for run_id, r in self.runs.items():
+            rep = r["report"] or {}
+            cells = {
+                "mark": self.mark_cell(run_id),
+                "run": Text(run_id[:12]),
+                "acc": SortCell(rep.get("accuracy"), figure(rep.get("accuracy"))),
+                "f1": SortCell(rep.get("f1_macro"), figure(rep.get("f1_macro"))),
+                "invalid": SortCell(rep.get("invalid"), str(rep["invalid"]) if "invalid" in rep else "-"),
+                "method": SortCell(r["method"], r["method"], "left"),
+                "model": SortCell(r["model"] or "", r["model"] or "-", "left"),
+                "data": SortCell(f"{r['dataset']}:{r['split']}", f"{r['dataset']} [{r['split']}]", "left"),
+                "n": SortCell(r["n"], str(r["n"])),
+                "when": SortCell(r["created_at"], when(r["created_at"]), "left"),
+                "status": SortCell(r["status"], r["status"], "left"),
+            }
+            table.add_row(*(cells[key] for key, _ in COLUMNS), key=run_id)
+        self.apply_sort()
+
+    def mark_cell(self, run_id: str) -> Text:
+        return Text(MARKS[self.marked.index(run_id)] if run_id in self.marked else " ", style="bold reverse" if run_id in self.marked else "")
+
+    def apply_sort(self) -> None:
+        key, label = SORTS[self.sort_index]
+        self.query_one("#runs", DataTable).sort(key, key=SortCell.sort_key(self.descending), reverse=self.descending)
+        order = "descending" if self.descending else "ascending"
+        marked = " ".join(f"{m}={rid[:12]}" for m, rid in zip(MARKS, self.marked)) or "none"
+        self.query_one("#history-status", Static).update(f"{len(self.runs)} runs · sorted by {label} ({order}) · marked: {marked}")
+
+    def current_run(self) -> str | None:
+        table = self.query_one("#runs", DataTable)
+        if not self.runs or table.cursor_row < 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # ------------------------------------------------------------ actions
+
+    @on(DataTable.RowSelected, "#runs")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_run(event.row_key.value)
+
+    def open_run(self, run_id: str) -> None:
+        if not self.runs[run_id]["report"]:
+            error = self.runs[run_id].get("error")
+            self.notify(f"run {run_id[:12]} is {self.runs[run_id]['status']}" + (f": {error}" if error else "") + "; no report", severity="warning")
+            return
+        self.app.open_report(run_id)
+
+    def action_mark(self) -> None:
+        run_id = self.current_run()
+        if run_id is None:
+            return
+        if run_id in self.marked:
+            self.marked.remove(run_id)
+        else:
+            self.marked = (self.marked + [run_id])[-2:]
+        table = self.query_one("#runs", DataTable)
+        for rid in self.runs:
+            table.update_cell(rid, "mark", self.mark_cell(rid))
+        self.apply_sort()
+
+    def action_compare(self) -> None:
+        pair = list(self.marked)
+        current = self.current_run()
+        if len(pair) < 2 and current and current not in pair:
+            pair.append(current)
+        if len(pair) < 2:
+            self.notify("mark two runs with space (or mark one and move to the other), then c", severity="warning")
+            return
+        missing = [r[:12] for r in pair if not self.runs[r]["report"]]
+        if missing:
+            self.notify(f"run {', '.join(missing)} has no report to compare", severity="warning")
+            return
+        a, b = pair if len(self.marked) == 2 else sorted(pair, key=lambda r: self.runs[r]["created_at"])
+        self.app.open_compare(a, b)
+
+    def action_next_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.apply_sort()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.apply_sort()
+
+    def action_prompt(self) -> None:
+        run_id = self.current_run()
+        if run_id and self.app.use_config_of(run_id):
+            self.app.open_prompt()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

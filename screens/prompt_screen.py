@@ -1,0 +1,166 @@
+"""Prompt and labels: edit the selected method's label texts, templates and other parameters,
+with a live preview of what the model is given for a real example. Only the parameters the
+method has get an editor; refused values are explained in place and block the run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from .format import Plain, PlainLabel, model_name
+from .messages import DatasetFailed, DatasetLoaded, error_line
+from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
+from .preview import preview_content
+from .validation import default_label_texts, method_error
+
+
+class PromptScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run"),
+        Binding("ctrl+n", "next_example", "Next example"),
+        Binding("ctrl+t", "try_it", "Try"),
+        Binding("ctrl+b", "history", "History"),
+        Binding("escape", "back", "Setup"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dataset = None
+        self.example = 0
+        self.valid = False
+
+    @property
+    def method_cls(self):
+        from workbench.methods import METHODS
+
+        return METHODS[self.app.session.spec.method]
+
+    def compose(self) -> ComposeResult:
+        spec = self.app.session.spec
+        yield Header()
+        yield Plain(f"{spec.method} · {model_name(spec)} · {spec.data.source} [{spec.data.split}]", id="prompt-head")
+        with VerticalScroll(id="editors"):
+            yield Plain("loading the data for the label names and examples …", id="editors-status")
+        yield Plain("", id="prompt-error", classes="error-line")
+        with VerticalScroll(id="preview-box"):
+            yield Plain("", id="preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "prompt and labels"
+        self.load_data(self.app.session.spec.data)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-data")
+    def load_data(self, data) -> None:
+        try:
+            dataset = self.app.session.load_dataset(data, need_train=False)
+        except Exception as e:  # WorkbenchError from the engine, or whatever a loader raised
+            self.post_message(DatasetFailed(error_line(e), data))
+            return
+        self.post_message(DatasetLoaded(dataset, data))
+
+    @on(DatasetFailed)
+    def dataset_failed(self, message: DatasetFailed) -> None:
+        self.query_one("#editors-status", Static).update(f"cannot load the data: {message.error}\n(escape: back to setup to fix it)")
+        self.query_one("#editors-status").add_class("error-line")
+
+    @on(DatasetLoaded)
+    async def dataset_loaded(self, message: DatasetLoaded) -> None:
+        self.dataset = message.dataset
+        await self.build_editors()
+        self.refresh_state()
+
+    async def build_editors(self) -> None:
+        spec, names = self.app.session.spec, self.dataset.label_names
+        defaults = default_label_texts(self.method_cls, names)
+        main = [p for p in self.method_cls.params if editor_kind(p) != "scalar"]
+        other = [p for p in self.method_cls.params if editor_kind(p) == "scalar"]
+        widgets = []
+        if main:
+            widgets.append(PlainLabel("Prompt and labels", classes="section-title"))
+            widgets += [make_editor(p, spec.params.get(p.name), names, defaults) for p in main]
+        else:
+            widgets.append(PlainLabel(f"{spec.method} has no label texts or templates to edit", classes="section-title"))
+        if other:
+            widgets.append(PlainLabel("Other parameters (empty: the default)", classes="section-title"))
+            widgets += [make_editor(p, spec.params.get(p.name), names, defaults) for p in other]
+        status = self.query_one("#editors-status", Static)
+        await self.query_one("#editors", VerticalScroll).mount_all(widgets, before=status)
+        await status.remove()
+        first = next(iter(self.query("#editors Input, #editors TextArea")), None)
+        if first is not None:
+            first.focus()
+
+    def editors(self) -> list[ParamEditor]:
+        return list(self.query(ParamEditor).results(ParamEditor))
+
+    @on(ParamEdited)
+    def param_edited(self) -> None:
+        self.refresh_state()
+
+    def refresh_state(self) -> None:
+        """Validate every field, store the configuration when all are accepted, redraw the preview."""
+        if self.dataset is None:
+            return
+        values, params, refused = {}, {}, False
+        for editor in self.editors():
+            refused |= editor.revalidate() is not None
+            try:
+                value = values[editor.param.name] = editor.value()
+            except ValueError:
+                values[editor.param.name] = None
+                continue
+            if not editor.is_default(value):
+                params[editor.param.name] = value
+        problem = None if refused else method_error(self.method_cls, self.dataset.label_names, params)
+        self.query_one("#prompt-error", Static).update(f"refused: {problem}" if problem else "")
+        self.valid = not refused and problem is None
+        if self.valid:
+            self.app.session.spec = replace(self.app.session.spec, params=params)
+        self.update_preview(values)
+
+    def update_preview(self, values: dict) -> None:
+        ev = self.dataset.eval
+        i = self.example % len(ev)
+        label_texts = values.get("labels")
+        if label_texts is None and "labels" in values:  # refused: show what is typed, gaps marked
+            label_texts = [box.value for box in self.query("#editor-labels Input").results(Input)]
+        names = [p.name for p in self.method_cls.params]
+        example = (i, len(ev), ev.texts[i], self.dataset.label_names[ev.labels[i]])
+        self.query_one("#preview", Static).update(preview_content(names, values, self.dataset.label_names, label_texts, example))
+
+    # ------------------------------------------------------------ actions
+
+    def action_next_example(self) -> None:
+        if self.dataset is not None:
+            self.example += 1
+            self.refresh_state()
+
+    def _ready(self) -> bool:
+        if self.dataset is None:
+            self.notify("the data is not loaded yet", severity="warning")
+            return False
+        if not self.valid:
+            self.notify("fix the refused fields first (the reasons are shown in place)", severity="error")
+            return False
+        return True
+
+    def action_run(self) -> None:
+        if self._ready():
+            self.app.start_run()
+
+    def action_try_it(self) -> None:
+        if self._ready():
+            self.app.open_try()
+
+    def action_history(self) -> None:
+        self.app.open_history()
+
+    def action_back(self) -> None:
+        self.app.back_to_setup()

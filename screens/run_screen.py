@@ -1,0 +1,176 @@
+"""Run: prepare and execute the configuration in a thread worker, with live progress (phase,
+examples done, speed, elapsed and ETA, device, running accuracy) and cancel. A finished or
+cancelled run with predictions opens its report; a refusal or failure is shown in place."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from .format import Plain, model_name, seconds
+from .messages import RunFailed, RunFinished, RunProgress, RunStarted, error_line
+
+PHASE_NAMES = {"encoding train": "encoding the train split", "encoding label texts": "encoding the label texts"}
+
+
+class RunScreen(Screen):
+    BINDINGS = [
+        Binding("c", "cancel", "Cancel"),
+        Binding("escape", "cancel_or_back", "Cancel/back"),
+    ]
+
+    def __init__(self, spec, rerun: bool = False):
+        super().__init__()
+        self.spec = spec
+        self.rerun = rerun
+        self.cancel_event = threading.Event()
+        self.started = time.monotonic()
+        self.finished = False
+        self.device = "…"
+        self.phases: list[str] = []
+        self.last_event = None
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        yield Header()
+        with Vertical(id="run-box"):
+            yield Plain(f"{spec.method} · {model_name(spec)} · {spec.data.source} [{spec.data.split}]", id="run-title")
+            yield Plain("preparing: loading the data and checking the configuration …", id="run-phase")
+            yield ProgressBar(id="run-progress", show_eta=False)
+            yield Plain("", id="run-stats")
+            yield Plain("", id="run-phases")
+            yield Plain("", id="run-error", classes="error-line")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "run"
+        self.worker = self.run_in_thread()
+        self.set_interval(0.5, self.tick)
+
+    def on_unmount(self) -> None:
+        self.cancel_event.set()  # leaving the screen (or quitting) stops the run at its next batch
+
+    # ------------------------------------------------------------ the worker
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run")
+    def run_in_thread(self) -> None:
+        from workbench.models import pick_device
+        from workbench.runner import execute
+
+        worker = get_current_worker()
+
+        def on_progress(event) -> None:
+            if worker.is_cancelled:
+                self.cancel_event.set()  # the worker's cancel is the engine's cancel event
+            self.post_message(RunProgress(event))
+
+        try:
+            prep = self.app.session.prepared(self.spec)
+            self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), None))
+            self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), pick_device(self.spec.device)))
+            outcome = execute(prep, self.app.store, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
+        except Exception as e:  # a WorkbenchError is the user's to fix; anything else is shown, not raised
+            self.post_message(RunFailed(error_line(e)))
+            return
+        self.post_message(RunFinished(outcome))
+
+    # ------------------------------------------------------------ progress
+
+    @on(RunStarted)
+    def run_started(self, message: RunStarted) -> None:
+        """Posted twice: once prepared (device still unknown: torch is being imported), once the
+        device is picked."""
+        self.device = message.device or "…"
+        self.query_one("#run-title", Static).update(
+            f"run {message.run_id[:12]} · {self.spec.method} · {model_name(self.spec)} · {self.spec.data.source} [{self.spec.data.split}, n={message.total}]"
+        )
+        if message.device is None:
+            self.query_one("#run-phase", Static).update("starting: importing the model libraries and picking the device …")
+        elif not self.phases:
+            self.query_one("#run-phase", Static).update("starting …")
+
+    @on(RunProgress)
+    def run_progress(self, message: RunProgress) -> None:
+        ev = message.event
+        phase = PHASE_NAMES.get(ev.phase, ev.phase)
+        if not self.phases or self.phases[-1] != phase:
+            self.phases.append(phase)
+        self.query_one("#run-phase", Static).update(f"phase: {phase}")
+        bar = self.query_one("#run-progress", ProgressBar)
+        bar.update(total=ev.total, progress=ev.done)
+        self.last_event = ev
+        self.query_one("#run-stats", Static).update(self.stats_line(ev))
+        done = " → ".join(self.phases)
+        self.query_one("#run-phases", Static).update(f"phases: {done}")
+
+    def stats_line(self, ev) -> str:
+        """Two lines: counts, speed and times; then device and running accuracy."""
+        first = []
+        if ev.phase == "predicting" or (ev.total or 0) > 1:
+            rate = ev.done / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
+            remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
+            first += [f"{ev.done} / {ev.total} examples", f"{rate:.1f} examples/s", f"ETA {seconds(remaining)}"]
+        first.append(f"elapsed {seconds(time.monotonic() - self.started)}")
+        second = [f"device {self.device}"]
+        if ev.correct is not None and ev.done:
+            second.append(f"accuracy so far {ev.correct / ev.done:.4f} ({ev.correct} of {ev.done} right)")
+        return "  ·  ".join(first) + "\n" + "  ·  ".join(second)
+
+    def tick(self) -> None:
+        """Twice a second: the elapsed time moves even while a phase reports nothing."""
+        if not self.finished:
+            self.sub_title = f"run · {seconds(time.monotonic() - self.started)}"
+            if self.last_event is not None:
+                self.query_one("#run-stats", Static).update(self.stats_line(self.last_event))
+
+    # ------------------------------------------------------------ the end
+
+    @on(RunFinished)
+    def run_finished(self, message: RunFinished) -> None:
+        self.finished = True
+        outcome = message.outcome
+        if outcome.status == "failed" or outcome.report is None:
+            why = outcome.error or f"the run was {outcome.status} before any prediction finished: nothing to report"
+            self.show_error(why, "error" if outcome.status == "failed" else "warning")
+            return
+        notice = None
+        if outcome.reused:
+            notice = "an identical run is stored: showing it (shift+r on the report recomputes)"
+        elif outcome.status == "cancelled":
+            notice = f"cancelled: the report covers the {outcome.report['n']} examples that finished"
+        self.app.open_report(outcome.run_id, replace=True, notice=notice)
+
+    @on(RunFailed)
+    def run_failed(self, message: RunFailed) -> None:
+        self.finished = True
+        self.show_error(message.error)
+
+    def show_error(self, error: str, severity: str = "error") -> None:
+        self.query_one("#run-error", Static).update(f"{error}\n\nescape: back")
+        self.query_one("#run-phase", Static).update("stopped")
+        self.notify(error, title="run stopped", severity=severity)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "cancel" and self.finished:
+            return None  # shown disabled once the run is over
+        return True
+
+    def action_cancel(self) -> None:
+        if not self.finished and not self.cancel_event.is_set():
+            self.cancel_event.set()
+            self.query_one("#run-phase", Static).update("cancelling: finishing the current batch …")
+
+    def action_cancel_or_back(self) -> None:
+        if self.finished:
+            self.app.pop_screen()
+        else:
+            self.action_cancel()

@@ -1,0 +1,109 @@
+"""Snapshots of the main screens (pytest-textual-snapshot). Runs are seeded with fixed figures and
+dates, the clock is UTC, so the pictures are the same on every machine. Regenerate with
+``pytest tests/test_tui_snapshots.py --snapshot-update`` and look at the SVGs before committing."""
+
+import time
+from dataclasses import replace
+
+import pytest
+from textual.widgets import Input
+from tui_helpers import SEED_IDS, seed_runs, static_text, wait_for, wait_for_screen
+
+from screens.app import WorkbenchApp
+from screens.compare_screen import CompareScreen
+from screens.history_screen import HistoryScreen
+from screens.prompt_screen import PromptScreen
+from screens.report_screen import ReportScreen
+from screens.session import default_spec
+from screens.setup_screen import SetupScreen
+from workbench.store import RunStore
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def seeded_app() -> WorkbenchApp:
+    store = RunStore()
+    seed_runs(store)
+    return WorkbenchApp(store, replace(default_spec(), model="all-MiniLM-L6-v2"))
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_setup_screen(snap_compare):
+    async def ready(pilot):
+        screen = await wait_for_screen(pilot, SetupScreen)
+        await wait_for(pilot, lambda: "120 examples" in static_text(screen, "#data-summary"), what="the summary")
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_prompt_screen_with_a_refused_label_text(snap_compare):
+    async def ready(pilot):
+        await wait_for_screen(pilot, SetupScreen)
+        await pilot.press("ctrl+n")
+        screen = await wait_for_screen(pilot, PromptScreen)
+        await wait_for(pilot, lambda: screen.query(".label-text-row Input"), what="the editors")
+        boxes = list(screen.query(".label-text-row Input").results(Input))
+        boxes[0].value = "A very negative movie review"
+        boxes[1].value = ""
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+async def open_report(pilot, tab_key: str | None = None) -> None:
+    await wait_for_screen(pilot, SetupScreen)
+    pilot.app.open_report(SEED_IDS["a"])
+    await wait_for_screen(pilot, ReportScreen)
+    if tab_key:
+        await pilot.press(tab_key)
+    await settle(pilot)
+
+
+def test_report_metrics(snap_compare):
+    async def ready(pilot):
+        await open_report(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_report_confusion_and_errors_at_80x24(snap_compare):
+    async def ready(pilot):
+        await open_report(pilot, "e")
+        await pilot.press("down", "left", "enter")  # gold pos, predicted neg
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=ready)
+
+
+def test_history(snap_compare):
+    async def ready(pilot):
+        await wait_for_screen(pilot, SetupScreen)
+        await pilot.press("ctrl+b")
+        await wait_for_screen(pilot, HistoryScreen)
+        await pilot.press("down", "space")
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_compare_summary(snap_compare):
+    async def ready(pilot):
+        await wait_for_screen(pilot, SetupScreen)
+        pilot.app.open_compare(SEED_IDS["a"], SEED_IDS["b"])
+        screen = await wait_for_screen(pilot, CompareScreen)
+        await wait_for(pilot, lambda: "McNemar" in static_text(screen, "#mcnemar"), what="the comparison")
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)

@@ -1,0 +1,151 @@
+"""Shared pieces of the TUI tests: a fake zero-shot method whose label texts are keywords, a tiny
+dataset, runs seeded into a store with fixed figures, and waiting helpers for Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from conftest import write_jsonl
+
+from workbench.data import DataSpec
+from workbench.errors import ConfigError
+from workbench.methods import Param, Prediction
+from workbench.metrics import compute_metrics
+from workbench.runner import RunSpec
+from workbench.store import RunStore
+
+
+class LabelWordMethod:
+    """Zero-shot by keyword: a class scores the number of its label text's words found in the
+    text; no word found is invalid. With the default label texts (the names neg/pos) almost
+    everything is invalid; with labels=["bad", "good"] it classifies."""
+
+    name = "label-words"
+    description = "test double: label texts are keywords"
+    default_model = "label-words-model"
+    needs_train = False
+    params = (
+        Param("labels", None, "one keyword text per class", "texts"),
+        Param("pause", 0.0, "seconds to sleep per batch", "float"),
+    )
+
+    def __init__(self, config):
+        self.config = config
+
+    def label_texts(self) -> list[str]:
+        texts = self.config.params.get("labels") or list(self.config.label_names)
+        if any(not t.strip() for t in texts):
+            raise ConfigError("a label text is empty")
+        return list(texts)
+
+    def validate(self) -> None:
+        self.label_texts()
+
+    def load(self, ctx):
+        pass
+
+    def fit(self, texts, labels, ctx):
+        self.words_ = [t.lower().split() for t in self.label_texts()]
+        return self
+
+    def predict(self, texts, ctx):
+        if self.config.params["pause"]:
+            time.sleep(self.config.params["pause"])
+        out = []
+        for text in texts:
+            tokens = text.lower().split()
+            scores = [float(sum(tokens.count(w) for w in words)) for words in self.words_]
+            best = max(scores)
+            out.append(Prediction(scores.index(best), scores) if best > 0 else Prediction(None, scores, raw="no label word"))
+        return out
+
+    def details(self):
+        return {"label_words": " | ".join(" ".join(w) for w in self.words_)}
+
+
+TINY_ROWS = (
+    [{"text": f"a good film number {i}", "label": 1} for i in range(10)]
+    + [{"text": f"a bad film number {i}", "label": 0} for i in range(8)]
+    + [{"text": "bad acting but a good plot", "label": 0}, {"text": "good grief what a bad movie", "label": 0}]
+    + [{"text": f"an ordinary film {i}", "label": 1} for i in range(2)]
+)
+
+
+def tiny_data(folder: Path, rows=TINY_ROWS) -> str:
+    write_jsonl(folder / "test.jsonl", rows)
+    write_jsonl(folder / "train.jsonl", rows)
+    (folder / "labels.json").write_text('["neg", "pos"]')
+    return str(folder)
+
+
+# ---------------------------------------------------------------- runs with fixed figures
+
+SEED_GOLD = [0] * 6 + [1] * 6
+SEED_TEXTS = [f"negative review {i}" for i in range(6)] + [f"positive review {i}" for i in range(6)]
+SEED_PREDS = {
+    "a": [0, 0, 0, 0, 1, None, 1, 1, 1, 0, 0, None],
+    "b": [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0],
+}
+SEED_LABELS = {"a": ["negative", "positive"], "b": ["a very negative movie review", "a very positive movie review"]}
+SEED_IDS = {"a": "a" * 12 + "0" * 52, "b": "b" * 12 + "0" * 52}
+
+
+def seed_runs(store: RunStore) -> dict[str, str]:
+    """Two finished label-words runs on the same 12 examples, A older than B, with fixed reports
+    (no timing noise), so screens showing them are the same on every machine."""
+    names = ["neg", "pos"]
+    for n, key in enumerate(("a", "b")):
+        preds = SEED_PREDS[key]
+        spec = RunSpec(DataSpec("tiny"), "label-words", model="label-words-model", params={"labels": SEED_LABELS[key]})
+        config = {"spec": asdict(spec), "model_location": "label-words-model", "params": {"labels": SEED_LABELS[key], "pause": 0.0}}
+        run_id = SEED_IDS[key]
+        store.start_run(run_id, method="label-words", model="label-words-model", dataset="tiny", split="test", n=12, config=config)
+        rows = []
+        for i, (text, gold, pred) in enumerate(zip(SEED_TEXTS, SEED_GOLD, preds)):
+            scores = None if pred is None else [0.8 if c == pred else 0.2 for c in range(2)]
+            rows.append((i, text, gold, Prediction(pred, scores, raw="no label word" if pred is None else None)))
+        store.add_predictions(run_id, rows)
+        report = {
+            "run_id": run_id, "method": "label-words", "model": "label-words-model", "dataset": "tiny", "split": "test",
+            **compute_metrics(SEED_GOLD, preds, names),
+            "timing": {"load_s": 0.5, "fit_s": 0.25, "predict_s": 1.5, "examples_per_s": 8.0},
+            "device": "cpu", "dtype": "float32", "batch_size": 32, "status": "done",
+            "params": config["params"], "details": {}, "notes": [], "created_at": 1_700_000_000 + n * 3600,
+        }  # fmt: skip
+        store.finish_run(run_id, "done", report)
+        with store._lock, store._db:  # fixed dates for the history table
+            store._db.execute("UPDATE runs SET created_at = ?, finished_at = ? WHERE run_id = ?", (report["created_at"], report["created_at"] + 2, run_id))
+    return dict(SEED_IDS)
+
+
+def stored_report(store: RunStore, run_id: str) -> dict:
+    return json.loads(json.dumps(store.find(run_id)["report"]))
+
+
+# ---------------------------------------------------------------- waiting
+
+async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> None:
+    """Pause the pilot until ``predicate()`` is true (workers run meanwhile)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what} (screen: {pilot.app.screen!r})")
+        await pilot.pause(0.05)
+
+
+async def wait_for_screen(pilot, screen_type, timeout: float = 20.0):
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout, screen_type.__name__)
+    await pilot.pause()
+    return pilot.app.screen
+
+
+def static_text(screen, selector: str) -> str:
+    """The plain text a Static shows."""
+    widget = screen.query_one(selector)
+    content = widget.render()
+    return str(getattr(content, "plain", content))
