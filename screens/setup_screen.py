@@ -45,7 +45,6 @@ def _inline(text: str) -> Label:
 class SetupScreen(Screen):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
-        Binding("r", "run", "Run", show=False),
         Binding("ctrl+n", "prompt", "Prompt"),
         Binding("ctrl+l", "load_data", "Load"),
         Binding("ctrl+o", "pick_file", "Files"),

@@ -137,7 +137,7 @@ def _find_split_files(folder: Path, split: str) -> list[Path]:
 def _available_splits(folder: Path) -> list[str]:
     found = {p.name.split(".")[0].split("-")[0] for p in folder.glob("*") if p.suffix.lower() in FORMATS}
     found |= {p.name.split("-")[0] for p in folder.glob("data/*") if p.suffix.lower() in FORMATS}
-    return sorted(found)
+    return sorted(found - {"labels"})  # labels.json names the classes; it is not a split
 
 
 def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
