@@ -101,7 +101,7 @@ def test_bad_data_gives_one_line_error(tmp_path, setup, pattern):
 
 
 def test_missing_split_lists_available(tmp_path):
-    _folder(tmp_path, rows(("a", 0), ("b", 1)), rows(("c", 0)))
+    _folder(tmp_path, rows(("a", 0), ("b", 1)), rows(("c", 0)), ["neg", "pos"])  # labels.json is no split
     with pytest.raises(DataError, match=r"no file for split 'validation'.*splits found: test, train"):
         load_dataset(DataSpec(str(tmp_path), split="validation"), need_train=False)
 
