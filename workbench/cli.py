@@ -196,11 +196,12 @@ def _cmd_runs(args) -> int:
     if not runs:
         print("no runs stored yet (run `workbench eval ...`)")
         return 0
+    model_w = max(len(r["model"] or "-") for r in runs)
     for r in runs:
         rep = r["report"] or {}
         when = _dt.datetime.fromtimestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M")
         figures = f"acc {rep['accuracy']:.4f}  f1 {rep['f1_macro']:.4f}" if rep else "-"
-        print(f"{r['run_id'][:12]}  {when}  {r['status']:<9}  {r['method']:<14}  {r['model'] or '-'}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
+        print(f"{r['run_id'][:12]}  {when}  {r['status']:<9}  {r['method']:<14}  {r['model'] or '-':<{model_w}}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
     return 0
 
 
