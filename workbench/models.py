@@ -132,15 +132,16 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-class _LoadedModels:
-    """Loaded model objects kept between runs in one process (the TUI), so iterating on label
-    texts or a prompt never reloads a model. Bounded: the least recently used is dropped."""
+class RecentCache:
+    """Objects kept between runs in one process (the TUI), by a key of everything they depend on.
+    Bounded: past ``size`` entries the least recently used one is dropped."""
 
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int):
         self.size = size
-        self._items: "dict[tuple, object]" = {}
+        self._items: "dict[object, object]" = {}
 
-    def get(self, key: tuple, load):
+    def get(self, key, load):
+        """The object under ``key``, made by ``load()`` when it is not kept."""
         if key in self._items:
             self._items[key] = self._items.pop(key)  # most recent last
             return self._items[key]
@@ -154,4 +155,5 @@ class _LoadedModels:
         self._items.clear()
 
 
-LOADED = _LoadedModels()
+LOADED = RecentCache(size=2)
+"""Loaded models, so iterating on label texts or a prompt never reloads one."""

@@ -14,7 +14,7 @@ from .data import DataSpec, Dataset, load_dataset
 from .errors import Cancelled, WorkbenchError
 from .methods import MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
-from .models import ModelRef, library_versions, pick_device, resolve_model
+from .models import ModelRef, RecentCache, library_versions, pick_device, resolve_model
 from .store import RunStore
 
 IDENTITY_VERSION = 1
@@ -130,60 +130,40 @@ def execute(
     return RunOutcome(prep.run_id, "done", report)
 
 
-class _FittedMethods:
-    """Methods already loaded and fitted in this process, by everything that determines the fit
-    (train data, method, model, parameters, device): a re-run that changes only the evaluated
-    split, or 'Try it' after a run, fits nothing again. Holds a few; the oldest is dropped."""
-
-    def __init__(self, size: int = 3):
-        self.size = size
-        self._items: dict[str, Any] = {}
-
-    @staticmethod
-    def key(prep: PreparedRun, device: str) -> str:
-        train = prep.dataset.train.fingerprint() if prep.dataset.train else None
-        parts = {k: v for k, v in prep.identity.items() if k != "data"}
-        parts.update(train=train, labels=prep.dataset.label_names, device=device)
-        return json.dumps(parts, sort_keys=True, default=str)
-
-    def get(self, key: str):
-        return self._items.get(key)
-
-    def put(self, key: str, method) -> None:
-        self._items.pop(key, None)
-        self._items[key] = method
-        while len(self._items) > self.size:
-            self._items.pop(next(iter(self._items)))
-
-    def clear(self) -> None:
-        self._items.clear()
+FITTED = RecentCache(size=3)
+"""Methods already loaded and fitted in this process, by everything that determines the fit
+(train data, method, model, parameters, device): a re-run that changes only the evaluated split,
+or 'Try it' after a run, fits nothing again."""
 
 
-FITTED = _FittedMethods()
+def _fit_key(prep: PreparedRun, device: str) -> str:
+    train = prep.dataset.train.fingerprint() if prep.dataset.train else None
+    parts = {k: v for k, v in prep.identity.items() if k != "data"}
+    parts.update(train=train, labels=prep.dataset.label_names, device=device)
+    return json.dumps(parts, sort_keys=True, default=str)
 
 
 def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None):
     """The method of ``prep`` loaded and fitted, from this process's cache when it can be."""
     timing = timing if timing is not None else {}
     ctx.device = pick_device(prep.spec.device)
-    key = FITTED.key(prep, ctx.device)
-    cached = FITTED.get(key)
-    if cached is not None:
-        return cached
-    ds = prep.dataset
-    ctx.progress("loading model", 0, 1)
-    t = time.perf_counter()
-    method = prep.method_cls(MethodConfig(prep.model, ds.label_names, prep.params))
-    method.load(ctx)
-    timing["load_s"] = time.perf_counter() - t
-    ctx.progress("loading model", 1, 1)
-    ctx.check_cancelled()
-    t = time.perf_counter()
-    train = ds.train
-    method.fit(train.texts if train else None, train.labels if train else None, ctx)
-    timing["fit_s"] = time.perf_counter() - t
-    FITTED.put(key, method)
-    return method
+
+    def load_and_fit():
+        ds = prep.dataset
+        ctx.progress("loading model", 0, 1)
+        t = time.perf_counter()
+        method = prep.method_cls(MethodConfig(prep.model, ds.label_names, prep.params))
+        method.load(ctx)
+        timing["load_s"] = time.perf_counter() - t
+        ctx.progress("loading model", 1, 1)
+        ctx.check_cancelled()
+        t = time.perf_counter()
+        train = ds.train
+        method.fit(train.texts if train else None, train.labels if train else None, ctx)
+        timing["fit_s"] = time.perf_counter() - t
+        return method
+
+    return FITTED.get(_fit_key(prep, ctx.device), load_and_fit)
 
 
 def classify(prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, on_progress=None, cancel_event: threading.Event | None = None) -> list[Prediction]:
