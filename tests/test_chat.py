@@ -157,3 +157,12 @@ def test_cli_estimate_then_run_twice_and_the_key_is_never_written(tmp_path, serv
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("cli.sqlite*"))
     for where, content in (("store", stored), ("report", report.read_bytes()), ("output", (first.out + first.err + second.out + second.err).encode())):
         assert KEY.encode() not in content, where  # ... and written nowhere
+
+
+def test_the_server_from_the_environment_is_part_of_the_run(tmp_path, monkeypatch):
+    data = dataset(tmp_path, CLEAN)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    a = prepare(RunSpec(DataSpec(data), "chat"))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:10/v1")
+    b = prepare(RunSpec(DataSpec(data), "chat"))
+    assert a.params["base_url"] == "http://127.0.0.1:9/v1" and a.run_id != b.run_id

@@ -42,7 +42,7 @@ def _build_parser() -> argparse.ArgumentParser:
     m.add_argument("--hypothesis", help='nli-zeroshot: hypothesis template with {} for the label text ["This example is {}."]')
     m.add_argument("--base-url", help="chat: an OpenAI-compatible server (vLLM, Ollama, llama.cpp) [$OPENAI_BASE_URL or OpenAI]")
     m.add_argument("--api-key-file", help="chat: file holding the API key [$OPENAI_API_KEY]")
-    m.add_argument("--concurrency", type=int, help="chat: requests in flight at once [4]")
+    m.add_argument("--concurrency", type=int, help="chat: requests in flight at once [16]")
     m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
     r = e.add_argument_group("running")
     r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
@@ -121,8 +121,6 @@ def _params(args) -> dict:
     flags = {"prompt": args.prompt, "system": args.system, "mode": args.mode, "few_shot": args.few_shot, "hypothesis": args.hypothesis}
     flags.update(base_url=args.base_url, api_key_file=args.api_key_file, concurrency=args.concurrency)
     params.update({k: v for k, v in flags.items() if v is not None})
-    if args.method == "chat" and "base_url" not in params and os.environ.get("OPENAI_BASE_URL"):
-        params["base_url"] = os.environ["OPENAI_BASE_URL"]  # part of the run's identity: another server is another run
     return params
 
 

@@ -28,10 +28,14 @@ def get_method(name: str) -> type:
 
 
 def resolve_params(method: type, given: dict[str, Any]) -> dict[str, Any]:
-    """The method's parameters with defaults filled in and CLI strings coerced; unknown names refused."""
+    """The method's parameters with defaults filled in and CLI strings coerced; unknown names
+    refused. A method may settle defaults that come from the environment (``complete_params``),
+    so they are part of the run's identity whichever front end started it."""
     known = {p.name: p for p in method.params}
     unknown = sorted(set(given) - set(known))
     if unknown:
         names = ", ".join(known) or "none"
         raise ConfigError(f"{method.name} has no parameter {', '.join(unknown)} (its parameters: {names})", fix="see `workbench methods`")
-    return {name: p.coerce(given[name]) if name in given else p.default for name, p in known.items()}
+    params = {name: p.coerce(given[name]) if name in given else p.default for name, p in known.items()}
+    complete = getattr(method, "complete_params", None)
+    return complete(params) if complete else params

@@ -35,6 +35,11 @@ class Chat(PromptMethod):
         Param("price_file", None, "JSON price table extending the built-in one ({model: [usd_in, usd_out] per 1M tokens})"),
     )
 
+    @classmethod
+    def complete_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """The server is part of the run: $OPENAI_BASE_URL (or OpenAI's URL) is written in."""
+        return {**params, "base_url": resolve_base_url(params.get("base_url"))}
+
     def validate(self) -> None:
         super().validate()
         p = self.config.params
