@@ -9,7 +9,16 @@ from typing import Any, Sequence
 from workbench.errors import WorkbenchError
 
 
+def _engine_check(check, *args) -> Any:
+    try:
+        return check(*args)
+    except WorkbenchError as e:
+        raise ValueError(str(e)) from None
+
+
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Only what each editor can refuse on its own (an empty text); the rest (count, duplicates)
+    is the method's ``validate``, whose reason the screen shows under all the editors."""
     empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
     if empty:
         raise ValueError(f"the label text for {', '.join(empty)} is empty: give every class a descriptive text")
@@ -19,16 +28,13 @@ def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> list[
 def check_template(text: str, what: str = "prompt") -> str:
     from workbench.prompts import check_template as engine_check
 
-    try:
-        return engine_check(text, what)
-    except WorkbenchError as e:
-        raise ValueError(str(e)) from None
+    return _engine_check(engine_check, text, what)
 
 
 def check_hypothesis(text: str) -> str:
-    if text.count("{}") != 1:
-        raise ValueError(f"the hypothesis template needs exactly one {{}} where the label text goes (e.g. 'This example is {{}}.'), found {text.count('{}')}")
-    return text
+    from workbench.methods.nli import check_hypothesis as engine_check  # lazy: the registry pulls numpy
+
+    return _engine_check(engine_check, text)
 
 
 def param_text(value: Any) -> str:

@@ -13,6 +13,16 @@ from .base import MethodConfig, Param, Prediction, RunContext
 HYPOTHESIS = "This example is {}."
 
 
+def check_hypothesis(hypothesis: str) -> str:
+    """The hypothesis template, or ConfigError unless it has exactly one {} for the label text."""
+    if not hypothesis or hypothesis.count("{}") != 1:
+        raise ConfigError(
+            f"the hypothesis template {hypothesis!r} needs exactly one {{}} where the label text goes",
+            fix='e.g. --hypothesis "This example is {}."',
+        )
+    return hypothesis
+
+
 class NLIZeroShot:
     name = "nli-zeroshot"
     description = "an NLI model (zero-shot-classification pipeline): does the text entail 'This example is <label text>.'?"
@@ -28,12 +38,7 @@ class NLIZeroShot:
 
     def validate(self) -> None:
         """Refuse a bad hypothesis template or label texts before any model is loaded."""
-        hyp = self.config.params["hypothesis"]
-        if not hyp or hyp.count("{}") != 1:
-            raise ConfigError(
-                f"the hypothesis template {hyp!r} needs exactly one {{}} where the label text goes",
-                fix='e.g. --hypothesis "This example is {}."',
-            )
+        check_hypothesis(self.config.params["hypothesis"])
         self.label_texts()
 
     def label_texts(self) -> list[str]:
