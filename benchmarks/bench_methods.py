@@ -3,6 +3,7 @@ prints ratios (the baseline is named on each line), accuracies (they must agree)
 achieved FLOP/s as a share of this machine's measured matrix-multiply peak.
 
     python benchmarks/bench_methods.py [--data DIR] [--model all-MiniLM-L6-v2] [--classifier DIR] [--limit N]
+                                       [--device auto|cpu|cuda] [--dtype auto|float32|bfloat16] [--chat N]
 
 Each side runs in its own subprocess so peak memory is its own and no cache carries over.
 Timings are never asserted anywhere: machines are shared and noisy; compare the ratios.
@@ -25,6 +26,7 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "rotten_tomatoes"
 def _child(task: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
     cmd = [sys.executable, __file__, "--child", task, "--data", str(args.data), "--model", args.model, "--limit", str(args.limit)]
+    cmd += ["--device", args.device, "--dtype", args.dtype, "--chat", str(args.chat)]
     if args.classifier:
         cmd += ["--classifier", args.classifier]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -46,16 +48,22 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _matmul_peak_gflops() -> float:
+def _matmul_peak_gflops(device: str, dtype: str) -> float:
     import torch
 
-    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    n = 8192 if device.startswith("cuda") else 2048
+    dt = getattr(torch, dtype)
+    a, b = torch.randn(n, n, device=device, dtype=dt), torch.randn(n, n, device=device, dtype=dt)
     a @ b
     best = 0.0
     for _ in range(5):
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         t = time.perf_counter()
         a @ b
-        best = max(best, 2 * 2048**3 / (time.perf_counter() - t) / 1e9)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        best = max(best, 2 * n**3 / (time.perf_counter() - t) / 1e9)
     return best
 
 
@@ -81,13 +89,14 @@ def child(task: str, args: argparse.Namespace) -> dict:
         from sentence_transformers import SentenceTransformer
         from sklearn.metrics.pairwise import cosine_similarity
 
-        model = SentenceTransformer(ref.location)
+        # The lesson's load: its own device choice (CUDA when there is one), float32.
+        model = SentenceTransformer(ref.location, device="cpu" if args.device == "cpu" else None)
         t = time.perf_counter()
         emb = model.encode(test_x)  # the lesson's call, with its defaults
         secs = time.perf_counter() - t
         labels = model.encode(["A very negative movie review", "A very positive movie review"])
         acc = float((np.argmax(cosine_similarity(emb, labels), 1) == np.array(test_y)).mean())
-        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(ref.location, test_x)}
+        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(ref.location, test_x), "dtype": "float32", "device": str(model.device)}
     if task in ("workbench-encode", "workbench-classifier"):
         import tempfile
 
@@ -99,32 +108,90 @@ def child(task: str, args: argparse.Namespace) -> dict:
         (data_dir / "test.jsonl").write_text("".join(json.dumps({"text": x, "label": y}) + "\n" for x, y in zip(test_x, test_y)), encoding="utf-8")
         (data_dir / "labels.json").write_text('["neg", "pos"]')
         if task == "workbench-encode":
-            spec = RunSpec(DataSpec(str(data_dir)), "embed-zeroshot", model=args.model, params={"labels": ["A very negative movie review", "A very positive movie review"]})
+            spec = RunSpec(DataSpec(str(data_dir)), "embed-zeroshot", model=args.model, params={"labels": ["A very negative movie review", "A very positive movie review"]}, device=args.device, dtype=args.dtype)
         else:
-            spec = RunSpec(DataSpec(str(data_dir)), "classifier", model=args.classifier)
+            spec = RunSpec(DataSpec(str(data_dir)), "classifier", model=args.classifier, device=args.device, dtype=args.dtype)
         prep = prepare(spec)
         with tempfile.TemporaryDirectory() as d:
             out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
         secs = out.report["timing"]["predict_s"] + out.report["timing"]["fit_s"]
-        return {"seconds": secs, "accuracy": out.report["accuracy"], "peak_mb": _peak_mb(), "flops": _encoder_flops(ref.location, test_x) if task == "workbench-encode" else 0}
+        flops = _encoder_flops(ref.location if task == "workbench-encode" else args.classifier, test_x)
+        return {"seconds": secs, "accuracy": out.report["accuracy"], "peak_mb": _peak_mb(), "flops": flops, "dtype": out.report["dtype"], "device": out.report["device"]}
     if task == "lesson-classifier":
         import numpy as np
-        from datasets import Dataset
         from transformers import pipeline
         from transformers.pipelines.pt_utils import KeyDataset
 
-        pipe = pipeline("text-classification", model=args.classifier, top_k=None, device="cpu")
-        data = Dataset.from_dict({"text": test_x, "label": test_y})
+        import torch
+
+        device = "cuda:0" if torch.cuda.is_available() and args.device != "cpu" else "cpu"  # as the lesson
+        pipe = pipeline("text-classification", model=args.classifier, top_k=None, device=device)
+        names = [pipe.model.config.id2label[i] for i in range(len(pipe.model.config.id2label))]
+        try:
+            from datasets import Dataset
+
+            data = Dataset.from_dict({"text": test_x, "label": test_y})
+        except ImportError:  # KeyDataset only indexes rows: a list of dicts serves where datasets is missing
+            data = [{"text": x, "label": y} for x, y in zip(test_x, test_y)]
         t = time.perf_counter()
         preds = []
         for output in pipe(KeyDataset(data, "text")):  # the lesson's loop, default batch size
             scores = {o["label"]: o["score"] for o in output}
-            preds.append(int(np.argmax([scores["NEGATIVE"], scores["POSITIVE"]])))
+            preds.append(int(np.argmax([scores[n] for n in names])))  # NEGATIVE, POSITIVE in id order
         secs = time.perf_counter() - t
-        return {"seconds": secs, "accuracy": float((np.array(preds) == np.array(test_y)).mean()), "peak_mb": _peak_mb(), "flops": 0}
+        acc = float((np.array(preds) == np.array(test_y)).mean())
+        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(args.classifier, test_x), "dtype": "float32", "device": device}
+    if task in ("sequential-chat", "workbench-chat"):
+        # The fake server answers from a keyword, planted here so both sides can be right.
+        texts = [("good. " if y else "bad. ") + x for x, y in zip(test_x, test_y)][: args.chat]
+        return _chat(task, args, texts, test_y[: args.chat])
     if task == "peak":
-        return {"gflops": _matmul_peak_gflops()}
+        import torch
+
+        from workbench.precision import resolve_dtype
+
+        device = "cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu"
+        dtype = resolve_dtype(args.dtype, device)
+        peaks = {"fp32": _matmul_peak_gflops(device, "float32"), "device": device}
+        if dtype != "float32":
+            peaks[dtype] = _matmul_peak_gflops(device, dtype)
+        return peaks
     raise SystemExit(f"unknown task {task}")
+
+
+def _chat(task: str, args: argparse.Namespace, texts: list[str], labels: list[int]) -> dict:
+    """The lesson's loop (one chat call after another) against the workbench's chat method, both
+    on the test suite's fake OpenAI-compatible server answering every request after 200 ms."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from fake_openai import FakeOpenAI  # noqa: E402
+
+    with FakeOpenAI(delay=0.2) as server:  # answers by keywords: accuracy is not the point here
+        if task == "sequential-chat":
+            import openai
+
+            client = openai.OpenAI(base_url=server.url, api_key="EMPTY")
+            t = time.perf_counter()
+            preds = []
+            for text in texts:
+                msg = [{"role": "user", "content": f"Return 1 for positive and 0 for negative. {text}"}]
+                answer = client.chat.completions.create(model="gpt-4o-mini", messages=msg, temperature=0).choices[0].message.content
+                preds.append(0 if answer == "negative" else 1)  # the lesson's parsing
+            secs = time.perf_counter() - t
+            acc = sum(p == y for p, y in zip(preds, labels)) / len(labels)
+            return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb()}
+        import tempfile
+
+        from workbench.data import DataSpec
+        from workbench.runner import RunSpec, execute, prepare
+        from workbench.store import RunStore
+
+        data_dir = Path(tempfile.mkdtemp())
+        (data_dir / "test.jsonl").write_text("".join(json.dumps({"text": x, "label": y}) + "\n" for x, y in zip(texts, labels)), encoding="utf-8")
+        (data_dir / "labels.json").write_text('["negative", "positive"]')
+        prep = prepare(RunSpec(DataSpec(str(data_dir)), "chat", params={"base_url": server.url}))
+        with tempfile.TemporaryDirectory() as d:
+            out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
+        return {"seconds": out.report["timing"]["predict_s"], "accuracy": out.report["accuracy"], "peak_mb": _peak_mb()}
 
 
 def main() -> None:
@@ -133,21 +200,27 @@ def main() -> None:
     ap.add_argument("--model", default="all-MiniLM-L6-v2")
     ap.add_argument("--classifier", help="a text-classification model folder with NEGATIVE/POSITIVE labels (e.g. from shared/tools/finetune-sentiment)")
     ap.add_argument("--limit", type=int, default=0, help="first N/2 and last N/2 test rows (0: all)")
+    ap.add_argument("--device", default="auto", help="workbench side's device [auto]; the lesson side picks as the lesson does")
+    ap.add_argument("--dtype", default="auto", help="workbench side's dtype [auto]")
+    ap.add_argument("--chat", type=int, default=0, help="also time N chat calls, sequential (the lesson) vs workbench, against a local server answering in 200 ms")
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args)))
         return
-    peak = _child("peak", args)["gflops"]
-    print(f"machine fp32 matmul peak: {peak:.1f} GFLOP/s")
+    peaks = _child("peak", args)
+    print("matmul peak on " + peaks.pop("device") + ": " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items()), flush=True)
     pairs = [("encode", "lesson-encode", "workbench-encode")]
     if args.classifier:
         pairs.append(("classifier", "lesson-classifier", "workbench-classifier"))
+    if args.chat:
+        pairs.append((f"chat ({args.chat} examples, server answers in 200 ms)", "sequential-chat", "workbench-chat"))
     for name, base, ours in pairs:
         b, w = _child(base, args), _child(ours, args)
         line = f"{name}: lesson {b['seconds']:.2f}s (acc {b['accuracy']:.4f}, peak {b['peak_mb']:.0f} MB) | workbench {w['seconds']:.2f}s (acc {w['accuracy']:.4f}, peak {w['peak_mb']:.0f} MB) | speed-up vs lesson x{b['seconds'] / w['seconds']:.2f}"
-        if w["flops"]:
-            line += f" | FLOP/s share of peak: lesson {b['flops'] / b['seconds'] / 1e9 / peak:.0%}, workbench {w['flops'] / w['seconds'] / 1e9 / peak:.0%}"
+        if w.get("flops"):
+            share = lambda r: r["flops"] / r["seconds"] / 1e9 / peaks.get(r["dtype"] if r["dtype"] != "float32" else "fp32", peaks["fp32"])  # noqa: E731
+            line += f" | FLOP/s share of the {b['dtype']}/{w['dtype']} peak: lesson {share(b):.0%}, workbench {share(w):.0%} ({w['device']} {w['dtype']})"
         print(line, flush=True)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "workbench", "--help"], capture_output=True, check=True)

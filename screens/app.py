@@ -54,6 +54,22 @@ class WorkbenchApp(App):
 
         self.push_screen(RunScreen(self.session.spec, rerun=rerun))
 
+    def resume_run(self, run_id: str) -> None:
+        """Continue a stored unfinished run on the run screen (the engine's resume: only the
+        missing examples are predicted)."""
+        from .run_screen import RunScreen
+        from .session import spec_from_config
+
+        run = self.store.find(run_id)
+        try:
+            spec = spec_from_config(run["config"]) if run and "spec" in (run["config"] or {}) else None
+        except (TypeError, ValueError):
+            spec = None
+        if spec is None:
+            self.notify(f"run {run_id[:12]} has no stored configuration to resume from", severity="error")
+            return
+        self.push_screen(RunScreen(spec, resume=run_id))
+
     def open_report(self, run_id: str, *, replace: bool = False, notice: str | None = None) -> None:
         from .report_screen import ReportScreen
 

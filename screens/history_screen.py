@@ -1,5 +1,5 @@
 """History: every run in the store with its key figures, sortable; open one's report, take its
-configuration, or mark two and compare them."""
+configuration, resume one that did not finish, or mark two and compare them."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class HistoryScreen(Screen):
         Binding("s", "next_sort", "Sort"),
         Binding("o", "reverse", "Reverse"),
         Binding("p", "prompt", "Prompt"),
+        Binding("u", "resume", "Resume"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -64,8 +65,14 @@ class HistoryScreen(Screen):
         table.clear()
         self.runs = {r["run_id"]: r for r in self.app.store.list_runs()}
         self.marked = [m for m in self.marked if m in self.runs]
+        counts = self.app.store.prediction_counts()
         for run_id, r in self.runs.items():
             rep = r["report"] or {}
+            status = r["status"]
+            if status != "done":  # how far it got; 'running' with no live process means it died
+                if status == "running" and not self.app.store.is_live(run_id):
+                    status = "interrupted"
+                status = f"{status} {counts.get(run_id, 0)}/{r['n']}"
             cells = {
                 "mark": self.mark_cell(run_id),
                 "run": Text(run_id[:12]),
@@ -77,7 +84,7 @@ class HistoryScreen(Screen):
                 "data": SortCell(f"{r['dataset']}:{r['split']}", f"{r['dataset']} [{r['split']}]", "left"),
                 "n": SortCell(r["n"], str(r["n"])),
                 "when": SortCell(r["created_at"], when(r["created_at"]), "left"),
-                "status": SortCell(r["status"], r["status"], "left"),
+                "status": SortCell(status, status, "left"),
             }
             table.add_row(*(cells[key] for key, _ in COLUMNS), key=run_id)
         self.apply_sort()
@@ -152,6 +159,20 @@ class HistoryScreen(Screen):
         run_id = self.current_run()
         if run_id and self.app.use_config_of(run_id):
             self.app.open_prompt()
+
+    def action_resume(self) -> None:
+        run_id = self.current_run()
+        if run_id is None:
+            return
+        run = self.runs[run_id]
+        if run["status"] == "done" and run["report"]:
+            self.notify(f"run {run_id[:12]} is complete: nothing to resume")
+            self.app.open_report(run_id)
+            return
+        if self.app.store.is_live(run_id):
+            self.notify(f"run {run_id[:12]} is still running; resume is for a run whose process ended", severity="warning")
+            return
+        self.app.resume_run(run_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

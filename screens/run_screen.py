@@ -27,10 +27,14 @@ class RunScreen(Screen):
         Binding("escape", "cancel_or_back", "Cancel/back"),
     ]
 
-    def __init__(self, spec, rerun: bool = False):
+    def __init__(self, spec, rerun: bool = False, resume: str | None = None):
+        """``resume``: the id of a stored unfinished run to continue (``spec`` is its configuration)."""
         super().__init__()
         self.spec = spec
         self.rerun = rerun
+        self.resume = resume
+        self.first_done: dict[str, int] = {}
+        """Examples already done when each phase first reported: a resumed run starts part done."""
         self.cancel_event = threading.Event()
         self.started = time.monotonic()
         self.finished = False
@@ -73,6 +77,15 @@ class RunScreen(Screen):
             self.post_message(RunProgress(event))
 
         try:
+            if self.resume:  # the engine's resume, as `workbench resume` calls it
+                from workbench.runner import resume
+
+                run = self.app.store.get(self.resume)
+                self.post_message(RunStarted(run["run_id"], run["n"], None))
+                self.post_message(RunStarted(run["run_id"], run["n"], pick_device(self.spec.device)))
+                outcome = resume(run["run_id"], self.app.store, on_progress=on_progress, cancel_event=self.cancel_event)
+                self.post_message(RunFinished(outcome))
+                return
             prep = self.app.session.prepared(self.spec)
             self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), None))
             self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), pick_device(self.spec.device)))
@@ -101,6 +114,7 @@ class RunScreen(Screen):
     def run_progress(self, message: RunProgress) -> None:
         ev = message.event
         phase = PHASE_NAMES.get(ev.phase, ev.phase)
+        self.first_done.setdefault(ev.phase, ev.done)
         if not self.phases or self.phases[-1] != phase:
             self.phases.append(phase)
         self.query_one("#run-phase", Static).update(f"phase: {phase}")
@@ -115,7 +129,7 @@ class RunScreen(Screen):
         """Two lines: counts, speed and times; then device and running accuracy."""
         first = []
         if ev.phase == "predicting" or (ev.total or 0) > 1:
-            rate = ev.done / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
+            rate = (ev.done - self.first_done.get(ev.phase, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
             remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
             first += [f"{ev.done} / {ev.total} examples", f"{rate:.1f} examples/s", f"ETA {seconds(remaining)}"]
         first.append(f"elapsed {seconds(time.monotonic() - self.started)}")
@@ -145,7 +159,9 @@ class RunScreen(Screen):
         if outcome.reused:
             notice = "an identical run is stored: showing it (shift+r on the report recomputes)"
         elif outcome.status == "cancelled":
-            notice = f"cancelled: the report covers the {outcome.report['n']} examples that finished"
+            notice = f"cancelled: the report covers the {outcome.report['n']} examples that finished; u on the history (h) resumes it"
+        elif self.resume:
+            notice = "resumed: the predictions kept from the earlier attempt were not computed again"
         self.app.open_report(outcome.run_id, replace=True, notice=notice)
 
     @on(RunFailed)

@@ -5,7 +5,7 @@ summary, the label editors and the prompt preview). Plain state; no widgets here
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.data import DataSpec
@@ -28,14 +28,10 @@ def default_spec() -> "RunSpec":
 
 
 def spec_from_config(config: dict[str, Any]) -> "RunSpec":
-    """The RunSpec a stored run was made from (``config['spec']`` is ``asdict(RunSpec)``)."""
-    from workbench.runner import RunSpec
+    """The RunSpec a stored run was made from; the engine's rule, which resuming uses too."""
+    from workbench.runner import spec_from_config as engine_spec_from_config
 
-    raw = dict(config.get("spec") or {})
-    data_raw = raw.pop("data", {}) or {}
-    data = DataSpec(**{f.name: data_raw[f.name] for f in fields(DataSpec) if f.name in data_raw})
-    known = {f.name for f in fields(RunSpec)} - {"data"}
-    return RunSpec(data=data, **{k: v for k, v in raw.items() if k in known})
+    return engine_spec_from_config(config)
 
 
 def recent_models(store: "RunStore", method: str | None = None, limit: int = 8) -> list[str]:

@@ -6,21 +6,50 @@ The script reads the last user message:
 - contains FAIL500: always 500 (with ``retry-after-ms: 10`` so retries are quick);
 - contains BADJSON: 200 with a body that is not JSON;
 - contains SLOWONCE: the first attempt sleeps past the client's timeout, later ones answer;
+- contains a fault tag ``[NAME]`` (every attempt) or ``[NAMExN]`` (the first N attempts), NAME one of
+  FAULTS below: that failure, and an answer once the N attempts are spent;
 - otherwise: 'Positive.' if it says good/great, 'negative' if bad/awful, else 'I cannot tell'.
+
+Whole-server behaviour: ``key`` (401 for any other key, its body echoing the key it was sent, as
+careless servers do), ``models`` (404 for any other model), ``reject_max_tokens`` (400 asking for
+max_completion_tokens, as OpenAI does for its reasoning models), ``reject_temperature`` (400 for
+any temperature but 1, as those models do too).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+FAULTS = {
+    "429": "429, no Retry-After: the SDK's own backoff",
+    "429ra": "429 with Retry-After: 1",
+    "500": "500", "502": "502", "503": "503",
+    "slow": "answers after ``slow`` seconds (past the client's timeout)",
+    "hang": "never answers (until the server stops)",
+    "truncated": "200 whose body is cut short: Content-Length promises more, then the connection closes",
+    "badjson": "200 with a complete body that is not JSON",
+    "nochoices": "200 with an empty choices list",
+    "filtered": "200 with finish_reason content_filter and no content",
+    "length": "200 with finish_reason length and no content (the token limit spent before any answer)",
+    "echo500": "500 whose body echoes the Authorization header it got (a careless proxy)",
+}  # fmt: skip
+FAULT_TAG = re.compile(r"\[(" + "|".join(sorted(FAULTS, key=len, reverse=True)) + r")(?:x(\d+))?\]")
+
+
 class FakeOpenAI:
-    def __init__(self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0):
+    def __init__(
+        self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0,
+        models: set[str] | None = None, reject_max_tokens: bool = False, reject_temperature: bool = False,
+    ):  # fmt: skip
         self.key, self.delay, self.slow = key, delay, slow
+        self.models, self.reject_max_tokens, self.reject_temperature = models, reject_max_tokens, reject_temperature
+        self.stopping = threading.Event()  # ends the handlers of [hang] when the server stops
         self.requests = 0
         self.attempts: Counter[str] = Counter()
         self.times: dict[str, list[float]] = {}
@@ -48,6 +77,7 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -90,9 +120,25 @@ class FakeOpenAI:
             self.bodies.append(body)
         try:
             if self.key is not None and h.headers.get("Authorization") != f"Bearer {self.key}":
-                err = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}}
+                sent = h.headers.get("Authorization", "").removeprefix("Bearer ")
+                err = {"error": {"message": f"Incorrect API key provided: {sent}", "type": "invalid_request_error", "code": "invalid_api_key"}}
                 return self._send(h, 401, json.dumps(err).encode())
+            if self.models is not None and body.get("model") not in self.models:
+                msg = f"The model `{body.get('model')}` does not exist or you do not have access to it."
+                err = {"error": {"message": msg, "type": "invalid_request_error", "param": None, "code": "model_not_found"}}
+                return self._send(h, 404, json.dumps(err).encode())
+            if self.reject_max_tokens and "max_tokens" in body:
+                msg = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."
+                err = {"error": {"message": msg, "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}
+                return self._send(h, 400, json.dumps(err).encode())
+            if self.reject_temperature and body.get("temperature", 1) != 1:
+                msg = f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. Only the default (1) value is supported."
+                err = {"error": {"message": msg, "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}
+                return self._send(h, 400, json.dumps(err).encode())
             time.sleep(self.delay)
+            tag = FAULT_TAG.search(text)
+            if tag and (tag.group(2) is None or attempt <= int(tag.group(2))):
+                return self._fault(h, tag.group(1), body, text)
             if "RATE" in text and attempt == 1:
                 return self._send(h, 429, b'{"error": {"message": "slow down"}}', {"Retry-After": "1"})
             if "FAIL500" in text:
@@ -105,6 +151,44 @@ class FakeOpenAI:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _fault(self, h, name: str, body: dict, text: str) -> None:
+        error = json.dumps({"error": {"message": f"fault {name}"}}).encode()
+        if name == "429":
+            return self._send(h, 429, error)
+        if name == "429ra":
+            return self._send(h, 429, error, {"Retry-After": "1"})
+        if name in ("500", "502", "503"):
+            return self._send(h, int(name), error)
+        if name == "echo500":
+            echoed = {"error": {"message": f"upstream failed for Authorization: {h.headers.get('Authorization')}"}}
+            return self._send(h, 500, json.dumps(echoed).encode())
+        if name == "slow":
+            time.sleep(self.slow)
+            return self._send(h, 200, json.dumps(self._completion(body, text)).encode())
+        if name == "hang":
+            self.stopping.wait()
+            return None
+        if name == "truncated":
+            full = json.dumps(self._completion(body, text)).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(full)))
+            h.end_headers()
+            h.wfile.write(full[: len(full) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            return None
+        if name == "badjson":
+            return self._send(h, 200, b"<html>502 Bad Gateway</html>")
+        completion = self._completion(body, text)
+        if name == "nochoices":
+            completion["choices"] = []
+        elif name == "filtered":
+            completion["choices"][0].update(message={"role": "assistant", "content": None}, finish_reason="content_filter")
+        elif name == "length":
+            completion["choices"][0].update(message={"role": "assistant", "content": ""}, finish_reason="length")
+        return self._send(h, 200, json.dumps(completion).encode())
 
     @staticmethod
     def _completion(body: dict, text: str) -> dict:

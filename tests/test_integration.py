@@ -69,6 +69,20 @@ def test_reproduces_reference_figures(rt_dir, shared_store, model, method, texts
     assert abs(out.report["f1_weighted"] - expected) <= 0.01
 
 
+def test_bfloat16_moves_accuracy_by_at_most_0005(rt_dir, shared_store):
+    """The dtype the user can choose (and ``auto`` picks on CUDA or a bf16 CPU) keeps the result:
+    bfloat16 against float32 on the full test split, MiniLM zero-shot. On a CPU without bfloat16
+    instructions this is the slow path (about 7x float32), but still under a minute."""
+    runs = {}
+    for dtype in ("float32", "bfloat16"):
+        prep = prepare(RunSpec(DataSpec(str(rt_dir)), "embed-zeroshot", model="all-MiniLM-L6-v2", params={"labels": VERY}, dtype=dtype))
+        runs[dtype] = execute(prep, shared_store)
+        assert runs[dtype].status == "done" and runs[dtype].report["dtype"] == dtype
+    assert runs["float32"].run_id != runs["bfloat16"].run_id
+    assert abs(runs["float32"].report["accuracy"] - 0.6867) <= 0.0001
+    assert abs(runs["bfloat16"].report["accuracy"] - runs["float32"].report["accuracy"]) <= 0.005
+
+
 def test_four_classes_with_centroids(tmp_path):
     topics = {
         "food": ["the pasta was rich and garlicky", "a warm bowl of ramen with egg", "fresh bread and soft cheese", "the curry was far too spicy", "we baked an apple pie", "grilled fish with lemon"],

@@ -47,6 +47,8 @@ def run(data, method, model, tmp_path, **params):
     store = RunStore(tmp_path / "s.sqlite")
     out = execute(prepare(RunSpec(DataSpec(data), method, model=str(model), params=params, batch_size=2)), store)
     assert out.status == "done", out.error
+    # batches must work as batches: the runner's one-at-a-time fallback would hide a batching bug
+    assert not any("one at a time" in n for n in out.report["notes"]), out.report["notes"]
     return out, store.predictions(out.run_id)
 
 

@@ -118,3 +118,18 @@ def test_fitted_method_is_kept_for_reruns_and_try_it(keyword, data, tmp_path):
     assert "loading model" not in phases and again.report["timing"]["load_s"] == 0.0 and again.report["n"] == 5
     preds = classify(prepare(RunSpec(DataSpec(data), "keyword")), ["a good one", "so bad", "nothing"])
     assert [p.label for p in preds] == [1, 0, None]
+
+
+def test_a_batch_that_fails_only_as_a_batch_is_run_one_at_a_time_and_said(keyword, data, tmp_path, monkeypatch):
+    real = KeywordMethod.predict
+
+    def batch_hostile(self, texts, ctx):
+        if len(texts) > 1:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride")
+        return real(self, texts, ctx)
+
+    monkeypatch.setattr(KeywordMethod, "predict", batch_hostile)
+    out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=8)), RunStore(tmp_path / "s.sqlite"))
+    assert out.status == "done" and out.report["accuracy"] == pytest.approx(35 / 39)
+    notes = [n for n in out.report["notes"] if "one at a time" in n]
+    assert len(notes) == 1 and "view size is not compatible" in notes[0]

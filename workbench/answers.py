@@ -43,6 +43,8 @@ def parse_verbalizer(value: Mapping[str, str] | Sequence[str] | str | None) -> d
         return {}
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
+    if not isinstance(value, (str, list, tuple)):
+        raise ConfigError(f"verbalizer {value!r} is not a list of WORD=LABEL items", expected="e.g. --verbalizer 1=pos 0=neg")
     items = value.split(",") if isinstance(value, str) else list(value)
     out: dict[str, str] = {}
     for item in items:
@@ -62,8 +64,9 @@ class AnswerParser:
 
     @classmethod
     def build(cls, label_names: Sequence[str], label_texts: Sequence[str] | None = None, verbalizer: Mapping[str, str] | None = None) -> "AnswerParser":
-        texts = list(label_texts) if label_texts else default_label_texts(label_names)
-        check_label_texts(label_names, texts)
+        texts = label_texts if label_texts else default_label_texts(label_names)
+        check_label_texts(label_names, texts)  # before list(): a string is no list of texts
+        texts = list(texts)
         index = {normalise(n): i for i, n in enumerate(label_names)}
         extra: list[list[str]] = [[] for _ in label_names]
         for word, label in (verbalizer or {}).items():
@@ -115,6 +118,8 @@ class AnswerParser:
 
 
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
+    if isinstance(texts, str) or not isinstance(texts, Sequence):  # one string would count as one text per character
+        raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order (--labels A B)")
     if len(texts) != len(label_names):
         raise ConfigError(
             f"--labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",

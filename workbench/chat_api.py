@@ -3,7 +3,9 @@ cache and the token accounting. Retries are the openai SDK's own (``max_retries`
 backoff with jitter on 408/409/429/5xx and timeouts, honouring ``Retry-After``.
 
 The API key is read here and handed to the client only: it is never a run parameter, so it never
-reaches the store, the config, a report or a log line.
+reaches the store, the config, a report or a log line. A server may still echo it back (in a 401
+body, a proxy's error page): every message built from a server's words goes through ``redact``.
+The SDK logs no headers, and workbench never turns its logging on.
 """
 
 from __future__ import annotations
@@ -69,6 +71,24 @@ class Usage:
                 setattr(self, name, getattr(self, name) + n)
 
 
+class BadResponse(Exception):
+    """The server answered, but not with a usable chat completion (not JSON, no choices): a
+    per-example error, never fatal by itself."""
+
+
+REDACTED = "[api key]"
+
+
+def is_refused(exc: BaseException) -> bool:
+    """Whether nothing could be connected to at all (refused, unknown host), as opposed to a
+    connection that broke mid-answer. The transport's ConnectError is matched by name: the SDK
+    ships on httpx or its successor httpx2, whose classes differ."""
+    import openai
+
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError) and type(cause).__name__ == "ConnectError"
+
+
 class ChatClient:
     """One model at one server with fixed sampling parameters; ``complete`` is thread-safe."""
 
@@ -76,7 +96,14 @@ class ChatClient:
         import openai  # lazy: only the chat method needs it
 
         self.base_url, self.model, self.sampling, self.cache = base_url, model, dict(sampling), cache
+        self.timeout, self.max_retries = timeout, max_retries
         self.usage = Usage()
+        # Short "keys" (the EMPTY sent to local servers) are no secret, and masking them would
+        # garble ordinary words in messages.
+        self._secrets = [api_key] if len(api_key) >= 8 and api_key != LOCAL_KEY else []
+        self.token_param = "max_tokens"
+        """The name the answer-length limit is sent under: OpenAI's reasoning models refuse
+        max_tokens and want max_completion_tokens (same meaning), switched to when a server says so."""
         http = openai.DefaultHttpxClient(event_hooks={"request": [lambda request: self.usage.add(requests=1)]})
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, http_client=http)
 
@@ -86,36 +113,100 @@ class ChatClient:
     def cached(self, messages: list[dict[str, str]]) -> dict | None:
         return self.cache.get_response(self.cache_key(messages)) if self.cache is not None else None
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """The answer's text, from the cache or the server. Raises ConfigError for what no retry
-        fixes (bad key, unknown model), the SDK's error once its retries are spent otherwise."""
-        import openai
+    def redact(self, text: str) -> str:
+        """``text`` with the API key masked, for anything built from a server's words."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
+    def complete(self, messages: list[dict[str, str]]) -> tuple[str, str | None]:
+        """The answer's text and finish_reason, from the cache or the server. Raises ConfigError
+        for what no retry fixes (bad key, unknown model, a refused parameter), BadResponse for an
+        answer that is not a chat completion, the SDK's error once its retries are spent otherwise."""
         hit = self.cached(messages)
         if hit is not None:
             self.usage.add(cache_hits=1)
-            return hit["content"]
+            return hit["content"], hit.get("finish_reason")
         try:
-            resp = self.client.chat.completions.create(model=self.model, messages=messages, **self.sampling)
-        except openai.AuthenticationError:
-            raise ConfigError(f"the server at {self.base_url} refused the API key (401)", fix="check OPENAI_API_KEY or the file given to --api-key-file") from None
-        except openai.PermissionDeniedError:
-            raise ConfigError(f"the API key may not use model '{self.model}' at {self.base_url} (403)", fix="pick a model the key's project can use") from None
-        except openai.NotFoundError:
-            raise ConfigError(f"model '{self.model}' not found at {self.base_url} (404)", fix="check --model and --base-url") from None
+            resp = self._create(messages)
         except Exception:
             self.usage.add(failures=1)
             raise
-        if not getattr(resp, "choices", None):
-            self.usage.add(failures=1)
-            raise ValueError(f"the server's response has no choices: {str(resp)[:200]}")
-        content = resp.choices[0].message.content or ""
+        content = self.redact(resp.choices[0].message.content or "")
+        finish = resp.choices[0].finish_reason
         used = getattr(resp, "usage", None)
         tokens = {"prompt_tokens": getattr(used, "prompt_tokens", 0) or 0, "completion_tokens": getattr(used, "completion_tokens", 0) or 0}
         self.usage.add(answers=1, **tokens)
         if self.cache is not None:
-            self.cache.put_response(self.cache_key(messages), {"content": content, "finish_reason": resp.choices[0].finish_reason, "usage": tokens})
-        return content
+            self.cache.put_response(self.cache_key(messages), {"content": content, "finish_reason": finish, "usage": tokens})
+        return content, finish
+
+    def _create(self, messages: list[dict[str, str]]) -> Any:
+        """One chat completion (the SDK retrying transient failures), checked to have a choice."""
+        import openai
+
+        sampling = dict(self.sampling)
+        if "max_tokens" in sampling and self.token_param != "max_tokens":
+            sampling[self.token_param] = sampling.pop("max_tokens")
+        try:
+            # with_raw_response: a body that is not JSON can be shown, not just "Expecting value".
+            raw = self.client.chat.completions.with_raw_response.create(model=self.model, messages=messages, **sampling)
+        except openai.AuthenticationError as e:
+            raise ConfigError(f"the server at {self.base_url} refused the API key (401: {self._says(e)})", fix="check OPENAI_API_KEY or the file given to --api-key-file") from None
+        except openai.PermissionDeniedError as e:
+            raise ConfigError(f"the API key may not use model '{self.model}' at {self.base_url} (403: {self._says(e)})", fix="pick a model the key's project can use") from None
+        except openai.NotFoundError as e:
+            raise ConfigError(f"model '{self.model}' not found at {self.base_url} (404: {self._says(e)})", fix="check --model and --base-url") from None
+        except openai.BadRequestError as e:
+            said = self._says(e)
+            if "max_tokens" in sampling and "max_completion_tokens" in said:
+                # Not a retry of a failure (those are the SDK's): the same request under the name
+                # this model wants, sent once; later requests use it from the start.
+                self.token_param = "max_completion_tokens"
+                return self._create(messages)
+            if getattr(e, "code", None) in ("unsupported_parameter", "unsupported_value"):
+                param = getattr(e, "param", None) or "a parameter"
+                raise ConfigError(
+                    f"the server at {self.base_url} refuses {param} for model '{self.model}' (400: {said})",
+                    fix="change it with -p NAME=VALUE (e.g. -p temperature=1 for models that allow only the default)",
+                ) from None
+            raise  # other 400s (a prompt too long for the model, say) are this example's problem
+        try:
+            resp = raw.parse()
+        except ValueError:  # json.JSONDecodeError: the body is not JSON
+            raise BadResponse(f"the server's answer is not JSON (HTTP {raw.status_code}): {self._snippet(raw.text)}") from None
+        if not getattr(resp, "choices", None):
+            # A body that is not a completion at all (an HTML page, an error object) parses to a
+            # str or a dict; a completion with an empty choices list is shown as it came.
+            raise BadResponse(f"the server's answer has no choices: {self._snippet(raw.text)}")
+        return resp
+
+    def _snippet(self, text: str) -> str:
+        text = " ".join(str(text).split())
+        return self.redact(text[:200] + ("..." if len(text) > 200 else "")) or "(empty body)"
+
+    def _says(self, e: Exception) -> str:
+        """What the server said in an error response: its message, not the SDK's wrapper."""
+        body = getattr(e, "body", None)
+        message = body.get("message") if isinstance(body, dict) else None
+        return self.redact(" ".join(str(message or getattr(e, "message", None) or e).split())[:300])
+
+    def describe(self, e: BaseException) -> str:
+        """One line for a prediction's error: what failed and how often it was tried, key masked."""
+        import openai
+
+        tries = "1 try" if self.max_retries == 0 else f"{1 + self.max_retries} tries"
+        if isinstance(e, openai.APITimeoutError):
+            text = f"no answer within the {self.timeout:g} s timeout ({tries})"
+        elif isinstance(e, openai.APIConnectionError):
+            cause = e.__cause__ or e.__context__
+            text = f"{e} {cause or ''} ({tries})".strip()
+        elif isinstance(e, openai.APIStatusError):
+            retried = e.status_code in (408, 409, 429) or e.status_code >= 500
+            text = f"HTTP {e.status_code}: {self._says(e)}" + (f" ({tries})" if retried else "")
+        else:
+            text = str(e)
+        return self.redact(f"{type(e).__name__}: {text}")[:500]
 
     def close(self) -> None:
         self.client.close()

@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | runs | show | methods``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | methods``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -46,11 +46,20 @@ def _build_parser() -> argparse.ArgumentParser:
     m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
     r = e.add_argument_group("running")
     r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
-    r.add_argument("--batch-size", type=int, help="examples per batch [32]")
+    r.add_argument("--batch-size", type=int, help="examples per batch; halved automatically on out-of-memory [32 on CPU, 256 on CUDA; prompt methods 32/64; chat 4 x concurrency]")
+    r.add_argument("--dtype", default="auto", help="float32, bfloat16 or float16 [auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32]")
+    r.add_argument("--trust-remote-code", action="store_true", help="let a model's own Python code run when loading it (only for models whose authors you trust)")
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     r.add_argument("--estimate", action="store_true", help="chat: print the calls, tokens and cost the run would take, and stop")
+
+    rs = sub.add_parser("resume", help="continue a run that did not finish (its process died, or it was cancelled or failed)")
+    rs.add_argument("run", help="run id (a unique prefix is enough; see `workbench runs`)")
+    rs.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [the run's]")
+    rs.add_argument("--batch-size", type=int, help="examples per batch [the run's]")
+    rs.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    rs.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
     ls = sub.add_parser("runs", help="list stored runs, newest first")
     ls.add_argument("--limit", type=int, help="show at most N")
@@ -58,7 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     sub.add_parser("methods", help="list methods with their parameters and defaults")
-    for sp in (e, ls, s):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, s):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -71,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
-        return {"eval": _cmd_eval, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods}[args.command](args)
+        return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods}[args.command](args)
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -135,6 +144,8 @@ def _cmd_eval(args) -> int:
         params=_params(args),
         device=args.device,
         batch_size=args.batch_size,
+        dtype=args.dtype,
+        trust_remote_code=args.trust_remote_code,
     )
     store = _store(args)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
@@ -145,8 +156,34 @@ def _cmd_eval(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        raise WorkbenchError(outcome.error or "the run failed")
-    return _print_report(outcome.report, args.json, reused=outcome.reused, status=outcome.status)
+        kept = store.count_predictions(outcome.run_id)  # worth resuming rather than starting over
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None)
+    code = _print_report(outcome.report, args.json, reused=outcome.reused, status=outcome.status)
+    if outcome.status == "cancelled":
+        print(f"resume it with: workbench resume {outcome.run_id[:12]}")
+    return code
+
+
+def _cmd_resume(args) -> int:
+    from .runner import resume
+
+    store = _store(args)
+    run = store.get(args.run)
+    if run["status"] == "done" and run["report"]:
+        print(f"run {run['run_id'][:12]} is complete: showing it\n")
+        return _print_report(run["report"], args.json)
+    kept = store.count_predictions(run["run_id"])
+    print(f"resuming run {run['run_id'][:12]} ({run['status']}): {kept} of {run['n']} predictions kept, {run['n'] - kept} to go", flush=True)
+    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    outcome = resume(run["run_id"], store, on_progress=progress, device=args.device, batch_size=args.batch_size)
+    if progress:
+        progress.close()
+    if outcome.status == "failed":
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"fix the cause, then `workbench resume {outcome.run_id[:12]}` again")
+    code = _print_report(outcome.report, args.json, status=outcome.status)
+    if outcome.status == "cancelled":
+        print(f"resume it with: workbench resume {outcome.run_id[:12]}")
+    return code
 
 
 def _print_report(report, json_path: str | None, *, reused: bool = False, status: str = "done") -> int:
@@ -190,23 +227,33 @@ def _print_estimate(prep, store) -> int:
 
 
 def _cmd_runs(args) -> int:
-    runs = _store(args).list_runs(args.limit)
+    store = _store(args)
+    runs = store.list_runs(args.limit)
     if not runs:
         print("no runs stored yet (run `workbench eval ...`)")
         return 0
     model_w = max(len(r["model"] or "-") for r in runs)
+    counts = store.prediction_counts()
     for r in runs:
         rep = r["report"] or {}
         when = _dt.datetime.fromtimestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M")
         figures = f"acc {rep['accuracy']:.4f}  f1 {rep['f1_macro']:.4f}" if rep else "-"
-        print(f"{r['run_id'][:12]}  {when}  {r['status']:<9}  {r['method']:<14}  {r['model'] or '-':<{model_w}}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
+        status = r["status"]
+        if status != "done":  # how far it got, and whether its process is gone (then resumable)
+            if status == "running" and not store.is_live(r["run_id"]):
+                status = "interrupted"
+            figures = f"{counts.get(r['run_id'], 0)}/{r['n']} predicted  " + (f"{figures} (partial)" if rep else "-")
+        print(f"{r['run_id'][:12]}  {when}  {status:<11}  {r['method']:<14}  {r['model'] or '-':<{model_w}}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
     return 0
 
 
 def _cmd_show(args) -> int:
-    run = _store(args).get(args.run)
+    store = _store(args)
+    run = store.get(args.run)
     if run["report"] is None:
         print(f"run {run['run_id'][:12]} is {run['status']}" + (f": {run['error']}" if run["error"] else ""))
+        if run["status"] != "done" and not store.is_live(run["run_id"]):
+            print(f"resume it with: workbench resume {run['run_id'][:12]}")
         return 1
     return _print_report(run["report"], args.json)
 
@@ -236,7 +283,8 @@ class _ProgressPrinter:
         if ev.phase != self._phase:
             self.close()
             self._phase = ev.phase
-            self._bar = tqdm(total=ev.total, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+            # initial: a resumed run starts part done, and its speed counts only what it does now
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)

@@ -7,9 +7,12 @@ the dataset declares them, else the sorted distinct label values.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+import numbers
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
-from .readers import FORMATS, Row, clean_text, read_rows
+from .readers import FORMATS, Row, clean_text, json_type, read_rows
 
 SAMPLE = "sample"
 """The source name of the movie-review sample that ships inside the package (works offline)."""
@@ -93,7 +96,13 @@ def sample_dir() -> Path:
 
 def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
+    if spec.text_column == spec.label_column:
+        raise DataError(f"--text-column and --label-column both name '{spec.text_column}'", fix="name the label column with --label-column")
     raw_eval, raw_train, declared = _load_raw(spec, need_train)
+    raw_eval, repaired_eval = _check_cells(spec.split, raw_eval)
+    repaired_train = 0
+    if raw_train is not None:
+        raw_train, repaired_train = _check_cells(spec.train_split or "train", raw_train)
     names, to_index = _resolve_labels(declared, raw_eval + (raw_train or []))
     eval_split = _make_split(spec.split, raw_eval, to_index, spec)
     train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None
@@ -105,6 +114,9 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     for s in (eval_split, train_split):
         if s is not None and s.skipped_empty:
             notes.append(f"skipped {s.skipped_empty} empty texts in split '{s.name}'")
+    for name, n in ((spec.split, repaired_eval), (spec.train_split, repaired_train)):
+        if n:
+            notes.append(f"{n} rows of split '{name}' held unpaired surrogates (invalid Unicode), replaced by U+FFFD")
     return Dataset(spec.source, names, eval_split, train_split, notes)
 
 
@@ -113,6 +125,8 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
 
 def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:
     source = spec.source
+    if not source or not source.strip():  # Path("") is the current folder: never what was meant
+        raise DataError("--data is empty", fix="pass a local folder or file, a Hugging Face dataset name, or 'sample'")
     path = Path(source).expanduser()
     if path.exists():
         return _load_local(path, spec, need_train)
@@ -124,11 +138,14 @@ def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | 
 
 
 def _find_split_files(folder: Path, split: str) -> list[Path]:
+    if "/" in split or "\\" in split or split in ("", ".", ".."):
+        return []  # a path, not a split name (and glob() refuses absolute patterns)
+    name = glob.escape(split)  # a split named 'a[1]' is a name, not a pattern
     for ext in FORMATS:
         single = folder / f"{split}{ext}"
         if single.is_file():
             return [single]
-        shards = sorted(folder.glob(f"{split}-*{ext}")) or sorted(folder.glob(f"data/{split}-*{ext}"))
+        shards = sorted(folder.glob(f"{name}-*{ext}")) or sorted(folder.glob(f"data/{name}-*{ext}"))
         if shards:
             return shards
     return []
@@ -144,6 +161,8 @@ def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
     files = _find_split_files(folder, split)
     if not files:
         avail = ", ".join(_available_splits(folder)) or "none"
+        if "/" in split or "\\" in split:
+            raise DataError(f"no split file at {split}", expected=f"the path of a split file, or a split name found in {folder} ({avail})")
         raise DataError(
             f"no file for split '{split}' in {folder} (splits found: {avail})",
             expected=f"{split}.jsonl, {split}.csv or {split}.parquet",
@@ -185,19 +204,25 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
 def _read_labels_json(path: Path) -> list[str] | None:
     if not path.is_file():
         return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DataError(f"{path} is not valid JSON ({e})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]') from None
+    try:  # JSON is UTF-8 whatever --encoding says of the split files (a BOM is allowed)
+        value = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError, LookupError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise DataError(f"{path} is not valid JSON ({str(e)[:200]})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]') from None
+    names: list[str] | None = None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    if isinstance(value, dict):
-        try:
-            keys = sorted(int(k) for k in value)
-        except ValueError:
-            keys = None
-        if keys == list(range(len(value))):
-            return [str(value[str(k)]) for k in keys]
+        names = value
+    elif isinstance(value, dict) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()):
+        by_index = {int(k): v for k, v in value.items() if re.fullmatch(r"[0-9]{1,6}", k)}
+        if len(by_index) == len(value) and sorted(by_index) == list(range(len(value))):
+            names = [str(by_index[i]) for i in range(len(value))]
+    if names:
+        names = [_SURROGATE.sub("\ufffd", n) for n in names]  # printable in every report
+        blank = [i for i, n in enumerate(names) if not n.strip()]
+        repeated = sorted(n for n, c in Counter(names).items() if c > 1)
+        if blank or repeated:
+            found = f"an empty label name (class {blank[0]})" if blank else "the label name(s) " + ", ".join(map(repr, repeated[:5])) + " more than once"
+            raise DataError(f"{path} has {found}", fix="give every class its own non-empty name in labels.json")
+        return names
     raise DataError(
         f"{path} does not list the label names in order",
         expected='{"0": "neg", "1": "pos"} (keys 0..K-1) or ["neg", "pos"]',
@@ -252,9 +277,43 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    # ASCII digits only: str.isdigit() accepts '²', which int() refuses; 18 digits fit any index.
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
+        return int(value)
     return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair with no other half: JSON may escape one (\\ud83d), but it is no character,
+and neither the store nor a tokenizer can encode it."""
+
+
+def _check_cells(split: str, rows: list[Row]) -> tuple[list[Row], int]:
+    """Refuse texts and labels of a kind no class can come from (objects, lists, bytes); replace
+    unpaired surrogates by U+FFFD. Returns the rows and how many were repaired."""
+    out = rows
+    repaired = 0
+    for i, (text, label) in enumerate(rows):
+        for what, value in (("text", text), ("label", label)):
+            if value is not None and not isinstance(value, (str, numbers.Number)):
+                expected = "a string (numbers are read as text)" if what == "text" else "one string or number label (multi-label data is not supported)"
+                raise DataError(
+                    f"split '{split}' row {i + 1} has {json_type(value)} as its {what}: {repr(value)[:60]}",
+                    expected=expected,
+                    fix=f"fix that row, or name the right column with --{what}-column",
+                )
+        if isinstance(text, str) and _SURROGATE.search(text) or isinstance(label, str) and _SURROGATE.search(label):
+            if out is rows:
+                out = list(rows)
+            fixed = [_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in (text, label)]
+            out[i] = (fixed[0], fixed[1])
+            repaired += 1
+    return out, repaired
+
+
+def _is_missing(value: Any) -> bool:
+    """No label at all: null, NaN, or an empty cell."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
 
 
 def _resolve_labels(declared: list[str] | None, rows: list[Row]):
@@ -269,15 +328,24 @@ def _resolve_labels(declared: list[str] | None, rows: list[Row]):
             return i if i is not None and 0 <= i < len(declared) else None
 
         return list(declared), to_index
-    values = {r[1] for r in rows if r[1] is not None and not (isinstance(r[1], float) and r[1] != r[1])}
+    values = {r[1] for r in rows if not _is_missing(r[1])}
     ints = {v: _as_int(v) for v in values}
+    numeric = sorted({repr(v) for v, i in ints.items() if i is not None})
+    named = sorted({repr(v) for v, i in ints.items() if i is None})
+    if numeric and named:
+        # 0/1 with a stray 'pos' is most likely a mistake; as classes '0' and 'pos' it would be silent.
+        raise DataError(
+            f"the labels mix integers ({', '.join(numeric[:3])}) and other values ({', '.join(named[:3])})",
+            expected="one kind of label: all integers or all names",
+            fix="fix those rows, or list the class names in labels.json (integers are then indices into it)",
+        )
     if values and all(i is not None for i in ints.values()):
         ordered = sorted(set(ints.values()))
         pos = {v: i for i, v in enumerate(ordered)}
         return [str(v) for v in ordered], lambda value: pos.get(_as_int(value)) if _as_int(value) is not None else None
     names = sorted({str(v) for v in values})
     pos = {n: i for i, n in enumerate(names)}
-    return names, lambda value: pos.get(str(value)) if value is not None else None
+    return names, lambda value: pos.get(str(value)) if not _is_missing(value) else None
 
 
 def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
@@ -291,7 +359,7 @@ def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
         t = clean_text(text)
         idx = to_index(raw_label)
         if idx is None:
-            bad[repr(raw_label)] += 1
+            bad["(missing)" if _is_missing(raw_label) else repr(raw_label)[:60]] += 1
             continue
         if not t.strip():
             empty_rows.append(i)

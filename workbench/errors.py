@@ -19,7 +19,8 @@ class WorkbenchError(Exception):
             parts.append(f"expected {expected}")
         if fix:
             parts.append(fix)
-        super().__init__("; ".join(parts))
+        # One line whatever the parts quote (a template, a label with a newline in it).
+        super().__init__("; ".join(parts).replace("\r", "\\r").replace("\n", "\\n"))
 
 
 class DataError(WorkbenchError):
@@ -28,6 +29,11 @@ class DataError(WorkbenchError):
 
 class ConfigError(WorkbenchError):
     """A method, model, parameter, label map or template is not usable as given."""
+
+
+class ServerError(WorkbenchError):
+    """An API server keeps failing (no answer, errors for every request): the run stops rather
+    than spend every example's retries on it."""
 
 
 class StoreError(WorkbenchError):

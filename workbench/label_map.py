@@ -55,6 +55,7 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
     decided = [False] * len(model_labels)
     ds_index = {n: i for i, n in enumerate(dataset_labels)}
     for key, value in explicit.items():
+        key, value = str(key).strip(), "" if value is None else str(value).strip()
         m = _find(key, model_labels)
         if m is None:
             raise ConfigError(f"--label-map names model label '{key}', which the model does not have (its labels: {', '.join(model_labels)})")
@@ -62,7 +63,7 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
         if value.lower() in _IGNORE:
             continue
         d = ds_index.get(value)
-        if d is None and value.isdigit() and int(value) < len(dataset_labels):
+        if d is None and _small_index(value, len(dataset_labels)):
             d = int(value)
         if d is None:
             raise ConfigError(f"--label-map maps '{key}' to '{value}', which is not a dataset label (labels: {', '.join(dataset_labels)})")
@@ -74,7 +75,8 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
             target[m], decided[m], matched = ds_norm[_norm(name)], True, True
     if not matched and not explicit:
         generic = [re.fullmatch(r"label_(\d+)", n.lower()) for n in model_labels]
-        if all(generic) and len(model_labels) == len(dataset_labels):
+        # By index only when they are exactly LABEL_0..LABEL_{K-1}: a lone LABEL_1 is no index.
+        if all(generic) and sorted(int(g.group(1)) for g in generic) == list(range(len(dataset_labels))):  # type: ignore[union-attr]
             return [int(g.group(1)) for g in generic]  # type: ignore[union-attr]
         stars = [_stars(n) for n in model_labels]
         if all(s is not None for s in stars):
@@ -89,10 +91,15 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
     return target
 
 
+def _small_index(value: str, n: int) -> bool:
+    """An index below n written in ASCII digits ('²' passes str.isdigit() but not int())."""
+    return re.fullmatch(r"[0-9]{1,9}", value) is not None and int(value) < n
+
+
 def _find(key: str, model_labels: list[str]) -> int | None:
     if key in model_labels:
         return model_labels.index(key)
-    if key.isdigit() and int(key) < len(model_labels):
+    if _small_index(key, len(model_labels)):
         return int(key)
     lowered = [n.lower() for n in model_labels]
     return lowered.index(key.lower()) if key.lower() in lowered else None

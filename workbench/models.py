@@ -87,9 +87,22 @@ def resolve_model(name: str) -> ModelRef:
     return ModelRef(name, name, f"hub:{name}")
 
 
-def model_load_error(ref: ModelRef, exc: BaseException) -> ConfigError:
-    """The message for a model that would not load: offline hub ids get the offline remedy."""
+def model_load_error(ref: ModelRef, exc: BaseException, device: str | None = None) -> ConfigError:
+    """The message for a model that would not load: offline hub ids get the offline remedy, a
+    model too big for the device the ways to make it fit."""
+    from .precision import is_out_of_memory
+
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:240]
+    if is_out_of_memory(exc):
+        return ConfigError(
+            f"model '{ref.name}' does not fit in the memory of {device or 'the device'} ({type(exc).__name__})",
+            fix="run on the CPU (--device cpu), in less precision (--dtype bfloat16), or pick a smaller model",
+        )
+    if "trust_remote_code" in str(exc):
+        return ConfigError(
+            f"model '{ref.name}' needs its own Python code to load, and workbench does not run a model's code unless asked",
+            fix="if you trust its authors, pass --trust-remote-code (in the UI: tick 'trust remote code')",
+        )
     if ref.is_local:
         return ConfigError(f"could not load model from {ref.location} ({type(exc).__name__}: {first})", fix="check that the folder holds a complete model of the right kind")
     return ConfigError(

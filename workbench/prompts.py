@@ -24,6 +24,8 @@ PLACEHOLDERS = ("{text}", "[DOCUMENT]")
 
 
 def check_template(template: str | None, what: str = "--prompt") -> str:
+    if template is not None and not isinstance(template, str):
+        raise ConfigError(f"the {what} template is {type(template).__name__} {template!r:.60}", expected="a string")
     if not template or not str(template).strip():
         raise ConfigError(f"the {what} template is empty", expected="a prompt holding {text} or [DOCUMENT] where the text goes")
     if not any(p in template for p in PLACEHOLDERS):

@@ -34,16 +34,22 @@ def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "
                 return _read_csv(fh, path, text_column, label_column, "\t" if suffix == ".tsv" else ",")
             return _read_jsonl(fh, path, text_column, label_column)
     except UnicodeDecodeError as e:
+        # A UTF-16 file (Excel's "Unicode text") starts with a byte-order mark: name its codec.
+        utf16 = e.object[:2] in (b"\xff\xfe", b"\xfe\xff")
         raise DataError(
             f"{path} is not readable as {encoding} (byte 0x{e.object[e.start]:02x} at offset {e.start})",
-            expected="UTF-8 text",
-            fix="re-save the file as UTF-8, or pass --encoding with its real encoding (e.g. latin-1)",
+            expected="UTF-8 text" if encoding.lower().replace("_", "-").startswith("utf-8") else f"text in {encoding}",
+            fix="pass --encoding utf-16" if utf16 else "re-save the file as UTF-8, or pass --encoding with its real encoding (e.g. latin-1)",
         ) from None
-    except LookupError:
-        raise DataError(f"unknown encoding '{encoding}'", fix="pass a Python codec name to --encoding, e.g. utf-8 or latin-1") from None
+    except UnicodeError as e:  # a codec's own complaint with no byte offset (utf-16 without a BOM)
+        raise DataError(f"{path} is not readable as {encoding} ({e})", fix="pass --encoding with the file's real encoding") from None
+    except OSError as e:  # permissions, a file removed while reading, an I/O error
+        raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="check the file and its permissions") from None
+    except LookupError:  # also a codec that is not a text encoding (base64, rot13)
+        raise DataError(f"unknown text encoding '{encoding}'", fix="pass a Python codec name to --encoding, e.g. utf-8 or latin-1") from None
 
 
-def _missing_column(path: Path, column: str, available: list[str], flag: str) -> DataError:
+def _missing_column(path: Path | str, column: str, available: list[str], flag: str) -> DataError:
     shown = ", ".join(repr(c) for c in available[:12]) or "none"
     return DataError(
         f"{path} has no column '{column}' (columns: {shown})",
@@ -58,45 +64,112 @@ def _check_columns(path: Path, available: list[str], text_column: str, label_col
         raise _missing_column(path, label_column, available, "--label-column")
 
 
+def _json_error(e: Exception) -> str:
+    # JSONDecodeError has a message; an over-long integer raises a plain ValueError, and nesting
+    # thousands of levels deep a RecursionError, neither of which should end in a traceback.
+    if isinstance(e, json.JSONDecodeError):
+        return e.msg
+    return "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+
+
 def _read_jsonl(fh, path: Path, text_column: str, label_column: str) -> list[Row]:
     rows: list[Row] = []
     content = fh.read()
+    if content.startswith("\ufeff"):  # a byte-order mark kept by an explicit --encoding utf-8
+        content = content[1:]
     stripped = content.lstrip()
-    if path.suffix.lower() == ".json" and stripped.startswith("["):
-        # A .json file may hold one array of objects instead of one object a line.
+    document: Any = None
+    if path.suffix.lower() == ".json" and stripped.startswith(("[", "{")):
+        # A .json file may hold one array of objects (or one object, pretty-printed) instead of
+        # one object a line; if it does not parse whole, it is read as JSON Lines below.
         try:
-            records = json.loads(content)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path} is not valid JSON ({e.msg} at line {e.lineno})", fix="fix or re-export the file") from None
-        numbered = list(enumerate(records, start=1))
+            document = json.loads(content)
+        except (ValueError, RecursionError) as e:
+            if stripped.startswith("["):
+                lineno = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
+                raise DataError(f"{path} is not valid JSON ({_json_error(e)}{lineno})", fix="fix or re-export the file") from None
+    if isinstance(document, (list, dict)):
+        numbered = list(enumerate(document if isinstance(document, list) else [document], start=1))
     else:
         numbered = []
-        for lineno, line in enumerate(content.splitlines(), start=1):
+        # Lines end at "\n" only: str.splitlines() would also cut at U+0085, U+2028 and other
+        # characters that JSON allows raw inside a string (a review may hold them).
+        for lineno, line in enumerate(content.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 numbered.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as e:
+            except (ValueError, RecursionError) as e:
                 raise DataError(
-                    f"{path} line {lineno} is not valid JSON ({e.msg})",
+                    f"{path} line {lineno} is not valid JSON ({_json_error(e)})",
                     expected="one JSON object a line",
                     fix="fix or remove that line",
                 ) from None
+    if isinstance(document, dict) and _column_oriented(document, text_column):
+        raise DataError(
+            f"{path} holds one object of columns ('{text_column}' is a list)",
+            expected="an array of row objects, or one object a line",
+            fix="re-export it by rows, e.g. pandas to_json(orient='records', lines=True)",
+        )
+    where = "item" if isinstance(document, list) else "line"
     for lineno, record in numbered:
         if not isinstance(record, dict):
-            raise DataError(f"{path} line {lineno} is a JSON {type(record).__name__}", expected="a JSON object with text and label fields")
+            raise DataError(f"{path} {where} {lineno} is {json_type(record)}", expected="a JSON object with text and label fields")
         if text_column not in record or label_column not in record:
-            raise _missing_column(path, text_column if text_column not in record else label_column, list(record), "--text-column" if text_column not in record else "--label-column")
+            missing = text_column if text_column not in record else label_column
+            flag = "--text-column" if text_column not in record else "--label-column"
+            raise _missing_column(f"{path} {where} {lineno}", missing, list(record), flag)
         rows.append((record[text_column], record[label_column]))
     return rows
 
 
+def json_type(value: Any) -> str:
+    """A Python value's JSON type name with its article ('an array'), for messages about a cell
+    of the wrong kind."""
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (str, "a string"), ((int, float), "a number"), (dict, "an object"), ((list, tuple), "an array")):
+        if isinstance(value, kind):
+            return name
+    return f"a {type(value).__name__} value"
+
+
+def _column_oriented(record: Any, text_column: str) -> bool:
+    return isinstance(record, dict) and isinstance(record.get(text_column), (list, dict))
+
+
+CSV_FIELD_LIMIT = 1 << 30
+"""Longest CSV field read (1 GiB): the csv module's default of 128 KiB refuses long texts, which
+are kept and truncated by the model instead (counted in the report)."""
+
+
 def _read_csv(fh, path: Path, text_column: str, label_column: str, delimiter: str) -> list[Row]:
-    reader = csv.DictReader(fh, delimiter=delimiter)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+    # strict: a stray quote (an unclosed "..., text after a closing quote) is an error with its
+    # line number, not a field that silently swallows the rest of the file.
+    reader = csv.reader(fh, delimiter=delimiter, strict=True)
+    rows: list[Row] = []
     try:
-        header = reader.fieldnames or []
-        _check_columns(path, list(header), text_column, label_column)
-        rows = [(r[text_column], r[label_column]) for r in reader]
+        header = next(reader, None)
+        if not header:
+            raise DataError(f"{path} is empty", expected="a header line naming the columns, then one row a line")
+        header[0] = header[0].removeprefix("\ufeff")  # a byte-order mark kept by --encoding utf-8
+        _check_columns(path, header, text_column, label_column)
+        for column in {text_column, label_column}:
+            if header.count(column) > 1:
+                raise DataError(f"{path} has {header.count(column)} columns named '{column}'", fix="rename the duplicates so each column name is unique")
+        ti, li = header.index(text_column), header.index(label_column)
+        for fields in reader:
+            if not fields:  # a blank line
+                continue
+            if len(fields) != len(header):
+                # Most often a delimiter inside an unquoted text: refusing beats a shifted label.
+                raise DataError(
+                    f"{path} line {reader.line_num} has {len(fields)} fields but the header has {len(header)}",
+                    fix='quote fields that hold the delimiter ("a, b"), or fix that line',
+                )
+            rows.append((fields[ti], fields[li]))
     except csv.Error as e:
         raise DataError(f"{path} line {reader.line_num} is not valid CSV ({e})", fix="fix the quoting on that line") from None
     return rows

@@ -6,7 +6,7 @@ from typing import Any
 
 JSON_KEYS = (
     "run_id", "method", "model", "dataset", "split", "n", "labels", "accuracy", "f1_macro", "f1_weighted",
-    "per_class", "confusion_matrix", "invalid", "ci95", "timing", "device",
+    "per_class", "confusion_matrix", "invalid", "truncated", "ci95", "timing", "device",
 )  # fmt: skip
 
 
@@ -60,8 +60,10 @@ def report_text(report: dict[str, Any]) -> str:
         with_ci("macro F1", "f1_macro"),
         f"{'weighted F1':<12}{report['f1_weighted']:.4f}",
         f"{'invalid':<12}{report['invalid']}" + (f" of {report['n']} (counted as wrong)" if report["invalid"] else ""),
-        "",
     ]
+    if report.get("truncated"):
+        lines.append(f"{'truncated':<12}{report['truncated']} of {report['n']} (longer than the model reads; only their start was classified)")
+    lines.append("")
     names = report["labels"]
     w = max(12, *(len(n) for n in names))
     lines.append(f"{'':<{w}}  precision  recall      f1  support")

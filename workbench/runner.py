@@ -15,7 +15,9 @@ from .errors import Cancelled, WorkbenchError
 from .methods import MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
 from .models import ModelRef, RecentCache, library_versions, pick_device, resolve_model
+from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .store import RunStore
+from .truncation import truncation_report
 
 IDENTITY_VERSION = 1
 """Bump when a change to the code changes results, so old runs are not reused as if identical."""
@@ -33,6 +35,11 @@ class RunSpec:
     device: str | None = None
     """auto (None), cpu, cuda, cuda:N or mps."""
     batch_size: int | None = None
+    """None: the method's default for the device (see precision.default_batch_size)."""
+    dtype: str = "auto"
+    """auto, float32, bfloat16 or float16 (see workbench/precision.py for what auto picks)."""
+    trust_remote_code: bool = False
+    """Let a model folder's own Python code run. Off unless the user asks: it is arbitrary code."""
 
 
 @dataclass
@@ -43,6 +50,10 @@ class PreparedRun:
     params: dict[str, Any]
     run_id: str
     identity: dict[str, Any]
+    device: str = "cpu"
+    """The resolved device; "api" for a method that runs no local model."""
+    dtype: str | None = "float32"
+    """The resolved dtype; None for a method that runs no local model."""
 
     @property
     def method_cls(self) -> type:
@@ -70,6 +81,12 @@ def prepare(spec: RunSpec) -> PreparedRun:
     wants_train = getattr(method_cls, "wants_train", None)
     dataset = load_dataset(spec.data, need_train=wants_train(params) if wants_train else method_cls.needs_train)
     model = resolve_model(spec.model or method_cls.default_model)
+    if getattr(method_cls, "runs_locally", True):
+        device = pick_device(spec.device)
+        dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=getattr(method_cls, "float16_ok", True))
+    else:
+        check_dtype(spec.dtype)
+        device, dtype = "api", None
     validate = getattr(method_cls(MethodConfig(model, dataset.label_names, params)), "validate", None)
     if validate is not None:
         validate()
@@ -79,10 +96,10 @@ def prepare(spec: RunSpec) -> PreparedRun:
         "method": spec.method,
         "model": model.identity,
         "params": params,
-        "dtype": "float32",
+        "dtype": dtype or "n/a",
     }
     run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-    return PreparedRun(spec, dataset, model, params, run_id, identity)
+    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype)
 
 
 def _config(prep: PreparedRun) -> dict[str, Any]:
@@ -96,25 +113,32 @@ def execute(
     on_progress: Callable[[ProgressEvent], None] | None = None,
     cancel_event: threading.Event | None = None,
     rerun: bool = False,
+    resume: bool = False,
 ) -> RunOutcome:
     """Run it (or return the stored identical run unless ``rerun``). Predictions are committed per
-    batch; a cancel request or Ctrl-C ends the run as 'cancelled' with what finished kept."""
-    if not rerun:
+    batch; a cancel request or Ctrl-C ends the run as 'cancelled' with what finished kept.
+    ``resume``: continue the stored unfinished run of ``prep`` instead (see :func:`resume`): its
+    stored predictions are kept and only the missing examples are predicted."""
+    if not rerun and not resume:
         old = store.find(prep.run_id)
         if old is not None and old["status"] == "done" and old["report"]:
             return RunOutcome(prep.run_id, "done", old["report"], reused=True)
     spec, ds = prep.spec, prep.dataset
-    ctx = RunContext(batch_size=spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store)
-    store.start_run(prep.run_id, method=spec.method, model=prep.model.name, dataset=spec.data.source, split=ds.eval.name, n=len(ds.eval), config=_config(prep))
+    ctx = _context(prep, on_progress, cancel_event, store)
+    if resume:
+        kept = _claim_for_resume(prep, store, ctx)
+    else:
+        store.start_run(prep.run_id, method=spec.method, model=prep.model.name, dataset=spec.data.source, split=ds.eval.name, n=len(ds.eval), config=_config(prep))
+        kept = {}
     timing = {"load_s": 0.0, "fit_s": 0.0, "predict_s": 0.0, "examples_per_s": 0.0}
-    done: dict[int, Prediction] = {}
+    done: dict[int, Prediction] = dict(kept)
     method = None
     try:
         method = fitted_method(prep, ctx, timing)
         t = time.perf_counter()
         _predict_all(method, prep, store, ctx, done)
         timing["predict_s"] = time.perf_counter() - t
-        timing["examples_per_s"] = len(done) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
+        timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
     except (Cancelled, KeyboardInterrupt):
         report = _report(prep, ctx, timing, done, method, "cancelled") if done else None
         store.finish_run(prep.run_id, "cancelled", report)
@@ -136,6 +160,14 @@ FITTED = RecentCache(size=3)
 or 'Try it' after a run, fits nothing again."""
 
 
+def _context(prep: PreparedRun, on_progress, cancel_event: threading.Event | None, store: RunStore | None) -> RunContext:
+    batch = prep.spec.batch_size or default_batch_size(prep.method_cls, prep.device, prep.params)
+    return RunContext(
+        device=prep.device, dtype=prep.dtype or "float32", trust_remote_code=prep.spec.trust_remote_code, batch_size=batch,
+        on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store,
+    )  # fmt: skip
+
+
 def _fit_key(prep: PreparedRun, device: str) -> str:
     train = prep.dataset.train.fingerprint() if prep.dataset.train else None
     parts = {k: v for k, v in prep.identity.items() if k != "data"}
@@ -146,7 +178,6 @@ def _fit_key(prep: PreparedRun, device: str) -> str:
 def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None):
     """The method of ``prep`` loaded and fitted, from this process's cache when it can be."""
     timing = timing if timing is not None else {}
-    ctx.device = pick_device(prep.spec.device)
 
     def load_and_fit():
         ds = prep.dataset
@@ -159,7 +190,7 @@ def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None
         ctx.check_cancelled()
         t = time.perf_counter()
         train = ds.train
-        method.fit(train.texts if train else None, train.labels if train else None, ctx)
+        shrinking_on_oom(ctx, lambda: method.fit(train.texts if train else None, train.labels if train else None, ctx))
         timing["fit_s"] = time.perf_counter() - t
         return method
 
@@ -169,27 +200,34 @@ def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None
 def classify(prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, on_progress=None, cancel_event: threading.Event | None = None) -> list[Prediction]:
     """Classify free texts with the setup of ``prep`` (the TUI's 'Try it'); no run is stored,
     but ``store``'s caches are used and filled when given."""
-    ctx = RunContext(batch_size=prep.spec.batch_size or 32, on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store)
+    ctx = _context(prep, on_progress, cancel_event, store)
     method = fitted_method(prep, ctx)
-    return _predict_batch(method, list(texts), ctx)
+    return shrinking_on_oom(ctx, lambda: _predict_batch(method, list(texts), ctx))
 
 
 def _predict_all(method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction]) -> None:
     """Longest texts first in batches (little padding); each batch is stored as it finishes and
     lands in ``by_index`` (example index -> prediction), so a cancel keeps what finished."""
     ev = prep.dataset.eval
-    order = sorted(range(len(ev)), key=lambda i: -len(ev.texts[i]))
-    correct = 0
-    ctx.progress("predicting", 0, len(order), 0)
-    for start in range(0, len(order), ctx.batch_size):
+    # A resumed run arrives with its finished predictions in ``by_index``: only the rest is done.
+    order = sorted((i for i in range(len(ev)) if i not in by_index), key=lambda i: -len(ev.texts[i]))
+    correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
+    ctx.progress("predicting", len(by_index), len(ev), correct)
+    start = 0
+    while start < len(order):
         ctx.check_cancelled()
         idx = order[start : start + ctx.batch_size]
-        batch = _predict_batch(method, [ev.texts[i] for i in idx], ctx)
+        try:
+            batch = _predict_batch(method, [ev.texts[i] for i in idx], ctx)
+        except Exception as e:
+            back_off(ctx, e)  # re-raises unless out of memory; then the same examples, fewer at a time
+            continue
+        start += len(idx)
         store.add_predictions(prep.run_id, [(i, ev.texts[i], ev.labels[i], p) for i, p in zip(idx, batch)])
         for i, p in zip(idx, batch):
             by_index[i] = p
             correct += p.label == ev.labels[i]
-        ctx.progress("predicting", len(by_index), len(order), correct)
+        ctx.progress("predicting", len(by_index), len(ev), correct)
 
 
 def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction]:
@@ -200,7 +238,10 @@ def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction
         out = method.predict(texts, ctx)
     except (Cancelled, KeyboardInterrupt, WorkbenchError):
         raise
-    except Exception:
+    except Exception as e:
+        if is_out_of_memory(e):  # not the examples' fault: the caller retries with smaller batches
+            raise
+        batch_error = f"{type(e).__name__}: {e}"[:200]
         out = []
         errors = 0
         last: Exception | None = None
@@ -215,9 +256,43 @@ def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction
                 out.append(Prediction(None, error=f"{type(e).__name__}: {e}"[:500]))
         if errors == len(texts) and last is not None:
             raise last
+        if errors == 0 and len(texts) > 1:
+            # Every example works alone, so batching itself is broken: slow, and worth saying.
+            note = f"batches failed ({batch_error}) but each example worked alone: examples were run one at a time"
+            if not any(n.startswith("batches failed (") for n in ctx.notes):
+                ctx.notes.append(note)
     if len(out) != len(texts):
         raise RuntimeError(f"method {method.name} returned {len(out)} predictions for {len(texts)} texts")
     return out
+
+
+def back_off(ctx: RunContext, exc: Exception) -> None:
+    """Halve the batch size after the device ran out of memory (noted in the report); re-raise
+    anything else. A model that does not fit one example at a time gets an error saying what to
+    change instead of a crash."""
+    if not is_out_of_memory(exc):
+        raise exc
+    release_memory(ctx.device)
+    if ctx.batch_size <= 1:
+        raise WorkbenchError(
+            f"out of memory on {ctx.device} even with a batch of 1 ({type(exc).__name__})",
+            fix="run on the CPU (--device cpu), in less precision (--dtype bfloat16), or with a smaller model",
+        ) from None
+    ctx.batch_size = max(1, ctx.batch_size // 2)
+    note = f"out of memory on {ctx.device}: batch size lowered to {ctx.batch_size}"
+    if ctx.notes and ctx.notes[-1].startswith(f"out of memory on {ctx.device}"):
+        ctx.notes[-1] = note
+    else:
+        ctx.notes.append(note)
+
+
+def shrinking_on_oom(ctx: RunContext, step: Callable[[], Any]) -> Any:
+    """``step()``, retried with half the batch size each time the device runs out of memory."""
+    while True:
+        try:
+            return step()
+        except Exception as e:
+            back_off(ctx, e)
 
 
 def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method, status: str) -> dict[str, Any]:
@@ -225,6 +300,7 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
     order = sorted(done)
     metrics = compute_metrics([ds.eval.labels[i] for i in order], [done[i].label for i in order], ds.label_names)
     details = _details(method)
+    truncated, truncation_notes = truncation_report(method, [ds.eval.texts[i] for i in order])
     return {
         "run_id": prep.run_id,
         "method": prep.spec.method,
@@ -232,14 +308,15 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
         "dataset": prep.spec.data.source,
         "split": ds.eval.name,
         **metrics,
+        "truncated": truncated,
         "timing": timing,
         "device": ctx.device,
-        "dtype": "float32",
+        "dtype": prep.dtype,
         "batch_size": ctx.batch_size,
         "status": status,
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
-        "notes": list(ds.notes) + list(details.get("notes", [])),
+        "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes,
         "versions": library_versions(),
         "created_at": time.time(),
     }
@@ -254,3 +331,96 @@ def _details(method) -> dict[str, Any]:
 
 def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:
     return execute(prepare(spec), store, **kwargs)
+
+
+# ---------------------------------------------------------------- resuming an unfinished run
+
+
+def spec_from_config(config: Mapping[str, Any]) -> RunSpec:
+    """The RunSpec a stored run was made from (``config['spec']`` is ``asdict(RunSpec)``): fields
+    added since take their defaults, fields removed since are dropped."""
+    from dataclasses import fields
+
+    raw = dict(config.get("spec") or {})
+    data_raw = raw.pop("data", None) or {}
+    data = DataSpec(**{f.name: data_raw[f.name] for f in fields(DataSpec) if f.name in data_raw})
+    known = {f.name for f in fields(RunSpec)} - {"data"}
+    return RunSpec(data=data, **{k: v for k, v in raw.items() if k in known})
+
+
+def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_size: int | None = None) -> PreparedRun:
+    """Prepare a stored run (a store row) again from its stored configuration, and check it is
+    still the same run: the same data content, model, parameters and dtype, so that the
+    predictions it kept and those still to make belong to one result. ``device`` and
+    ``batch_size`` may differ from the first attempt: neither is part of a run's identity."""
+    from dataclasses import replace
+
+    from .errors import StoreError
+
+    run_id, config = run["run_id"], run.get("config") or {}
+    if "spec" not in config:
+        raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="run it afresh with `workbench eval ...`")
+    spec = spec_from_config(config)
+    if isinstance(config.get("params"), dict):
+        # The parameters as resolved the first time: what came from the environment then (the
+        # chat server from $OPENAI_BASE_URL) stays the run's, whatever this shell says now.
+        spec = replace(spec, params=config["params"])
+    if device is not None:
+        spec = replace(spec, device=device)
+    if batch_size is not None:
+        spec = replace(spec, batch_size=batch_size)
+    prep = prepare(spec)
+    if prep.run_id != run_id:
+        before = config.get("identity") or {}
+        same = lambda k: json.dumps(before.get(k), sort_keys=True, default=str) == json.dumps(prep.identity.get(k), sort_keys=True, default=str)  # noqa: E731
+        what = {"data": "the data's content", "model": "the model's files", "params": "the parameters", "dtype": "the dtype", "version": "the workbench's results code"}
+        changed = [what.get(k, k) for k in prep.identity if not same(k)] or ["its configuration"]
+        raise StoreError(
+            f"run {run_id[:12]} cannot be resumed: {', '.join(changed)} changed since it started (it would now be run {prep.run_id[:12]})",
+            fix="put back what changed and resume again, or start afresh with `workbench eval ...` (`workbench show` keeps the old run's partial report)",
+        )
+    return prep
+
+
+def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext) -> dict[int, Prediction]:
+    """Take the stored run over (refused while a live process computes it) and load its finished
+    predictions back, so they are neither recomputed nor, for a paid API, requested again."""
+    from .errors import StoreError
+
+    if store.find(prep.run_id) is None:
+        raise StoreError(f"no run {prep.run_id[:12]} in {store.path} to resume", fix="start it with `workbench eval ...`")
+    store.claim_run(prep.run_id)
+    ev = prep.dataset.eval
+    kept: dict[int, Prediction] = {}
+    for p in store.predictions(prep.run_id):
+        if p.idx >= len(ev) or p.text != ev.texts[p.idx] or p.gold != ev.labels[p.idx]:
+            # The identity matched, so this is a damaged store, not changed data: say so and stop.
+            error = f"stored prediction {p.idx} of run {prep.run_id[:12]} does not match example {p.idx} of the data"
+            store.finish_run(prep.run_id, "failed", error=error)
+            raise StoreError(error, fix="start the run afresh with `workbench eval ... --rerun`")
+        kept[p.idx] = Prediction(p.pred, p.scores, p.raw, p.error)
+    if kept:
+        ctx.notes.append(f"resumed: {len(kept)} of {len(ev)} predictions kept from an earlier attempt (timing covers this attempt only)")
+    return kept
+
+
+def resume(
+    run_ref: str,
+    store: RunStore,
+    *,
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    cancel_event: threading.Event | None = None,
+    device: str | None = None,
+    batch_size: int | None = None,
+) -> RunOutcome:
+    """Continue a stored run that did not finish (its process died, or it was cancelled or
+    failed) with its stored configuration, predicting only the examples it is missing; the
+    report covers all of them. A finished run is returned as stored (``reused``). ``run_ref``: a
+    run id or a unique prefix of one. Raises WorkbenchError when the run cannot be resumed: a
+    live process still computes it, or its data or model changed."""
+    run = store.get(run_ref)
+    if run["status"] == "done" and run["report"]:
+        return RunOutcome(run["run_id"], "done", run["report"], reused=True)
+    store.check_not_live(run["run_id"])  # before loading data and model; claimed for good in execute
+    prep = prepare_resume(run, device=device, batch_size=batch_size)
+    return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True)

@@ -19,6 +19,11 @@ from typing import Any, Iterable
 
 from .errors import StoreError
 
+try:
+    import fcntl
+except ImportError:  # Windows: no POSIX locks, so a live run cannot be told from a dead one there
+    fcntl = None  # type: ignore[assignment]
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id      TEXT PRIMARY KEY,
@@ -69,6 +74,64 @@ def default_store_path() -> Path:
     return Path(user_data_dir("workbench", appauthor=False)) / "workbench.sqlite"
 
 
+class _RunLocks:
+    """Which runs a live process is computing, told by the operating system: a process holds a
+    one-byte POSIX lock per run on ``<store>-runs.lock`` while it computes it, and the kernel
+    drops the lock when the process ends however it ends (SIGKILL, power loss of a container),
+    so a 'running' run nobody holds is one whose process died, and can be resumed. No pid files:
+    a pid can be reused. POSIX locks are per process and closing any descriptor of the file
+    drops them all, so there is one descriptor per lock file for the whole process, and runs
+    held by this process are tracked here (another thread may be finishing one)."""
+
+    _guard = threading.Lock()
+    _fds: dict[str, int] = {}
+    _held: dict[str, set[str]] = {}
+
+    def __init__(self, store_path: Path):
+        self.path = str(store_path.resolve()) + "-runs.lock"
+
+    @staticmethod
+    def _offset(run_id: str) -> int:
+        return int(hashlib.sha256(run_id.encode()).hexdigest()[:15], 16)  # 60 bits: fits off_t
+
+    def _fd(self) -> int:
+        if self.path not in self._fds:
+            self._fds[self.path] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._fds[self.path]
+
+    def acquire(self, run_id: str, *, reentrant: bool) -> bool:
+        """Hold ``run_id`` for this process; False when another process holds it, or (unless
+        ``reentrant``) when this process already does."""
+        with self._guard:
+            held = self._held.setdefault(self.path, set())
+            if run_id in held:
+                return reentrant
+            if fcntl is not None:
+                try:
+                    fcntl.lockf(self._fd(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, self._offset(run_id))
+                except OSError:  # EAGAIN / EACCES: another process holds it
+                    return False
+            held.add(run_id)
+            return True
+
+    def release(self, run_id: str) -> None:
+        with self._guard:
+            held = self._held.get(self.path, set())
+            if run_id in held:
+                held.discard(run_id)
+                if fcntl is not None:
+                    fcntl.lockf(self._fd(), fcntl.LOCK_UN, 1, self._offset(run_id))
+                if not held and self.path in self._fds:  # nothing held: closing drops no lock
+                    os.close(self._fds.pop(self.path))
+
+    def is_live(self, run_id: str) -> bool:
+        """Whether some process (this one included) is computing ``run_id`` now."""
+        if not self.acquire(run_id, reentrant=False):
+            return True
+        self.release(run_id)
+        return False
+
+
 def _text_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
@@ -98,6 +161,7 @@ class RunStore:
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="pass another file with --store or WORKBENCH_STORE") from None
         self._lock = threading.Lock()
+        self._runs = _RunLocks(self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -105,7 +169,13 @@ class RunStore:
     # ------------------------------------------------------------ writing
 
     def start_run(self, run_id: str, *, method: str, model: str | None, dataset: str, split: str, n: int, config: dict) -> None:
-        """Begin (or begin again) a run: any earlier attempt with the same id is replaced."""
+        """Begin (or begin again) a run: any earlier attempt with the same id is replaced, unless
+        another process is computing it right now (its predictions would be deleted under it)."""
+        if not self._runs.acquire(run_id, reentrant=True):
+            raise StoreError(
+                f"run {run_id[:12]} (the same configuration) is being computed by another process right now",
+                fix="wait for it to finish: asking again then shows its report",
+            )
         with self._lock, self._db:
             self._db.execute("DELETE FROM predictions WHERE run_id = ?", (run_id,))
             self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
@@ -129,6 +199,36 @@ class RunStore:
                 "UPDATE runs SET status = ?, finished_at = ?, report = ?, error = ? WHERE run_id = ?",
                 (status, time.time(), json.dumps(report) if report is not None else None, error, run_id),
             )
+        self._runs.release(run_id)
+
+    def claim_run(self, run_id: str) -> None:
+        """Take over an unfinished run to resume it: refused while a live process (this one
+        included) is computing it; its finished predictions are kept."""
+        if not self._runs.acquire(run_id, reentrant=False):
+            raise self._still_running(run_id)
+        try:
+            with self._lock, self._db:
+                self._db.execute("UPDATE runs SET status = 'running', finished_at = NULL, report = NULL, error = NULL WHERE run_id = ?", (run_id,))
+        except BaseException:
+            self._runs.release(run_id)
+            raise
+
+    def check_not_live(self, run_id: str) -> None:
+        """Refuse early (before loading data and model) to resume a run a live process computes."""
+        if self.is_live(run_id):
+            raise self._still_running(run_id)
+
+    @staticmethod
+    def _still_running(run_id: str) -> StoreError:
+        return StoreError(
+            f"run {run_id[:12]} is still running",
+            fix="wait for it, or stop it first (Ctrl-C, or c on its run screen); resume is for a run whose process ended",
+        )
+
+    def is_live(self, run_id: str) -> bool:
+        """Whether a live process is computing ``run_id`` now; a 'running' run that is not live was
+        interrupted (its process died) and can be resumed."""
+        return self._runs.is_live(run_id)
 
     # ------------------------------------------------------------ reading
 
@@ -201,6 +301,11 @@ class RunStore:
     def put_response(self, key: str, response: Any) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO responses VALUES (?,?,?)", (key, json.dumps(response), time.time()))
+
+    def prediction_counts(self) -> dict[str, int]:
+        """Stored predictions per run id (runs with none are absent)."""
+        with self._lock:
+            return dict(self._db.execute("SELECT run_id, COUNT(*) FROM predictions GROUP BY run_id").fetchall())
 
     def count_predictions(self, run_id: str) -> int:
         with self._lock:

@@ -39,7 +39,17 @@ class Param:
             if self.kind == "int":
                 return int(value)
             if self.kind == "float":
-                return float(value)
+                number = float(value)
+                if number != number or number in (float("inf"), float("-inf")):
+                    raise ValueError(value)  # nan passes every range check a method makes
+                return number
+            if self.kind == "texts":  # -p labels="a very bad review|a very good review"
+                return [t.strip() for t in value.split("|")]
+            if self.kind == "mapping":  # -p label_map="LABEL_0=neg,LABEL_2=" (an empty value ignores)
+                pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+                if any(not sep or not key.strip() for key, sep, _ in pairs):
+                    raise ValueError(value)
+                return {key.strip(): v.strip() for key, _, v in pairs}
             if self.kind == "bool":
                 if value.lower() in ("1", "true", "yes", "on"):
                     return True
@@ -47,7 +57,9 @@ class Param:
                     return False
                 raise ValueError(value)
         except ValueError:
-            raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", fix=f"e.g. {self.name}={self.default}") from None
+            example = "KEY=VALUE,KEY2=VALUE2" if self.kind == "mapping" else self.default
+            expected = "a finite number" if self.kind == "float" else None
+            raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", expected=expected, fix=f"e.g. {self.name}={example}") from None
         return value
 
 
@@ -69,11 +81,17 @@ class RunContext:
     progress and notice a cancel request. Plain code: no UI in here."""
 
     device: str = "cpu"
+    dtype: str = "float32"
+    """float32, bfloat16 or float16: what the model's weights and activations are kept in."""
+    trust_remote_code: bool = False
+    """Whether a model folder's own Python code may run (only when the user asked for it)."""
     batch_size: int = 32
     on_progress: Callable[[ProgressEvent], None] | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     cache: Any = None
     """A RunStore whose embedding and response caches methods may use; None: no caching."""
+    notes: list[str] = field(default_factory=list)
+    """Things the runner did that the report should say (a batch size halved on out-of-memory)."""
     _phase_start: dict[str, float] = field(default_factory=dict)
 
     def progress(self, phase: str, done: int, total: int | None, correct: int | None = None) -> None:

@@ -1,18 +1,18 @@
 """An OpenAI chat-completions model (or any OpenAI-compatible server: vLLM, Ollama, llama.cpp)
 prompted with a template; its answer is parsed into a label or reported invalid.
 
-Requests for one batch run concurrently on a thread pool of ``concurrency`` workers (the runner's
-batch size caps it too); every answer is cached in the store under everything it depends on.
+Requests for one batch run concurrently on ``concurrency`` threads (the runner's batch size caps
+it too), after the run's first answer (see PROBE_TRIES); every answer is cached in the store under
+everything it depends on.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from ..chat_api import ChatClient, Usage, read_api_key, resolve_base_url, response_key
-from ..errors import Cancelled, ConfigError, WorkbenchError
+from ..chat_api import ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
+from ..errors import Cancelled, ConfigError, ServerError, WorkbenchError
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
 from .base import Param, Prediction, RunContext
@@ -25,6 +25,8 @@ class Chat(PromptMethod):
     description = "an OpenAI(-compatible) chat model through the openai SDK; the answer is parsed into a label"
     default_model = "gpt-4o-mini"
     default_prompt = CHAT_PROMPT
+    runs_locally = False
+    """No local model: no device, no dtype, and torch is never imported for it."""
     params = prompt_params(CHAT_PROMPT, system=True, mode=None, max_new_tokens=16) + (
         Param("temperature", 0.0, "sampling temperature (0: as deterministic as the server allows)", "float"),
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
@@ -34,6 +36,12 @@ class Chat(PromptMethod):
         Param("max_retries", 4, "retries of one request on 429, 5xx and timeouts (backoff honours Retry-After)", "int"),
         Param("price_file", None, "JSON price table extending the built-in one ({model: [usd_in, usd_out] per 1M tokens})"),
     )
+
+    @classmethod
+    def auto_batch_size(cls, params: dict[str, Any], device: str) -> int:
+        """Several rounds of requests per batch, so one slow answer holds up few others (each
+        batch ends when its slowest request does) while a batch is still committed promptly."""
+        return max(32, 4 * int(params.get("concurrency") or 16))
 
     @classmethod
     def complete_params(cls, params: dict[str, Any]) -> dict[str, Any]:
@@ -68,40 +76,102 @@ class Chat(PromptMethod):
     def messages(self, text: str) -> list[dict[str, str]]:
         return chat_messages(self.template, text, self.config.params.get("system"), self.shots_, self.answer_words)
 
+    PROBE_TRIES = 3
+    """Until the server has answered once in a run, examples go one at a time, so a wrong key,
+    model or URL costs one request rather than one per request in flight; a server that answers
+    none of the first PROBE_TRIES examples (each after the SDK's retries) stops the run."""
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         if ctx is not self._run_ctx:  # a new run (the method object outlives runs): count afresh
             self._run_ctx = ctx
             self.client_.usage = Usage()
             self.client_.cache = ctx.cache
-        workers = min(self.config.params["concurrency"], len(texts)) or 1
-        stop = threading.Event()  # set by a fatal error (bad key): requests not yet sent are skipped
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chat") as pool:
-            outcomes = list(pool.map(lambda t: self._one(t, ctx, stop), texts))
-        fatal = [o for o in outcomes if isinstance(o, (WorkbenchError, Cancelled))]
-        if fatal:
-            raise fatal[0]
-        import openai
+            self._probe_failures: list[Exception] = []
+        outcomes: dict[int, Prediction | Exception] = {}
+        todo = list(range(len(texts)))
+        while todo and self.client_.usage.answers == 0:
+            i = todo.pop(0)
+            outcome = self._gather(texts, [i], ctx, workers=1)[i]
+            outcomes[i] = outcome
+            self._raise_fatal([outcome])
+            if isinstance(outcome, Exception):
+                self._probe_failed(outcome)
+        if todo:
+            workers = min(self.config.params["concurrency"], len(todo))
+            done = self._gather(texts, todo, ctx, workers)
+            self._raise_fatal(done.values())
+            outcomes.update(done)
+            failed = [o for o in done.values() if isinstance(o, Exception)]
+            # The server answered earlier in the run, but now fails everything: it is down or
+            # rate-limiting the account, and going on would spend every example's retries.
+            if len(todo) > 1 and len(failed) == len(todo):
+                raise ServerError(
+                    f"every one of {len(todo)} requests to {self.base_url} failed ({self.client_.describe(failed[-1])})",
+                    fix="check the server; for 429s lower --concurrency or raise -p max_retries, then run again (answers so far are cached)",
+                )
+        return [o if isinstance(o, Prediction) else Prediction(None, error=self.client_.describe(o)) for o in (outcomes[i] for i in range(len(texts)))]
 
-        # No server at all is not a per-example problem: stop rather than fail every example.
-        unreachable = [o for o in outcomes if isinstance(o, openai.APIConnectionError) and not isinstance(o, openai.APITimeoutError)]
-        if unreachable and len(unreachable) == len(texts):
-            raise ConfigError(f"cannot connect to {self.base_url} ({unreachable[0]})", fix="check --base-url and that the server is running")
-        return [o if isinstance(o, Prediction) else Prediction(None, error=f"{type(o).__name__}: {o}"[:500]) for o in outcomes]
+    def _raise_fatal(self, outcomes) -> None:
+        for o in outcomes:
+            if isinstance(o, WorkbenchError):
+                raise o
 
-    def _one(self, text: str, ctx: RunContext, stop: threading.Event) -> Prediction | Exception | None:
-        """One example's prediction, the exception that ended it (after the SDK's retries), or
-        None when skipped because another request met a fatal error."""
-        if ctx.cancel_event.is_set():
-            return Cancelled()
-        if stop.is_set():
-            return None
+    def _probe_failed(self, e: Exception) -> None:
+        """A failure before the server's first answer: nothing listening stops the run at once
+        (every example would fail alike); anything else only after PROBE_TRIES in a row."""
+        self._probe_failures.append(e)
+        if is_refused(e):
+            raise ConfigError(f"cannot connect to {self.base_url} ({self.client_.describe(e)})", fix="check --base-url and that the server is running")
+        if len(self._probe_failures) >= self.PROBE_TRIES:
+            raise ServerError(
+                f"the server at {self.base_url} answered none of the first {len(self._probe_failures)} requests (last: {self.client_.describe(e)})",
+                fix="check that the server is up and --base-url and --model are right; -p timeout=SECONDS for a slow one",
+            )
+
+    def _gather(self, texts: Sequence[str], indices: list[int], ctx: RunContext, workers: int) -> dict[int, Prediction | Exception]:
+        """Outcomes of ``texts[i]`` for ``indices``, from ``workers`` threads; stops taking new
+        ones after a fatal error. Daemon threads, not an executor: the SDK can abort neither a
+        request in flight nor its sleep before a retry (up to timeout or Retry-After seconds),
+        so on a cancel the run returns at once and leaves those to end alone; an executor's
+        threads are joined at exit, which would hold Ctrl-C up for as long."""
+        out: dict[int, Prediction | Exception] = {}
+        queue, lock = iter(indices), threading.Lock()
+        stop, finished = threading.Event(), threading.Semaphore(0)
+
+        def work() -> None:
+            try:
+                while not stop.is_set() and not ctx.cancel_event.is_set():
+                    with lock:
+                        i = next(queue, None)
+                    if i is None:
+                        return
+                    out[i] = self._one(texts[i])
+                    if isinstance(out[i], WorkbenchError):
+                        stop.set()
+            finally:
+                finished.release()
+
+        for n in range(workers):
+            threading.Thread(target=work, name=f"chat-{n}", daemon=True).start()
+        for _ in range(workers):
+            while not finished.acquire(timeout=0.05):
+                if ctx.cancel_event.is_set():
+                    stop.set()
+                    raise Cancelled()
+        if len(out) < len(indices) and ctx.cancel_event.is_set():
+            raise Cancelled()  # came as the last requests ended: some examples were never sent
+        return out
+
+    def _one(self, text: str) -> Prediction | Exception:
+        """One example's prediction, or the exception that ended it (after the SDK's retries)."""
         try:
-            answer = self.client_.complete(self.messages(text))
-        except WorkbenchError as e:
-            stop.set()
+            answer, finish = self.client_.complete(self.messages(text))
+        except Exception as e:  # per example, unless a WorkbenchError: the caller decides
             return e
-        except Exception as e:  # per example: the run goes on, the error is in the report
-            return e
+        if finish == "content_filter":  # invalid, never parsed: the answer (if any) is partial
+            return Prediction(None, raw=f"[withheld by the server's content filter] {answer}".strip())
+        if not answer.strip() and finish not in (None, "stop"):
+            return Prediction(None, raw=f"[no answer text: finish_reason {finish}]")
         return Prediction(self.parser_.parse(answer), raw=answer)
 
     def estimate(self, texts: Sequence[str], cache: Any) -> dict[str, Any]:
@@ -131,6 +201,8 @@ class Chat(PromptMethod):
 
     def details(self) -> dict[str, Any]:
         out = {"api": f"{self.config.model.name} at {self.base_url}", "sampling": ", ".join(f"{k}={v}" for k, v in self.sampling().items())}
+        if self.client_.token_param != "max_tokens":
+            out["sampling"] += f" (max_tokens sent as {self.client_.token_param}: the server refused max_tokens)"
         out.update(super().details())
         u = self.client_.usage
         out["requests"] = f"{u.answers} answered, {u.cache_hits} from the cache, {u.requests} HTTP requests (retries included), {u.failures} failed"

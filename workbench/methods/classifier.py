@@ -8,6 +8,7 @@ import numpy as np
 
 from ..label_map import describe_label_map, resolve_label_map
 from ..models import LOADED, model_load_error
+from ..precision import torch_dtype
 from .base import MethodConfig, Param, Prediction, RunContext
 
 
@@ -34,17 +35,26 @@ class Classifier:
         ref = self.config.model
         try:
             self.pipe_ = LOADED.get(
-                ("text-classification", ref.location, ref.identity, ctx.device),
-                lambda: pipeline("text-classification", model=ref.location, top_k=None, device=ctx.device, trust_remote_code=False),
+                ("text-classification", ref.location, ref.identity, ctx.device, ctx.dtype),
+                lambda: pipeline(
+                    "text-classification", model=ref.location, top_k=None, device=ctx.device,
+                    dtype=torch_dtype(ctx.dtype), trust_remote_code=ctx.trust_remote_code,
+                ),  # fmt: skip
             )
         except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(self.config.model, e) from None
+            raise model_load_error(self.config.model, e, ctx.device) from None
         id2label = self.pipe_.model.config.id2label
         self.model_labels_ = [str(id2label[i]) for i in range(len(id2label))]
         self.target_ = resolve_label_map(self.model_labels_, self.config.label_names, self.config.params.get("label_map"))
         self.max_length_ = getattr(self.pipe_.tokenizer, "model_max_length", 512)
         if not self.max_length_ or self.max_length_ > 100_000:  # tokenizers without a limit say 1e30
             self.max_length_ = getattr(self.pipe_.model.config, "max_position_embeddings", 512)
+
+    def token_limit(self):
+        """Tokenizer and tokens of a text the model reads, for the report's truncated count."""
+        from ..truncation import limit_for, special_tokens
+
+        return limit_for(self.pipe_.tokenizer, self.max_length_, special_tokens(self.pipe_.tokenizer))
 
     def fit(self, texts, labels, ctx: RunContext) -> "Classifier":
         return self

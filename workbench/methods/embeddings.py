@@ -9,6 +9,7 @@ import numpy as np
 
 from ..answers import check_label_texts
 from ..models import LOADED, model_load_error
+from ..precision import torch_dtype
 from .base import MethodConfig, Param, Prediction, RunContext
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
@@ -35,14 +36,14 @@ class _EmbeddingMethod:
         ref = self.config.model
         try:
             self.model_ = LOADED.get(
-                ("sentence-transformer", ref.location, ref.identity, ctx.device),
-                lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=False),
+                ("sentence-transformer", ref.location, ref.identity, ctx.device, ctx.dtype),
+                lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=ctx.trust_remote_code).to(torch_dtype(ctx.dtype)),
             )
         except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(self.config.model, e) from None
+            raise model_load_error(self.config.model, e, ctx.device) from None
 
     def cache_key(self, ctx: RunContext) -> str:
-        return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|float32"
+        return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|{ctx.dtype}"
 
     def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
         """Embeddings in input order. Texts already in the store's embedding cache (same model,
@@ -73,6 +74,14 @@ class _EmbeddingMethod:
     def _encode_batch(self, texts: list[str], ctx: RunContext) -> np.ndarray:
         return self.model_.encode(texts, batch_size=ctx.batch_size, convert_to_numpy=True, show_progress_bar=False)
 
+    def token_limit(self):
+        """Tokenizer and tokens of a text the model reads (max_seq_length less [CLS]/[SEP]): the
+        report counts the texts truncated (workbench/truncation.py)."""
+        from ..truncation import limit_for, special_tokens
+
+        tok = getattr(self.model_, "tokenizer", None)
+        return limit_for(tok, getattr(self.model_, "max_seq_length", None), special_tokens(tok))
+
     def _fill_scores(self, scores: np.ndarray) -> list[Prediction]:
         return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in scores]
 
@@ -87,6 +96,15 @@ class EmbedLogReg(_EmbeddingMethod):
         Param("C", 1.0, "inverse regularisation strength of LogisticRegression", "float"),
         Param("max_iter", 100, "LogisticRegression's iteration limit (its default, as in the lesson)", "int"),
     )
+
+    def validate(self) -> None:
+        """Refuse what scikit-learn would refuse only after the train split is encoded."""
+        from ..errors import ConfigError
+
+        p = self.config.params
+        numbers = isinstance(p["C"], (int, float)) and isinstance(p["max_iter"], int)
+        if not numbers or not p["C"] > 0 or p["max_iter"] < 1:
+            raise ConfigError(f"C={p['C']} and max_iter={p['max_iter']} do not fit", expected="C > 0 and max_iter >= 1")
 
     def fit(self, texts, labels, ctx: RunContext) -> "EmbedLogReg":
         from sklearn.exceptions import ConvergenceWarning

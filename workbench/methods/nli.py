@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from ..answers import check_label_texts, default_label_texts
 from ..errors import ConfigError
 from ..models import LOADED, model_load_error
+from ..precision import torch_dtype
 from .base import MethodConfig, Param, Prediction, RunContext
 
 HYPOTHESIS = "This example is {}."
@@ -15,10 +16,21 @@ HYPOTHESIS = "This example is {}."
 
 def check_hypothesis(hypothesis: str) -> str:
     """The hypothesis template, or ConfigError unless it has exactly one {} for the label text."""
-    if not hypothesis or hypothesis.count("{}") != 1:
+    if not isinstance(hypothesis, str) or hypothesis.count("{}") != 1:
         raise ConfigError(
             f"the hypothesis template {hypothesis!r} needs exactly one {{}} where the label text goes",
             fix='e.g. --hypothesis "This example is {}."',
+        )
+    # The pipeline fills it with str.format: any other brace ('{x}', a lone '}') would fail on
+    # every example at predict time, so it is refused here, before a model loads.
+    try:
+        filled = hypothesis.format("\x00")
+    except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+        filled = ""
+    if filled.count("\x00") != 1:
+        raise ConfigError(
+            f"the hypothesis template {hypothesis!r} has braces other than its one {{}}",
+            fix="write a literal brace as {{ or }}",
         )
     return hypothesis
 
@@ -53,11 +65,14 @@ class NLIZeroShot:
         ref = self.config.model
         try:
             self.pipe_ = LOADED.get(
-                ("zero-shot-classification", ref.location, ref.identity, ctx.device),
-                lambda: pipeline("zero-shot-classification", model=ref.location, device=ctx.device, trust_remote_code=False),
+                ("zero-shot-classification", ref.location, ref.identity, ctx.device, ctx.dtype),
+                lambda: pipeline(
+                    "zero-shot-classification", model=ref.location, device=ctx.device,
+                    dtype=torch_dtype(ctx.dtype), trust_remote_code=ctx.trust_remote_code,
+                ),  # fmt: skip
             )
         except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(ref, e) from None
+            raise model_load_error(ref, e, ctx.device) from None
 
     def fit(self, texts, labels, ctx: RunContext) -> "NLIZeroShot":
         self.validate()
@@ -80,6 +95,15 @@ class NLIZeroShot:
             preds.append(Prediction(max(range(len(scores)), key=scores.__getitem__), scores))
         return preds
 
+    def token_limit(self):
+        """Tokenizer and tokens of a text the model reads: the pipeline truncates the text (only)
+        so that it and the longest hypothesis fit model_max_length."""
+        from ..truncation import limit_for, special_tokens
+
+        tok, hyp = self.pipe_.tokenizer, self.config.params["hypothesis"]
+        longest = max(len(tok(hyp.format(t), add_special_tokens=False)["input_ids"]) for t in self.label_texts_)
+        return limit_for(tok, getattr(tok, "model_max_length", None), special_tokens(tok, pair=True) + longest)
+
     def details(self) -> dict[str, Any]:
         hyp = self.config.params["hypothesis"]
-        return {"hypotheses": " | ".join(hyp.replace("{}", t) for t in self.label_texts_)}
+        return {"hypotheses": " | ".join(hyp.format(t) for t in self.label_texts_)}

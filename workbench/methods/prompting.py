@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Sequence
 
 from ..answers import AnswerParser, parse_verbalizer
 from ..errors import ConfigError
+from ..precision import DEFAULT_PROMPT_BATCH
 from ..prompts import FewShot, check_template, choose_few_shot
 from .base import MethodConfig, Param, RunContext
 
@@ -40,16 +41,19 @@ def load_pretrained(ref, ctx: RunContext, model_cls_name: str) -> tuple[Any, Any
     import transformers  # lazy: pulls in torch
 
     from ..models import LOADED, model_load_error
+    from ..precision import torch_dtype
 
     def load():
-        tok = transformers.AutoTokenizer.from_pretrained(ref.location)
-        model = getattr(transformers, model_cls_name).from_pretrained(ref.location).to(ctx.device).eval()
+        trust = ctx.trust_remote_code
+        tok = transformers.AutoTokenizer.from_pretrained(ref.location, trust_remote_code=trust)
+        model_cls = getattr(transformers, model_cls_name)
+        model = model_cls.from_pretrained(ref.location, dtype=torch_dtype(ctx.dtype), trust_remote_code=trust).to(ctx.device).eval()
         return tok, model
 
     try:
-        return LOADED.get((model_cls_name, ref.location, ref.identity, ctx.device), load)
+        return LOADED.get((model_cls_name, ref.location, ref.identity, ctx.device, ctx.dtype), load)
     except Exception as e:  # loading can fail in many library-specific ways
-        raise model_load_error(ref, e) from None
+        raise model_load_error(ref, e, ctx.device) from None
 
 
 class PromptMethod:
@@ -60,6 +64,7 @@ class PromptMethod:
     # says so (few_shot > 0), so a zero-shot prompt run needs no train split.
     needs_train = True
     params: ClassVar[tuple[Param, ...]] = ()
+    batch_sizes: ClassVar[dict[str, int]] = DEFAULT_PROMPT_BATCH
 
     def __init__(self, config: MethodConfig):
         self.config = config

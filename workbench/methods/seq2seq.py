@@ -39,6 +39,7 @@ class Seq2Seq(PromptMethod):
     description = "an encoder-decoder model (Flan-T5) prompted with a template; score the label words or generate and parse"
     default_model = "google/flan-t5-small"
     default_prompt = SEQ2SEQ_PROMPT
+    float16_ok = False  # T5's activations overflow float16's range (NaN answers); bfloat16 is fine
     params = prompt_params(SEQ2SEQ_PROMPT, system=False, mode="score", max_new_tokens=8)
 
     def load(self, ctx: RunContext) -> None:
@@ -47,9 +48,17 @@ class Seq2Seq(PromptMethod):
         limit = getattr(self.tokenizer_, "model_max_length", 512)
         self.max_length_ = limit if limit and limit < 100_000 else 512
 
+    def token_limit(self):
+        """Tokenizer and tokens of a text the model reads: max_length_ less the prompt around it
+        (template, few-shot blocks, </s>)."""
+        from ..truncation import limit_for
+
+        around = self.tokenizer_(plain_prompt(self.template, "", self.shots_, self.answer_words))["input_ids"]
+        return limit_for(self.tokenizer_, self.max_length_, len(around))
+
     def _encode(self, texts: Sequence[str], ctx: RunContext):
         prompts = [plain_prompt(self.template, t, self.shots_, self.answer_words) for t in texts]
-        enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt")
+        enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt", return_token_type_ids=False)
         return enc.to(ctx.device)
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
@@ -73,8 +82,10 @@ class Seq2Seq(PromptMethod):
         columns, owners = [], []
         for c, word in enumerate(self.answer_words):
             for variant in answer_variants(word):
-                target = self.tokenizer_([variant], return_tensors="pt")["input_ids"].to(enc["input_ids"].device).expand(n, -1)
-                logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], labels=target).logits
+                target = self.tokenizer_([variant], return_tensors="pt")["input_ids"].to(enc["input_ids"].device).expand(n, -1).contiguous()
+                # decoder inputs rather than labels=: no loss is wanted, only the logits
+                decoder_ids = self.model_.prepare_decoder_input_ids_from_labels(labels=target)
+                logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], decoder_input_ids=decoder_ids).logits
                 logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1).sum(-1)
                 columns.append(logp.cpu().numpy())
                 owners.append(c)

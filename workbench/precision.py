@@ -1,0 +1,109 @@
+"""Which floating-point type a local model runs in, and how big its batches are.
+
+``auto`` takes reduced precision only where it is both fast and safe: bfloat16 on CUDA devices
+that support it and on CPUs with bfloat16 matrix instructions (AMX or AVX512-BF16); float32
+everywhere else. Without those instructions a bfloat16 matrix product is emulated and runs several
+times *slower* than float32 (measured on an AVX2-only CPU: 14.5 vs 130 GFLOP/s), so ``auto`` never
+picks it there. float16 on CUDA is only chosen when bfloat16 is not available and the method says
+it tolerates float16's range (T5 overflows in float16, so seq2seq does not).
+
+The chosen type is part of a run's identity: a float32 and a bfloat16 run are different runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .errors import ConfigError
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+@lru_cache(maxsize=1)
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX512-BF16)."""
+    import torch
+
+    cpu = getattr(torch, "cpu", None)
+    for probe in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"):
+        fn = getattr(cpu, probe, None)
+        try:
+            if fn is not None and fn():
+                return True
+        except Exception:  # a private probe that changed shape: fall back to /proc/cpuinfo
+            break
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags
+
+
+def check_dtype(requested: str | None) -> str:
+    req = (requested or "auto").lower()
+    aliases = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+    req = aliases.get(req, req)
+    if req not in DTYPES:
+        raise ConfigError(f"unknown dtype '{requested}'", expected="auto, float32, bfloat16 or float16")
+    return req
+
+
+def resolve_dtype(requested: str | None, device: str, *, float16_ok: bool = True) -> str:
+    """The dtype a run on ``device`` uses: the user's choice, or the automatic rule above."""
+    req = check_dtype(requested)
+    kind = device.split(":")[0]
+    if req == "auto":
+        if kind == "cuda":
+            import torch
+
+            if torch.cuda.is_bf16_supported():
+                return "bfloat16"
+            return "float16" if float16_ok else "float32"
+        if kind == "cpu" and cpu_has_fast_bf16():
+            return "bfloat16"
+        return "float32"
+    if req == "float16" and kind == "cpu":
+        raise ConfigError("float16 on the CPU is slow and not supported by every operation", fix="use --dtype bfloat16 or float32 on the CPU")
+    return req
+
+
+def torch_dtype(name: str):
+    import torch
+
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+# Examples per batch when the user gives none. A GPU wants large batches to stay busy; the
+# runner halves a batch that runs out of memory, so a large default cannot crash a run.
+# Prompt methods hold a whole prompt (and, generating, a cache) per example: smaller batches.
+DEFAULT_BATCH = {"cpu": 32, "mps": 64, "cuda": 256}
+DEFAULT_PROMPT_BATCH = {"cpu": 32, "mps": 32, "cuda": 64}
+
+
+def default_batch_size(method_cls: type, device: str, params: dict | None = None) -> int:
+    auto = getattr(method_cls, "auto_batch_size", None)
+    if auto is not None:
+        return auto(params or {}, device)
+    table = getattr(method_cls, "batch_sizes", None) or DEFAULT_BATCH
+    return table.get(device.split(":")[0], table.get("cpu", 32))
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """A device out-of-memory error, from whichever library raised it."""
+    name = type(exc).__name__
+    if name in ("OutOfMemoryError", "MemoryError"):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or "can't allocate memory" in text)
+
+
+def release_memory(device: str) -> None:
+    """Give cached device memory back before a retry with smaller batches."""
+    import gc
+
+    gc.collect()
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.empty_cache()

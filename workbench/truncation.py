@@ -1,0 +1,98 @@
+"""Counting the evaluated texts longer than a model reads, for the report.
+
+A local model reads at most so many tokens of a text (max_seq_length, model_max_length); the
+methods truncate longer texts rather than fail, and the report says how many were cut. A method
+tells the runner its limit through an optional hook::
+
+    def token_limit(self) -> tuple[tokenizer, int] | None
+
+the tokenizer the model reads with, and how many tokens *of the text* fit: the model's limit less
+what the method adds around the text (special tokens, the prompt, the NLI hypothesis). None: the
+method does not truncate, or cannot say (an API model). Texts are counted with the tokenizer's own
+batched (fast, Rust) encoding, without special tokens, so a whole test split takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+NO_LIMIT = 100_000
+"""A tokenizer with no limit set reports 1e30 as its model_max_length; anything this large is none."""
+
+CHUNK = 1024
+"""Texts encoded per call: bounds the memory of the token ids held at once."""
+
+
+def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, int] | None:
+    """The hook's answer for a model that reads ``max_length`` tokens of which ``reserved`` are not
+    the text's; None when there is no tokenizer or no real limit."""
+    if tokenizer is None or not isinstance(max_length, int) or not 0 < max_length < NO_LIMIT:
+        return None
+    return tokenizer, max(1, max_length - reserved)
+
+
+def special_tokens(tokenizer: Any, pair: bool = False) -> int:
+    """How many special tokens ([CLS], [SEP], </s>) the tokenizer adds around one text (or a pair)."""
+    try:
+        return int(tokenizer.num_special_tokens_to_add(pair=pair))
+    except (AttributeError, TypeError, ValueError):
+        return 0
+
+
+def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Each text's length in tokens, special tokens left out."""
+    out: list[int] = []
+    for start in range(0, len(texts), CHUNK):
+        enc = tokenizer(
+            list(texts[start : start + CHUNK]), add_special_tokens=False, truncation=False, padding=False,
+            return_attention_mask=False, return_token_type_ids=False, verbose=False,
+        )  # fmt: skip
+        out += [len(ids) for ids in enc["input_ids"]]
+    return out
+
+
+def _lengths_up_to(tokenizer: Any, texts: Sequence[str], limit: int) -> list[int]:
+    """Token lengths, exact up to ``limit`` and possibly less beyond it. A long text is counted on
+    its start, cut at a space (a word boundary for every whitespace-splitting tokenizer, so no
+    word's tokens change): a 1 MB review costs what its first few KB do. Only a start that holds
+    too few tokens (one huge unbroken 'word') is counted whole."""
+    head_chars = 16 * (limit + 16)  # far more characters than ``limit`` tokens ever cover
+    heads = []
+    for t in texts:
+        head = t[:head_chars]
+        if len(t) > head_chars and (cut := head.rfind(" ")) > 0:
+            head = head[:cut]
+        heads.append(head)
+    lengths = token_lengths(tokenizer, heads)
+    for i, (t, head, n) in enumerate(zip(texts, heads, lengths)):
+        if n <= limit and len(head) < len(t):
+            lengths[i] = token_lengths(tokenizer, [t])[0]
+    return lengths
+
+
+def count_truncated(method: Any, texts: Sequence[str]) -> tuple[int, int] | None:
+    """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
+    or None when the method has no limit to report."""
+    hook = getattr(method, "token_limit", None)
+    if hook is None or not texts:
+        return None
+    try:
+        found = hook()
+        if found is None:
+            return None
+        tokenizer, limit = found
+        return sum(n > limit for n in _lengths_up_to(tokenizer, texts, limit)), limit
+    except Exception:  # a count for the report is never worth losing a finished run over
+        return None
+
+
+def truncation_report(method: Any, texts: Sequence[str]) -> tuple[int | None, list[str]]:
+    """The report's ``truncated`` count (None: not known for this method) and its note, if any."""
+    found = count_truncated(method, texts)
+    if found is None:
+        return None, []
+    count, limit = found
+    if not count:
+        return 0, []
+    were = "text was" if count == 1 else "texts were"
+    return count, [f"{count} {were} longer than the model's {limit}-token limit and {were.split()[1]} truncated"]
