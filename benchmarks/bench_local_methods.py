@@ -119,7 +119,7 @@ def run_one(label: str, method: str, model: str, args, params: dict | None = Non
             if ev.total and ev.done >= ev.total:
                 marks["end"] = time.perf_counter()
 
-    spec = RunSpec(DataSpec(args.data, limit=args.limit or None), method, model=model, params=params or {}, device=args.device, dtype=dtype or args.dtype)
+    spec = RunSpec(DataSpec(args.data, limit=args.limit or None), method, model=model, params=params or {}, device=args.device, dtype=dtype or args.dtype, batch_size=args.batch_size)
     prep = prepare(spec)
     with tempfile.TemporaryDirectory() as d, GpuBusy() as busy:
         out = execute(prep, RunStore(Path(d) / "s.sqlite"), on_progress=on_progress, rerun=True)
@@ -143,6 +143,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--dtype", default="auto")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--batch-size", type=int, help="override the automatic batch size")
     ap.add_argument("--embedding-model", default="all-MiniLM-L6-v2")
     ap.add_argument("--tokenizer", help="a WordPiece/BPE tokenizer folder for the T5, BART and RoBERTa shapes [the embedding model's]")
     ap.add_argument("--chat-tokenizer", help="SmolLM2's folder (config + tokenizer; weights not needed)")

@@ -27,6 +27,8 @@ def _child(task: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
     cmd = [sys.executable, __file__, "--child", task, "--data", str(args.data), "--model", args.model, "--limit", str(args.limit)]
     cmd += ["--device", args.device, "--dtype", args.dtype, "--chat", str(args.chat)]
+    if args.batch_size:
+        cmd += ["--batch-size", str(args.batch_size)]
     if args.classifier:
         cmd += ["--classifier", args.classifier]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -108,9 +110,9 @@ def child(task: str, args: argparse.Namespace) -> dict:
         (data_dir / "test.jsonl").write_text("".join(json.dumps({"text": x, "label": y}) + "\n" for x, y in zip(test_x, test_y)), encoding="utf-8")
         (data_dir / "labels.json").write_text('["neg", "pos"]')
         if task == "workbench-encode":
-            spec = RunSpec(DataSpec(str(data_dir)), "embed-zeroshot", model=args.model, params={"labels": ["A very negative movie review", "A very positive movie review"]}, device=args.device, dtype=args.dtype)
+            spec = RunSpec(DataSpec(str(data_dir)), "embed-zeroshot", model=args.model, params={"labels": ["A very negative movie review", "A very positive movie review"]}, device=args.device, dtype=args.dtype, batch_size=args.batch_size)
         else:
-            spec = RunSpec(DataSpec(str(data_dir)), "classifier", model=args.classifier, device=args.device, dtype=args.dtype)
+            spec = RunSpec(DataSpec(str(data_dir)), "classifier", model=args.classifier, device=args.device, dtype=args.dtype, batch_size=args.batch_size)
         prep = prepare(spec)
         with tempfile.TemporaryDirectory() as d:
             out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
@@ -145,6 +147,8 @@ def child(task: str, args: argparse.Namespace) -> dict:
         # The fake server answers from a keyword, planted here so both sides can be right.
         texts = [("good. " if y else "bad. ") + x for x, y in zip(test_x, test_y)][: args.chat]
         return _chat(task, args, texts, test_y[: args.chat])
+    if task == "iterate":
+        return _iterate(args)
     if task == "peak":
         import torch
 
@@ -157,6 +161,29 @@ def child(task: str, args: argparse.Namespace) -> dict:
             peaks[dtype] = _matmul_peak_gflops(device, dtype)
         return peaks
     raise SystemExit(f"unknown task {task}")
+
+
+def _iterate(args: argparse.Namespace) -> dict:
+    """The TUI's loop in one process: a zero-shot run, then the label texts edited and run again;
+    timed from the edited spec to the report's text, with the model loaded and the cache warm."""
+    import tempfile
+
+    from workbench.data import DataSpec
+    from workbench.report import report_text
+    from workbench.runner import RunSpec, execute, prepare
+    from workbench.store import RunStore
+
+    store = RunStore(Path(tempfile.mkdtemp()) / "s.sqlite")
+    edits = [["A very negative movie review", "A very positive movie review"], ["A negative review", "A positive review"], ["Negative.", "Positive."]]
+    times, accs = [], []
+    for labels in edits:
+        spec = RunSpec(DataSpec(str(args.data)), "embed-zeroshot", model=args.model, params={"labels": labels}, device=args.device, dtype=args.dtype)
+        t = time.perf_counter()
+        out = execute(prepare(spec), store)
+        report_text(out.report)
+        times.append(time.perf_counter() - t)
+        accs.append(out.report["accuracy"])
+    return {"first_s": times[0], "edit_s": times[1:], "accuracy": accs}
 
 
 def _chat(task: str, args: argparse.Namespace, texts: list[str], labels: list[int]) -> dict:
@@ -202,6 +229,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N/2 and last N/2 test rows (0: all)")
     ap.add_argument("--device", default="auto", help="workbench side's device [auto]; the lesson side picks as the lesson does")
     ap.add_argument("--dtype", default="auto", help="workbench side's dtype [auto]")
+    ap.add_argument("--batch-size", type=int, help="workbench side's batch size [its automatic one]")
     ap.add_argument("--chat", type=int, default=0, help="also time N chat calls, sequential (the lesson) vs workbench, against a local server answering in 200 ms")
     ap.add_argument("--child")
     args = ap.parse_args()
@@ -222,6 +250,10 @@ def main() -> None:
             share = lambda r: r["flops"] / r["seconds"] / 1e9 / peaks.get(r["dtype"] if r["dtype"] != "float32" else "fp32", peaks["fp32"])  # noqa: E731
             line += f" | FLOP/s share of the {b['dtype']}/{w['dtype']} peak: lesson {share(b):.0%}, workbench {share(w):.0%} ({w['device']} {w['dtype']})"
         print(line, flush=True)
+    it = _child("iterate", args)
+    print(f"iterate (embed-zeroshot, label texts edited, same process): first run {it['first_s']:.2f}s, "
+          f"after each edit {', '.join(f'{s:.3f}s' for s in it['edit_s'])} from the edited spec to the report's text "
+          f"(accuracies {', '.join(f'{a:.4f}' for a in it['accuracy'])})", flush=True)
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "workbench", "--help"], capture_output=True, check=True)
     print(f"workbench --help: {time.perf_counter() - t:.3f}s")

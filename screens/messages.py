@@ -24,7 +24,8 @@ class DatasetFailed(Message):
 
 @dataclass
 class RunStarted(Message):
-    """The run is prepared: its id, size and where it runs."""
+    """The run is prepared: its id, size and where it runs ("cpu float32", "cuda bfloat16"; "api"
+    for a method that runs no local model)."""
 
     run_id: str
     total: int

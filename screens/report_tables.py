@@ -58,7 +58,7 @@ def fill_per_class(table: DataTable, report: dict[str, Any]) -> None:
 def details_text(report: dict[str, Any]) -> str:
     t = report.get("timing") or {}
     lines = [
-        f"device {report.get('device', '-')} {report.get('dtype') or ''}  ·  load {seconds(t.get('load_s'))}  ·  fit {seconds(t.get('fit_s'))}"
+        f"device {report.get('device', '-')}{' ' + report['dtype'] if report.get('dtype') else ''}  ·  load {seconds(t.get('load_s'))}  ·  fit {seconds(t.get('fit_s'))}"
         f"  ·  predict {seconds(t.get('predict_s'))}  ·  {t.get('examples_per_s', 0):.1f} examples/s"
     ]
     params = report.get("params") or {}

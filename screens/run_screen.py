@@ -21,6 +21,12 @@ from .messages import RunFailed, RunFinished, RunProgress, RunStarted, error_lin
 PHASE_NAMES = {"encoding train": "encoding the train split", "encoding label texts": "encoding the label texts"}
 
 
+def device_label(prep) -> str:
+    """Where a prepared run runs and in which precision: "cpu float32", "cuda bfloat16"; just
+    "api" for a method that runs no local model."""
+    return prep.device if prep.dtype is None else f"{prep.device} {prep.dtype}"
+
+
 class RunScreen(Screen):
     BINDINGS = [
         Binding("c", "cancel", "Cancel"),
@@ -47,7 +53,7 @@ class RunScreen(Screen):
         yield Header()
         with Vertical(id="run-box"):
             yield Plain(f"{spec.method} · {model_name(spec)} · {spec.data.source} [{spec.data.split}]", id="run-title")
-            yield Plain("preparing: loading the data and checking the configuration …", id="run-phase")
+            yield Plain("preparing: loading the data, checking the configuration, picking the device …", id="run-phase")
             yield ProgressBar(id="run-progress", show_eta=False)
             yield Plain("", id="run-stats")
             yield Plain("", id="run-phases")
@@ -66,8 +72,7 @@ class RunScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_in_thread(self) -> None:
-        from workbench.models import pick_device
-        from workbench.runner import execute
+        from workbench.runner import execute, resume
 
         worker = get_current_worker()
 
@@ -77,18 +82,13 @@ class RunScreen(Screen):
             self.post_message(RunProgress(event))
 
         try:
-            if self.resume:  # the engine's resume, as `workbench resume` calls it
-                from workbench.runner import resume
-
-                run = self.app.store.get(self.resume)
-                self.post_message(RunStarted(run["run_id"], run["n"], None))
-                self.post_message(RunStarted(run["run_id"], run["n"], pick_device(self.spec.device)))
-                outcome = resume(run["run_id"], self.app.store, on_progress=on_progress, cancel_event=self.cancel_event)
+            if self.resume:
+                started = lambda prep: self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))  # noqa: E731
+                outcome = resume(self.resume, self.app.store, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started)
                 self.post_message(RunFinished(outcome))
                 return
             prep = self.app.session.prepared(self.spec)
-            self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), None))
-            self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), pick_device(self.spec.device)))
+            self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))
             outcome = execute(prep, self.app.store, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
         except Exception as e:  # a WorkbenchError is the user's to fix; anything else is shown, not raised
             self.post_message(RunFailed(error_line(e)))
@@ -99,16 +99,15 @@ class RunScreen(Screen):
 
     @on(RunStarted)
     def run_started(self, message: RunStarted) -> None:
-        """Posted twice: once prepared (device still unknown: torch is being imported), once the
-        device is picked."""
+        """The run is prepared: its device and dtype are resolved (``prepare`` picked them)."""
         self.device = message.device or "…"
         self.query_one("#run-title", Static).update(
             f"run {message.run_id[:12]} · {self.spec.method} · {model_name(self.spec)} · {self.spec.data.source} [{self.spec.data.split}, n={message.total}]"
         )
-        if message.device is None:
-            self.query_one("#run-phase", Static).update("starting: importing the model libraries and picking the device …")
-        elif not self.phases:
+        if not self.phases:
             self.query_one("#run-phase", Static).update("starting …")
+        if self.last_event is None:  # no progress yet: the device line alone, as soon as it is known
+            self.query_one("#run-stats", Static).update(f"device {self.device}")
 
     @on(RunProgress)
     def run_progress(self, message: RunProgress) -> None:

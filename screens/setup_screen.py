@@ -1,6 +1,7 @@
 """Setup: the dataset (the offline sample, a Hugging Face name, or a local path with a file
-picker), its splits and columns, the method (with its description) and the model (its default and
-recently used ones). Loading the data shows its size and label balance."""
+picker), its splits and columns, the method (with its description), the model (its default and
+recently used ones), device, batch size, precision, and whether a model folder's own code may run
+(off unless ticked). Loading the data shows its size and label balance."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from workbench.data import DataSpec
+from workbench.errors import ConfigError
+from workbench.precision import DTYPES, check_dtype
 
 from .data_summary import summary_content
 from .format import Plain, PlainLabel
@@ -24,6 +27,9 @@ from .session import recent_models
 
 SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset", "hub"), ("local folder or file", "local")]
 SOURCE_PLACEHOLDER = {"sample": "sample", "hub": "e.g. rotten_tomatoes", "local": "path to a folder of splits or a file (ctrl+o)"}
+DTYPE_HINT = "auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32"
+TRUST_NOTICE = "Models load with trust_remote_code off: no Python code from a model folder runs. Tick only for models whose authors you trust."
+TRUST_ON_NOTICE = "trust_remote_code on: Python code in the model's folder runs when it loads. Tick only for models whose authors you trust."
 
 
 def source_kind(source: str) -> str:
@@ -84,8 +90,11 @@ class SetupScreen(Screen):
             yield _row(
                 "Running",
                 _inline("device"), Input(id="device", placeholder="auto", compact=True, classes="short"),
-                _inline("batch"), Input(id="batch-size", type="integer", placeholder="32", compact=True, classes="short"),
+                _inline("batch"), Input(id="batch-size", type="integer", placeholder="auto", compact=True, classes="short"),
+                _inline("precision"), Select([(d, d) for d in DTYPES], id="dtype", allow_blank=False, compact=True),
             )  # fmt: skip
+            yield _row("", Plain(DTYPE_HINT, id="dtype-hint"))
+            yield _row("Model code", Checkbox("trust remote code", id="trust-remote-code", compact=True), Plain(TRUST_NOTICE, id="trust-notice"))
             yield Plain(id="setup-error", classes="error-line")
             yield Plain("no data loaded yet (ctrl+l loads it)", id="data-summary")
         yield Footer(compact=True)
@@ -114,6 +123,12 @@ class SetupScreen(Screen):
         }  # fmt: skip
         for selector, value in values.items():
             self.query_one(selector, Input).value = value
+        try:
+            dtype = check_dtype(spec.dtype)  # a stored run's spec may spell it bf16, fp32 ...
+        except ConfigError:
+            dtype = "auto"
+        self.query_one("#dtype", Select).value = dtype
+        self.query_one("#trust-remote-code", Checkbox).value = bool(spec.trust_remote_code)
         self.query_one("#method", Select).value = spec.method
         self._show_method(spec.method, spec.model)
         if kind != "hub":
@@ -144,7 +159,8 @@ class SetupScreen(Screen):
             raise ValueError("batch size must be 1 or more")
         params = {k: v for k, v in spec.params.items() if k in known}
         return replace(spec, data=data, method=method, model=text("#model") or None, params=params,
-                       device=text("#device") or None, batch_size=int(batch) if batch else None)  # fmt: skip
+                       device=text("#device") or None, batch_size=int(batch) if batch else None,
+                       dtype=str(self.query_one("#dtype", Select).value), trust_remote_code=self.query_one("#trust-remote-code", Checkbox).value)  # fmt: skip
 
     def commit(self) -> bool:
         """Make the form the session's configuration; False (error shown) when it is not valid."""
@@ -213,6 +229,12 @@ class SetupScreen(Screen):
     def recent_model_chosen(self, event: Select.Changed) -> None:
         if event.value is not Select.NULL:
             self.query_one("#model", Input).value = str(event.value)
+
+    @on(Checkbox.Changed, "#trust-remote-code")
+    def trust_changed(self, event: Checkbox.Changed) -> None:
+        notice = self.query_one("#trust-notice", Static)
+        notice.update(TRUST_ON_NOTICE if event.value else TRUST_NOTICE)
+        notice.set_class(event.value, "-on")
 
     @on(Input.Submitted, "#source, #split, #train-split, #limit, #text-column, #label-column")
     def data_fields_submitted(self) -> None:

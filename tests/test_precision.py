@@ -84,7 +84,7 @@ def test_a_chat_run_has_no_device_or_dtype_and_imports_no_torch(tmp_path):
 def test_automatic_batch_sizes():
     assert precision.default_batch_size(EmbedZeroShot, "cpu") == 32
     assert precision.default_batch_size(EmbedZeroShot, "cuda:1") == 256
-    assert precision.default_batch_size(LocalChat, "cuda") == 64 and precision.default_batch_size(Seq2Seq, "cpu") == 32
+    assert precision.default_batch_size(LocalChat, "cuda") == 256 and precision.default_batch_size(LocalChat, "mps") == 32 and precision.default_batch_size(Seq2Seq, "cpu") == 32
     assert precision.default_batch_size(Chat, "api", {"concurrency": 16}) == 64
     assert precision.default_batch_size(Chat, "api", {"concurrency": 50}) == 200
 

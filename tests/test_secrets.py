@@ -173,3 +173,14 @@ async def test_the_tui_never_shows_the_key(tmp_path):
             assert f"refused the API key (401: Incorrect API key provided: {MASK})" in static_text(run, "#run-error")
             shown = screen_text(app)
             assert "refused the API key" in shown and KEY not in shown
+
+
+@pytest.mark.parametrize("url", ["http://user:sk-PLANTED-url@127.0.0.1:9/v1", "http://127.0.0.1:9/v1?api-key=sk-PLANTED-url"])
+def test_a_server_url_with_credentials_is_refused_without_repeating_them(tmp_path, capsys, url):
+    from workbench.cli import main
+
+    store = tmp_path / "s.sqlite"
+    assert main(["eval", "--store", str(store), "--data", "sample", "--method", "chat", "--base-url", url]) == 2
+    err = capsys.readouterr().err
+    assert "carries credentials" in err and "sk-PLANTED-url" not in err
+    assert b"sk-PLANTED-url" not in b"".join(p.read_bytes() for p in tmp_path.glob("s.sqlite*"))

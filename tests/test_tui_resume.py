@@ -5,7 +5,7 @@ import threading
 from dataclasses import replace
 
 from textual.widgets import DataTable
-from tui_helpers import LabelWordMethod, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import ApiWords, LabelWordMethod, no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
@@ -69,3 +69,24 @@ async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeyp
         await pilot.press("u")  # a finished run: nothing to resume, its report opens
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen is not report, what="the report")
         assert len(CountingWords.texts) == 32
+
+
+async def test_resuming_a_run_with_no_local_model_shows_device_api_and_picks_no_device(monkeypatch, tmp_path):
+    monkeypatch.setitem(METHODS, "label-words", ApiWords)
+    rows = [{"text": f"good film {i}", "label": 1} for i in range(12)] + [{"text": f"bad film {i}", "label": 0} for i in range(12)]
+    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d", rows)), method="label-words", params={"labels": ["bad", "good"], "pause": 0.2}, batch_size=4)
+    store = RunStore()
+    cancel = threading.Event()
+    first = execute(prepare(spec), store, cancel_event=cancel, on_progress=lambda ev: ev.done >= 4 and cancel.set())
+    assert first.status == "cancelled"
+    no_device_picking(monkeypatch)  # the run screen used to pick one for the device line
+
+    app = WorkbenchApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        app.resume_run(first.run_id)
+        run_screen = await wait_for_screen(pilot, RunScreen)
+        await wait_for(pilot, lambda: " / 24 examples" in static_text(run_screen, "#run-stats"), what="live progress")
+        assert static_text(run_screen, "#run-stats").splitlines()[1].startswith("device api")
+        report = await wait_for_screen(pilot, ReportScreen)
+        assert report.run_id == first.run_id and store.find(first.run_id)["status"] == "done"

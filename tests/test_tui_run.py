@@ -4,7 +4,7 @@ predictions kept, marked cancelled), and engine errors are shown in place."""
 from dataclasses import replace
 
 import pytest
-from tui_helpers import LabelWordMethod, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import ApiWords, LabelWordMethod, no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.report_screen import ReportScreen
@@ -91,3 +91,32 @@ async def test_identical_run_is_reused_and_says_so(label_words, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen is not first, what="the second report")
         assert "identical run is stored" in static_text(app.screen, "#report-notice")
         assert len(store.list_runs()) == 1
+
+
+async def test_device_line_shows_the_resolved_dtype(label_words, tmp_path):
+    spec = replace(words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], pause=0.2), dtype="fp32")
+    app = WorkbenchApp(RunStore(), spec)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        await pilot.press("ctrl+r")
+        screen = await wait_for_screen(pilot, RunScreen)
+        await wait_for(pilot, lambda: "device cpu float32" in static_text(screen, "#run-stats"), what="the device line")
+        report = await wait_for_screen(pilot, ReportScreen)
+        assert "device cpu float32  ·" in static_text(report, "#report-details")
+
+
+async def test_a_run_with_no_local_model_shows_device_api_and_picks_no_device(monkeypatch, tmp_path):
+    monkeypatch.setitem(METHODS, "label-words", ApiWords)
+    no_device_picking(monkeypatch)
+    store = RunStore()
+    app = WorkbenchApp(store, words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], pause=0.2))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        await pilot.press("ctrl+r")
+        screen = await wait_for_screen(pilot, RunScreen)
+        await wait_for(pilot, lambda: "accuracy so far" in static_text(screen, "#run-stats"), what="progress")
+        device_line = static_text(screen, "#run-stats").splitlines()[1]
+        assert device_line.startswith("device api  ·") and "float" not in device_line
+        report = await wait_for_screen(pilot, ReportScreen)
+        assert store.find(report.run_id)["report"]["dtype"] is None
+        assert "device api  ·" in static_text(report, "#report-details")

@@ -1,13 +1,20 @@
-"""Setup screen: dataset choice and summary, splits and columns, method and model, file picker."""
+"""Setup screen: dataset choice and summary, splits and columns, method and model, precision and
+trust_remote_code, file picker."""
+
+from dataclasses import replace
 
 import pytest
-from textual.widgets import DirectoryTree, Input, Select
+from textual.widgets import Checkbox, DirectoryTree, Input, Select
 from tui_helpers import LabelWordMethod, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.file_picker import FilePickerScreen
 from screens.prompt_screen import PromptScreen
+from screens.report_screen import ReportScreen
+from screens.run_screen import RunScreen
+from screens.session import default_spec
 from screens.setup_screen import SetupScreen
+from workbench.data import DataSpec
 from workbench.methods import METHODS
 from workbench.store import RunStore
 
@@ -114,3 +121,59 @@ async def test_splits_and_columns_go_into_the_configuration(tmp_path, label_word
         assert (data.split, data.train_split, data.text_column, data.label_column) == ("dev", None, "review", "y")
         await pilot.press("ctrl+n")
         await wait_for_screen(pilot, PromptScreen)
+
+
+async def test_precision_and_trust_remote_code_reach_the_run(tmp_path, label_words):
+    store = RunStore()
+    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d")), method="label-words", params={"labels": ["bad", "good"]})
+    app = WorkbenchApp(store, spec)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_for_screen(pilot, SetupScreen)
+        assert screen.query_one("#dtype", Select).value == "auto"
+        assert "bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32" in static_text(screen, "#dtype-hint")
+        assert screen.query_one("#batch-size", Input).placeholder == "auto"
+        trust = screen.query_one("#trust-remote-code", Checkbox)
+        assert trust.value is False
+        notice = static_text(screen, "#trust-notice")
+        assert "Models load with trust_remote_code off: no Python code from a model folder runs." in notice
+        assert "Tick only for models whose authors you trust." in notice
+
+        screen.query_one("#dtype", Select).value = "bfloat16"
+        await pilot.click("#trust-remote-code")
+        await pilot.pause()
+        assert trust.value is True
+        assert "trust_remote_code on" in static_text(screen, "#trust-notice")
+        await pilot.press("ctrl+r")  # this fast method may finish before the run screen is seen
+        report = await wait_for_screen(pilot, ReportScreen)
+        assert "device cpu bfloat16" in static_text(report, "#report-details")
+        run = store.find(report.run_id)
+        assert run["report"]["dtype"] == "bfloat16"
+        assert run["config"]["spec"]["dtype"] == "bfloat16" and run["config"]["spec"]["trust_remote_code"] is True
+
+
+async def test_precision_and_trust_round_trip_through_a_stored_configuration():
+    store = RunStore()
+    old = {"data": {"source": "sample"}, "method": "embed-zeroshot", "model": "all-MiniLM-L6-v2", "params": {}, "device": None, "batch_size": 8}
+    new = dict(old, dtype="bf16", trust_remote_code=True)  # a CLI run may spell the dtype bf16
+    for run_id, spec in (("a" * 64, old), ("b" * 64, new)):
+        store.start_run(run_id, method="embed-zeroshot", model="all-MiniLM-L6-v2", dataset="sample", split="test", n=1, config={"spec": spec})
+    app = WorkbenchApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_for_screen(pilot, SetupScreen)
+        assert app.use_config_of("b" * 64)
+        screen.load_form(app.session.spec)
+        await pilot.pause()
+        assert screen.query_one("#dtype", Select).value == "bfloat16"
+        assert screen.query_one("#trust-remote-code", Checkbox).value is True
+        spec = screen.form_spec()
+        assert (spec.dtype, spec.trust_remote_code, spec.batch_size) == ("bfloat16", True, 8)
+
+        assert app.use_config_of("a" * 64)  # saved before these settings existed: their defaults
+        assert (app.session.spec.dtype, app.session.spec.trust_remote_code) == ("auto", False)
+        screen.load_form(app.session.spec)
+        await pilot.pause()
+        assert screen.query_one("#dtype", Select).value == "auto"
+        assert screen.query_one("#trust-remote-code", Checkbox).value is False
+        assert "trust_remote_code off" in static_text(screen, "#trust-notice")
+        spec = screen.form_spec()
+        assert (spec.dtype, spec.trust_remote_code) == ("auto", False)

@@ -67,6 +67,24 @@ class LabelWordMethod:
         return {"label_words": " | ".join(" ".join(w) for w in self.words_)}
 
 
+class ApiWords(LabelWordMethod):
+    """Like a chat method: no local model, so no device to pick and no dtype."""
+
+    runs_locally = False
+
+
+def no_device_picking(monkeypatch) -> None:
+    """Make picking a device fail the test: a run with no local model must not (it imports torch)."""
+    import workbench.models
+    import workbench.runner
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a run with no local model picked a device")
+
+    monkeypatch.setattr(workbench.models, "pick_device", refuse)
+    monkeypatch.setattr(workbench.runner, "pick_device", refuse)
+
+
 TINY_ROWS = (
     [{"text": f"a good film number {i}", "label": 1} for i in range(10)]
     + [{"text": f"a bad film number {i}", "label": 0} for i in range(8)]

@@ -46,7 +46,7 @@ def _build_parser() -> argparse.ArgumentParser:
     m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
     r = e.add_argument_group("running")
     r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
-    r.add_argument("--batch-size", type=int, help="examples per batch; halved automatically on out-of-memory [32 on CPU, 256 on CUDA; prompt methods 32/64; chat 4 x concurrency]")
+    r.add_argument("--batch-size", type=int, help="examples per batch; halved automatically on out-of-memory [32 on CPU, 256 on CUDA; chat: 4 x concurrency]")
     r.add_argument("--dtype", default="auto", help="float32, bfloat16 or float16 [auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32]")
     r.add_argument("--trust-remote-code", action="store_true", help="let a model's own Python code run when loading it (only for models whose authors you trust)")
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")

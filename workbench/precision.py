@@ -74,11 +74,13 @@ def torch_dtype(name: str):
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
 
-# Examples per batch when the user gives none. A GPU wants large batches to stay busy; the
-# runner halves a batch that runs out of memory, so a large default cannot crash a run.
-# Prompt methods hold a whole prompt (and, generating, a cache) per example: smaller batches.
+# Examples per batch when the user gives none. A GPU wants large batches to stay busy (on an
+# H100, SmolLM2-135M-sized generation went from 94 to 291 examples/s from batch 64 to 256, and
+# flan-t5-small-sized scoring from 192 to 545); the runner halves a batch that runs out of memory,
+# so a large default cannot crash a run. Prompt methods hold a prompt and, generating, a key/value
+# cache per example: on Apple's shared memory they get smaller batches.
 DEFAULT_BATCH = {"cpu": 32, "mps": 64, "cuda": 256}
-DEFAULT_PROMPT_BATCH = {"cpu": 32, "mps": 32, "cuda": 64}
+DEFAULT_PROMPT_BATCH = {"cpu": 32, "mps": 32, "cuda": 256}
 
 
 def default_batch_size(method_cls: type, device: str, params: dict | None = None) -> int:

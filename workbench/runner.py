@@ -412,6 +412,7 @@ def resume(
     cancel_event: threading.Event | None = None,
     device: str | None = None,
     batch_size: int | None = None,
+    on_prepared: Callable[[PreparedRun], None] | None = None,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
@@ -423,4 +424,6 @@ def resume(
         return RunOutcome(run["run_id"], "done", run["report"], reused=True)
     store.check_not_live(run["run_id"])  # before loading data and model; claimed for good in execute
     prep = prepare_resume(run, device=device, batch_size=batch_size)
+    if on_prepared is not None:  # the UI shows the device and size before the model loads
+        on_prepared(prep)
     return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True)

@@ -20,6 +20,20 @@ from .local_chat import CHAT_PROMPT
 from .prompting import PromptMethod, prompt_params
 
 
+def _refuse_credentials_in_url(url: str) -> None:
+    """The server URL is stored with the run (it identifies the server), so it must not carry a
+    secret. The message does not repeat the URL: it would repeat the secret."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    secret_words = ("key", "token", "secret", "password", "auth", "sig")
+    if parts.username or parts.password or any(any(w in k.lower() for w in secret_words) for k, _ in parse_qsl(parts.query)):
+        raise ConfigError(
+            "the server URL carries credentials (user:password@ or a key in its query), and the URL is stored with the run",
+            fix="give the bare URL with --base-url and the key with OPENAI_API_KEY or --api-key-file",
+        )
+
+
 class Chat(PromptMethod):
     name = "chat"
     description = "an OpenAI(-compatible) chat model through the openai SDK; the answer is parsed into a label"
@@ -55,6 +69,7 @@ class Chat(PromptMethod):
             raise ConfigError(f"concurrency={p['concurrency']} must be at least 1")
         if p["max_retries"] < 0 or p["timeout"] <= 0:
             raise ConfigError("max_retries must be >= 0 and timeout > 0")
+        _refuse_credentials_in_url(self.base_url)
 
     @property
     def base_url(self) -> str:
