@@ -11,7 +11,6 @@ from screens.app import WorkbenchApp
 from screens.file_picker import FilePickerScreen
 from screens.prompt_screen import PromptScreen
 from screens.report_screen import ReportScreen
-from screens.run_screen import RunScreen
 from screens.session import default_spec
 from screens.setup_screen import SetupScreen
 from workbench.data import DataSpec
