@@ -72,7 +72,8 @@ class RunScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_in_thread(self) -> None:
-        from workbench.runner import execute, resume
+        from workbench.resume import resume
+        from workbench.runner import execute
 
         worker = get_current_worker()
 

@@ -29,7 +29,7 @@ def default_spec() -> "RunSpec":
 
 def spec_from_config(config: dict[str, Any]) -> "RunSpec":
     """The RunSpec a stored run was made from; the engine's rule, which resuming uses too."""
-    from workbench.runner import spec_from_config as engine_spec_from_config
+    from workbench.resume import spec_from_config as engine_spec_from_config
 
     return engine_spec_from_config(config)
 

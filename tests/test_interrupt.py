@@ -18,7 +18,7 @@ import pytest
 from conftest import write_jsonl
 from fake_openai import FakeOpenAI
 from workbench.errors import StoreError
-from workbench.runner import resume
+from workbench.resume import resume
 from workbench.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,8 @@ from workbench.cli import main
 from workbench.data import DataSpec
 from workbench.errors import ConfigError, StoreError
 from workbench.methods import METHODS
-from workbench.runner import RunSpec, execute, prepare, resume
+from workbench.resume import resume
+from workbench.runner import RunSpec, execute, prepare
 from workbench.store import RunStore
 
 VOLATILE = {"timing", "created_at", "notes", "versions"}

@@ -165,7 +165,7 @@ def _cmd_eval(args) -> int:
 
 
 def _cmd_resume(args) -> int:
-    from .runner import resume
+    from .resume import resume
 
     store = _store(args)
     run = store.get(args.run)
