@@ -170,3 +170,27 @@ class RecentCache:
 
 LOADED = RecentCache(size=2)
 """Loaded models, so iterating on label texts or a prompt never reloads one."""
+
+
+def load_model(kind: str, ref: ModelRef, ctx, make):
+    """``make()``'s model for ``ref``, kept loaded in this process per kind, weights, device and
+    dtype (``ctx`` is the run's context); any failure to load becomes model_load_error's message."""
+    try:
+        return LOADED.get((kind, ref.location, ref.identity, ctx.device, ctx.dtype), make)
+    except Exception as e:  # loading can fail in many library-specific ways
+        raise model_load_error(ref, e, ctx.device) from None
+
+
+def load_pipeline(task: str, ref: ModelRef, ctx, **kwargs):
+    """A transformers ``pipeline`` for ``task`` on the run's device and dtype, through load_model."""
+    from transformers import pipeline  # lazy: pulls in torch
+
+    from .precision import torch_dtype
+
+    def make():
+        return pipeline(
+            task, model=ref.location, device=ctx.device, dtype=torch_dtype(ctx.dtype),
+            trust_remote_code=ctx.trust_remote_code, **kwargs,
+        )  # fmt: skip
+
+    return load_model(task, ref, ctx, make)

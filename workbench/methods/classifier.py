@@ -7,8 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..label_map import describe_label_map, resolve_label_map
-from ..models import LOADED, model_load_error
-from ..precision import torch_dtype
+from ..models import load_pipeline
+from ..truncation import NO_LIMIT
 from .base import MethodConfig, Param, Prediction, RunContext
 
 
@@ -30,24 +30,12 @@ class Classifier:
         self.config = config
 
     def load(self, ctx: RunContext) -> None:
-        from transformers import pipeline  # lazy: pulls in torch
-
-        ref = self.config.model
-        try:
-            self.pipe_ = LOADED.get(
-                ("text-classification", ref.location, ref.identity, ctx.device, ctx.dtype),
-                lambda: pipeline(
-                    "text-classification", model=ref.location, top_k=None, device=ctx.device,
-                    dtype=torch_dtype(ctx.dtype), trust_remote_code=ctx.trust_remote_code,
-                ),  # fmt: skip
-            )
-        except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(self.config.model, e, ctx.device) from None
+        self.pipe_ = load_pipeline("text-classification", self.config.model, ctx, top_k=None)
         id2label = self.pipe_.model.config.id2label
         self.model_labels_ = [str(id2label[i]) for i in range(len(id2label))]
         self.target_ = resolve_label_map(self.model_labels_, self.config.label_names, self.config.params.get("label_map"))
         self.max_length_ = getattr(self.pipe_.tokenizer, "model_max_length", 512)
-        if not self.max_length_ or self.max_length_ > 100_000:  # tokenizers without a limit say 1e30
+        if not self.max_length_ or self.max_length_ >= NO_LIMIT:
             self.max_length_ = getattr(self.pipe_.model.config, "max_position_embeddings", 512)
 
     def token_limit(self):

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..answers import check_label_texts
-from ..models import LOADED, model_load_error
+from ..models import load_model
 from ..precision import torch_dtype
 from .base import MethodConfig, Param, Prediction, RunContext
 
@@ -34,13 +34,10 @@ class _EmbeddingMethod:
         from sentence_transformers import SentenceTransformer  # lazy: pulls in torch
 
         ref = self.config.model
-        try:
-            self.model_ = LOADED.get(
-                ("sentence-transformer", ref.location, ref.identity, ctx.device, ctx.dtype),
-                lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=ctx.trust_remote_code).to(torch_dtype(ctx.dtype)),
-            )
-        except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(self.config.model, e, ctx.device) from None
+        self.model_ = load_model(
+            "sentence-transformer", ref, ctx,
+            lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=ctx.trust_remote_code).to(torch_dtype(ctx.dtype)),
+        )  # fmt: skip
 
     def cache_key(self, ctx: RunContext) -> str:
         return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|{ctx.dtype}"

@@ -7,8 +7,7 @@ from typing import Any, Sequence
 
 from ..answers import check_label_texts, default_label_texts
 from ..errors import ConfigError
-from ..models import LOADED, model_load_error
-from ..precision import torch_dtype
+from ..models import load_pipeline
 from .base import MethodConfig, Param, Prediction, RunContext
 
 HYPOTHESIS = "This example is {}."
@@ -60,19 +59,7 @@ class NLIZeroShot:
         return [str(t) for t in texts]
 
     def load(self, ctx: RunContext) -> None:
-        from transformers import pipeline  # lazy: pulls in torch
-
-        ref = self.config.model
-        try:
-            self.pipe_ = LOADED.get(
-                ("zero-shot-classification", ref.location, ref.identity, ctx.device, ctx.dtype),
-                lambda: pipeline(
-                    "zero-shot-classification", model=ref.location, device=ctx.device,
-                    dtype=torch_dtype(ctx.dtype), trust_remote_code=ctx.trust_remote_code,
-                ),  # fmt: skip
-            )
-        except Exception as e:  # loading can fail in many library-specific ways
-            raise model_load_error(ref, e, ctx.device) from None
+        self.pipe_ = load_pipeline("zero-shot-classification", self.config.model, ctx)
 
     def fit(self, texts, labels, ctx: RunContext) -> "NLIZeroShot":
         self.validate()

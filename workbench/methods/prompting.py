@@ -40,7 +40,7 @@ def load_pretrained(ref, ctx: RunContext, model_cls_name: str) -> tuple[Any, Any
     """Tokenizer and eval-mode model of ``ref`` on the run's device, kept loaded between runs."""
     import transformers  # lazy: pulls in torch
 
-    from ..models import LOADED, model_load_error
+    from ..models import load_model
     from ..precision import torch_dtype
 
     def load():
@@ -50,10 +50,7 @@ def load_pretrained(ref, ctx: RunContext, model_cls_name: str) -> tuple[Any, Any
         model = model_cls.from_pretrained(ref.location, dtype=torch_dtype(ctx.dtype), trust_remote_code=trust).to(ctx.device).eval()
         return tok, model
 
-    try:
-        return LOADED.get((model_cls_name, ref.location, ref.identity, ctx.device, ctx.dtype), load)
-    except Exception as e:  # loading can fail in many library-specific ways
-        raise model_load_error(ref, e, ctx.device) from None
+    return load_model(model_cls_name, ref, ctx, load)
 
 
 class PromptMethod:

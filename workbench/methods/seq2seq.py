@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..prompts import plain_prompt
+from ..truncation import NO_LIMIT
 from .base import Prediction, RunContext
 from .prompting import PromptMethod, load_pretrained, prompt_params
 
@@ -46,7 +47,7 @@ class Seq2Seq(PromptMethod):
         ref = self.config.model
         self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForSeq2SeqLM")
         limit = getattr(self.tokenizer_, "model_max_length", 512)
-        self.max_length_ = limit if limit and limit < 100_000 else 512
+        self.max_length_ = limit if limit and limit < NO_LIMIT else 512
 
     def token_limit(self):
         """Tokenizer and tokens of a text the model reads: max_length_ less the prompt around it
