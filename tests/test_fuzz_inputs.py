@@ -790,23 +790,31 @@ def test_embedding_methods_count_against_max_seq_length(tiny_classifier, tmp_pat
         assert "2 texts were longer than the model's 30-token limit and were truncated" in out.report["notes"]
 
 
-def test_counting_a_test_split_is_fast(tiny_classifier):
-    """The count runs once per report over the whole evaluated split: 1066 texts (Rotten Tomatoes'
-    test size) in well under half a second with a fast tokenizer."""
+def test_counting_a_test_split(tiny_classifier):
+    """The count runs over the whole evaluated split (1066 texts: Rotten Tomatoes' test size) with
+    the fast tokenizer; with a key it is made once per process (re-runs that edit label texts)."""
     from transformers import AutoTokenizer
 
     from workbench.truncation import count_truncated
 
+    tokenizer = AutoTokenizer.from_pretrained(tiny_classifier)
+    calls: list[int] = []
+
+    def counting_tokenizer(texts, **kwargs):
+        calls.append(len(texts))
+        return tokenizer(texts, **kwargs)
+
     class WithLimit:
-        def __init__(self, tokenizer, limit):
-            self.found = (tokenizer, limit)
-
         def token_limit(self):
-            return self.found
+            return counting_tokenizer, 62
 
-    method = WithLimit(AutoTokenizer.from_pretrained(tiny_classifier), 62)
+    method = WithLimit()
     texts = [" ".join(WORDS[(i + j) % len(WORDS)] for j in range(5 + i % 70)) for i in range(1066)]
     expected = sum(len(t.split()) > 62 for t in texts)
-    # its speed (about 0.1 s for these 1066) is measured by hand, never asserted: CI machines are noisy
-    assert expected > 0 and count_truncated(method, texts) == (expected, 62)
+    # its speed (about 0.05 s for these 1066) is measured by hand, never asserted: CI machines are noisy
+    assert expected > 0 and count_truncated(method, texts, key="split-a") == (expected, 62)
+    tokenized = sum(calls)
+    assert tokenized >= 1066
+    assert count_truncated(method, texts, key="split-a") == (expected, 62) and sum(calls) == tokenized  # kept
+    assert count_truncated(method, texts) == (expected, 62) and sum(calls) >= 2 * tokenized  # no key: counted again
     assert count_truncated(object(), texts) is None  # a method without the hook: unknown, not 0

@@ -300,7 +300,11 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
     order = sorted(done)
     metrics = compute_metrics([ds.eval.labels[i] for i in order], [done[i].label for i in order], ds.label_names)
     details = _details(method)
-    truncated, truncation_notes = truncation_report(method, [ds.eval.texts[i] for i in order])
+    # The count depends on the tokenizer and the texts alone: kept per model and split, but only
+    # for a whole split (a cancelled run's report covers the examples that happened to finish).
+    whole = len(order) == len(ds.eval)
+    key = (prep.model.identity, prep.identity["data"]["eval"]) if whole else None
+    truncated, truncation_notes = truncation_report(method, [ds.eval.texts[i] for i in order], key)
     return {
         "run_id": prep.run_id,
         "method": prep.spec.method,
