@@ -3,7 +3,7 @@ prints ratios (the baseline is named on each line), accuracies (they must agree)
 achieved FLOP/s as a share of this machine's measured matrix-multiply peak.
 
     python benchmarks/bench_methods.py [--data DIR] [--model all-MiniLM-L6-v2] [--classifier DIR] [--limit N]
-                                       [--device auto|cpu|cuda] [--dtype auto|float32|bfloat16] [--chat N]
+                                       [--device auto|cpu|cuda] [--dtype auto|float32|bfloat16] [--chat N] [--repeat N]
 
 Each side runs in its own subprocess so peak memory is its own and no cache carries over.
 Timings are never asserted anywhere: machines are shared and noisy; compare the ratios.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "rotten_tomatoes"
 def _child(task: str, args: argparse.Namespace) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
     cmd = [sys.executable, __file__, "--child", task, "--data", str(args.data), "--model", args.model, "--limit", str(args.limit)]
-    cmd += ["--device", args.device, "--dtype", args.dtype, "--chat", str(args.chat)]
+    cmd += ["--device", args.device, "--dtype", args.dtype, "--chat", str(args.chat), "--repeat", "1"]
     if args.batch_size:
         cmd += ["--batch-size", str(args.batch_size)]
     if args.classifier:
@@ -98,7 +99,7 @@ def child(task: str, args: argparse.Namespace) -> dict:
         secs = time.perf_counter() - t
         labels = model.encode(["A very negative movie review", "A very positive movie review"])
         acc = float((np.argmax(cosine_similarity(emb, labels), 1) == np.array(test_y)).mean())
-        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(ref.location, test_x), "dtype": "float32", "device": str(model.device)}
+        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(ref.location, test_x), "dtype": "float32", "device": str(model.device), "peak_gflops": _matmul_peak_gflops(str(model.device), "float32")}
     if task in ("workbench-encode", "workbench-classifier"):
         import tempfile
 
@@ -118,7 +119,9 @@ def child(task: str, args: argparse.Namespace) -> dict:
             out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
         secs = out.report["timing"]["predict_s"] + out.report["timing"]["fit_s"]
         flops = _encoder_flops(ref.location if task == "workbench-encode" else args.classifier, test_x)
-        return {"seconds": secs, "accuracy": out.report["accuracy"], "peak_mb": _peak_mb(), "flops": flops, "dtype": out.report["dtype"], "device": out.report["device"]}
+        mem = _peak_mb()  # before the matmul probe's own buffers
+        peak = _matmul_peak_gflops(out.report["device"], out.report["dtype"])
+        return {"seconds": secs, "accuracy": out.report["accuracy"], "peak_mb": mem, "flops": flops, "dtype": out.report["dtype"], "device": out.report["device"], "peak_gflops": peak}
     if task == "lesson-classifier":
         import numpy as np
         from transformers import pipeline
@@ -142,7 +145,7 @@ def child(task: str, args: argparse.Namespace) -> dict:
             preds.append(int(np.argmax([scores[n] for n in names])))  # NEGATIVE, POSITIVE in id order
         secs = time.perf_counter() - t
         acc = float((np.array(preds) == np.array(test_y)).mean())
-        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(args.classifier, test_x), "dtype": "float32", "device": device}
+        return {"seconds": secs, "accuracy": acc, "peak_mb": _peak_mb(), "flops": _encoder_flops(args.classifier, test_x), "dtype": "float32", "device": device, "peak_gflops": _matmul_peak_gflops(device, "float32")}
     if task in ("sequential-chat", "workbench-chat"):
         # The fake server answers from a keyword, planted here so both sides can be right.
         texts = [("good. " if y else "bad. ") + x for x, y in zip(test_x, test_y)][: args.chat]
@@ -231,6 +234,7 @@ def main() -> None:
     ap.add_argument("--dtype", default="auto", help="workbench side's dtype [auto]")
     ap.add_argument("--batch-size", type=int, help="workbench side's batch size [its automatic one]")
     ap.add_argument("--chat", type=int, default=0, help="also time N chat calls, sequential (the lesson) vs workbench, against a local server answering in 200 ms")
+    ap.add_argument("--repeat", type=int, default=1, help="time each lesson/workbench pair N times, alternating, and print the median ratio")
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
@@ -244,12 +248,19 @@ def main() -> None:
     if args.chat:
         pairs.append((f"chat ({args.chat} examples, server answers in 200 ms)", "sequential-chat", "workbench-chat"))
     for name, base, ours in pairs:
-        b, w = _child(base, args), _child(ours, args)
-        line = f"{name}: lesson {b['seconds']:.2f}s (acc {b['accuracy']:.4f}, peak {b['peak_mb']:.0f} MB) | workbench {w['seconds']:.2f}s (acc {w['accuracy']:.4f}, peak {w['peak_mb']:.0f} MB) | speed-up vs lesson x{b['seconds'] / w['seconds']:.2f}"
-        if w.get("flops"):
-            share = lambda r: r["flops"] / r["seconds"] / 1e9 / peaks.get(r["dtype"] if r["dtype"] != "float32" else "fp32", peaks["fp32"])  # noqa: E731
-            line += f" | FLOP/s share of the {b['dtype']}/{w['dtype']} peak: lesson {share(b):.0%}, workbench {share(w):.0%} ({w['device']} {w['dtype']})"
-        print(line, flush=True)
+        ratios = []
+        for _ in range(args.repeat):  # lesson, workbench, lesson, ...: a burst of load hits both sides
+            b, w = _child(base, args), _child(ours, args)
+            ratios.append(b["seconds"] / w["seconds"])
+            line = f"{name}: lesson {b['seconds']:.2f}s (acc {b['accuracy']:.4f}, peak {b['peak_mb']:.0f} MB) | workbench {w['seconds']:.2f}s (acc {w['accuracy']:.4f}, peak {w['peak_mb']:.0f} MB) | speed-up vs lesson x{ratios[-1]:.2f}"
+            if w.get("flops"):
+                # each side's FLOP/s against the matmul peak its own process measured right after it
+                share = lambda r: r["flops"] / r["seconds"] / 1e9 / r["peak_gflops"]  # noqa: E731
+                line += f" | FLOP/s share of the {b['dtype']}/{w['dtype']} matmul peak measured after each: lesson {share(b):.0%}, workbench {share(w):.0%} ({w['device']} {w['dtype']})"
+            print(line, flush=True)
+        if args.repeat > 1:
+            print(f"{name}: median speed-up vs lesson over {args.repeat} alternating pairs x{statistics.median(ratios):.2f} "
+                  f"(min x{min(ratios):.2f}, max x{max(ratios):.2f})", flush=True)  # fmt: skip
     it = _child("iterate", args)
     print(f"iterate (embed-zeroshot, label texts edited, same process): first run {it['first_s']:.2f}s, "
           f"after each edit {', '.join(f'{s:.3f}s' for s in it['edit_s'])} from the edited spec to the report's text "

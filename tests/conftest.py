@@ -19,12 +19,12 @@ def _isolated_store(tmp_path, monkeypatch):
     """Every test gets its own store unless it names one, and starts with no model in memory."""
     from workbench.models import LOADED
     from workbench.runner import FITTED
-    from workbench.truncation import COUNTED
+    from workbench.truncation import LENGTHS
 
     monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "store.sqlite"))
     LOADED.clear()
     FITTED.clear()
-    COUNTED.clear()
+    LENGTHS.clear()
 
 
 @pytest.fixture

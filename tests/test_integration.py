@@ -135,3 +135,35 @@ def test_embedding_cache_encodes_each_text_once(tmp_path, monkeypatch):
     assert n3 == 2  # only the label texts
     zs2, n4 = run("embed-zeroshot", labels=["A very negative movie review", "A very positive movie review"])
     assert n4 == 2 and zs2.run_id != zs1.run_id
+
+
+def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_path, monkeypatch):
+    """sentence-transformers sorts the texts of one encode() call by characters; the workbench
+    orders them by the model's tokens and gives it one batch per call, so that order stands
+    (on Rotten Tomatoes 4% padding instead of 28%). The embeddings do not change."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    from workbench.models import resolve_model
+
+    calls: list[list[str]] = []
+    real = SentenceTransformer.encode
+    monkeypatch.setattr(SentenceTransformer, "encode", lambda self, sentences, *a, **kw: calls.append(list(sentences)) or real(self, sentences, *a, **kw))
+    store = RunStore(tmp_path / "s.sqlite")
+    spec = RunSpec(DataSpec("sample"), "embed-centroid", model="all-MiniLM-L6-v2", batch_size=16)
+    prep = prepare(spec)
+    out = execute(prep, store)
+    assert out.status == "done" and all(len(c) <= 16 for c in calls)
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("all-MiniLM-L6-v2").location)
+    train = set(prep.dataset.train.texts)
+    for part in ([c for c in calls if c[0] in train], [c for c in calls if c[0] not in train]):
+        sizes = [len(ids) for c in part for ids in tokenizer(c, add_special_tokens=False)["input_ids"]]
+        assert len(sizes) > 100 and sizes == sorted(sizes, reverse=True)
+    some = prep.dataset.eval.texts[:40]
+    from workbench.models import LOADED
+
+    LOADED.clear()
+    alone = SentenceTransformer(resolve_model("all-MiniLM-L6-v2").location, device="cpu").encode(some)
+    (key,) = {row[0] for row in store._db.execute("SELECT DISTINCT model FROM embeddings")}
+    assert np.allclose(alone, np.stack(store.get_embeddings(key, some)), atol=1e-5)

@@ -133,3 +133,43 @@ def test_a_batch_that_fails_only_as_a_batch_is_run_one_at_a_time_and_said(keywor
     assert out.status == "done" and out.report["accuracy"] == pytest.approx(35 / 39)
     notes = [n for n in out.report["notes"] if "one at a time" in n]
     assert len(notes) == 1 and "view size is not compatible" in notes[0]
+
+
+def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finished(tmp_path, monkeypatch):
+    """Where a method says how its model reads (the token_limit hook), texts go to it longest
+    first in tokens, not characters: a long word is one token, 'a b c d' four. The report's
+    truncated count covers the examples that finished, also in a cancelled run."""
+
+    def words(texts, **kwargs):  # a whitespace tokenizer: one token per word
+        return {"input_ids": [t.split() for t in texts]}
+
+    class ByWords(KeywordMethod):
+        batches: list[list[str]] = []
+
+        def token_limit(self):
+            return words, 6
+
+        def predict(self, texts, ctx):
+            type(self).batches.append(list(texts))
+            return super().predict(texts, ctx)
+
+    rows = [{"text": "good " + "x" * (40 - 3 * n) + " w" * n, "label": 1} for n in range(0, 10)]  # chars fall as words rise
+    rows += [{"text": "bad " + "y" * 60, "label": 0}, {"text": "bad " + "z" * 70, "label": 0}]
+    write_jsonl(tmp_path / "d" / "test.jsonl", rows)
+    (tmp_path / "d" / "labels.json").write_text('["neg", "pos"]')
+    monkeypatch.setitem(METHODS, "keyword", ByWords)
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword", batch_size=3)), RunStore(tmp_path / "s.sqlite"))
+    sent = [len(t.split()) for batch in ByWords.batches for t in batch]
+    assert sent == sorted(sent, reverse=True) and len(sent) == 12
+    assert [len(t) for batch in ByWords.batches for t in batch] != sorted((len(r["text"]) for r in rows), reverse=True)
+    # 2 + n words for n = 5..9 are over the 6-token limit: five texts
+    assert out.report["truncated"] == 5 and any("5 texts were longer than the model's 6-token limit" in n for n in out.report["notes"])
+
+    # Cancelled after the first batch (the three longest, all over the limit): its count is theirs.
+    ByWords.batches = []
+    cancel = threading.Event()
+    out = execute(
+        prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword", batch_size=3)), RunStore(tmp_path / "s.sqlite"), rerun=True,
+        on_progress=lambda ev: ev.phase == "predicting" and ev.done >= 3 and cancel.set(), cancel_event=cancel,
+    )  # fmt: skip
+    assert out.status == "cancelled" and out.report["n"] == 3 and out.report["truncated"] == 3

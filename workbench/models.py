@@ -14,8 +14,10 @@ import platform
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
+from typing import Callable
 
 from .errors import ConfigError
+from .kept import KeptModels
 
 MINILM = "all-MiniLM-L6-v2"
 
@@ -164,12 +166,18 @@ class RecentCache:
             self._items.pop(next(iter(self._items)))
         return obj
 
+    def drop(self, unwanted: Callable[[object], bool]) -> None:
+        """Let go of every entry whose key is ``unwanted``."""
+        for key in [k for k in self._items if unwanted(k)]:
+            del self._items[key]
+
     def clear(self) -> None:
         self._items.clear()
 
 
-LOADED = RecentCache(size=2)
-"""Loaded models, so iterating on label texts or a prompt never reloads one."""
+LOADED = KeptModels(size=4)
+"""Loaded models, so iterating on label texts or a prompt never reloads one; bounded by memory
+per device (workbench/kept.py)."""
 
 
 def load_model(kind: str, ref: ModelRef, ctx, make):

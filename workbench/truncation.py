@@ -1,4 +1,5 @@
-"""Counting the evaluated texts longer than a model reads, for the report.
+"""Token lengths of the evaluated texts: the runner orders batches by them (texts of one length
+together, little padding), and the report counts the texts longer than the model reads.
 
 A local model reads at most so many tokens of a text (max_seq_length, model_max_length); the
 methods truncate longer texts rather than fail, and the report says how many were cut. A method
@@ -24,9 +25,10 @@ NO_LIMIT = 100_000
 CHUNK = 1024
 """Texts encoded per call: bounds the memory of the token ids held at once."""
 
-COUNTED = RecentCache(size=8)
-"""Counts made in this process, by the caller's key for (tokenizer, texts) and the limit: a re-run
-that edits label texts or a prompt tokenizes the split again for nothing (~50 ms of a 250 ms loop)."""
+LENGTHS = RecentCache(size=8)
+"""Token lengths measured in this process, by the caller's key for (tokenizer, texts) and the limit:
+a re-run that edits label texts would otherwise tokenize the split again for nothing (~50 ms of a
+250 ms loop)."""
 
 
 def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, int] | None:
@@ -76,11 +78,11 @@ def _lengths_up_to(tokenizer: Any, texts: Sequence[str], limit: int) -> list[int
     return lengths
 
 
-def count_truncated(method: Any, texts: Sequence[str], key: Any = None) -> tuple[int, int] | None:
-    """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
+def text_lengths(method: Any, texts: Sequence[str], key: Any = None) -> tuple[list[int], int] | None:
+    """(each text's length in the tokens of the method's model, exact up to the limit; the limit),
     or None when the method has no limit to report. ``key``: what identifies the tokenizer and the
-    texts together (the runner gives the model's identity and the split's fingerprint), to count
-    once per process; None counts every time."""
+    texts together (the runner gives the model's identity and the split's fingerprint), to measure
+    once per process; None measures every time."""
     hook = getattr(method, "token_limit", None)
     if hook is None or not texts:
         return None
@@ -89,22 +91,29 @@ def count_truncated(method: Any, texts: Sequence[str], key: Any = None) -> tuple
         if found is None:
             return None
         tokenizer, limit = found
+        texts = list(texts)
 
-        def count() -> int:
-            return sum(n > limit for n in _lengths_up_to(tokenizer, texts, limit))
+        def measure() -> list[int]:
+            return _lengths_up_to(tokenizer, texts, limit)
 
-        return (count() if key is None else COUNTED.get((key, limit), count)), limit
-    except Exception:  # a count for the report is never worth losing a finished run over
+        return (measure() if key is None else LENGTHS.get((key, limit), measure)), limit
+    except Exception:  # a count for the report or a batch order is never worth losing a run over
         return None
 
 
-def truncation_report(method: Any, texts: Sequence[str], key: Any = None) -> tuple[int | None, list[str]]:
-    """The report's ``truncated`` count (None: not known for this method) and its note, if any."""
-    found = count_truncated(method, texts, key)
+def count_truncated(method: Any, texts: Sequence[str], key: Any = None) -> tuple[int, int] | None:
+    """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
+    or None when the method has no limit to report (see text_lengths for ``key``)."""
+    found = text_lengths(method, texts, key)
     if found is None:
-        return None, []
-    count, limit = found
+        return None
+    lengths, limit = found
+    return sum(n > limit for n in lengths), limit
+
+
+def truncation_note(count: int | None, limit: int) -> list[str]:
+    """The report's note on ``count`` texts cut at ``limit`` tokens (none when nothing was cut)."""
     if not count:
-        return 0, []
+        return []
     were = "text was" if count == 1 else "texts were"
-    return count, [f"{count} {were} longer than the model's {limit}-token limit and {were.split()[1]} truncated"]
+    return [f"{count} {were} longer than the model's {limit}-token limit and {were.split()[1]} truncated"]

@@ -45,13 +45,13 @@ class _EmbeddingMethod:
     def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
         """Embeddings in input order. Texts already in the store's embedding cache (same model,
         device kind and dtype) are not encoded again. With a phase, the rest is encoded
-        longest-first in chunks so progress and cancel requests are seen every few batches."""
+        longest-first (in tokens) in chunks so progress and cancel requests are seen every few batches."""
         texts = list(texts)
         cached = ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
         missing = [i for i, v in enumerate(cached) if v is None]
         fresh: dict[int, np.ndarray] = {}
         if missing:
-            todo = sorted(missing, key=lambda i: -len(texts[i]))
+            todo = self._longest_first(missing, texts)
             step = ctx.batch_size * 8 if phase else len(todo)
             done = len(texts) - len(missing)
             for start in range(0, len(todo), step):
@@ -68,8 +68,24 @@ class _EmbeddingMethod:
         rows = [fresh[i] if v is None else v for i, v in enumerate(cached)]
         return np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), dtype=np.float32)
 
+    def _longest_first(self, indices: list[int], texts: list[str]) -> list[int]:
+        """``indices`` by their text's length in the model's tokens, longest first (by characters
+        when the model has no tokenizer to ask)."""
+        from ..truncation import text_lengths
+
+        found = text_lengths(self, [texts[i] for i in indices])
+        size = dict(zip(indices, found[0])) if found else {i: len(texts[i]) for i in indices}
+        return sorted(indices, key=lambda i: -size[i])
+
     def _encode_batch(self, texts: list[str], ctx: RunContext) -> np.ndarray:
-        return self.model_.encode(texts, batch_size=ctx.batch_size, convert_to_numpy=True, show_progress_bar=False)
+        # encode() sorts the texts of one call by characters, which pads a batch of reviews to 28%
+        # more tokens than it holds; called one batch at a time the token order above stands (4%).
+        size = ctx.batch_size
+        parts = [
+            self.model_.encode(texts[s : s + size], batch_size=size, convert_to_numpy=True, show_progress_bar=False)
+            for s in range(0, len(texts), size)
+        ]  # fmt: skip
+        return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
     def token_limit(self):
         """Tokenizer and tokens of a text the model reads (max_seq_length less [CLS]/[SEP]): the

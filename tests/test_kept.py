@@ -1,0 +1,120 @@
+"""Models kept loaded between runs stay within a memory budget per device (workbench/kept.py),
+and a model let go is really freed: no fitted method keeps holding it."""
+
+import gc
+import json
+import weakref
+
+import pytest
+
+from conftest import write_jsonl
+from workbench.kept import KeptModels, memory_budget, model_bytes, weights_on_disk
+
+
+def key(name, device="cpu"):
+    return ("kind", f"/models/{name}", f"{name}-identity", device, "float32")
+
+
+class Model:
+    def __init__(self, name, nbytes):
+        self.name, self.nbytes = name, nbytes
+
+
+def kept_models(budget=1000, estimates=None, size=4):
+    return KeptModels(size, budget=lambda device: budget, measure=lambda m: m.nbytes, estimate=lambda k: (estimates or {}).get(k[1].split("/")[-1], 0))
+
+
+def names(cache):
+    return [k[1].split("/")[-1] for k in cache.keys()]
+
+
+def test_least_recently_used_goes_first_when_over_budget():
+    cache, dropped = kept_models(), []
+    cache.on_drop.append(lambda k: dropped.append(k[1].split("/")[-1]))
+    for name in ("a", "b"):
+        cache.get(key(name), lambda: Model(name, 400))
+    assert names(cache) == ["a", "b"] and cache.kept_bytes("cpu") == 800
+    assert cache.get(key("a"), lambda: pytest.fail("kept: must not load again")).name == "a"  # a is now the most recent
+    cache.get(key("c"), lambda: Model("c", 400))  # 1200 > 1000: b, the least recently used, goes
+    assert names(cache) == ["a", "c"] and dropped == ["b"] and cache.kept_bytes("cpu") == 800
+
+
+def test_room_is_made_before_a_load_from_the_size_of_its_weights():
+    cache = kept_models(estimates={"big": 900})
+    for name in ("a", "b"):
+        cache.get(key(name), lambda: Model(name, 400))
+    seen_at_load = []
+    cache.get(key("big"), lambda: seen_at_load.append(names(cache)) or Model("big", 900))
+    assert seen_at_load == [[]]  # both let go before the big one was loaded, not after
+    assert names(cache) == ["big"]
+
+
+def test_the_model_in_use_is_kept_however_large_and_devices_are_separate():
+    cache = kept_models()
+    cache.get(key("small"), lambda: Model("small", 100))
+    cache.get(key("gpu", "cuda:0"), lambda: Model("gpu", 900))
+    assert names(cache) == ["small", "gpu"]  # a GPU model does not push a CPU one out
+    cache.get(key("huge"), lambda: Model("huge", 5000))
+    assert names(cache) == ["gpu", "huge"] and cache.kept_bytes("cpu") == 5000
+
+
+def test_count_bound_still_holds():
+    cache = kept_models(budget=10**12, size=2)
+    for name in ("a", "b", "c"):
+        cache.get(key(name), lambda: Model(name, 1))
+    assert names(cache) == ["b", "c"]
+
+
+def test_sizes_measured_and_estimated(tmp_path, monkeypatch):
+    import torch
+
+    linear = torch.nn.Linear(10, 5)
+    assert model_bytes(linear) == (10 * 5 + 5) * 4
+    assert model_bytes(("a tokenizer", linear)) == model_bytes(linear)
+    tied = torch.nn.Sequential(linear, torch.nn.Linear(10, 5))
+    tied[1].weight = linear.weight  # a tied weight is one tensor in memory
+    assert model_bytes(tied) == (50 + 5 + 5) * 4
+    assert model_bytes(object()) == 0 and model_bytes(linear.to(torch.bfloat16)) == 55 * 2
+
+    (tmp_path / "model.safetensors").write_bytes(b"x" * 1000)
+    (tmp_path / "config.json").write_text("{}")
+    assert weights_on_disk(str(tmp_path)) == 1000 and weights_on_disk("org/hub-id") == 0
+
+    monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "0.5")
+    assert memory_budget("cpu") == 2**29
+    monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "lots")
+    assert memory_budget("cpu") > 2**29  # a malformed setting falls back to half the RAM
+
+
+def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, monkeypatch):
+    """Two real (tiny) classifiers under a budget that holds one: after the second run the first
+    model object is gone from memory, not only from the cache."""
+    from tiny_models import tiny_bert_classifier
+    from workbench.data import DataSpec
+    from workbench.models import LOADED
+    from workbench.runner import FITTED, RunSpec, execute, prepare
+    from workbench.store import RunStore
+
+    texts = ["a good film", "a bad film", "fine acting", "awful music"]
+    first = tiny_bert_classifier(tmp_path / "m1", ["NEGATIVE", "POSITIVE"], texts, seed=1)
+    second = tiny_bert_classifier(tmp_path / "m2", ["NEGATIVE", "POSITIVE"], texts, seed=2)
+    data = tmp_path / "d"
+    write_jsonl(data / "test.jsonl", [{"text": t, "label": i % 2} for i, t in enumerate(texts)])
+    (data / "labels.json").write_text(json.dumps(["negative", "positive"]))
+    store = RunStore(tmp_path / "s.sqlite")
+
+    out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), store)
+    assert out.status == "done" and len(LOADED.keys()) == 1
+    held = weakref.ref(LOADED._items[LOADED.keys()[0]].model)
+    size = LOADED.kept_bytes("cpu")
+    assert size > 0
+    # Re-running keeps it (the iterating case) ...
+    execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), store, rerun=True)
+    assert held() is not None and len(LOADED.keys()) == 1
+    # ... but with room for one model, the second one pushes it out, and it is freed.
+    monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", str(1.5 * size / 2**30))
+    out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(second), device="cpu")), store)
+    assert out.status == "done" and [k[1] for k in LOADED.keys()] == [str(second)]
+    assert not any(json.loads(k)["model"] == prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first))).model.identity for k in FITTED._items)
+    gc.collect()
+    assert held() is None

@@ -1,0 +1,136 @@
+"""Models kept loaded between runs in one process (the TUI), within a memory budget per device.
+
+Iterating on label texts or a prompt must never reload a model, but switching models must not
+keep every model ever used either: two 7B models in bfloat16 hold 28 GB. So kept models are
+counted in bytes (their parameters and buffers) against a budget per device, half the machine's
+RAM or half the GPU's memory unless ``$WORKBENCH_MODEL_MEMORY_GB`` says otherwise. Before a model
+is loaded, the least recently used ones on its device are let go until its weights (their size
+on disk) fit beside the rest; after it is loaded, its real size is counted. The model in use is
+always kept, however large: the budget bounds what is kept *beside* it.
+
+Letting a model go only frees its memory when nothing else holds it: the runner drops its fitted
+methods on that model through ``on_drop`` (see runner.FITTED).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".gguf")
+
+ENV_BUDGET = "WORKBENCH_MODEL_MEMORY_GB"
+
+
+def device_of(key: Hashable) -> str:
+    """The device part of a kept model's key (kind, location, identity, device, dtype)."""
+    return str(key[3]) if isinstance(key, tuple) and len(key) > 3 else "cpu"
+
+
+def memory_budget(device: str) -> int:
+    """Bytes that kept models may hold on ``device``."""
+    env = os.environ.get(ENV_BUDGET, "").strip()
+    if env:
+        try:
+            return max(0, int(float(env) * 2**30))
+        except ValueError:
+            pass  # a malformed setting falls back to the default rather than stopping a run
+    if device.startswith("cuda") and "torch" in sys.modules:
+        import torch
+
+        index = int(device.split(":")[1]) if ":" in device else torch.cuda.current_device()
+        return torch.cuda.get_device_properties(index).total_memory // 2
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 2**30
+
+
+def weights_on_disk(location: str) -> int:
+    """Bytes of the weight files in a model folder (0 when it is not a local folder): what a load
+    is about to take, before it happens."""
+    folder = Path(location)
+    if not folder.is_dir():
+        return 0
+    total = 0
+    for path in folder.rglob("*"):
+        if path.suffix in WEIGHT_SUFFIXES and path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def model_bytes(obj: Any) -> int:
+    """Bytes of the parameters and buffers of the torch modules in ``obj``: a module, a pipeline
+    (its ``.model``), or a tuple such as (tokenizer, model)."""
+    if "torch" not in sys.modules:
+        return 0
+    import torch
+
+    if isinstance(obj, (tuple, list)):
+        return sum(model_bytes(o) for o in obj)
+    module = obj if isinstance(obj, torch.nn.Module) else getattr(obj, "model", None)
+    if not isinstance(module, torch.nn.Module):
+        return 0
+    tensors = {id(t): t for t in (*module.parameters(), *module.buffers())}  # tied weights once
+    return sum(t.numel() * t.element_size() for t in tensors.values())
+
+
+class KeptModels:
+    """Loaded models by key, least recently used first out, bounded per device by ``budget(device)``
+    bytes and by ``size`` entries in all."""
+
+    def __init__(
+        self, size: int = 4, *, budget: Callable[[str], int] = memory_budget,
+        measure: Callable[[Any], int] = model_bytes, estimate: Callable[[Hashable], int] | None = None,
+    ):  # fmt: skip
+        self.size = size
+        self.budget = budget
+        self.measure = measure
+        self.estimate = estimate or (lambda key: weights_on_disk(str(key[1])) if isinstance(key, tuple) and len(key) > 1 else 0)
+        self.on_drop: list[Callable[[Hashable], None]] = []
+        self._items: dict[Hashable, Any] = {}
+        self._bytes: dict[Hashable, int] = {}
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        """The model under ``key``, made by ``load()`` when it is not kept."""
+        if key in self._items:
+            self._items[key] = self._items.pop(key)  # most recent last
+            return self._items[key]
+        self._make_room(device_of(key), self.estimate(key), keep=None)
+        obj = load()
+        self._items[key] = obj
+        self._bytes[key] = self.measure(obj)
+        self._make_room(device_of(key), 0, keep=key)
+        while len(self._items) > self.size:
+            self._drop(next(k for k in self._items if k != key))
+        return obj
+
+    def kept_bytes(self, device: str) -> int:
+        return sum(n for k, n in self._bytes.items() if device_of(k) == device)
+
+    def keys(self) -> list[Hashable]:
+        return list(self._items)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes.clear()
+
+    def _make_room(self, device: str, incoming: int, keep: Hashable | None) -> None:
+        """Let the least recently used models on ``device`` go until ``incoming`` more bytes fit."""
+        budget = self.budget(device)
+        while self.kept_bytes(device) + incoming > budget:
+            victims = [k for k in self._items if device_of(k) == device and k != keep]
+            if not victims:
+                return
+            self._drop(victims[0])
+
+    def _drop(self, key: Hashable) -> None:
+        self._items.pop(key, None)
+        self._bytes.pop(key, None)
+        for listener in self.on_drop:
+            listener(key)
+        from .precision import release_memory
+
+        release_memory(device_of(key))
