@@ -59,6 +59,19 @@ def probs_from(loglik_by_word):
     return p / p.sum()
 
 
+def causal_probs(model, tok, prompt):
+    """Class probabilities from the answer variants' likelihoods after one prompt alone."""
+    lik = {}
+    for word, variants in VARIANTS.items():
+        lik[word] = []
+        for v in variants:
+            ids = tok(v, add_special_tokens=False)["input_ids"]
+            with torch.no_grad():
+                logp = torch.log_softmax(model(torch.tensor([prompt + ids])).logits[0], -1)
+            lik[word].append(sum(logp[len(prompt) - 1 + j, t].item() for j, t in enumerate(ids)))
+    return probs_from(lik)
+
+
 def chat_prompt_ids(tok, text, template):
     rendered = tok.apply_chat_template([{"role": "user", "content": template.replace("{text}", text)}], tokenize=False, add_generation_prompt=True)
     return tok(rendered, add_special_tokens=False)["input_ids"]
@@ -72,16 +85,7 @@ def test_local_chat_score_matches_unbatched_likelihoods(models, data, tmp_path):
     model = AutoModelForCausalLM.from_pretrained(models["lm"]).eval()
     template = out.report["params"]["prompt"]
     for p in preds:
-        prompt = chat_prompt_ids(tok, p.text, template)
-        lik = {}
-        for word, variants in VARIANTS.items():
-            lik[word] = []
-            for v in variants:
-                ids = tok(v, add_special_tokens=False)["input_ids"]
-                with torch.no_grad():
-                    logp = torch.log_softmax(model(torch.tensor([prompt + ids])).logits[0], -1)
-                lik[word].append(sum(logp[len(prompt) - 1 + j, t].item() for j, t in enumerate(ids)))
-        expected = probs_from(lik)
+        expected = causal_probs(model, tok, chat_prompt_ids(tok, p.text, template))
         assert np.allclose(p.scores, expected, atol=1e-4)
         assert p.pred == int(np.argmax(expected))
     assert out.report["invalid"] == 0  # score mode is never invalid
@@ -106,6 +110,30 @@ def test_local_chat_generate_parses_what_the_model_says_alone(models, data, tmp_
     assert "first answer word found" in out.report["details"]["parse_rule"]
 
 
+def test_local_chat_cuts_a_text_too_long_for_the_model_and_says_so(data, tmp_path):
+    """A model with 48 positions: a 100-word review is cut to what fits beside the prompt and the
+    answer (its start kept), scored like that cut text alone, and counted in the report."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    words = TEXTS + ["word"]
+    lm = tiny_chat_lm(tmp_path / "lm48", words, positions=48)
+    long_text = " ".join(["boring"] * 100)
+    d = tmp_path / "long"
+    write_jsonl(d / "test.jsonl", [{"text": t, "label": y} for t, y in zip(TEXTS + [long_text], LABELS + [0])])
+    (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
+    out, preds = run(str(d), "local-chat", lm, tmp_path, mode="score", max_new_tokens=4)
+    assert out.report["truncated"] == 1 and any("1 text was longer than the model's" in n for n in out.report["notes"])
+    tok = AutoTokenizer.from_pretrained(lm)
+    template = out.report["params"]["prompt"]
+    room = 48 - 4 - len(chat_prompt_ids(tok, "", template))
+    cut = " ".join(["boring"] * room)
+    prompt = chat_prompt_ids(tok, cut, template)
+    assert len(prompt) == 48 - 4
+    model = AutoModelForCausalLM.from_pretrained(lm).eval()
+    (scored,) = [p for p in preds if p.text == long_text]
+    assert scored.error is None and np.allclose(scored.scores, causal_probs(model, tok, prompt), atol=1e-4)
+
+
 def test_few_shot_examples_come_from_train_balanced_and_change_the_prompt(models, data, tmp_path):
     zero, zero_preds = run(data, "local-chat", models["lm"], tmp_path)
     few, few_preds = run(data, "local-chat", models["lm"], tmp_path, few_shot=4, few_shot_seed=3)
@@ -124,15 +152,41 @@ def test_seq2seq_score_matches_unbatched_likelihoods(models, data, tmp_path):
     model = AutoModelForSeq2SeqLM.from_pretrained(models["t5"]).eval()
     for p in preds:
         enc = tok(out.report["params"]["prompt"].replace("{text}", p.text), return_tensors="pt")
-        lik = {}
-        for word, variants in VARIANTS.items():
-            lik[word] = []
-            for v in variants:
-                target = tok(v, return_tensors="pt")["input_ids"]  # ends with </s>
-                with torch.no_grad():
-                    loss = model(**enc, labels=target).loss.item()  # mean negative log-likelihood
-                lik[word].append(-loss * target.shape[1])
-        assert np.allclose(p.scores, probs_from(lik), atol=1e-4)
+        assert np.allclose(p.scores, t5_probs(model, tok, enc), atol=1e-4)
+
+
+def t5_probs(model, tok, enc):
+    """Class probabilities from the answer variants' likelihoods, one prompt alone."""
+    lik = {}
+    for word, variants in VARIANTS.items():
+        lik[word] = []
+        for v in variants:
+            target = tok(v, return_tensors="pt")["input_ids"]  # ends with </s>
+            with torch.no_grad():
+                loss = model(**enc, labels=target).loss.item()  # mean negative log-likelihood
+            lik[word].append(-loss * target.shape[1])
+    return probs_from(lik)
+
+
+def test_seq2seq_cuts_a_long_text_and_keeps_the_prompt_after_it(models, tmp_path):
+    """A text longer than the model reads (256 tokens) is cut, not the prompt's end: the question
+    after the text stays, and the scores are those of the cut text's prompt alone."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    long_text = " ".join(["boring"] * 300)
+    d = tmp_path / "long"
+    write_jsonl(d / "test.jsonl", [{"text": t, "label": y} for t, y in zip(TEXTS + [long_text], LABELS + [0])])
+    (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
+    template = "Review: {text} positive or negative?"
+    out, preds = run(str(d), "seq2seq", models["t5"], tmp_path, prompt=template)
+    assert out.report["truncated"] == 1
+    tok = AutoTokenizer.from_pretrained(models["t5"])
+    room = 256 - len(tok(template.replace("{text}", ""))["input_ids"])
+    enc = tok(template.replace("{text}", " ".join(["boring"] * room)), return_tensors="pt")
+    assert enc["input_ids"].shape[1] == 256 and tok.decode(enc["input_ids"][0][-6:]) == "boring positive or negative? </s>"
+    (scored,) = [p for p in preds if p.text == long_text]
+    model = AutoModelForSeq2SeqLM.from_pretrained(models["t5"]).eval()
+    assert np.allclose(scored.scores, t5_probs(model, tok, enc), atol=1e-4)
 
 
 def test_seq2seq_generate_matches_unbatched_generate(models, data, tmp_path):

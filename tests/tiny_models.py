@@ -86,7 +86,7 @@ CHAT_TEMPLATE = (
 )
 
 
-def tiny_chat_lm(path: Path, texts: list[str] | None = None, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE) -> Path:
+def tiny_chat_lm(path: Path, texts: list[str] | None = None, seed: int = 0, chat_template: str | None = CHAT_TEMPLATE, positions: int = 1024) -> Path:
     """A 1-layer, 16-wide Llama causal LM whose tokenizer has a small chat template."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -98,7 +98,7 @@ def tiny_chat_lm(path: Path, texts: list[str] | None = None, seed: int = 0, chat
         tok.save_pretrained(path)
     config = LlamaConfig(
         vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
-        num_key_value_heads=2, max_position_embeddings=1024, pad_token_id=0, eos_token_id=2, bos_token_id=None,
+        num_key_value_heads=2, max_position_embeddings=positions, pad_token_id=0, eos_token_id=2, bos_token_id=None,
     )  # fmt: skip
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)

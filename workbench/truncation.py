@@ -78,6 +78,20 @@ def _lengths_up_to(tokenizer: Any, texts: Sequence[str], limit: int) -> list[int
     return lengths
 
 
+def cut_text(tokenizer: Any, text: str, limit: int) -> str:
+    """``text`` cut after its first ``limit`` tokens, at the character where that token ends: for
+    a prompt method, which must keep the template around the text whole (the answer cue after it
+    above all), where the tokenizer's own truncation would cut the prompt's end."""
+    try:
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    except NotImplementedError:  # a slow (Python) tokenizer has no offsets: decode the start
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        return text if len(ids) <= limit else tokenizer.decode(ids[:limit])
+    if len(enc["input_ids"]) <= limit:
+        return text
+    return text[: enc["offset_mapping"][limit - 1][1]]
+
+
 def text_lengths(method: Any, texts: Sequence[str], key: Any = None) -> tuple[list[int], int] | None:
     """(each text's length in the tokens of the method's model, exact up to the limit; the limit),
     or None when the method has no limit to report. ``key``: what identifies the tokenizer and the

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..prompts import chat_messages
+from ..truncation import NO_LIMIT, cut_text, limit_for
 from .base import Prediction, RunContext
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .seq2seq import answer_variants, class_scores, score_predictions
@@ -30,15 +31,26 @@ class LocalChat(PromptMethod):
             raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)")
         pad = self.tokenizer_.pad_token_id
         self.pad_id_ = pad if pad is not None else self.tokenizer_.eos_token_id
+        positions = getattr(self.model_.config, "max_position_embeddings", None)
+        self.max_length_ = positions if isinstance(positions, int) and 0 < positions < NO_LIMIT else None
+
+    def token_limit(self):
+        """Tokenizer and tokens of a text that fit the model's positions beside the rendered prompt
+        and the answer (max_new_tokens); a longer text is cut to its start (truncation.cut_text)."""
+        if self.max_length_ is None:
+            return None
+        around = len(self._render(""))
+        return limit_for(self.tokenizer_, self.max_length_, around + self.config.params["max_new_tokens"])
+
+    def _render(self, text: str) -> list[int]:
+        p = self.config.params
+        messages = chat_messages(self.template, text, p.get("system"), self.shots_, self.answer_words)
+        rendered = self.tokenizer_.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return self.tokenizer_(rendered, add_special_tokens=False)["input_ids"]
 
     def _prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
-        p = self.config.params
-        out = []
-        for t in texts:
-            messages = chat_messages(self.template, t, p.get("system"), self.shots_, self.answer_words)
-            rendered = self.tokenizer_.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            out.append(self.tokenizer_(rendered, add_special_tokens=False)["input_ids"])
-        return out
+        found = self.token_limit()
+        return [self._render(cut_text(self.tokenizer_, t, found[1]) if found else t) for t in texts]
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         import torch
