@@ -118,3 +118,23 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     assert not any(json.loads(k)["model"] == prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first))).model.identity for k in FITTED._items)
     gc.collect()
     assert held() is None
+
+
+def test_two_threads_asking_for_one_model_load_it_once():
+    import threading
+    import time
+
+    cache, loads = kept_models(), []
+
+    def slow_load():
+        loads.append(1)
+        time.sleep(0.2)
+        return Model("a", 10)
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(cache.get(key("a"), slow_load))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and got[0] is got[1]

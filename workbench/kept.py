@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
@@ -92,9 +93,16 @@ class KeptModels:
         self.on_drop: list[Callable[[Hashable], None]] = []
         self._items: dict[Hashable, Any] = {}
         self._bytes: dict[Hashable, int] = {}
+        # The UI's workers (a run, 'Try it') may ask at once: one load at a time, so the same
+        # model is never loaded twice and the budget is counted over what is really there.
+        self._lock = threading.RLock()
 
     def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         """The model under ``key``, made by ``load()`` when it is not kept."""
+        with self._lock:
+            return self._get(key, load)
+
+    def _get(self, key: Hashable, load: Callable[[], Any]) -> Any:
         if key in self._items:
             self._items[key] = self._items.pop(key)  # most recent last
             return self._items[key]
@@ -114,8 +122,9 @@ class KeptModels:
         return list(self._items)
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes.clear()
+        with self._lock:
+            self._items.clear()
+            self._bytes.clear()
 
     def _make_room(self, device: str, incoming: int, keep: Hashable | None) -> None:
         """Let the least recently used models on ``device`` go until ``incoming`` more bytes fit."""
