@@ -76,7 +76,11 @@ def test_sizes_measured_and_estimated(tmp_path, monkeypatch):
     assert model_bytes(tied) == (50 + 5 + 5) * 4
     assert model_bytes(object()) == 0 and model_bytes(linear.to(torch.bfloat16)) == 55 * 2
 
-    (tmp_path / "model.safetensors").write_bytes(b"x" * 1000)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"x" * 1500)
+    assert weights_on_disk(str(tmp_path)) == 1500  # only a legacy checkpoint: it is what loads
+    (tmp_path / "model.safetensors").write_bytes(b"x" * 1000)  # the same weights, preferred
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / "model.onnx").write_bytes(b"x" * 900)  # another runtime's copy
     (tmp_path / "config.json").write_text("{}")
     assert weights_on_disk(str(tmp_path)) == 1000 and weights_on_disk("org/hub-id") == 0
 

@@ -20,8 +20,6 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Hashable
 
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".onnx", ".gguf")
-
 ENV_BUDGET = "WORKBENCH_MODEL_MEMORY_GB"
 
 
@@ -50,16 +48,18 @@ def memory_budget(device: str) -> int:
 
 
 def weights_on_disk(location: str) -> int:
-    """Bytes of the weight files in a model folder (0 when it is not a local folder): what a load
-    is about to take, before it happens."""
+    """Bytes of the weight files torch will load from a model folder (0 when it is not a local
+    folder): what a load is about to take, before it happens. Hub folders often hold the same
+    weights twice (safetensors and a legacy .bin) plus other runtimes' copies (onnx/, .h5):
+    safetensors count when there are any, else the .bin/.pt files."""
     folder = Path(location)
     if not folder.is_dir():
         return 0
-    total = 0
-    for path in folder.rglob("*"):
-        if path.suffix in WEIGHT_SUFFIXES and path.is_file():
-            total += path.stat().st_size
-    return total
+    for suffixes in ((".safetensors",), (".bin", ".pt", ".pth")):
+        files = [p for p in folder.rglob("*") if p.suffix in suffixes and "onnx" not in p.parts and p.is_file()]
+        if files:
+            return sum(p.stat().st_size for p in files)
+    return 0
 
 
 def model_bytes(obj: Any) -> int:
