@@ -86,8 +86,14 @@ def test_sizes_measured_and_estimated(tmp_path, monkeypatch):
 
     monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "0.5")
     assert memory_budget("cpu") == 2**29
-    monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "lots")
-    assert memory_budget("cpu") > 2**29  # a malformed setting falls back to half the RAM
+    monkeypatch.delenv("WORKBENCH_MODEL_MEMORY_GB")
+    assert memory_budget("cpu") > 2**29  # half the RAM
+    from workbench.errors import ConfigError
+
+    for bad in ("lots", "8G", "-1", "nan"):
+        monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", bad)
+        with pytest.raises(ConfigError, match="is not a size in GB; expected a number such as 8 or 0.5"):
+            memory_budget("cpu")
 
 
 def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, monkeypatch):
@@ -142,3 +148,16 @@ def test_two_threads_asking_for_one_model_load_it_once():
     for t in threads:
         t.join()
     assert len(loads) == 1 and got[0] is got[1]
+
+
+def test_a_bad_budget_setting_stops_the_run_saying_so(tmp_path, monkeypatch):
+    from tiny_models import tiny_bert_classifier
+    from workbench.data import DataSpec
+    from workbench.runner import RunSpec, execute, prepare
+    from workbench.store import RunStore
+
+    model = tiny_bert_classifier(tmp_path / "m", ["NEGATIVE", "POSITIVE"], ["a good film"])
+    write_jsonl(tmp_path / "d" / "test.jsonl", [{"text": "a good film", "label": 1}, {"text": "a bad film", "label": 0}])
+    monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "8G")
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "classifier", model=str(model))), RunStore(tmp_path / "s.sqlite"))
+    assert out.status == "failed" and out.error.startswith("$WORKBENCH_MODEL_MEMORY_GB='8G' is not a size in GB")  # not "could not load model"

@@ -33,9 +33,14 @@ def memory_budget(device: str) -> int:
     env = os.environ.get(ENV_BUDGET, "").strip()
     if env:
         try:
-            return max(0, int(float(env) * 2**30))
+            gib = float(env)
         except ValueError:
-            pass  # a malformed setting falls back to the default rather than stopping a run
+            gib = -1.0
+        if not gib >= 0:  # NaN too
+            from .errors import ConfigError
+
+            raise ConfigError(f"${ENV_BUDGET}={env!r} is not a size in GB", expected="a number such as 8 or 0.5", fix=f"unset {ENV_BUDGET} for half the memory")
+        return int(gib * 2**30)
     if device.startswith("cuda") and "torch" in sys.modules:
         import torch
 

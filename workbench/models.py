@@ -16,7 +16,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Callable
 
-from .errors import ConfigError
+from .errors import ConfigError, WorkbenchError
 from .kept import KeptModels
 
 MINILM = "all-MiniLM-L6-v2"
@@ -185,6 +185,8 @@ def load_model(kind: str, ref: ModelRef, ctx, make):
     dtype (``ctx`` is the run's context); any failure to load becomes model_load_error's message."""
     try:
         return LOADED.get((kind, ref.location, ref.identity, ctx.device, ctx.dtype), make)
+    except WorkbenchError:  # already says what to fix (a bad memory budget setting)
+        raise
     except Exception as e:  # loading can fail in many library-specific ways
         raise model_load_error(ref, e, ctx.device) from None
 
