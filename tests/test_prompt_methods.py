@@ -237,3 +237,16 @@ def test_a_causal_model_without_chat_template_is_a_clear_error(tmp_path, data):
     model = tiny_chat_lm(tmp_path / "plain", chat_template=None)
     out = execute(prepare(RunSpec(DataSpec(data), "local-chat", model=str(model))), RunStore(tmp_path / "s.sqlite"))
     assert out.status == "failed" and "no chat template" in out.error
+
+
+def test_cutting_texts_measures_a_huge_text_on_its_start(models):
+    """cut_texts keeps short texts as they are and cuts a 1 MB text after exactly ``limit``
+    tokens, at the end of the last kept word."""
+    from transformers import AutoTokenizer
+
+    from workbench.truncation import cut_texts
+
+    tok = AutoTokenizer.from_pretrained(models["t5"])
+    huge = " ".join(["boring plot"] * 50_000)  # 1 MB, 100k tokens
+    short, cut = cut_texts(tok, ["a brilliant mess", huge], 7)
+    assert short == "a brilliant mess" and cut == "boring plot boring plot boring plot boring"

@@ -59,18 +59,22 @@ def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
     return out
 
 
+def _head(text: str, limit: int) -> str:
+    """The start of ``text`` that certainly holds its first ``limit`` tokens unless it is one huge
+    unbroken 'word': far more characters than that, cut at a space (a word boundary for every
+    whitespace-splitting tokenizer, so no word's tokens change)."""
+    head_chars = 16 * (limit + 16)
+    head = text[:head_chars]
+    if len(text) > head_chars and (cut := head.rfind(" ")) > 0:
+        head = head[:cut]
+    return head
+
+
 def _lengths_up_to(tokenizer: Any, texts: Sequence[str], limit: int) -> list[int]:
     """Token lengths, exact up to ``limit`` and possibly less beyond it. A long text is counted on
-    its start, cut at a space (a word boundary for every whitespace-splitting tokenizer, so no
-    word's tokens change): a 1 MB review costs what its first few KB do. Only a start that holds
-    too few tokens (one huge unbroken 'word') is counted whole."""
-    head_chars = 16 * (limit + 16)  # far more characters than ``limit`` tokens ever cover
-    heads = []
-    for t in texts:
-        head = t[:head_chars]
-        if len(t) > head_chars and (cut := head.rfind(" ")) > 0:
-            head = head[:cut]
-        heads.append(head)
+    its start (_head): a 1 MB review costs what its first few KB do. Only a start that holds too
+    few tokens (one huge unbroken 'word') is counted whole."""
+    heads = [_head(t, limit) for t in texts]
     lengths = token_lengths(tokenizer, heads)
     for i, (t, head, n) in enumerate(zip(texts, heads, lengths)):
         if n <= limit and len(head) < len(t):
@@ -78,17 +82,28 @@ def _lengths_up_to(tokenizer: Any, texts: Sequence[str], limit: int) -> list[int
     return lengths
 
 
-def cut_text(tokenizer: Any, text: str, limit: int) -> str:
-    """``text`` cut after its first ``limit`` tokens, at the character where that token ends: for
+def cut_texts(tokenizer: Any, texts: Sequence[str], limit: int) -> list[str]:
+    """Each text cut after its first ``limit`` tokens, at the character where that token ends: for
     a prompt method, which must keep the template around the text whole (the answer cue after it
-    above all), where the tokenizer's own truncation would cut the prompt's end."""
+    above all), where the tokenizer's own truncation would cut the prompt's end. The texts are
+    measured in one batched call; only those over the limit are cut, each on its start (_head)."""
+    out = list(texts)
+    for i, n in enumerate(_lengths_up_to(tokenizer, out, limit)):
+        if n > limit:
+            head = _head(out[i], limit)
+            out[i] = _cut(tokenizer, head, limit) or _cut(tokenizer, out[i], limit) or out[i]
+    return out
+
+
+def _cut(tokenizer: Any, text: str, limit: int) -> str | None:
+    """``text`` cut after its first ``limit`` tokens; None when it has no more than that."""
     try:
         enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     except NotImplementedError:  # a slow (Python) tokenizer has no offsets: decode the start
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        return text if len(ids) <= limit else tokenizer.decode(ids[:limit])
+        return tokenizer.decode(ids[:limit]) if len(ids) > limit else None
     if len(enc["input_ids"]) <= limit:
-        return text
+        return None
     return text[: enc["offset_mapping"][limit - 1][1]]
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..prompts import chat_messages
-from ..truncation import NO_LIMIT, cut_text, limit_for
+from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .seq2seq import answer_variants, class_scores, score_predictions
@@ -36,7 +36,7 @@ class LocalChat(PromptMethod):
 
     def token_limit(self):
         """Tokenizer and tokens of a text that fit the model's positions beside the rendered prompt
-        and the answer (max_new_tokens); a longer text is cut to its start (truncation.cut_text)."""
+        and the answer (max_new_tokens); a longer text is cut to its start (truncation.cut_texts)."""
         if self.max_length_ is None:
             return None
         around = len(self._render(""))
@@ -50,7 +50,7 @@ class LocalChat(PromptMethod):
 
     def _prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
         found = self.token_limit()
-        return [self._render(cut_text(self.tokenizer_, t, found[1]) if found else t) for t in texts]
+        return [self._render(t) for t in (cut_texts(self.tokenizer_, texts, found[1]) if found else texts)]
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         import torch

@@ -58,12 +58,12 @@ class Seq2Seq(PromptMethod):
         return limit_for(self.tokenizer_, self.max_length_, len(around))
 
     def _encode(self, texts: Sequence[str], ctx: RunContext):
-        from ..truncation import cut_text
+        from ..truncation import cut_texts
 
         # A long text is cut, not the prompt's end: a template such as "Review: {text}\nAnswer:"
         # keeps its answer cue. truncation=True below is only a guard for a prompt with no room.
         found = self.token_limit()
-        texts = [cut_text(self.tokenizer_, t, found[1]) for t in texts] if found else list(texts)
+        texts = cut_texts(self.tokenizer_, texts, found[1]) if found else list(texts)
         prompts = [plain_prompt(self.template, t, self.shots_, self.answer_words) for t in texts]
         enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt", return_token_type_ids=False)
         return enc.to(ctx.device)
