@@ -51,7 +51,9 @@ class _EmbeddingMethod:
         missing = [i for i, v in enumerate(cached) if v is None]
         fresh: dict[int, np.ndarray] = {}
         if missing:
-            todo = self._longest_first(missing, texts)
+            # One batch is padded to its longest whatever its order: the runner's batches, already
+            # in token order, are not measured again.
+            todo = self._longest_first(missing, texts) if len(missing) > ctx.batch_size else missing
             step = ctx.batch_size * 8 if phase else len(todo)
             done = len(texts) - len(missing)
             for start in range(0, len(todo), step):
