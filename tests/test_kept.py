@@ -8,11 +8,11 @@ import weakref
 import pytest
 
 from conftest import write_jsonl
-from workbench.kept import KeptModels, memory_budget, model_bytes, weights_on_disk
+from workbench.kept import KeptModels, ModelKey, memory_budget, model_bytes, weights_on_disk
 
 
 def key(name, device="cpu"):
-    return ("kind", f"/models/{name}", f"{name}-identity", device, "float32")
+    return ModelKey("kind", f"/models/{name}", f"{name}-identity", device, "float32")
 
 
 class Model:
@@ -21,16 +21,16 @@ class Model:
 
 
 def kept_models(budget=1000, estimates=None, size=4):
-    return KeptModels(size, budget=lambda device: budget, measure=lambda m: m.nbytes, estimate=lambda k: (estimates or {}).get(k[1].split("/")[-1], 0))
+    return KeptModels(size, budget=lambda device: budget, measure=lambda m: m.nbytes, estimate=lambda k: (estimates or {}).get(k.location.split("/")[-1], 0))
 
 
 def names(cache):
-    return [k[1].split("/")[-1] for k in cache.keys()]
+    return [k.location.split("/")[-1] for k in cache.keys()]
 
 
 def test_least_recently_used_goes_first_when_over_budget():
     cache, dropped = kept_models(), []
-    cache.on_drop.append(lambda k: dropped.append(k[1].split("/")[-1]))
+    cache.on_drop.append(lambda k: dropped.append(k.location.split("/")[-1]))
     for name in ("a", "b"):
         cache.get(key(name), lambda: Model(name, 400))
     assert names(cache) == ["a", "b"] and cache.kept_bytes("cpu") == 800
@@ -124,7 +124,7 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     # ... but with room for one model, the second one pushes it out, and it is freed.
     monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", str(1.5 * size / 2**30))
     out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(second), device="cpu")), store)
-    assert out.status == "done" and [k[1] for k in LOADED.keys()] == [str(second)]
+    assert out.status == "done" and [k.location for k in LOADED.keys()] == [str(second)]
     assert not any(json.loads(k)["model"] == prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first))).model.identity for k in FITTED._items)
     gc.collect()
     assert held() is None

@@ -18,14 +18,20 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, NamedTuple
 
 ENV_BUDGET = "WORKBENCH_MODEL_MEMORY_GB"
 
 
-def device_of(key: Hashable) -> str:
-    """The device part of a kept model's key (kind, location, identity, device, dtype)."""
-    return str(key[3]) if isinstance(key, tuple) and len(key) > 3 else "cpu"
+class ModelKey(NamedTuple):
+    """What a loaded model is kept under: everything that makes two loads of it differ."""
+
+    kind: str
+    """What was loaded: a sentence-transformer, a pipeline task, an AutoModel class."""
+    location: str
+    identity: str
+    device: str
+    dtype: str
 
 
 def memory_budget(device: str) -> int:
@@ -89,41 +95,41 @@ class KeptModels:
 
     def __init__(
         self, size: int = 4, *, budget: Callable[[str], int] = memory_budget,
-        measure: Callable[[Any], int] = model_bytes, estimate: Callable[[Hashable], int] | None = None,
+        measure: Callable[[Any], int] = model_bytes, estimate: Callable[[ModelKey], int] = lambda key: weights_on_disk(key.location),
     ):  # fmt: skip
         self.size = size
         self.budget = budget
         self.measure = measure
-        self.estimate = estimate or (lambda key: weights_on_disk(str(key[1])) if isinstance(key, tuple) and len(key) > 1 else 0)
-        self.on_drop: list[Callable[[Hashable], None]] = []
-        self._items: dict[Hashable, Any] = {}
-        self._bytes: dict[Hashable, int] = {}
+        self.estimate = estimate
+        self.on_drop: list[Callable[[ModelKey], None]] = []
+        self._items: dict[ModelKey, Any] = {}
+        self._bytes: dict[ModelKey, int] = {}
         # The UI's workers (a run, 'Try it') may ask at once: one load at a time, so the same
         # model is never loaded twice and the budget is counted over what is really there.
         self._lock = threading.RLock()
 
-    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+    def get(self, key: ModelKey, load: Callable[[], Any]) -> Any:
         """The model under ``key``, made by ``load()`` when it is not kept."""
         with self._lock:
             return self._get(key, load)
 
-    def _get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+    def _get(self, key: ModelKey, load: Callable[[], Any]) -> Any:
         if key in self._items:
             self._items[key] = self._items.pop(key)  # most recent last
             return self._items[key]
-        self._make_room(device_of(key), self.estimate(key), keep=None)
+        self._make_room(key.device, self.estimate(key), keep=None)
         obj = load()
         self._items[key] = obj
         self._bytes[key] = self.measure(obj)
-        self._make_room(device_of(key), 0, keep=key)
+        self._make_room(key.device, 0, keep=key)
         while len(self._items) > self.size:
             self._drop(next(k for k in self._items if k != key))
         return obj
 
     def kept_bytes(self, device: str) -> int:
-        return sum(n for k, n in self._bytes.items() if device_of(k) == device)
+        return sum(n for k, n in self._bytes.items() if k.device == device)
 
-    def keys(self) -> list[Hashable]:
+    def keys(self) -> list[ModelKey]:
         return list(self._items)
 
     def clear(self) -> None:
@@ -131,20 +137,20 @@ class KeptModels:
             self._items.clear()
             self._bytes.clear()
 
-    def _make_room(self, device: str, incoming: int, keep: Hashable | None) -> None:
+    def _make_room(self, device: str, incoming: int, keep: ModelKey | None) -> None:
         """Let the least recently used models on ``device`` go until ``incoming`` more bytes fit."""
         budget = self.budget(device)
         while self.kept_bytes(device) + incoming > budget:
-            victims = [k for k in self._items if device_of(k) == device and k != keep]
+            victims = [k for k in self._items if k.device == device and k != keep]
             if not victims:
                 return
             self._drop(victims[0])
 
-    def _drop(self, key: Hashable) -> None:
+    def _drop(self, key: ModelKey) -> None:
         self._items.pop(key, None)
         self._bytes.pop(key, None)
         for listener in self.on_drop:
             listener(key)
         from .precision import release_memory
 
-        release_memory(device_of(key))
+        release_memory(key.device)

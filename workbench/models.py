@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ConfigError, WorkbenchError
-from .kept import KeptModels
+from .kept import KeptModels, ModelKey
 
 MINILM = "all-MiniLM-L6-v2"
 
@@ -184,7 +184,7 @@ def load_model(kind: str, ref: ModelRef, ctx, make):
     """``make()``'s model for ``ref``, kept loaded in this process per kind, weights, device and
     dtype (``ctx`` is the run's context); any failure to load becomes model_load_error's message."""
     try:
-        return LOADED.get((kind, ref.location, ref.identity, ctx.device, ctx.dtype), make)
+        return LOADED.get(ModelKey(kind, ref.location, ref.identity, ctx.device, ctx.dtype), make)
     except WorkbenchError:  # already says what to fix (a bad memory budget setting)
         raise
     except Exception as e:  # loading can fail in many library-specific ways

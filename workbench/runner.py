@@ -14,6 +14,7 @@ from .data import DataSpec, Dataset, load_dataset
 from .errors import Cancelled, WorkbenchError
 from .methods import MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
+from .kept import ModelKey
 from .models import LOADED, ModelRef, RecentCache, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .store import RunStore
@@ -160,11 +161,10 @@ FITTED = RecentCache(size=3)
 or 'Try it' after a run, fits nothing again."""
 
 
-def _forget_fitted(model_key: tuple) -> None:
+def _forget_fitted(model: ModelKey) -> None:
     """A model let go to stay within the memory budget (workbench/kept.py) must not stay held by
     a fitted method, or its memory is not freed."""
-    identity, device = model_key[2], model_key[3]
-    FITTED.drop(lambda k: (parts := json.loads(k)).get("model") == identity and parts.get("device") == device)
+    FITTED.drop(lambda k: (parts := json.loads(k)).get("model") == model.identity and parts.get("device") == model.device)
 
 
 LOADED.on_drop.append(_forget_fitted)
