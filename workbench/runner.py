@@ -18,7 +18,7 @@ from .kept import ModelKey
 from .models import LOADED, ModelRef, RecentCache, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .store import RunStore
-from .truncation import text_lengths, truncation_note
+from .truncation import longest_first, text_lengths, truncation_note
 
 IDENTITY_VERSION = 1
 """Bump when a change to the code changes results, so old runs are not reused as if identical."""
@@ -221,10 +221,8 @@ def _predict_all(method, prep: PreparedRun, store: RunStore, ctx: RunContext, by
     in the model's tokens where the method says how its model reads: ordered by characters, a
     batch of 32 Rotten Tomatoes reviews is padded to 28% more tokens than it holds, by tokens 4%."""
     ev = prep.dataset.eval
-    found = text_lengths(method, ev.texts, _lengths_key(prep))
-    size = found[0] if found else [len(t) for t in ev.texts]
     # A resumed run arrives with its finished predictions in ``by_index``: only the rest is done.
-    order = sorted((i for i in range(len(ev)) if i not in by_index), key=lambda i: -size[i])
+    order = [i for i in longest_first(method, ev.texts, _lengths_key(prep)) if i not in by_index]
     correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
     ctx.progress("predicting", len(by_index), len(ev), correct)
     start = 0

@@ -130,6 +130,14 @@ def text_lengths(method: Any, texts: Sequence[str], key: Any = None) -> tuple[li
         return None
 
 
+def longest_first(method: Any, texts: Sequence[str], key: Any = None) -> list[int]:
+    """Positions of ``texts``, longest first: in the method's tokens where it says how its model
+    reads (text_lengths, ``key`` as there), else in characters. Ties keep their order."""
+    found = text_lengths(method, texts, key)
+    size = found[0] if found else [len(t) for t in texts]
+    return sorted(range(len(texts)), key=lambda i: -size[i])
+
+
 def count_truncated(method: Any, texts: Sequence[str], key: Any = None) -> tuple[int, int] | None:
     """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
     or None when the method has no limit to report (see text_lengths for ``key``)."""

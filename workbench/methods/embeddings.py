@@ -10,6 +10,7 @@ import numpy as np
 from ..answers import check_label_texts
 from ..models import load_model
 from ..precision import torch_dtype
+from ..truncation import longest_first
 from .base import MethodConfig, Param, Prediction, RunContext
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
@@ -53,7 +54,7 @@ class _EmbeddingMethod:
         if missing:
             # One batch is padded to its longest whatever its order: the runner's batches, already
             # in token order, are not measured again.
-            todo = self._longest_first(missing, texts) if len(missing) > ctx.batch_size else missing
+            todo = [missing[j] for j in longest_first(self, [texts[i] for i in missing])] if len(missing) > ctx.batch_size else missing
             step = ctx.batch_size * 8 if phase else len(todo)
             done = len(texts) - len(missing)
             for start in range(0, len(todo), step):
@@ -69,15 +70,6 @@ class _EmbeddingMethod:
             ctx.progress(phase, len(texts), len(texts))
         rows = [fresh[i] if v is None else v for i, v in enumerate(cached)]
         return np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), dtype=np.float32)
-
-    def _longest_first(self, indices: list[int], texts: list[str]) -> list[int]:
-        """``indices`` by their text's length in the model's tokens, longest first (by characters
-        when the model has no tokenizer to ask)."""
-        from ..truncation import text_lengths
-
-        found = text_lengths(self, [texts[i] for i in indices])
-        size = dict(zip(indices, found[0])) if found else {i: len(texts[i]) for i in indices}
-        return sorted(indices, key=lambda i: -size[i])
 
     def _encode_batch(self, texts: list[str], ctx: RunContext) -> np.ndarray:
         # encode() sorts the texts of one call by characters, which pads a batch of reviews to 28%
