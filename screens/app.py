@@ -14,21 +14,28 @@ from textual.binding import Binding
 from .session import Session, default_spec
 
 if TYPE_CHECKING:
+    from workbench.engine import Engine
     from workbench.runner import RunSpec
     from workbench.store import RunStore
 
 
 class WorkbenchApp(App):
-    """``store`` and ``initial_spec`` are injectable for tests."""
+    """``engine`` (or a store to make one over) and ``initial_spec`` are injectable for tests."""
 
     CSS_PATH = "workbench.tcss"
     TITLE = "workbench"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
 
-    def __init__(self, store: "RunStore", initial_spec: "RunSpec | None" = None):
+    def __init__(self, engine: "Engine | RunStore", initial_spec: "RunSpec | None" = None):
+        from workbench.engine import Engine  # light: the engine imports its parts lazily
+
         super().__init__()
-        self.store = store
+        self.engine = engine if isinstance(engine, Engine) else Engine(engine)
         self.session = Session(initial_spec or default_spec())
+
+    @property
+    def store(self) -> "RunStore":
+        return self.engine.store
 
     def on_mount(self) -> None:
         from .setup_screen import SetupScreen
@@ -114,12 +121,12 @@ def run(store_path: str | None = None) -> None:
     """Open the app on the run store at ``store_path`` (None: $WORKBENCH_STORE or the default)."""
     import sys
 
+    from workbench.engine import Engine
     from workbench.errors import WorkbenchError
-    from workbench.store import RunStore
 
     try:
-        store = RunStore(store_path)
+        engine = Engine(store_path)
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
-    WorkbenchApp(store).run()
+    WorkbenchApp(engine).run()

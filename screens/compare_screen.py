@@ -98,11 +98,8 @@ class CompareScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
     def compare(self) -> None:
-        from workbench.compare import compare_runs
-
-        store = self.app.store
         try:
-            result = compare_runs(self.a, self.b, store.predictions(self.run_a), store.predictions(self.run_b))
+            result = self.app.engine.compare(self.run_a, self.run_b)
         except Exception as e:  # shown in place; the screen stays usable
             self.post_message(ComparisonFailed(error_line(e)))
             return

@@ -1,49 +1,40 @@
-"""The live preview on the prompt/labels screen: what the model is given for one real example,
-rendered with the templates and label texts being edited."""
+"""The live preview on the prompt/labels screen: what the model is given for one real example.
+The method builds it (``Method.preview``), so the screen shows exactly what a run would send; this
+module only lays it out."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
+if TYPE_CHECKING:
+    from workbench.methods import Preview
 
-def preview_content(
-    param_names: Sequence[str],
-    values: dict[str, Any],
-    label_names: Sequence[str],
-    label_texts: Sequence[str] | None,
-    example: tuple[int, int, str, str],
-) -> Content:
-    """``values``: the edited parameter values (None where refused); ``example``: (position,
-    count, text, gold label name)."""
-    from workbench.prompts import render
 
+def preview_content(preview: "Preview | None", example: tuple[int, int, str, str], problem: str | None = None) -> Content:
+    """``preview``: the method's, or None when a field is refused (``problem`` says which);
+    ``example``: (position, count, text, gold label name)."""
     pos, count, text, gold = example
     parts: list[Any] = [(f"example {pos + 1} of {count}", "bold"), f"  (gold: {gold})  ctrl+n: next example\n"]
-    if "prompt" in param_names:
-        system, template = values.get("system"), values.get("prompt")
-        if system:
-            parts += [("system  ", "$accent bold"), system, "\n"]
-        if template:
-            parts += [("prompt  ", "$accent bold"), render(template, text)]
-        else:
-            parts.append(("the prompt template is refused (see above): nothing to render", "$error"))
-        shots = values.get("few_shot") or 0
-        if shots:
-            parts.append((f"\n(+ {shots} few-shot examples from the train split before it)", "$text-muted"))
-        if label_texts:
-            parts += ["\n", ("answers ", "$accent bold"), " | ".join(f"{n} = {t!r}" for n, t in zip(label_names, label_texts))]
-    elif "hypothesis" in param_names:
-        hypothesis = values.get("hypothesis")
-        parts += [("premise     ", "$accent bold"), text]
-        for name, label_text in zip(label_names, label_texts or []):
-            shown = hypothesis.replace("{}", label_text) if hypothesis else "(hypothesis refused)"
-            parts += ["\n", ("hypothesis  ", "$accent bold"), f"{shown}  ", (f"→ {name}", "$text-muted")]
-    elif label_texts:
-        parts += [("text  ", "$accent bold"), text, "\n", ("compared (cosine similarity of embeddings) with:", "$text-muted")]
-        for name, label_text in zip(label_names, label_texts):
-            parts += ["\n", (f"  {name}: ", "bold"), label_text or ("(empty: refused)", "$error")]
+    if preview is None:
+        parts += [("text  ", "$accent bold"), text, "\n", (f"nothing to preview while {problem or 'a field is refused'}", "$error")]
+    elif preview.kind == "prompt":
+        if preview.system:
+            parts += [("system  ", "$accent bold"), preview.system, "\n"]
+        parts += [("prompt  ", "$accent bold"), preview.prompt or ""]
+        if preview.few_shot:
+            parts.append((f"\n(+ {preview.few_shot} few-shot examples from the train split before it)", "$text-muted"))
+        if preview.pairs:
+            parts += ["\n", ("answers ", "$accent bold"), " | ".join(f"{n} = {t!r}" for n, t in preview.pairs)]
+    elif preview.kind == "hypothesis":
+        parts += [("premise     ", "$accent bold"), preview.text]
+        for name, hypothesis in preview.pairs:
+            parts += ["\n", ("hypothesis  ", "$accent bold"), f"{hypothesis}  ", (f"→ {name}", "$text-muted")]
+    elif preview.kind == "label_texts":
+        parts += [("text  ", "$accent bold"), preview.text, "\n", (preview.note, "$text-muted")]
+        for name, label_text in preview.pairs:
+            parts += ["\n", (f"  {name}: ", "bold"), label_text]
     else:
-        parts += [("text  ", "$accent bold"), text, "\n", ("this method takes the text as it is (no prompt or label texts)", "$text-muted")]
+        parts += [("text  ", "$accent bold"), preview.text, "\n", (preview.note, "$text-muted")]
     return Content.assemble(*parts)

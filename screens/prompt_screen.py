@@ -11,13 +11,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
+
+from workbench.errors import WorkbenchError
 
 from .format import Plain, PlainLabel, model_name
 from .messages import DatasetFailed, DatasetLoaded, error_line
 from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
 from .preview import preview_content
-from .validation import default_label_texts, method_error
+from .validation import default_label_texts, method_error, method_instance
 
 
 class PromptScreen(Screen):
@@ -59,7 +61,7 @@ class PromptScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-data")
     def load_data(self, data) -> None:
         try:
-            dataset = self.app.session.load_dataset(data, need_train=False)
+            dataset = self.app.engine.load_dataset(data, need_train=False)
         except Exception as e:  # WorkbenchError from the engine, or whatever a loader raised
             self.post_message(DatasetFailed(error_line(e), data))
             return
@@ -108,13 +110,12 @@ class PromptScreen(Screen):
         """Validate every field, store the configuration when all are accepted, redraw the preview."""
         if self.dataset is None:
             return
-        values, params, refused = {}, {}, False
+        params, refused = {}, False
         for editor in self.editors():
             refused |= editor.revalidate() is not None
             try:
-                value = values[editor.param.name] = editor.value()
+                value = editor.value()
             except ValueError:
-                values[editor.param.name] = None
                 continue
             if not editor.is_default(value):
                 params[editor.param.name] = value
@@ -123,17 +124,19 @@ class PromptScreen(Screen):
         self.valid = not refused and problem is None
         if self.valid:
             self.app.session.spec = replace(self.app.session.spec, params=params)
-        self.update_preview(values)
+        self.update_preview(params, "a field is refused (see above)" if refused else problem)
 
-    def update_preview(self, values: dict) -> None:
+    def update_preview(self, params: dict, problem: str | None) -> None:
         ev = self.dataset.eval
         i = self.example % len(ev)
-        label_texts = values.get("labels")
-        if label_texts is None and "labels" in values:  # refused: show what is typed, gaps marked
-            label_texts = [box.value for box in self.query("#editor-labels Input").results(Input)]
-        names = [p.name for p in self.method_cls.params]
         example = (i, len(ev), ev.texts[i], self.dataset.label_names[ev.labels[i]])
-        self.query_one("#preview", Static).update(preview_content(names, values, self.dataset.label_names, label_texts, example))
+        preview = None
+        if problem is None:
+            try:
+                preview = method_instance(self.method_cls, self.dataset.label_names, params).preview(ev.texts[i])
+            except WorkbenchError as e:
+                problem = str(e)
+        self.query_one("#preview", Static).update(preview_content(preview, example, problem))
 
     # ------------------------------------------------------------ actions
 

@@ -72,9 +72,6 @@ class RunScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run")
     def run_in_thread(self) -> None:
-        from workbench.resume import resume
-        from workbench.runner import execute
-
         worker = get_current_worker()
 
         def on_progress(event) -> None:
@@ -85,12 +82,12 @@ class RunScreen(Screen):
         try:
             if self.resume:
                 started = lambda prep: self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))  # noqa: E731
-                outcome = resume(self.resume, self.app.store, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started)
+                outcome = self.app.engine.resume(self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started)
                 self.post_message(RunFinished(outcome))
                 return
-            prep = self.app.session.prepared(self.spec)
+            prep = self.app.engine.prepare(self.spec)
             self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))
-            outcome = execute(prep, self.app.store, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
+            outcome = self.app.engine.execute(prep, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
         except Exception as e:  # a WorkbenchError is the user's to fix; anything else is shown, not raised
             self.post_message(RunFailed(error_line(e)))
             return

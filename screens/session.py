@@ -4,15 +4,13 @@ summary, the label editors and the prompt preview). Plain state; no widgets here
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from workbench.data import DataSpec
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
-    from workbench.data import Dataset
-    from workbench.runner import PreparedRun, RunSpec
+    from workbench.runner import RunSpec
     from workbench.store import RunStore
 
 DEFAULT_SOURCE = "sample"
@@ -48,12 +46,12 @@ def recent_models(store: "RunStore", method: str | None = None, limit: int = 8) 
 
 @dataclass
 class Session:
+    """No data or prepared run is kept here: the engine reads and fingerprints the data at every
+    prepare, so a file edited between two runs is seen by the next one."""
+
     spec: "RunSpec"
     run_ids: list[str] = field(default_factory=list)
     """Runs finished or opened in this session, oldest first (each once, at its latest use)."""
-    _datasets: dict[tuple, "Dataset"] = field(default_factory=dict)
-    _prepared: tuple[Any, "PreparedRun"] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------ runs
 
@@ -77,37 +75,3 @@ class Session:
             older = ids[ids.index(run_id) + 1 :]
             return older[0] if older else None
         return ids[0] if ids else None
-
-    # ------------------------------------------------------------ data (called from worker threads)
-
-    def cached_dataset(self, data: DataSpec, need_train: bool) -> "Dataset | None":
-        with self._lock:
-            found = self._datasets.get((data, need_train))
-            if found is None and not need_train:
-                found = self._datasets.get((data, True))
-            return found
-
-    def load_dataset(self, data: DataSpec, need_train: bool) -> "Dataset":
-        """The dataset of ``data``, loaded once per session; raises WorkbenchError."""
-        found = self.cached_dataset(data, need_train)
-        if found is not None:
-            return found
-        from workbench.data import load_dataset
-
-        dataset = load_dataset(data, need_train=need_train)
-        with self._lock:
-            self._datasets = {(data, need_train): dataset}  # keep one: datasets can be large
-        return dataset
-
-    def prepared(self, spec: "RunSpec") -> "PreparedRun":
-        """``prepare(spec)``, reused while the spec is unchanged (for Try it)."""
-        from workbench.runner import prepare
-
-        key = repr(spec)
-        with self._lock:
-            if self._prepared is not None and self._prepared[0] == key:
-                return self._prepared[1]
-        prep = prepare(spec)
-        with self._lock:
-            self._prepared = (key, prep)
-        return prep

@@ -193,7 +193,7 @@ class SetupScreen(Screen):
         from workbench.methods import METHODS
 
         cls = METHODS[method]
-        fits = " (fits on the train split)" if cls.needs_train and "train" not in cls.description else ""
+        fits = " (fits on the train split)" if cls.uses_train({}) and "train" not in cls.description else ""
         self.query_one("#method-description", Static).update(f"{cls.description}{fits}")
         self.query_one("#model", Input).value = model or cls.default_model or ""
         default = cls.default_model
@@ -253,12 +253,12 @@ class SetupScreen(Screen):
 
         spec = self.app.session.spec
         self.query_one("#data-summary", Static).update(f"loading {spec.data.source} …")
-        self.load_data(spec.data, METHODS[spec.method].needs_train)
+        self.load_data(spec.data, METHODS[spec.method].uses_train(spec.params))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup-data")
     def load_data(self, data: DataSpec, need_train: bool) -> None:
         try:
-            dataset = self.app.session.load_dataset(data, need_train)
+            dataset = self.app.engine.load_dataset(data, need_train)
         except Exception as e:  # a WorkbenchError from the engine, or anything the loader raised
             self.post_message(DatasetFailed(error_line(e), data))
             return

@@ -71,11 +71,9 @@ class TryScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="try")
     def classify(self, text: str) -> None:
-        from workbench.runner import classify
-
         try:
-            prep = self.app.session.prepared(self.spec)
-            predictions = classify(prep, [text], store=self.app.store, on_progress=lambda ev: self.post_message(ClassifyProgress(ev.phase)))
+            prep = self.app.engine.prepare(self.spec)
+            predictions = self.app.engine.classify(prep, [text], on_progress=lambda ev: self.post_message(ClassifyProgress(ev.phase)))
         except Exception as e:  # WorkbenchError for the user to fix, or a failure: shown, never raised
             self.post_message(ClassifyFailed(error_line(e)))
             return

@@ -70,20 +70,21 @@ def parse_param_text(param, text: str) -> Any:
 
 
 def method_instance(method_cls, label_names: Sequence[str], params: dict[str, Any]):
-    """The method built with these parameters (no model loaded), for its defaults and checks."""
+    """The method built with these parameters (no model loaded), for its defaults, checks and
+    preview."""
     from workbench.methods import MethodConfig, resolve_params
 
     return method_cls(MethodConfig(None, list(label_names), resolve_params(method_cls, dict(params))))
 
 
 def default_label_texts(method_cls, label_names: Sequence[str]) -> list[str]:
-    """The label texts a method uses when none are given."""
+    """The label texts a method uses when none are given (the method's own ``label_texts``)."""
     try:
-        method = method_instance(method_cls, label_names, {})
-        if hasattr(method, "label_texts"):
-            return list(method.label_texts())
-    except (WorkbenchError, TypeError, AttributeError, KeyError):
-        pass
+        texts = method_instance(method_cls, label_names, {}).label_texts()
+    except WorkbenchError:
+        texts = None
+    if texts is not None:
+        return list(texts)
     from workbench.answers import default_label_texts as spelled_out
 
     return spelled_out(label_names)
@@ -92,10 +93,7 @@ def default_label_texts(method_cls, label_names: Sequence[str]) -> list[str]:
 def method_error(method_cls, label_names: Sequence[str], params: dict[str, Any]) -> str | None:
     """What the method's own validation refuses in these parameters, or None."""
     try:
-        method = method_instance(method_cls, label_names, params)
-        validate = getattr(method, "validate", None)
-        if validate is not None:
-            validate()
+        method_instance(method_cls, label_names, params).validate()
     except WorkbenchError as e:
         return str(e)
     return None

@@ -16,15 +16,9 @@ RT_DIR = REPO.parent / "shared" / "data" / "rotten_tomatoes"
 
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path, monkeypatch):
-    """Every test gets its own store unless it names one, and starts with no model in memory."""
-    from workbench.models import LOADED
-    from workbench.runner import FITTED
-    from workbench.truncation import LENGTHS
-
+    """Every test gets its own store unless it names one (models in memory belong to an engine,
+    so no test sees another's)."""
     monkeypatch.setenv("WORKBENCH_STORE", str(tmp_path / "store.sqlite"))
-    LOADED.clear()
-    FITTED.clear()
-    LENGTHS.clear()
 
 
 @pytest.fixture

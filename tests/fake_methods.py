@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from workbench.methods import Param, Prediction
+from workbench.methods import Method, Param, Prediction
 
 
-class KeywordMethod:
+class KeywordMethod(Method):
     """Predicts 'pos' (1) when a text contains 'good', 'neg' (0) when it contains 'bad', invalid
     otherwise; raises on any text containing 'EXPLODE' (a per-example failure)."""
 
     name = "keyword"
     description = "test double"
     default_model = "keyword-model"
-    needs_train = False
     params = (Param("pause", 0.0, "seconds to sleep per batch", "float"),)
     batches_seen = 0
 
@@ -43,5 +42,5 @@ class KeywordMethod:
                 out.append(Prediction(None, raw=f"no keyword in {t!r}"))
         return out
 
-    def details(self):
+    def details(self, ctx=None):
         return {"rule": "good->pos, bad->neg"}

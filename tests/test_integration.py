@@ -161,9 +161,6 @@ def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_pat
         sizes = [len(ids) for c in part for ids in tokenizer(c, add_special_tokens=False)["input_ids"]]
         assert len(sizes) > 100 and sizes == sorted(sizes, reverse=True)
     some = prep.dataset.eval.texts[:40]
-    from workbench.models import LOADED
-
-    LOADED.clear()
     alone = SentenceTransformer(resolve_model("all-MiniLM-L6-v2").location, device="cpu").encode(some)
     (key,) = {row[0] for row in store._db.execute("SELECT DISTINCT model FROM embeddings")}
     assert np.allclose(alone, np.stack(store.get_embeddings(key, some)), atol=1e-5)

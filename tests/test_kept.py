@@ -101,9 +101,8 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     model object is gone from memory, not only from the cache."""
     from tiny_models import tiny_bert_classifier
     from workbench.data import DataSpec
-    from workbench.models import LOADED
-    from workbench.runner import FITTED, RunSpec, execute, prepare
-    from workbench.store import RunStore
+    from workbench.engine import Engine
+    from workbench.runner import RunSpec, prepare
 
     texts = ["a good film", "a bad film", "fine acting", "awful music"]
     first = tiny_bert_classifier(tmp_path / "m1", ["NEGATIVE", "POSITIVE"], texts, seed=1)
@@ -111,21 +110,23 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     data = tmp_path / "d"
     write_jsonl(data / "test.jsonl", [{"text": t, "label": i % 2} for i, t in enumerate(texts)])
     (data / "labels.json").write_text(json.dumps(["negative", "positive"]))
-    store = RunStore(tmp_path / "s.sqlite")
+    engine = Engine(tmp_path / "s.sqlite")
+    loaded = engine.caches.models
 
-    out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), store)
-    assert out.status == "done" and len(LOADED.keys()) == 1
-    held = weakref.ref(LOADED._items[LOADED.keys()[0]].model)
-    size = LOADED.kept_bytes("cpu")
+    out = engine.execute(engine.prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")))
+    assert out.status == "done" and len(loaded.keys()) == 1
+    held = weakref.ref(loaded.get(loaded.keys()[0], lambda: None).model)
+    size = loaded.kept_bytes("cpu")
     assert size > 0
     # Re-running keeps it (the iterating case) ...
-    execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), store, rerun=True)
-    assert held() is not None and len(LOADED.keys()) == 1
+    engine.execute(engine.prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), rerun=True)
+    assert held() is not None and len(loaded.keys()) == 1
     # ... but with room for one model, the second one pushes it out, and it is freed.
     monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", str(1.5 * size / 2**30))
-    out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(second), device="cpu")), store)
-    assert out.status == "done" and [k.location for k in LOADED.keys()] == [str(second)]
-    assert not any(json.loads(k)["model"] == prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first))).model.identity for k in FITTED._items)
+    out = engine.execute(engine.prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(second), device="cpu")))
+    assert out.status == "done" and [k.location for k in loaded.keys()] == [str(second)]
+    first_identity = prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first))).model.identity
+    assert not any(json.loads(k)["model"] == first_identity for k in engine.caches.fitted.keys())
     gc.collect()
     assert held() is None
 

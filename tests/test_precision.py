@@ -12,7 +12,7 @@ from conftest import write_jsonl
 from workbench import precision
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
-from workbench.methods import METHODS, Prediction
+from workbench.methods import METHODS, Method, Prediction
 from workbench.methods.chat import Chat
 from workbench.methods.embeddings import EmbedZeroShot
 from workbench.methods.local_chat import LocalChat
@@ -89,13 +89,12 @@ def test_automatic_batch_sizes():
     assert precision.default_batch_size(Chat, "api", {"concurrency": 50}) == 200
 
 
-class MemoryHungry:
+class MemoryHungry(Method):
     """Runs out of 'device memory' whenever a batch holds more than ``fits`` texts."""
 
     name = "memory-hungry"
     description = "test double"
     default_model = "x"
-    needs_train = False
     params = ()
     fits = 5
     calls: list[int] = []
@@ -115,7 +114,7 @@ class MemoryHungry:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return [Prediction(1 if "good" in t else 0, [0.5, 0.5]) for t in texts]
 
-    def details(self):
+    def details(self, ctx=None):
         return {}
 
 

@@ -13,13 +13,13 @@ from conftest import write_jsonl
 
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
-from workbench.methods import Param, Prediction
+from workbench.methods import Method, Param, Prediction
 from workbench.metrics import compute_metrics
 from workbench.runner import RunSpec
 from workbench.store import RunStore
 
 
-class LabelWordMethod:
+class LabelWordMethod(Method):
     """Zero-shot by keyword: a class scores the number of its label text's words found in the
     text; no word found is invalid. With the default label texts (the names neg/pos) almost
     everything is invalid; with labels=["bad", "good"] it classifies."""
@@ -27,7 +27,6 @@ class LabelWordMethod:
     name = "label-words"
     description = "test double: label texts are keywords"
     default_model = "label-words-model"
-    needs_train = False
     params = (
         Param("labels", None, "one keyword text per class", "texts"),
         Param("pause", 0.0, "seconds to sleep per batch", "float"),
@@ -63,7 +62,7 @@ class LabelWordMethod:
             out.append(Prediction(scores.index(best), scores) if best > 0 else Prediction(None, scores, raw="no label word"))
         return out
 
-    def details(self):
+    def details(self, ctx=None):
         return {"label_words": " | ".join(" ".join(w) for w in self.words_)}
 
 

@@ -104,10 +104,14 @@ def _open_tui(store: str | None) -> int:
     return 0
 
 
-def _store(args):
-    from .store import RunStore
+def _engine(args):
+    from .engine import Engine
 
-    return RunStore(args.store)
+    return Engine(args.store)
+
+
+def _store(args):
+    return _engine(args).store
 
 
 def _params(args) -> dict:
@@ -135,7 +139,7 @@ def _params(args) -> dict:
 
 def _cmd_eval(args) -> int:
     from .data import DataSpec
-    from .runner import RunSpec, execute, prepare
+    from .runner import RunSpec
 
     spec = RunSpec(
         data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding),
@@ -147,12 +151,13 @@ def _cmd_eval(args) -> int:
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
     )
-    store = _store(args)
+    engine = _engine(args)
+    store = engine.store
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
-    prep = prepare(spec)
+    prep = engine.prepare(spec)
     if args.estimate:
-        return _print_estimate(prep, store)
-    outcome = execute(prep, store, on_progress=progress, rerun=args.rerun)
+        return _print_estimate(engine, prep)
+    outcome = engine.execute(prep, on_progress=progress, rerun=args.rerun)
     if progress:
         progress.close()
     if outcome.status == "failed":
@@ -165,9 +170,8 @@ def _cmd_eval(args) -> int:
 
 
 def _cmd_resume(args) -> int:
-    from .resume import resume
-
-    store = _store(args)
+    engine = _engine(args)
+    store = engine.store
     run = store.get(args.run)
     if run["status"] == "done" and run["report"]:
         print(f"run {run['run_id'][:12]} is complete: showing it\n")
@@ -175,7 +179,7 @@ def _cmd_resume(args) -> int:
     kept = store.count_predictions(run["run_id"])
     print(f"resuming run {run['run_id'][:12]} ({run['status']}): {kept} of {run['n']} predictions kept, {run['n'] - kept} to go", flush=True)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
-    outcome = resume(run["run_id"], store, on_progress=progress, device=args.device, batch_size=args.batch_size)
+    outcome = engine.resume(run["run_id"], on_progress=progress, device=args.device, batch_size=args.batch_size)
     if progress:
         progress.close()
     if outcome.status == "failed":
@@ -207,22 +211,17 @@ def _print_report(report, json_path: str | None, *, reused: bool = False, status
     return 0
 
 
-def _print_estimate(prep, store) -> int:
-    from .methods import MethodConfig
-
-    method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
-    if not hasattr(method, "estimate"):
+def _print_estimate(engine, prep) -> int:
+    est = engine.estimate(prep)
+    if est is None:
         raise WorkbenchError(f"--estimate is for methods that call a paid API; {prep.spec.method} runs locally", fix="use --method chat")
-    train = prep.dataset.train
-    method.fit(train.texts if train else None, train.labels if train else None, None)
-    est = method.estimate(prep.dataset.eval.texts, store)
-    print(f"estimate for {est['model']} at {est['base_url']} ({est['token_rule']})")
-    print(f"examples {est['examples']}  already cached {est['cached']}  calls {est['calls']}")
-    print(f"prompt tokens {est['prompt_tokens']}  completion tokens at most {est['completion_tokens_at_most']}")
-    if est["cost_usd_at_most"] is None:
-        print(f"cost: unknown (no price for '{est['model']}'; add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)")
+    print(f"estimate for {est.model} at {est.base_url} ({est.token_rule})")
+    print(f"examples {est.examples}  already cached {est.cached}  calls {est.calls}")
+    print(f"prompt tokens {est.prompt_tokens}  completion tokens at most {est.completion_tokens_at_most}")
+    if est.cost_usd_at_most is None:
+        print(f"cost: unknown (no price for '{est.model}'; add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)")
     else:
-        print(f"cost: ${est['cost_usd_prompt']:.4f} for the prompts, at most ${est['cost_usd_at_most']:.4f} with the answers")
+        print(f"cost: ${est.cost_usd_prompt or 0:.4f} for the prompts, at most ${est.cost_usd_at_most:.4f} with the answers")
     return 0
 
 
@@ -263,11 +262,17 @@ def _cmd_methods(args) -> int:
 
     for name, cls in METHODS.items():
         print(f"{name}  {cls.description}")
-        fits = "only with few_shot > 0" if hasattr(cls, "wants_train") else "yes" if cls.needs_train else "no"
+        fits = train_use(cls)
         print(f"    default model: {cls.default_model}   uses the train split: {fits}")
         for p in cls.params:
             print(f"    {p.name} = {p.default!r}   {p.help}")
     return 0
+
+
+def train_use(cls) -> str:
+    """How a method uses the train split, told from its own ``uses_train`` rule."""
+    with_shots, without = cls.uses_train({"few_shot": 1}), cls.uses_train({})
+    return "yes" if without else "only with few_shot > 0" if with_shots else "no"
 
 
 class _ProgressPrinter:

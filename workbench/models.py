@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import ConfigError, WorkbenchError
-from .kept import KeptModels, ModelKey
+from .kept import ModelKey
 
 MINILM = "all-MiniLM-L6-v2"
 
@@ -35,6 +35,10 @@ class ModelRef:
     @property
     def is_local(self) -> bool:
         return Path(self.location).is_dir()
+
+
+NO_MODEL = ModelRef("none", "", "none")
+"""The model of a method that needs none (``default_model`` None and no model given)."""
 
 
 def models_dir() -> Path:
@@ -171,20 +175,20 @@ class RecentCache:
         for key in [k for k in self._items if unwanted(k)]:
             del self._items[key]
 
+    def keys(self) -> list[object]:
+        return list(self._items)
+
     def clear(self) -> None:
         self._items.clear()
 
 
-LOADED = KeptModels(size=4)
-"""Loaded models, so iterating on label texts or a prompt never reloads one; bounded by memory
-per device (workbench/kept.py)."""
-
-
 def load_model(kind: str, ref: ModelRef, ctx, make):
-    """``make()``'s model for ``ref``, kept loaded in this process per kind, weights, device and
-    dtype (``ctx`` is the run's context); any failure to load becomes model_load_error's message."""
+    """``make()``'s model for ``ref``, kept loaded in the run's engine (``ctx.models``, see
+    workbench/caches.py) per kind, weights, device and dtype; loaded afresh where the context has
+    no such cache. Any failure to load becomes model_load_error's message."""
+    key = ModelKey(kind, ref.location, ref.identity, ctx.device, ctx.dtype)
     try:
-        return LOADED.get(ModelKey(kind, ref.location, ref.identity, ctx.device, ctx.dtype), make)
+        return ctx.models.get(key, make) if ctx.models is not None else make()
     except WorkbenchError:  # already says what to fix (a bad memory budget setting)
         raise
     except Exception as e:  # loading can fail in many library-specific ways

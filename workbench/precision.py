@@ -13,6 +13,7 @@ The chosen type is part of a run's identity: a float32 and a bfloat16 run are di
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from .errors import ConfigError
 
@@ -83,12 +84,10 @@ DEFAULT_BATCH = {"cpu": 32, "mps": 64, "cuda": 256}
 DEFAULT_PROMPT_BATCH = {"cpu": 32, "mps": 32, "cuda": 256}
 
 
-def default_batch_size(method_cls: type, device: str, params: dict | None = None) -> int:
-    auto = getattr(method_cls, "auto_batch_size", None)
-    if auto is not None:
-        return auto(params or {}, device)
-    table = getattr(method_cls, "batch_sizes", None) or DEFAULT_BATCH
-    return table.get(device.split(":")[0], table.get("cpu", 32))
+def default_batch_size(method_cls: Any, device: str, params: dict | None = None) -> int:
+    """The batch size of a run whose user gave none: the method's ``auto_batch_size`` hook (whose
+    default reads the method's ``batch_sizes`` table, DEFAULT_BATCH unless it says otherwise)."""
+    return int(method_cls.auto_batch_size(params or {}, device))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -8,6 +8,7 @@ import json
 import threading
 from typing import Any, Callable, Mapping
 
+from .caches import Caches
 from .data import DataSpec
 from .methods import ProgressEvent
 from .runner import PreparedRun, RunOutcome, RunSpec, execute, prepare
@@ -69,6 +70,7 @@ def resume(
     device: str | None = None,
     batch_size: int | None = None,
     on_prepared: Callable[[PreparedRun], None] | None = None,
+    caches: Caches | None = None,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
@@ -82,4 +84,4 @@ def resume(
     prep = prepare_resume(run, device=device, batch_size=batch_size)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
-    return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True)
+    return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches)

@@ -12,16 +12,18 @@ from typing import Any, Callable, Literal, Mapping
 
 from .data import DataSpec, Dataset, load_dataset
 from .errors import Cancelled, WorkbenchError
-from .methods import MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
+from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
-from .kept import ModelKey
-from .models import LOADED, ModelRef, RecentCache, library_versions, pick_device, resolve_model
+from .caches import Caches
+from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .store import RunStore
 from .truncation import longest_first, text_lengths, truncation_note
 
-IDENTITY_VERSION = 1
-"""Bump when a change to the code changes results, so old runs are not reused as if identical."""
+IDENTITY_VERSION = 2
+"""Bump when a change to the code changes results, so old runs are not reused as if identical.
+2: every method's scores are per-class probabilities (embed-centroid and embed-zeroshot stored
+raw cosine similarities before), so a stored run's scores always mean the same thing."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class PreparedRun:
     """The resolved dtype; None for a method that runs no local model."""
 
     @property
-    def method_cls(self) -> type:
+    def method_cls(self) -> type[Method]:
         return get_method(self.spec.method)
 
 
@@ -78,19 +80,16 @@ def prepare(spec: RunSpec) -> PreparedRun:
     params = resolve_params(method_cls, dict(spec.params))
     if spec.batch_size is not None and spec.batch_size < 1:
         raise WorkbenchError(f"--batch-size {spec.batch_size} is not a positive number", fix="pass --batch-size N with N >= 1")
-    # A method may need the train split only for some parameters (few-shot prompts).
-    wants_train = getattr(method_cls, "wants_train", None)
-    dataset = load_dataset(spec.data, need_train=wants_train(params) if wants_train else method_cls.needs_train)
-    model = resolve_model(spec.model or method_cls.default_model)
-    if getattr(method_cls, "runs_locally", True):
+    dataset = load_dataset(spec.data, need_train=method_cls.uses_train(params))
+    model_name = spec.model or method_cls.default_model
+    model = resolve_model(model_name) if model_name else NO_MODEL
+    if method_cls.runs_locally:
         device = pick_device(spec.device)
-        dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=getattr(method_cls, "float16_ok", True))
+        dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=method_cls.float16_ok)
     else:
         check_dtype(spec.dtype)
         device, dtype = "api", None
-    validate = getattr(method_cls(MethodConfig(model, dataset.label_names, params)), "validate", None)
-    if validate is not None:
-        validate()
+    method_cls(MethodConfig(model, dataset.label_names, params)).validate()
     identity = {
         "version": IDENTITY_VERSION,
         "data": dataset.fingerprint(),
@@ -115,17 +114,20 @@ def execute(
     cancel_event: threading.Event | None = None,
     rerun: bool = False,
     resume: bool = False,
+    caches: Caches | None = None,
 ) -> RunOutcome:
     """Run it (or return the stored identical run unless ``rerun``). Predictions are committed per
     batch; a cancel request or Ctrl-C ends the run as 'cancelled' with what finished kept.
     ``resume``: continue the stored unfinished run of ``prep`` instead (see :func:`resume`): its
-    stored predictions are kept and only the missing examples are predicted."""
+    stored predictions are kept and only the missing examples are predicted. ``caches``: the
+    engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
     if not rerun and not resume:
         old = store.find(prep.run_id)
         if old is not None and old["status"] == "done" and old["report"]:
             return RunOutcome(prep.run_id, "done", old["report"], reused=True)
     spec, ds = prep.spec, prep.dataset
-    ctx = _context(prep, on_progress, cancel_event, store)
+    caches = caches if caches is not None else Caches()
+    ctx = _context(prep, on_progress, cancel_event, store, caches)
     if resume:
         kept = _claim_for_resume(prep, store, ctx)
     else:
@@ -135,13 +137,13 @@ def execute(
     done: dict[int, Prediction] = dict(kept)
     method = None
     try:
-        method = fitted_method(prep, ctx, timing)
+        method = fitted_method(prep, ctx, caches, timing)
         t = time.perf_counter()
-        _predict_all(method, prep, store, ctx, done)
+        _predict_all(method, prep, store, ctx, done, caches)
         timing["predict_s"] = time.perf_counter() - t
         timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
     except (Cancelled, KeyboardInterrupt):
-        report = _report(prep, ctx, timing, done, method, "cancelled") if done else None
+        report = _report(prep, ctx, timing, done, method, "cancelled", caches) if done else None
         store.finish_run(prep.run_id, "cancelled", report)
         return RunOutcome(prep.run_id, "cancelled", report)
     except WorkbenchError as e:
@@ -150,31 +152,16 @@ def execute(
     except Exception as e:
         store.finish_run(prep.run_id, "failed", error=f"{type(e).__name__}: {e}")
         raise
-    report = _report(prep, ctx, timing, done, method, "done")
+    report = _report(prep, ctx, timing, done, method, "done", caches)
     store.finish_run(prep.run_id, "done", report)
     return RunOutcome(prep.run_id, "done", report)
 
 
-FITTED = RecentCache(size=3)
-"""Methods already loaded and fitted in this process, by everything that determines the fit
-(train data, method, model, parameters, device): a re-run that changes only the evaluated split,
-or 'Try it' after a run, fits nothing again."""
-
-
-def _forget_fitted(model: ModelKey) -> None:
-    """A model let go to stay within the memory budget (workbench/kept.py) must not stay held by
-    a fitted method, or its memory is not freed."""
-    FITTED.drop(lambda k: (parts := json.loads(k)).get("model") == model.identity and parts.get("device") == model.device)
-
-
-LOADED.on_drop.append(_forget_fitted)
-
-
-def _context(prep: PreparedRun, on_progress, cancel_event: threading.Event | None, store: RunStore | None) -> RunContext:
+def _context(prep: PreparedRun, on_progress, cancel_event: threading.Event | None, store: RunStore | None, caches: Caches) -> RunContext:
     batch = prep.spec.batch_size or default_batch_size(prep.method_cls, prep.device, prep.params)
     return RunContext(
         device=prep.device, dtype=prep.dtype or "float32", trust_remote_code=prep.spec.trust_remote_code, batch_size=batch,
-        on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store,
+        on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store, models=caches.models,
     )  # fmt: skip
 
 
@@ -185,8 +172,8 @@ def _fit_key(prep: PreparedRun, device: str) -> str:
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None):
-    """The method of ``prep`` loaded and fitted, from this process's cache when it can be."""
+def fitted_method(prep: PreparedRun, ctx: RunContext, caches: Caches, timing: dict | None = None) -> Method:
+    """The method of ``prep`` loaded and fitted, from the engine's cache when it can be."""
     timing = timing if timing is not None else {}
 
     def load_and_fit():
@@ -204,25 +191,29 @@ def fitted_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None
         timing["fit_s"] = time.perf_counter() - t
         return method
 
-    return FITTED.get(_fit_key(prep, ctx.device), load_and_fit)
+    return caches.fitted.get(_fit_key(prep, ctx.device), load_and_fit)
 
 
-def classify(prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, on_progress=None, cancel_event: threading.Event | None = None) -> list[Prediction]:
+def classify(
+    prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, caches: Caches | None = None,
+    on_progress=None, cancel_event: threading.Event | None = None,
+) -> list[Prediction]:  # fmt: skip
     """Classify free texts with the setup of ``prep`` (the TUI's 'Try it'); no run is stored,
-    but ``store``'s caches are used and filled when given."""
-    ctx = _context(prep, on_progress, cancel_event, store)
-    method = fitted_method(prep, ctx)
+    but ``store``'s caches are used and filled when given, and the engine's ``caches`` too."""
+    caches = caches if caches is not None else Caches()
+    ctx = _context(prep, on_progress, cancel_event, store, caches)
+    method = fitted_method(prep, ctx, caches)
     return shrinking_on_oom(ctx, lambda: _predict_batch(method, list(texts), ctx))
 
 
-def _predict_all(method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction]) -> None:
+def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction], caches: Caches) -> None:
     """Longest texts first in batches; each batch is stored as it finishes and lands in
     ``by_index`` (example index -> prediction), so a cancel keeps what finished. Length is counted
     in the model's tokens where the method says how its model reads: ordered by characters, a
     batch of 32 Rotten Tomatoes reviews is padded to 28% more tokens than it holds, by tokens 4%."""
     ev = prep.dataset.eval
     # A resumed run arrives with its finished predictions in ``by_index``: only the rest is done.
-    order = [i for i in longest_first(method, ev.texts, _lengths_key(prep)) if i not in by_index]
+    order = [i for i in longest_first(method, ev.texts, _lengths_key(prep), caches.lengths) if i not in by_index]
     correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
     ctx.progress("predicting", len(by_index), len(ev), correct)
     start = 0
@@ -307,12 +298,12 @@ def shrinking_on_oom(ctx: RunContext, step: Callable[[], Any]) -> Any:
             back_off(ctx, e)
 
 
-def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method, status: str) -> dict[str, Any]:
+def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method: Method | None, status: str, caches: Caches) -> dict[str, Any]:
     ds = prep.dataset
     order = sorted(done)
     metrics = compute_metrics([ds.eval.labels[i] for i in order], [done[i].label for i in order], ds.label_names)
-    details = _details(method)
-    found = text_lengths(method, ds.eval.texts, _lengths_key(prep))  # measured once, when batches were ordered
+    details = _details(method, ctx)
+    found = text_lengths(method, ds.eval.texts, _lengths_key(prep), caches.lengths)  # measured once, when batches were ordered
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
     truncation_notes = truncation_note(truncated, found[1]) if found else []
     return {
@@ -330,6 +321,7 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
         "status": status,
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
+        "score_rule": _score_rule(method),
         "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes,
         "versions": library_versions(),
         "created_at": time.time(),
@@ -341,11 +333,19 @@ def _lengths_key(prep: PreparedRun) -> tuple:
     return (prep.model.identity, prep.identity["data"]["eval"])
 
 
-def _details(method) -> dict[str, Any]:
+def _details(method: Method | None, ctx: RunContext) -> dict[str, Any]:
     try:
-        return method.details() if method is not None else {}
+        return method.details(ctx) if method is not None else {}
     except AttributeError:  # a method whose load() did not finish has no learned state to show
         return {}
+
+
+def _score_rule(method: Method | None) -> str | None:
+    """How the method's scores are derived (the score contract), for the report."""
+    try:
+        return method.scores_rule() if method is not None else None
+    except AttributeError:  # as in _details: a method whose load() did not finish
+        return None
 
 
 def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:

@@ -25,12 +25,6 @@ NO_LIMIT = 100_000
 CHUNK = 1024
 """Texts encoded per call: bounds the memory of the token ids held at once."""
 
-LENGTHS = RecentCache(size=8)
-"""Token lengths measured in this process, by the caller's key for (tokenizer, texts) and the limit:
-a re-run that edits label texts would otherwise tokenize the split again for nothing (~50 ms of a
-250 ms loop)."""
-
-
 def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, int] | None:
     """The hook's answer for a model that reads ``max_length`` tokens of which ``reserved`` are not
     the text's; None when there is no tokenizer or no real limit."""
@@ -107,16 +101,16 @@ def _cut(tokenizer: Any, text: str, limit: int) -> str | None:
     return text[: enc["offset_mapping"][limit - 1][1]]
 
 
-def text_lengths(method: Any, texts: Sequence[str], key: Any = None) -> tuple[list[int], int] | None:
+def text_lengths(method: Any, texts: Sequence[str], key: Any = None, cache: RecentCache | None = None) -> tuple[list[int], int] | None:
     """(each text's length in the tokens of the method's model, exact up to the limit; the limit),
     or None when the method has no limit to report. ``key``: what identifies the tokenizer and the
     texts together (the runner gives the model's identity and the split's fingerprint), to measure
-    once per process; None measures every time."""
-    hook = getattr(method, "token_limit", None)
-    if hook is None or not texts:
+    once in ``cache`` (the engine's, see caches.py: a re-run that edits label texts would otherwise
+    tokenize the split again for nothing, ~50 ms of a 250 ms loop); without both, measured every time."""
+    if method is None or not texts:
         return None
     try:
-        found = hook()
+        found = method.token_limit()
         if found is None:
             return None
         tokenizer, limit = found
@@ -125,23 +119,23 @@ def text_lengths(method: Any, texts: Sequence[str], key: Any = None) -> tuple[li
         def measure() -> list[int]:
             return _lengths_up_to(tokenizer, texts, limit)
 
-        return (measure() if key is None else LENGTHS.get((key, limit), measure)), limit
+        return (measure() if key is None or cache is None else cache.get((key, limit), measure)), limit
     except Exception:  # a count for the report or a batch order is never worth losing a run over
         return None
 
 
-def longest_first(method: Any, texts: Sequence[str], key: Any = None) -> list[int]:
+def longest_first(method: Any, texts: Sequence[str], key: Any = None, cache: RecentCache | None = None) -> list[int]:
     """Positions of ``texts``, longest first: in the method's tokens where it says how its model
-    reads (text_lengths, ``key`` as there), else in characters. Ties keep their order."""
-    found = text_lengths(method, texts, key)
+    reads (text_lengths, ``key`` and ``cache`` as there), else in characters. Ties keep their order."""
+    found = text_lengths(method, texts, key, cache)
     size = found[0] if found else [len(t) for t in texts]
     return sorted(range(len(texts)), key=lambda i: -size[i])
 
 
-def count_truncated(method: Any, texts: Sequence[str], key: Any = None) -> tuple[int, int] | None:
+def count_truncated(method: Any, texts: Sequence[str], key: Any = None, cache: RecentCache | None = None) -> tuple[int, int] | None:
     """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
-    or None when the method has no limit to report (see text_lengths for ``key``)."""
-    found = text_lengths(method, texts, key)
+    or None when the method has no limit to report (see text_lengths for ``key`` and ``cache``)."""
+    found = text_lengths(method, texts, key, cache)
     if found is None:
         return None
     lengths, limit = found

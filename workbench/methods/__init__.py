@@ -1,41 +1,27 @@
-"""The method registry: every method the CLI and the UI can run, by name."""
+"""Classification methods: the contract (base.py), the registry (registry.py), and one module per
+method, each registering its class with ``@register``. Every module of this package is imported
+here, so a method added as a new file is known to the CLI, the UI and the tests with no other edit."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+import pkgutil
 
-from ..errors import ConfigError
-from .base import MethodConfig, Param, Prediction, ProgressEvent, RunContext
-from .classifier import Classifier
-from .chat import Chat
-from .embeddings import EmbedCentroid, EmbedLogReg, EmbedZeroShot
-from .local_chat import LocalChat
-from .nli import NLIZeroShot
-from .seq2seq import Seq2Seq
+from .base import Estimate, Method, MethodConfig, Param, Prediction, Preview, ProgressEvent, RunContext
+from .registry import METHODS, MethodRegistry, register, resolve_params
 
-METHODS: dict[str, type] = {
-    m.name: m for m in (Classifier, EmbedLogReg, EmbedCentroid, EmbedZeroShot, NLIZeroShot, Seq2Seq, LocalChat, Chat)
-}
+# The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
+# list); then whatever other module the package holds, found by name.
+from . import classifier, embeddings, nli, seq2seq, local_chat, chat  # noqa: E402,F401,I001
 
-__all__ = ["METHODS", "MethodConfig", "Param", "Prediction", "ProgressEvent", "RunContext", "get_method", "resolve_params"]
+_INFRASTRUCTURE = {"base", "registry", "prompting"}
+for _module in pkgutil.iter_modules(__path__):
+    if _module.name not in _INFRASTRUCTURE and not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
+get_method = METHODS.get_method
 
-def get_method(name: str) -> type:
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise ConfigError(f"unknown method '{name}'", expected="one of " + ", ".join(METHODS), fix="see `workbench methods`") from None
-
-
-def resolve_params(method: type, given: dict[str, Any]) -> dict[str, Any]:
-    """The method's parameters with defaults filled in and CLI strings coerced; unknown names
-    refused. A method may settle defaults that come from the environment (``complete_params``),
-    so they are part of the run's identity whichever front end started it."""
-    known = {p.name: p for p in method.params}
-    unknown = sorted(set(given) - set(known))
-    if unknown:
-        names = ", ".join(known) or "none"
-        raise ConfigError(f"{method.name} has no parameter {', '.join(unknown)} (its parameters: {names})", fix="see `workbench methods`")
-    params = {name: p.coerce(given[name]) if name in given else p.default for name, p in known.items()}
-    complete = getattr(method, "complete_params", None)
-    return complete(params) if complete else params
+__all__ = [
+    "METHODS", "Estimate", "Method", "MethodConfig", "MethodRegistry", "Param", "Prediction", "Preview",
+    "ProgressEvent", "RunContext", "get_method", "register", "resolve_params",
+]  # fmt: skip

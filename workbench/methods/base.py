@@ -5,10 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Protocol, Sequence
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Mapping, Sequence
 
 from ..errors import Cancelled, ConfigError
 from ..models import ModelRef
+from ..precision import DEFAULT_BATCH
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,14 @@ class RunContext:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     cache: Any = None
     """A RunStore whose embedding and response caches methods may use; None: no caching."""
+    models: Any = None
+    """The engine's kept models (a ``workbench.kept.KeptModels``) that ``models.load_model`` loads
+    through; None: every load is fresh."""
     notes: list[str] = field(default_factory=list)
     """Things the runner did that the report should say (a batch size halved on out-of-memory)."""
+    run_state: dict[str, Any] = field(default_factory=dict)
+    """A method's state for this run only (counters, a client): the method object itself is
+    cached and outlives runs, so it keeps none."""
     _phase_start: dict[str, float] = field(default_factory=dict)
 
     def progress(self, phase: str, done: int, total: int | None, correct: int | None = None) -> None:
@@ -104,33 +115,193 @@ class RunContext:
             raise Cancelled()
 
 
-class Method(Protocol):
-    """A classification method. ``__init__`` stores parameters only (scikit-learn style); ``load``
-    brings in the model, ``fit`` learns from the train split (or prepares label texts), and
-    ``predict`` classifies one batch. Learned state ends in ``_``."""
+SCORE_TOLERANCE = 1e-6
+"""How far from 1 a prediction's scores may sum (float rounding of a softmax)."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the prompt/labels screen shows for one example: exactly what the model is given for
+    it, built by the method itself so that no front end rebuilds a template.
+
+    ``kind`` says which parts apply: ``prompt`` (system + filled prompt, answer words),
+    ``hypothesis`` (the premise and one filled hypothesis per class), ``label_texts`` (the text
+    and the label texts it is compared with) or ``plain`` (the text as it is)."""
+
+    kind: Literal["prompt", "hypothesis", "label_texts", "plain"]
+    text: str
+    prompt: str | None = None
+    system: str | None = None
+    few_shot: int = 0
+    """Few-shot examples put before the prompt (drawn from the train split at fit time)."""
+    pairs: tuple[tuple[str, str], ...] = ()
+    """(label name, what stands for it): answer words, filled hypotheses or label texts."""
+    note: str = ""
+    """How the text is compared with the pairs (one line)."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a run over an API would cost, before it is made (see :meth:`Method.estimate`)."""
+
+    model: str
+    base_url: str
+    examples: int
+    cached: int
+    calls: int
+    prompt_tokens: int
+    completion_tokens_at_most: int
+    token_rule: str
+    cost_usd_at_most: float | None
+    cost_usd_prompt: float | None
+
+
+def check_scores(prediction: Prediction, n_classes: int) -> str | None:
+    """What breaks the score contract in ``prediction`` (see :class:`Method`), or None."""
+    scores = prediction.scores
+    if scores is None:
+        return None
+    if len(scores) != n_classes:
+        return f"{len(scores)} scores for {n_classes} classes"
+    if any(not (0.0 <= s <= 1.0) for s in scores):  # nan fails both comparisons
+        return f"scores outside [0, 1]: {scores}"
+    if abs(sum(scores) - 1.0) > SCORE_TOLERANCE:
+        return f"scores sum to {sum(scores)!r}, not 1"
+    return None
+
+
+def softmax(logits: Any, temperature: float = 1.0) -> Any:
+    """Row-wise softmax of ``logits / temperature`` (numpy), -inf columns getting 0."""
+    import numpy as np
+
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class Method(ABC):
+    """A classification method: the one contract the runner, the CLI, the UI and the conformance
+    test (tests/test_method_contract.py) rely on. Subclass it, decorate the class with
+    ``@register`` (workbench/methods/registry.py), and the method is listed by the CLI and the UI
+    and checked by the conformance test; docs/architecture.md walks through a whole example.
+
+    Conventions (scikit-learn's): ``__init__`` stores the configuration only and does no work;
+    ``load`` brings in the model; ``fit`` learns from the train split (or prepares label texts)
+    and returns ``self``; ``predict`` classifies one batch. State learned by ``load``/``fit`` ends
+    in ``_``. A fitted method object is cached and reused by later runs, so anything that belongs
+    to *one run* (counters, a client's usage) lives in ``ctx.run_state``, never on ``self``.
+
+    **Score contract.** ``predict`` returns one :class:`Prediction` per text, in order. Its
+    ``label`` is an index into ``config.label_names`` or None (invalid: ``raw`` or ``error`` says
+    why). Its ``scores`` are a probability per class, in label order, each in [0, 1] and summing
+    to 1 within :data:`SCORE_TOLERANCE`; or None when the method cannot give probabilities, in
+    which case :meth:`scores_rule` says so (it is shown in the report). How each method derives
+    its scores is in its ``scores_rule``.
+
+    Every optional hook is declared here with its default; the runner never looks a hook up by
+    name.
+    """
 
     name: ClassVar[str]
+    """The name the CLI and the UI use (``--method NAME``)."""
     description: ClassVar[str]
-    default_model: ClassVar[str | None]
-    needs_train: ClassVar[bool]
-    params: ClassVar[tuple[Param, ...]]
+    """One line for ``workbench methods`` and the UI's method list."""
+    default_model: ClassVar[str | None] = None
+    """The model used when none is given (a hub id or a folder name); None: the method needs none."""
+    params: ClassVar[tuple[Param, ...]] = ()
+    """The method's parameters: their names, defaults and kinds (the CLI's -p, the UI's editors)."""
+    runs_locally: ClassVar[bool] = True
+    """False for a method that runs no local model (an API): no device, no dtype, no torch."""
+    float16_ok: ClassVar[bool] = True
+    """False when the model's activations overflow float16 (T5): ``auto`` then never picks it."""
+    batch_sizes: ClassVar[Mapping[str, int]] = DEFAULT_BATCH
+    """Examples per batch by device kind when the user gives none (see :meth:`auto_batch_size`)."""
 
-    def load(self, ctx: RunContext) -> None: ...
+    def __init__(self, config: MethodConfig) -> None:
+        self.config = config
 
-    def fit(self, texts: Sequence[str] | None, labels: Sequence[int] | None, ctx: RunContext) -> "Method": ...
+    # ------------------------------------------------------------ class-level hooks
 
-    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]: ...
+    @classmethod
+    def uses_train(cls, params: Mapping[str, Any]) -> bool:
+        """Whether a run with these (resolved) parameters reads the train split. Default: no."""
+        return False
 
-    def details(self) -> dict[str, Any]:
-        """Resolved settings worth showing in the report (e.g. the label mapping)."""
-        ...
+    @classmethod
+    def complete_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Settle defaults that come from the environment (a server URL from $OPENAI_BASE_URL), so
+        they are part of the run's identity whichever front end started it. Default: as given."""
+        return params
+
+    @classmethod
+    def auto_batch_size(cls, params: Mapping[str, Any], device: str) -> int:
+        """Examples per batch when the user gives none. Default: ``batch_sizes`` by device kind."""
+        table = cls.batch_sizes
+        return table.get(device.split(":")[0], table.get("cpu", 32))
+
+    # ------------------------------------------------------------ before any model loads
+
+    def validate(self) -> None:
+        """Raise ConfigError for parameters that cannot work, before any model or data loads.
+        Default: nothing to check."""
+
+    def label_texts(self) -> list[str] | None:
+        """The text that stands for each class (zero-shot label texts, answer words), validated;
+        None for a method that has none. Default: None."""
+        return None
+
+    def preview(self, text: str) -> Preview:
+        """What the model is given for ``text`` with the current parameters (for the prompt/labels
+        screen). Default: the text as it is."""
+        return Preview("plain", text, note="this method takes the text as it is (no prompt or label texts)")
+
+    def estimate(self, texts: Sequence[str], cache: Any) -> Estimate | None:
+        """Calls, tokens and cost of a run over ``texts`` before making it (after ``fit``); None
+        for a method that calls no paid API. Default: None."""
+        return None
+
+    # ------------------------------------------------------------ the run
+
+    @abstractmethod
+    def load(self, ctx: RunContext) -> None:
+        """Bring in the model (through ``workbench.models.load_model`` so it is kept between runs)."""
+
+    def fit(self, texts: Sequence[str] | None, labels: Sequence[int] | None, ctx: RunContext) -> Self:
+        """Learn from the train split (None when :meth:`uses_train` is False); return ``self``.
+        Default: nothing to learn."""
+        return self
+
+    @abstractmethod
+    def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        """One Prediction per text, in order, under the score contract above."""
+
+    # ------------------------------------------------------------ after load
+
+    def token_limit(self) -> tuple[Any, int] | None:
+        """(tokenizer, tokens of a text the model reads) for the report's truncation count and the
+        batch order (workbench/truncation.py); None when the method does not truncate or cannot
+        say. Default: None."""
+        return None
+
+    def scores_rule(self) -> str:
+        """How ``Prediction.scores`` are derived, for the report; a method whose scores are None
+        starts it with "none" and says why."""
+        return "the model's own class probabilities"
+
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        """Resolved settings worth showing in the report (the label mapping, the parse rule);
+        ``ctx`` is the run's, for what was counted during it (``ctx.run_state``). A ``notes`` list
+        is moved to the report's notes. Default: none."""
+        return {}
 
 
 @dataclass
 class MethodConfig:
-    """What every method's ``__init__`` receives: the resolved model, the dataset's label names in
+    """What every method's ``__init__`` receives: the resolved model (None where only the
+    parameters are checked or previewed, with no model resolved), the dataset's label names in
     order, and the method's parameters with defaults filled in."""
 
-    model: "ModelRef"
+    model: "ModelRef | None"
     label_names: list[str]
     params: dict[str, Any]

@@ -15,8 +15,9 @@ from ..chat_api import ChatClient, Usage, is_refused, read_api_key, resolve_base
 from ..errors import Cancelled, ConfigError, ServerError, WorkbenchError
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
-from .base import Param, Prediction, RunContext
+from .base import Estimate, Param, Prediction, RunContext
 from .local_chat import CHAT_PROMPT
+from .registry import register
 from .prompting import PromptMethod, prompt_params
 
 
@@ -34,6 +35,7 @@ def _refuse_credentials_in_url(url: str) -> None:
         )
 
 
+@register
 class Chat(PromptMethod):
     name = "chat"
     description = "an OpenAI(-compatible) chat model through the openai SDK; the answer is parsed into a label"
@@ -80,13 +82,26 @@ class Chat(PromptMethod):
         return {"temperature": p["temperature"], "max_tokens": p["max_new_tokens"]}
 
     def load(self, ctx: RunContext) -> None:
-        p = self.config.params
-        key = read_api_key(p.get("api_key_file"), self.base_url)
-        self.client_ = ChatClient(
-            base_url=self.base_url, api_key=key, model=self.config.model.name, sampling=self.sampling(),
-            timeout=p["timeout"], max_retries=p["max_retries"], cache=ctx.cache,
-        )  # fmt: skip
-        self._run_ctx = None
+        # The key is read now, so a missing one stops the run before any request; the client (and
+        # its usage counts) belong to one run and live in ctx.run_state (see _client).
+        self.api_key_ = read_api_key(self.config.params.get("api_key_file"), self.base_url)
+
+    def _client(self, ctx: RunContext) -> ChatClient:
+        """This run's client: its usage counts and the response cache are the run's."""
+        client = ctx.run_state.get("client")
+        if client is None:
+            p = self.config.params
+            client = ctx.run_state["client"] = ChatClient(
+                base_url=self.base_url, api_key=self.api_key_, model=self.model_name, sampling=self.sampling(),
+                timeout=p["timeout"], max_retries=p["max_retries"], cache=ctx.cache,
+            )  # fmt: skip
+            ctx.run_state["probe_failures"] = []
+        return client
+
+    @property
+    def model_name(self) -> str:
+        assert self.config.model is not None  # the runner resolves the model before load
+        return self.config.model.name
 
     def messages(self, text: str) -> list[dict[str, str]]:
         return chat_messages(self.template, text, self.config.params.get("system"), self.shots_, self.answer_words)
@@ -97,23 +112,19 @@ class Chat(PromptMethod):
     none of the first PROBE_TRIES examples (each after the SDK's retries) stops the run."""
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
-        if ctx is not self._run_ctx:  # a new run (the method object outlives runs): count afresh
-            self._run_ctx = ctx
-            self.client_.usage = Usage()
-            self.client_.cache = ctx.cache
-            self._probe_failures: list[Exception] = []
+        client = self._client(ctx)
         outcomes: dict[int, Prediction | Exception] = {}
         todo = list(range(len(texts)))
-        while todo and self.client_.usage.answers == 0:
+        while todo and client.usage.answers == 0:
             i = todo.pop(0)
-            outcome = self._gather(texts, [i], ctx, workers=1)[i]
+            outcome = self._gather(client, texts, [i], ctx, workers=1)[i]
             outcomes[i] = outcome
             self._raise_fatal([outcome])
             if isinstance(outcome, Exception):
-                self._probe_failed(outcome)
+                self._probe_failed(client, outcome, ctx.run_state["probe_failures"])
         if todo:
             workers = min(self.config.params["concurrency"], len(todo))
-            done = self._gather(texts, todo, ctx, workers)
+            done = self._gather(client, texts, todo, ctx, workers)
             self._raise_fatal(done.values())
             outcomes.update(done)
             failed = [o for o in done.values() if isinstance(o, Exception)]
@@ -121,29 +132,29 @@ class Chat(PromptMethod):
             # rate-limiting the account, and going on would spend every example's retries.
             if len(todo) > 1 and len(failed) == len(todo):
                 raise ServerError(
-                    f"every one of {len(todo)} requests to {self.base_url} failed ({self.client_.describe(failed[-1])})",
+                    f"every one of {len(todo)} requests to {self.base_url} failed ({client.describe(failed[-1])})",
                     fix="check the server; for 429s lower --concurrency or raise -p max_retries, then run again (answers so far are cached)",
                 )
-        return [o if isinstance(o, Prediction) else Prediction(None, error=self.client_.describe(o)) for o in (outcomes[i] for i in range(len(texts)))]
+        return [o if isinstance(o, Prediction) else Prediction(None, error=client.describe(o)) for o in (outcomes[i] for i in range(len(texts)))]
 
     def _raise_fatal(self, outcomes) -> None:
         for o in outcomes:
             if isinstance(o, WorkbenchError):
                 raise o
 
-    def _probe_failed(self, e: Exception) -> None:
+    def _probe_failed(self, client: ChatClient, e: Exception, failures: list[Exception]) -> None:
         """A failure before the server's first answer: nothing listening stops the run at once
         (every example would fail alike); anything else only after PROBE_TRIES in a row."""
-        self._probe_failures.append(e)
+        failures.append(e)
         if is_refused(e):
-            raise ConfigError(f"cannot connect to {self.base_url} ({self.client_.describe(e)})", fix="check --base-url and that the server is running")
-        if len(self._probe_failures) >= self.PROBE_TRIES:
+            raise ConfigError(f"cannot connect to {self.base_url} ({client.describe(e)})", fix="check --base-url and that the server is running")
+        if len(failures) >= self.PROBE_TRIES:
             raise ServerError(
-                f"the server at {self.base_url} answered none of the first {len(self._probe_failures)} requests (last: {self.client_.describe(e)})",
+                f"the server at {self.base_url} answered none of the first {len(failures)} requests (last: {client.describe(e)})",
                 fix="check that the server is up and --base-url and --model are right; -p timeout=SECONDS for a slow one",
             )
 
-    def _gather(self, texts: Sequence[str], indices: list[int], ctx: RunContext, workers: int) -> dict[int, Prediction | Exception]:
+    def _gather(self, client: ChatClient, texts: Sequence[str], indices: list[int], ctx: RunContext, workers: int) -> dict[int, Prediction | Exception]:
         """Outcomes of ``texts[i]`` for ``indices``, from ``workers`` threads; stops taking new
         ones after a fatal error. Daemon threads, not an executor: the SDK can abort neither a
         request in flight nor its sleep before a retry (up to timeout or Retry-After seconds),
@@ -160,7 +171,7 @@ class Chat(PromptMethod):
                         i = next(queue, None)
                     if i is None:
                         return
-                    out[i] = self._one(texts[i])
+                    out[i] = self._one(client, texts[i])
                     if isinstance(out[i], WorkbenchError):
                         stop.set()
             finally:
@@ -177,10 +188,10 @@ class Chat(PromptMethod):
             raise Cancelled()  # came as the last requests ended: some examples were never sent
         return out
 
-    def _one(self, text: str) -> Prediction | Exception:
+    def _one(self, client: ChatClient, text: str) -> Prediction | Exception:
         """One example's prediction, or the exception that ended it (after the SDK's retries)."""
         try:
-            answer, finish = self.client_.complete(self.messages(text))
+            answer, finish = client.complete(self.messages(text))
         except Exception as e:  # per example, unless a WorkbenchError: the caller decides
             return e
         if finish == "content_filter":  # invalid, never parsed: the answer (if any) is partial
@@ -189,44 +200,41 @@ class Chat(PromptMethod):
             return Prediction(None, raw=f"[no answer text: finish_reason {finish}]")
         return Prediction(self.parser_.parse(answer), raw=answer)
 
-    def estimate(self, texts: Sequence[str], cache: Any) -> dict[str, Any]:
+    def estimate(self, texts: Sequence[str], cache: Any) -> Estimate:
         """Calls, tokens and cost of a run over ``texts`` before making it; cached answers are free."""
-        counter = TokenCounter(self.config.model.name)
+        model = self.model_name
+        counter = TokenCounter(model)
         calls = prompt_tokens = 0
         for t in texts:
             m = self.messages(t)
-            key = response_key(self.base_url, self.config.model.name, m, self.sampling())
+            key = response_key(self.base_url, model, m, self.sampling())
             if cache is None or cache.get_response(key) is None:
                 calls += 1
                 prompt_tokens += counter.count(m)
         most_out = calls * self.config.params["max_new_tokens"]
         p = self.config.params
-        return {
-            "model": self.config.model.name,
-            "base_url": self.base_url,
-            "examples": len(texts),
-            "cached": len(texts) - calls,
-            "calls": calls,
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens_at_most": most_out,
-            "token_rule": counter.rule,
-            "cost_usd_at_most": cost_usd(self.config.model.name, prompt_tokens, most_out, p.get("price_file")),
-            "cost_usd_prompt": cost_usd(self.config.model.name, prompt_tokens, 0, p.get("price_file")),
-        }
+        return Estimate(
+            model=model, base_url=self.base_url, examples=len(texts), cached=len(texts) - calls, calls=calls,
+            prompt_tokens=prompt_tokens, completion_tokens_at_most=most_out, token_rule=counter.rule,
+            cost_usd_at_most=cost_usd(model, prompt_tokens, most_out, p.get("price_file")),
+            cost_usd_prompt=cost_usd(model, prompt_tokens, 0, p.get("price_file")),
+        )  # fmt: skip
 
-    def details(self) -> dict[str, Any]:
-        out = {"api": f"{self.config.model.name} at {self.base_url}", "sampling": ", ".join(f"{k}={v}" for k, v in self.sampling().items())}
-        if self.client_.token_param != "max_tokens":
-            out["sampling"] += f" (max_tokens sent as {self.client_.token_param}: the server refused max_tokens)"
-        out.update(super().details())
-        u = self.client_.usage
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        model = self.model_name
+        out = {"api": f"{model} at {self.base_url}", "sampling": ", ".join(f"{k}={v}" for k, v in self.sampling().items())}
+        client: ChatClient | None = ctx.run_state.get("client") if ctx is not None else None
+        if client is not None and client.token_param != "max_tokens":
+            out["sampling"] += f" (max_tokens sent as {client.token_param}: the server refused max_tokens)"
+        out.update(super().details(ctx))
+        u = client.usage if client is not None else Usage()
         out["requests"] = f"{u.answers} answered, {u.cache_hits} from the cache, {u.requests} HTTP requests (retries included), {u.failures} failed"
         out["tokens"] = f"prompt {u.prompt_tokens}, completion {u.completion_tokens} (cached answers cost none)"
         price_file = self.config.params.get("price_file")
-        cost = cost_usd(self.config.model.name, u.prompt_tokens, u.completion_tokens, price_file)
+        cost = cost_usd(model, u.prompt_tokens, u.completion_tokens, price_file)
         if cost is None:
-            out["cost"] = f"unknown: no price for '{self.config.model.name}' (add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)"
+            out["cost"] = f"unknown: no price for '{model}' (add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)"
         else:
-            price = model_price(self.config.model.name, price_file)
+            price = model_price(model, price_file)
             out["cost"] = f"${cost:.4f} (USD {price[0]}/{price[1]} per 1M prompt/completion tokens)"
         return out

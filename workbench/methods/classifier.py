@@ -9,14 +9,15 @@ import numpy as np
 from ..label_map import describe_label_map, resolve_label_map
 from ..models import load_pipeline
 from ..truncation import NO_LIMIT
-from .base import MethodConfig, Param, Prediction, RunContext
+from .base import Method, Param, Prediction, RunContext
+from .registry import register
 
 
-class Classifier:
+@register
+class Classifier(Method):
     name = "classifier"
     description = "a fine-tuned Hugging Face text-classification model (pipeline, all class scores)"
     default_model = "cardiffnlp/twitter-roberta-base-sentiment-latest"
-    needs_train = False
     params = (
         Param(
             "label_map",
@@ -26,10 +27,8 @@ class Classifier:
         ),
     )
 
-    def __init__(self, config: MethodConfig):
-        self.config = config
-
     def load(self, ctx: RunContext) -> None:
+        assert self.config.model is not None  # the runner resolves the model before load
         self.pipe_ = load_pipeline("text-classification", self.config.model, ctx, top_k=None)
         id2label = self.pipe_.model.config.id2label
         self.model_labels_ = [str(id2label[i]) for i in range(len(id2label))]
@@ -43,9 +42,6 @@ class Classifier:
         from ..truncation import limit_for, special_tokens
 
         return limit_for(self.pipe_.tokenizer, self.max_length_, special_tokens(self.pipe_.tokenizer))
-
-    def fit(self, texts, labels, ctx: RunContext) -> "Classifier":
-        return self
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         outputs = self.pipe_(list(texts), batch_size=ctx.batch_size, top_k=None, truncation=True, max_length=self.max_length_)
@@ -61,10 +57,15 @@ class Classifier:
                 if t is not None:
                     scores[t] += probs[m]
             total = scores.sum()
-            if total > 0:
-                scores = scores / total
+            if not total > 0:  # all the probability on classes the label map ignores
+                preds.append(Prediction(None, raw="every class the model gave probability to is ignored by the label map"))
+                continue
+            scores = scores / total
             preds.append(Prediction(int(np.argmax(scores)), [float(s) for s in scores]))
         return preds
 
-    def details(self) -> dict[str, Any]:
+    def scores_rule(self) -> str:
+        return "the pipeline's class probabilities, added up per data label through the label map and renormalised over the mapped classes"
+
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
         return {"label_map": describe_label_map(self.model_labels_, self.config.label_names, self.target_)}

@@ -11,9 +11,16 @@ from ..answers import check_label_texts
 from ..models import load_model
 from ..precision import torch_dtype
 from ..truncation import longest_first
-from .base import MethodConfig, Param, Prediction, RunContext
+from .base import Method, MethodConfig, Param, Prediction, Preview, RunContext, softmax
+from .registry import register
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
+
+SIMILARITY_TEMPERATURE = 0.05
+"""The temperature of the softmax that turns cosine similarities into class probabilities
+(centroids, label texts). Cosines of sentence embeddings differ by hundredths between classes;
+at 0.05 a lead of 0.05 in cosine is odds of e:1 (0.73). The argmax, hence the label, is the
+cosine's whatever the temperature; only the confidence depends on it."""
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -22,19 +29,18 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a @ b.T
 
 
-class _EmbeddingMethod:
+class _EmbeddingMethod(Method):
     default_model = EMBEDDING_MODEL
-    needs_train = True
-    params: tuple[Param, ...] = ()
 
-    def __init__(self, config: MethodConfig):
-        self.config = config
-        self.notes_: list[str] = []
+    @classmethod
+    def uses_train(cls, params) -> bool:
+        return True
 
     def load(self, ctx: RunContext) -> None:
         from sentence_transformers import SentenceTransformer  # lazy: pulls in torch
 
         ref = self.config.model
+        assert ref is not None  # the runner resolves the model before load
         self.model_ = load_model(
             "sentence-transformer", ref, ctx,
             lambda: SentenceTransformer(ref.location, device=ctx.device, trust_remote_code=ctx.trust_remote_code).to(torch_dtype(ctx.dtype)),
@@ -90,12 +96,18 @@ class _EmbeddingMethod:
         return limit_for(tok, getattr(self.model_, "max_seq_length", None), special_tokens(tok))
 
     def _fill_scores(self, scores: np.ndarray) -> list[Prediction]:
+        """Predictions from per-class probabilities (rows summing to 1)."""
         return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in scores]
 
-    def details(self) -> dict[str, Any]:
-        return {"notes": self.notes_} if self.notes_ else {}
+    def _from_similarities(self, sims: np.ndarray) -> list[Prediction]:
+        return self._fill_scores(softmax(sims, SIMILARITY_TEMPERATURE))
+
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        notes = getattr(self, "notes_", None)  # only logistic regression's fit notes anything
+        return {"notes": notes} if notes else {}
 
 
+@register
 class EmbedLogReg(_EmbeddingMethod):
     name = "embed-logreg"
     description = "sentence embeddings + scikit-learn logistic regression fitted on the train split"
@@ -118,6 +130,7 @@ class EmbedLogReg(_EmbeddingMethod):
         from sklearn.linear_model import LogisticRegression
 
         x = self.encode(texts, ctx, "encoding train")
+        self.notes_: list[str] = []
         ctx.progress("fitting", 0, 1)
         clf = LogisticRegression(C=self.config.params["C"], max_iter=self.config.params["max_iter"], random_state=42)
         with warnings.catch_warnings(record=True) as caught:
@@ -129,6 +142,9 @@ class EmbedLogReg(_EmbeddingMethod):
         self.clf_ = clf
         return self
 
+    def scores_rule(self) -> str:
+        return "LogisticRegression.predict_proba (a class absent from the train split gets 0)"
+
     def predict(self, texts, ctx: RunContext) -> list[Prediction]:
         proba = self.clf_.predict_proba(self.encode(texts, ctx))
         full = np.zeros((len(texts), len(self.config.label_names)))
@@ -136,6 +152,7 @@ class EmbedLogReg(_EmbeddingMethod):
         return self._fill_scores(full)
 
 
+@register
 class EmbedCentroid(_EmbeddingMethod):
     name = "embed-centroid"
     description = "sentence embeddings; cosine similarity to each class's mean train embedding"
@@ -155,13 +172,16 @@ class EmbedCentroid(_EmbeddingMethod):
     def predict(self, texts, ctx: RunContext) -> list[Prediction]:
         sims = cosine(self.encode(texts, ctx).astype(np.float64), self.centroids_)
         sims[:, ~self.present_] = -np.inf  # a class with no train rows has no centroid
-        return self._fill_scores(sims)
+        return self._from_similarities(sims)
+
+    def scores_rule(self) -> str:
+        return f"softmax of the cosine similarities to the class centroids at temperature {SIMILARITY_TEMPERATURE}"
 
 
+@register
 class EmbedZeroShot(_EmbeddingMethod):
     name = "embed-zeroshot"
     description = "sentence embeddings; cosine similarity to one descriptive text per label (no training)"
-    needs_train = False
     params = (Param("labels", None, "one descriptive text per class, in label order (default: the label names)", "texts"),)
 
     def validate(self) -> None:
@@ -180,5 +200,16 @@ class EmbedZeroShot(_EmbeddingMethod):
         ctx.progress("encoding label texts", 1, 1)
         return self
 
+    @classmethod
+    def uses_train(cls, params) -> bool:
+        return False
+
+    def preview(self, text: str) -> Preview:
+        pairs = tuple(zip(self.config.label_names, self.label_texts()))
+        return Preview("label_texts", text, pairs=pairs, note="compared (cosine similarity of embeddings) with:")
+
     def predict(self, texts, ctx: RunContext) -> list[Prediction]:
-        return self._fill_scores(cosine(self.encode(texts, ctx).astype(np.float64), self.label_emb_))
+        return self._from_similarities(cosine(self.encode(texts, ctx).astype(np.float64), self.label_emb_))
+
+    def scores_rule(self) -> str:
+        return f"softmax of the cosine similarities to the label texts at temperature {SIMILARITY_TEMPERATURE}"

@@ -11,12 +11,14 @@ from ..errors import ConfigError
 from ..prompts import chat_messages
 from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
+from .registry import register
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .seq2seq import answer_variants, class_scores, score_predictions
 
 CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"
 
 
+@register
 class LocalChat(PromptMethod):
     name = "local-chat"
     description = "a local causal chat model through its chat template; score the label words or generate and parse"
@@ -26,6 +28,7 @@ class LocalChat(PromptMethod):
 
     def load(self, ctx: RunContext) -> None:
         ref = self.config.model
+        assert ref is not None  # the runner resolves the model before load
         self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForCausalLM")
         if not getattr(self.tokenizer_, "chat_template", None):
             raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)")
@@ -109,5 +112,5 @@ class LocalChat(PromptMethod):
             out.append(torch.log_softmax(logits.float(), -1).cpu().numpy())
         return np.concatenate(out)
 
-    def details(self) -> dict[str, Any]:
-        return {"mode": self.mode, **super().details()}
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        return {"mode": self.mode, **super().details(ctx)}

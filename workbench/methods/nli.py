@@ -8,7 +8,8 @@ from typing import Any, Sequence
 from ..answers import check_label_texts, default_label_texts
 from ..errors import ConfigError
 from ..models import load_pipeline
-from .base import MethodConfig, Param, Prediction, RunContext
+from .base import Method, Param, Prediction, Preview, RunContext
+from .registry import register
 
 HYPOTHESIS = "This example is {}."
 
@@ -34,18 +35,15 @@ def check_hypothesis(hypothesis: str) -> str:
     return hypothesis
 
 
-class NLIZeroShot:
+@register
+class NLIZeroShot(Method):
     name = "nli-zeroshot"
     description = "an NLI model (zero-shot-classification pipeline): does the text entail 'This example is <label text>.'?"
     default_model = "facebook/bart-large-mnli"
-    needs_train = False
     params = (
         Param("hypothesis", HYPOTHESIS, "hypothesis template; {} is replaced by each label text"),
         Param("labels", None, "one label text per class, in label order (default: the label names, neg/pos spelled out)", "texts"),
     )
-
-    def __init__(self, config: MethodConfig):
-        self.config = config
 
     def validate(self) -> None:
         """Refuse a bad hypothesis template or label texts before any model is loaded."""
@@ -58,7 +56,16 @@ class NLIZeroShot:
         check_label_texts(names, texts)
         return [str(t) for t in texts]
 
+    def preview(self, text: str) -> Preview:
+        hypothesis = check_hypothesis(self.config.params["hypothesis"])
+        pairs = tuple((name, hypothesis.format(t)) for name, t in zip(self.config.label_names, self.label_texts()))
+        return Preview("hypothesis", text, pairs=pairs, note="does the text entail each hypothesis?")
+
+    def scores_rule(self) -> str:
+        return "softmax of the entailment logits over the hypotheses (the zero-shot pipeline's single-label rule)"
+
     def load(self, ctx: RunContext) -> None:
+        assert self.config.model is not None  # the runner resolves the model before load
         self.pipe_ = load_pipeline("zero-shot-classification", self.config.model, ctx)
 
     def fit(self, texts, labels, ctx: RunContext) -> "NLIZeroShot":
@@ -91,6 +98,6 @@ class NLIZeroShot:
         longest = max(len(tok(hyp.format(t), add_special_tokens=False)["input_ids"]) for t in self.label_texts_)
         return limit_for(tok, getattr(tok, "model_max_length", None), special_tokens(tok, pair=True) + longest)
 
-    def details(self) -> dict[str, Any]:
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
         hyp = self.config.params["hypothesis"]
         return {"hypotheses": " | ".join(hyp.format(t) for t in self.label_texts_)}

@@ -3,13 +3,13 @@ the answer parser, their validation before any model loads, and what the report 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
-from ..answers import AnswerParser, parse_verbalizer
+from ..answers import AnswerParser, default_label_texts, parse_verbalizer
 from ..errors import ConfigError
 from ..precision import DEFAULT_PROMPT_BATCH
-from ..prompts import FewShot, check_template, choose_few_shot
-from .base import MethodConfig, Param, RunContext
+from ..prompts import FewShot, check_template, choose_few_shot, render
+from .base import Method, Param, Preview, RunContext
 
 MODES = ("generate", "score")
 
@@ -53,22 +53,15 @@ def load_pretrained(ref, ctx: RunContext, model_cls_name: str) -> tuple[Any, Any
     return load_model(model_cls_name, ref, ctx, load)
 
 
-class PromptMethod:
+class PromptMethod(Method):
     """Base of seq2seq, local-chat and chat. Subclasses add load and predict."""
 
     default_prompt: ClassVar[str]
-    # Few-shot examples come from the train split; the runner loads it only when wants_train()
-    # says so (few_shot > 0), so a zero-shot prompt run needs no train split.
-    needs_train = True
-    params: ClassVar[tuple[Param, ...]] = ()
-    batch_sizes: ClassVar[dict[str, int]] = DEFAULT_PROMPT_BATCH
-
-    def __init__(self, config: MethodConfig):
-        self.config = config
+    batch_sizes: ClassVar[Mapping[str, int]] = DEFAULT_PROMPT_BATCH
 
     @classmethod
-    def wants_train(cls, params: dict[str, Any]) -> bool:
-        """Whether these parameters use the train split (only few-shot does)."""
+    def uses_train(cls, params: Mapping[str, Any]) -> bool:
+        """Only few-shot examples come from the train split: a zero-shot prompt run needs none."""
         return int(params.get("few_shot") or 0) > 0
 
     @property
@@ -90,6 +83,23 @@ class PromptMethod:
             raise ConfigError("max_new_tokens must be at least 1")
         self.build_parser()
 
+    def label_texts(self) -> list[str]:
+        """Each class's label text (the names, neg/pos spelled out, unless given), validated."""
+        self.build_parser()
+        names = self.config.label_names
+        return [str(t) for t in (self.config.params.get("labels") or default_label_texts(names))]
+
+    def preview(self, text: str) -> Preview:
+        self.validate()
+        p = self.config.params
+        pairs = tuple(zip(self.config.label_names, self.label_texts()))
+        return Preview("prompt", text, prompt=render(self.template, text), system=p.get("system") or None, few_shot=int(p["few_shot"] or 0), pairs=pairs)
+
+    def scores_rule(self) -> str:
+        if self.mode == "score":
+            return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
+        return "none: generate mode parses the answer text, which gives no class probabilities"
+
     def build_parser(self) -> AnswerParser:
         p = self.config.params
         return AnswerParser.build(self.config.label_names, p.get("labels"), parse_verbalizer(p.get("verbalizer")))
@@ -106,7 +116,7 @@ class PromptMethod:
     def answer_words(self) -> list[str]:
         return [self.parser_.answer_word(i) for i in range(len(self.config.label_names))]
 
-    def details(self) -> dict[str, Any]:
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
         p = self.config.params
         out: dict[str, Any] = {"prompt": _one_line(self.template)}
         if p.get("system"):

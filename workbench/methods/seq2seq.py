@@ -10,6 +10,7 @@ import numpy as np
 from ..prompts import plain_prompt
 from ..truncation import NO_LIMIT
 from .base import Prediction, RunContext
+from .registry import register
 from .prompting import PromptMethod, load_pretrained, prompt_params
 
 SEQ2SEQ_PROMPT = "Is the following sentence positive or negative? {text}"
@@ -35,6 +36,7 @@ def score_predictions(probs: np.ndarray) -> list[Prediction]:
     return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in probs]
 
 
+@register
 class Seq2Seq(PromptMethod):
     name = "seq2seq"
     description = "an encoder-decoder model (Flan-T5) prompted with a template; score the label words or generate and parse"
@@ -45,6 +47,7 @@ class Seq2Seq(PromptMethod):
 
     def load(self, ctx: RunContext) -> None:
         ref = self.config.model
+        assert ref is not None  # the runner resolves the model before load
         self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForSeq2SeqLM")
         limit = getattr(self.tokenizer_, "model_max_length", 512)
         self.max_length_ = limit if limit and limit < NO_LIMIT else 512
@@ -98,5 +101,5 @@ class Seq2Seq(PromptMethod):
                 owners.append(c)
         return class_scores(np.stack(columns, axis=1), owners, len(self.answer_words))
 
-    def details(self) -> dict[str, Any]:
-        return {"mode": self.mode, **super().details()}
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        return {"mode": self.mode, **super().details(ctx)}

@@ -1,0 +1,119 @@
+"""The engine: the one object the CLI and the UI call. It owns the run store and what is kept in
+memory between runs (loaded models, fitted methods, token lengths: workbench/caches.py), and
+offers every operation a front end needs; the front ends keep no engine rule of their own.
+
+    engine = Engine()                        # the store at $WORKBENCH_STORE or the default
+    prep = engine.prepare(RunSpec(...))      # data read and fingerprinted, model resolved, run id
+    outcome = engine.execute(prep, on_progress=..., cancel_event=...)
+    engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
+    engine.runs(), engine.run(run_id_prefix)
+
+``prepare`` reads the data and fingerprints its content every time: a file edited between two
+runs is a new run, whichever front end started it. Everything here may be called from a worker
+thread; the store serialises its writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from .caches import Caches
+
+if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
+    from .compare import Comparison
+    from .data import DataSpec, Dataset
+    from .methods import Estimate, Prediction, ProgressEvent
+    from .runner import PreparedRun, RunOutcome, RunSpec
+    from .store import RunStore
+
+ProgressCallback = Callable[["ProgressEvent"], None]
+
+
+class Engine:
+    """``store``: a RunStore, a path, or None for the default store."""
+
+    def __init__(self, store: "RunStore | str | Path | None" = None):
+        from .store import RunStore
+
+        self.store = store if isinstance(store, RunStore) else RunStore(store)
+        self.caches = Caches()
+
+    # ------------------------------------------------------------ running
+
+    def uses_train(self, spec: "RunSpec") -> bool:
+        """Whether a run of ``spec`` reads the train split (the method's own rule)."""
+        from .methods import get_method, resolve_params
+
+        cls = get_method(spec.method)
+        return cls.uses_train(resolve_params(cls, dict(spec.params)))
+
+    def load_dataset(self, data: "DataSpec", need_train: bool) -> "Dataset":
+        from .data import load_dataset
+
+        return load_dataset(data, need_train=need_train)
+
+    def prepare(self, spec: "RunSpec") -> "PreparedRun":
+        """Read and check the data, resolve the model and parameters, and compute the run's
+        identity; raises WorkbenchError for anything the user must fix. Loads no model."""
+        from .runner import prepare
+
+        return prepare(spec)
+
+    def execute(
+        self, prep: "PreparedRun", *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,
+        rerun: bool = False,
+    ) -> "RunOutcome":  # fmt: skip
+        """Run ``prep`` (or return the stored identical run unless ``rerun``)."""
+        from .runner import execute
+
+        return execute(prep, self.store, on_progress=on_progress, cancel_event=cancel_event, rerun=rerun, caches=self.caches)
+
+    def resume(
+        self, run_ref: str, *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,
+        device: str | None = None, batch_size: int | None = None, on_prepared: Callable[["PreparedRun"], None] | None = None,
+    ) -> "RunOutcome":  # fmt: skip
+        """Continue a stored run that did not finish, predicting only what it is missing."""
+        from .resume import resume
+
+        return resume(
+            run_ref, self.store, on_progress=on_progress, cancel_event=cancel_event, device=device, batch_size=batch_size,
+            on_prepared=on_prepared, caches=self.caches,
+        )  # fmt: skip
+
+    def classify(
+        self, prep: "PreparedRun", texts: Sequence[str], *, on_progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None,
+    ) -> "list[Prediction]":  # fmt: skip
+        """Classify free texts with the setup of ``prep`` ('Try it'); nothing is stored as a run."""
+        from .runner import classify
+
+        return classify(prep, list(texts), store=self.store, caches=self.caches, on_progress=on_progress, cancel_event=cancel_event)
+
+    def estimate(self, prep: "PreparedRun") -> "Estimate | None":
+        """What a run of ``prep`` over a paid API would cost, before making it; None for a method
+        that calls none. Fits the method's prompt (few-shot) but loads no model."""
+        from .methods import MethodConfig, RunContext
+
+        method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
+        train = prep.dataset.train
+        method.fit(train.texts if train else None, train.labels if train else None, RunContext())
+        return method.estimate(prep.dataset.eval.texts, self.store)
+
+    # ------------------------------------------------------------ stored runs
+
+    def runs(self, limit: int | None = None) -> list[Any]:
+        """Stored runs, newest first."""
+        return self.store.list_runs(limit)
+
+    def run(self, run_ref: str) -> Any:
+        """The stored run whose id starts with ``run_ref`` (StoreError when none or several)."""
+        return self.store.get(run_ref)
+
+    def compare(self, run_a: str, run_b: str) -> "Comparison":
+        """Two stored runs side by side: metric deltas, flipped examples, McNemar's test."""
+        from .compare import compare_runs
+
+        a, b = self.store.get(run_a), self.store.get(run_b)
+        return compare_runs(a, b, self.store.predictions(a["run_id"]), self.store.predictions(b["run_id"]))
