@@ -23,7 +23,7 @@ from .caches import Caches
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
-    from .data import DataSpec, Dataset
+    from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .store import RunStore

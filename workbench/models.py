@@ -14,7 +14,7 @@ import platform
 from dataclasses import dataclass
 from importlib import metadata, util
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import ConfigError, WorkbenchError
 from .kept import ModelKey
@@ -202,8 +202,9 @@ def load_pipeline(task: str, ref: ModelRef, ctx, **kwargs):
     from .precision import torch_dtype
 
     def make():
+        named: Any = task  # transformers types each task name's pipeline; any task goes here
         return pipeline(
-            task, model=ref.location, device=ctx.device, dtype=torch_dtype(ctx.dtype),
+            named, model=ref.location, device=ctx.device, dtype=torch_dtype(ctx.dtype),
             trust_remote_code=ctx.trust_remote_code, **kwargs,
         )  # fmt: skip
 

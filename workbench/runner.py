@@ -10,11 +10,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
-from .data import DataSpec, Dataset, load_dataset
+from .caches import Caches
+from .data import Dataset, DataSpec, load_dataset
 from .errors import Cancelled, WorkbenchError
 from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
-from .caches import Caches
 from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .store import RunStore
@@ -258,7 +258,7 @@ def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction
                 last = e
                 out.append(Prediction(None, error=f"{type(e).__name__}: {e}"[:500]))
         if errors == len(texts) and last is not None:
-            raise last
+            raise last from None  # every example fails alone too: the problem is not the data
         if errors == 0 and len(texts) > 1:
             # Every example works alone, so batching itself is broken: slow, and worth saying.
             note = f"batches failed ({batch_error}) but each example worked alone: examples were run one at a time"

@@ -7,12 +7,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import Estimate, Method, MethodConfig, Param, Prediction, Preview, ProgressEvent, RunContext
-from .registry import METHODS, MethodRegistry, register, resolve_params
-
 # The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
 # list); then whatever other module the package holds, found by name.
-from . import classifier, embeddings, nli, seq2seq, local_chat, chat  # noqa: E402,F401,I001
+from . import chat, classifier, embeddings, local_chat, nli, seq2seq  # noqa: E402,F401,I001
+from .base import Estimate, Method, MethodConfig, Param, Prediction, Preview, ProgressEvent, RunContext
+from .registry import METHODS, MethodRegistry, register, resolve_params
 
 _INFRASTRUCTURE = {"base", "registry", "prompting"}
 for _module in pkgutil.iter_modules(__path__):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Mapping, Sequence
 
 from ..errors import Cancelled, ConfigError
@@ -242,7 +242,7 @@ class Method(ABC):
 
     # ------------------------------------------------------------ before any model loads
 
-    def validate(self) -> None:
+    def validate(self) -> None:  # noqa: B027 -- an optional hook: its default checks nothing
         """Raise ConfigError for parameters that cannot work, before any model or data loads.
         Default: nothing to check."""
 

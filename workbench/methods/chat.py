@@ -17,8 +17,8 @@ from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
 from .base import Estimate, Param, Prediction, RunContext
 from .local_chat import CHAT_PROMPT
-from .registry import register
 from .prompting import PromptMethod, prompt_params
+from .registry import register
 
 
 def _refuse_credentials_in_url(url: str) -> None:

@@ -11,7 +11,7 @@ from ..answers import check_label_texts
 from ..models import load_model
 from ..precision import torch_dtype
 from ..truncation import longest_first
-from .base import Method, MethodConfig, Param, Prediction, Preview, RunContext, softmax
+from .base import Method, Param, Prediction, Preview, RunContext, softmax
 from .registry import register
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"

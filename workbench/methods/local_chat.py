@@ -11,8 +11,8 @@ from ..errors import ConfigError
 from ..prompts import chat_messages
 from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
-from .registry import register
 from .prompting import PromptMethod, load_pretrained, prompt_params
+from .registry import register
 from .seq2seq import answer_variants, class_scores, score_predictions
 
 CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"

@@ -10,8 +10,8 @@ import numpy as np
 from ..prompts import plain_prompt
 from ..truncation import NO_LIMIT
 from .base import Prediction, RunContext
-from .registry import register
 from .prompting import PromptMethod, load_pretrained, prompt_params
+from .registry import register
 
 SEQ2SEQ_PROMPT = "Is the following sentence positive or negative? {text}"
 
