@@ -75,6 +75,10 @@ class WorkbenchApp(App):
         if spec is None:
             self.notify(f"run {run_id[:12]} has no stored configuration to resume from", severity="error")
             return
+        # A model's own code runs only if the box is ticked now, never because the stored run had it.
+        from dataclasses import replace
+
+        spec = replace(spec, trust_remote_code=self.session.spec.trust_remote_code)
         self.push_screen(RunScreen(spec, resume=run_id))
 
     def open_report(self, run_id: str, *, replace: bool = False, notice: str | None = None) -> None:

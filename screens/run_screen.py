@@ -82,7 +82,9 @@ class RunScreen(Screen):
         try:
             if self.resume:
                 started = lambda prep: self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))  # noqa: E731
-                outcome = self.app.engine.resume(self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started)
+                outcome = self.app.engine.resume(
+                    self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started, trust_remote_code=self.spec.trust_remote_code
+                )  # fmt: skip
                 self.post_message(RunFinished(outcome))
                 return
             prep = self.app.engine.prepare(self.spec)

@@ -36,6 +36,8 @@ def read_api_key(key_file: str | None, base_url: str) -> str:
             key = path.read_text(encoding="utf-8").strip()
         except OSError as e:
             raise ConfigError(f"cannot read the API key file {path} ({e.strerror})", fix="check the path given to --api-key-file") from None
+        except UnicodeDecodeError:  # the message must not quote the bytes: they may be the key
+            raise ConfigError(f"the API key file {path} is not UTF-8 text", expected="the key as one line of text", fix="write the key into it as plain text") from None
         if not key:
             raise ConfigError(f"the API key file {path} is empty", fix="put the key in it, or set OPENAI_API_KEY")
         return key
@@ -61,6 +63,8 @@ class Usage:
     cache_hits: int = 0
     requests: int = 0
     failures: int = 0
+    cut: int = 0
+    """Answers longer than MAX_ANSWER_CHARS, kept cut (a misbehaving server)."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -77,6 +81,10 @@ class BadResponse(Exception):
 
 
 REDACTED = "[api key]"
+
+MAX_ANSWER_CHARS = 65536
+"""The longest answer kept (64 KB of text): a label is in the first words of an answer, and a
+server that streams megabytes back must not fill the store."""
 
 
 def is_refused(exc: BaseException) -> bool:
@@ -133,6 +141,9 @@ class ChatClient:
             self.usage.add(failures=1)
             raise
         content = self.redact(resp.choices[0].message.content or "")
+        if len(content) > MAX_ANSWER_CHARS:
+            content = content[:MAX_ANSWER_CHARS]
+            self.usage.add(cut=1)
         finish = resp.choices[0].finish_reason
         used = getattr(resp, "usage", None)
         tokens = {"prompt_tokens": getattr(used, "prompt_tokens", 0) or 0, "completion_tokens": getattr(used, "completion_tokens", 0) or 0}

@@ -58,6 +58,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rs.add_argument("run", help="run id (a unique prefix is enough; see `workbench runs`)")
     rs.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [the run's]")
     rs.add_argument("--batch-size", type=int, help="examples per batch [the run's]")
+    rs.add_argument("--trust-remote-code", action="store_true", help="let the model's own Python code run for this resume (never taken from the stored run)")
     rs.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     rs.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return _open_tui(args.store)
+    _sigterm_as_ctrl_c()
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
@@ -93,6 +95,20 @@ def main(argv: list[str] | None = None) -> int:
         first = (str(e).splitlines() or [""])[0][:300]
         print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
+
+
+def _sigterm_as_ctrl_c() -> None:
+    """A SIGTERM (a job scheduler, `kill`, a container stopping) ends a command as Ctrl-C does:
+    what finished is kept, the run is marked cancelled and can be resumed."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (main() called from a test's worker): leave it be
+        pass
 
 
 def _open_tui(store: str | None) -> int:
@@ -179,7 +195,7 @@ def _cmd_resume(args) -> int:
     kept = store.count_predictions(run["run_id"])
     print(f"resuming run {run['run_id'][:12]} ({run['status']}): {kept} of {run['n']} predictions kept, {run['n'] - kept} to go", flush=True)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
-    outcome = engine.resume(run["run_id"], on_progress=progress, device=args.device, batch_size=args.batch_size)
+    outcome = engine.resume(run["run_id"], on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code)
     if progress:
         progress.close()
     if outcome.status == "failed":

@@ -15,6 +15,7 @@ blank line, before the real prompt.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -37,11 +38,14 @@ def check_template(template: str | None, what: str = "--prompt") -> str:
     return template
 
 
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+
+
 def render(template: str, text: str) -> str:
-    out = template
-    for p in PLACEHOLDERS:
-        out = out.replace(p, text)
-    return out
+    """``template`` with each of its placeholders replaced by ``text``, in one pass: a text that
+    itself holds ``{text}`` or ``[DOCUMENT]`` is put in literally, once (replacing the placeholders
+    one after the other would fill the text's own placeholder with the text again)."""
+    return _PLACEHOLDER.sub(lambda _: text, template)
 
 
 @dataclass(frozen=True)

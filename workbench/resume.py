@@ -27,11 +27,13 @@ def spec_from_config(config: Mapping[str, Any]) -> RunSpec:
     return RunSpec(data=data, **{k: v for k, v in raw.items() if k in known})
 
 
-def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_size: int | None = None) -> PreparedRun:
+def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False) -> PreparedRun:
     """Prepare a stored run (a store row) again from its stored configuration, and check it is
     still the same run: the same data content, model, parameters and dtype, so that the
     predictions it kept and those still to make belong to one result. ``device`` and
-    ``batch_size`` may differ from the first attempt: neither is part of a run's identity."""
+    ``batch_size`` may differ from the first attempt: neither is part of a run's identity.
+    ``trust_remote_code`` is never taken from the store: a model folder's own code runs on a
+    resume only when the user asks for it again, for this resume."""
     from dataclasses import replace
 
     from .errors import StoreError
@@ -39,7 +41,7 @@ def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_s
     run_id, config = run["run_id"], run.get("config") or {}
     if "spec" not in config:
         raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="run it afresh with `workbench eval ...`")
-    spec = spec_from_config(config)
+    spec = replace(spec_from_config(config), trust_remote_code=trust_remote_code)
     if isinstance(config.get("params"), dict):
         # The parameters as resolved the first time: what came from the environment then (the
         # chat server from $OPENAI_BASE_URL) stays the run's, whatever this shell says now.
@@ -71,6 +73,7 @@ def resume(
     batch_size: int | None = None,
     on_prepared: Callable[[PreparedRun], None] | None = None,
     caches: Caches | None = None,
+    trust_remote_code: bool = False,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
@@ -81,7 +84,7 @@ def resume(
     if run["status"] == "done" and run["report"]:
         return RunOutcome(run["run_id"], "done", run["report"], reused=True)
     store.check_not_live(run["run_id"])  # before loading data and model; claimed for good in execute
-    prep = prepare_resume(run, device=device, batch_size=batch_size)
+    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
     return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches)

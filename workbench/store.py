@@ -132,6 +132,15 @@ class _RunLocks:
         return False
 
 
+def _make_private_folder(folder: Path) -> None:
+    """Create ``folder`` (and missing parents) readable by its owner only, whatever the umask: the
+    store holds the texts evaluated and the answers of paid APIs. An existing folder is left as it is."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+
+
 def _text_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
@@ -151,7 +160,7 @@ class RunStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private_folder(self.path.parent)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .errors import WorkbenchError
 from .models import RecentCache
 
 NO_LIMIT = 100_000
@@ -25,12 +26,27 @@ NO_LIMIT = 100_000
 CHUNK = 1024
 """Texts encoded per call: bounds the memory of the token ids held at once."""
 
+MIN_TEXT_TOKENS = 8
+"""The fewest tokens of the text a prompt must leave room for: with less, every text would be cut
+to a few words and the score would measure the prompt, not the method."""
+
+
 def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, int] | None:
     """The hook's answer for a model that reads ``max_length`` tokens of which ``reserved`` are not
-    the text's; None when there is no tokenizer or no real limit."""
+    the text's; None when there is no tokenizer or no real limit. Raises ConfigError, with the
+    numbers, when what surrounds the text leaves it fewer than MIN_TEXT_TOKENS."""
     if tokenizer is None or not isinstance(max_length, int) or not 0 < max_length < NO_LIMIT:
         return None
-    return tokenizer, max(1, max_length - reserved)
+    room = max_length - reserved
+    if room < MIN_TEXT_TOKENS:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"the prompt leaves no room for the text: it takes {reserved} of the model's {max_length} tokens, leaving {max(room, 0)}",
+            expected=f"at least {MIN_TEXT_TOKENS} tokens for the text",
+            fix="shorten the prompt or the system message, or use fewer few-shot examples",
+        )
+    return tokenizer, room
 
 
 def special_tokens(tokenizer: Any, pair: bool = False) -> int:
@@ -120,6 +136,8 @@ def text_lengths(method: Any, texts: Sequence[str], key: Any = None, cache: Rece
             return _lengths_up_to(tokenizer, texts, limit)
 
         return (measure() if key is None or cache is None else cache.get((key, limit), measure)), limit
+    except WorkbenchError:  # the method's limit is unusable (no room for the text): the user's to fix
+        raise
     except Exception:  # a count for the report or a batch order is never worth losing a run over
         return None
 

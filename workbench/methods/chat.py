@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Sequence
 
-from ..chat_api import ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
+from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
 from ..errors import Cancelled, ConfigError, ServerError, WorkbenchError
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
@@ -27,12 +27,24 @@ def _refuse_credentials_in_url(url: str) -> None:
     from urllib.parse import parse_qsl, urlsplit
 
     parts = urlsplit(url)
-    secret_words = ("key", "token", "secret", "password", "auth", "sig")
-    if parts.username or parts.password or any(any(w in k.lower() for w in secret_words) for k, _ in parse_qsl(parts.query)):
+    secret_words = ("key", "token", "secret", "pass", "pwd", "auth", "sig", "credential", "session")
+    in_query = any(any(w in k.lower() for w in secret_words) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+    if parts.username or parts.password or in_query or any(_looks_secret(seg) for seg in parts.path.split("/")):
         raise ConfigError(
-            "the server URL carries credentials (user:password@ or a key in its query), and the URL is stored with the run",
+            "the server URL carries credentials (user:password@, a key in its query or its path), and the URL is stored with the run",
             fix="give the bare URL with --base-url and the key with OPENAI_API_KEY or --api-key-file",
         )
+
+
+def _looks_secret(segment: str) -> bool:
+    """A URL path segment that is a key rather than a name: a known key prefix, or a long run of
+    letters and digits mixed (API paths are words such as v1, openai, deployments)."""
+    import re
+
+    if re.match(r"(sk|pk|rk|key|token|api[-_]?key)[-_]", segment, re.IGNORECASE):
+        return True
+    digits, letters = sum(c.isdigit() for c in segment), sum(c.isalpha() for c in segment)
+    return len(segment) >= 32 and re.fullmatch(r"[A-Za-z0-9_\-.]+", segment) is not None and digits >= 6 and letters >= 6
 
 
 @register
@@ -230,6 +242,8 @@ class Chat(PromptMethod):
         u = client.usage if client is not None else Usage()
         out["requests"] = f"{u.answers} answered, {u.cache_hits} from the cache, {u.requests} HTTP requests (retries included), {u.failures} failed"
         out["tokens"] = f"prompt {u.prompt_tokens}, completion {u.completion_tokens} (cached answers cost none)"
+        if u.cut:
+            out["notes"] = [f"{u.cut} answers were longer than {MAX_ANSWER_CHARS // 1024} KB and are stored cut to their start"]
         price_file = self.config.params.get("price_file")
         cost = cost_usd(model, u.prompt_tokens, u.completion_tokens, price_file)
         if cost is None:
