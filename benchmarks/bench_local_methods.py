@@ -128,9 +128,9 @@ def run_one(label: str, method: str, model: str, args, params: dict | None = Non
         raise SystemExit(f"{label}: {out.status} {out.error}")
     share = busy.share(marks.get("start", 0), marks.get("end", time.perf_counter()))
     row = {
-        "method": label, "device": r["device"], "dtype": r["dtype"], "batch": r["batch_size"], "n": r["n"],
-        "load_s": round(r["timing"]["load_s"], 2), "fit_s": round(r["timing"]["fit_s"], 2), "predict_s": round(r["timing"]["predict_s"], 2),
-        "examples_per_s": round(r["timing"]["examples_per_s"], 1), "accuracy": round(r["accuracy"], 4), "invalid": r["invalid"],
+        "method": label, "device": r.device, "dtype": r.dtype, "batch": r.batch_size, "n": r.n,
+        "load_s": round(r.timing.load_s, 2), "fit_s": round(r.timing.fit_s, 2), "predict_s": round(r.timing.predict_s, 2),
+        "examples_per_s": round(r.timing.examples_per_s, 1), "accuracy": round(r.accuracy, 4), "invalid": r.invalid,
         "gpu_busy": None if share is None else round(share, 2),
     }  # fmt: skip
     print(json.dumps(row), flush=True)

@@ -117,11 +117,11 @@ def child(task: str, args: argparse.Namespace) -> dict:
         prep = prepare(spec)
         with tempfile.TemporaryDirectory() as d:
             out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
-        secs = out.report["timing"]["predict_s"] + out.report["timing"]["fit_s"]
+        secs = out.report.timing.predict_s + out.report.timing.fit_s
         flops = _encoder_flops(ref.location if task == "workbench-encode" else args.classifier, test_x)
         mem = _peak_mb()  # before the matmul probe's own buffers
-        peak = _matmul_peak_gflops(out.report["device"], out.report["dtype"])
-        return {"seconds": secs, "accuracy": out.report["accuracy"], "peak_mb": mem, "flops": flops, "dtype": out.report["dtype"], "device": out.report["device"], "peak_gflops": peak}
+        peak = _matmul_peak_gflops(out.report.device, out.report.dtype)
+        return {"seconds": secs, "accuracy": out.report.accuracy, "peak_mb": mem, "flops": flops, "dtype": out.report.dtype, "device": out.report.device, "peak_gflops": peak}
     if task == "lesson-classifier":
         import numpy as np
         from transformers import pipeline
@@ -185,7 +185,7 @@ def _iterate(args: argparse.Namespace) -> dict:
         out = execute(prepare(spec), store)
         report_text(out.report)
         times.append(time.perf_counter() - t)
-        accs.append(out.report["accuracy"])
+        accs.append(out.report.accuracy)
     return {"first_s": times[0], "edit_s": times[1:], "accuracy": accs}
 
 
@@ -221,7 +221,7 @@ def _chat(task: str, args: argparse.Namespace, texts: list[str], labels: list[in
         prep = prepare(RunSpec(DataSpec(str(data_dir)), "chat", params={"base_url": server.url}))
         with tempfile.TemporaryDirectory() as d:
             out = execute(prep, RunStore(Path(d) / "s.sqlite"), rerun=True)
-        return {"seconds": out.report["timing"]["predict_s"], "accuracy": out.report["accuracy"], "peak_mb": _peak_mb()}
+        return {"seconds": out.report.timing.predict_s, "accuracy": out.report.accuracy, "peak_mb": _peak_mb()}
 
 
 def main() -> None:

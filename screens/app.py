@@ -65,11 +65,10 @@ class WorkbenchApp(App):
         """Continue a stored unfinished run on the run screen (the engine's resume: only the
         missing examples are predicted)."""
         from .run_screen import RunScreen
-        from .session import spec_from_config
 
         run = self.store.find(run_id)
         try:
-            spec = spec_from_config(run["config"]) if run and "spec" in (run["config"] or {}) else None
+            spec = run.config.spec() if run and run.config.has_spec else None
         except (TypeError, ValueError):
             spec = None
         if spec is None:
@@ -108,13 +107,11 @@ class WorkbenchApp(App):
 
     def use_config_of(self, run_id: str) -> bool:
         """Make a stored run's configuration the current one; False (and a notice) if it cannot."""
-        from .session import spec_from_config
-
         run = self.store.find(run_id)
         try:
-            if not run or "spec" not in (run["config"] or {}):
+            if not run:
                 raise ValueError("it has no stored configuration")
-            self.session.spec = spec_from_config(run["config"])
+            self.session.spec = run.config.spec()  # ValueError when it has none
         except (TypeError, ValueError) as e:
             self.notify(f"cannot reuse the configuration of run {run_id[:12]} ({e})", severity="error")
             return False

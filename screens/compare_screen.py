@@ -18,8 +18,6 @@ from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, s
 from .messages import ComparisonFailed, ComparisonReady, error_line
 
 MAX_FLIPS = 2000
-HIDDEN_CONFIG = ("spec.params.", "identity.params.", "identity.method", "identity.data.")
-"""Config keys that repeat another key's change (params appear under params.* already)."""
 
 
 def mcnemar_text(comparison) -> str:
@@ -83,17 +81,17 @@ class CompareScreen(Screen):
         def line(tag: str, run) -> str:
             if run is None:
                 return f"{tag}: (not in the store)"
-            return f"{tag}: {run['run_id'][:12]} · {run['method']} · {run['model'] or '-'} · {run['dataset']} [{run['split']}] · {run['status']}"
+            return f"{tag}: {run.run_id[:12]} · {run.method} · {run.model or '-'} · {run.dataset} [{run.split}] · {run.status}"
 
         return line("A", self.a) + "\n" + line("B", self.b)
 
     def on_mount(self) -> None:
         self.sub_title = "compare"
-        if not (self.a and self.b and self.a["report"] and self.b["report"]):
+        if not (self.a and self.b and self.a.report and self.b.report):
             self.query_one("#mcnemar", Static).update("both runs need a report to be compared")
             return
-        self.query_one("#plot-a", ConfusionPlot).show(self.a["report"])
-        self.query_one("#plot-b", ConfusionPlot).show(self.b["report"])
+        self.query_one("#plot-a", ConfusionPlot).show(self.a.report)
+        self.query_one("#plot-b", ConfusionPlot).show(self.b.report)
         self.compare()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
@@ -114,7 +112,7 @@ class CompareScreen(Screen):
         c = message.comparison
         self.fill_deltas(c)
         self.query_one("#mcnemar", Static).update(mcnemar_text(c))
-        labels = self.a["report"]["labels"]
+        labels = self.a.report.labels
         self.fill_flips("#flips-r2w", f"right in A, wrong in B: {len(c.right_to_wrong)}", c.right_to_wrong, labels)
         self.fill_flips("#flips-w2r", f"wrong in A, right in B: {len(c.wrong_to_right)}", c.wrong_to_right, labels)
         self.fill_config(c.config_diff)
@@ -145,7 +143,7 @@ class CompareScreen(Screen):
                           Text(label_name(labels, f.pred_b)), Text(one_line(f.text, 80)), key=str(f.idx))  # fmt: skip
 
     def fill_config(self, diff) -> None:
-        self.diff = [d for d in diff if not d[0].startswith(HIDDEN_CONFIG)]
+        self.diff = list(diff)  # the engine leaves out names that repeat another's change
         table = self.query_one("#config-diff", DataTable)
         table.clear(columns=True)
         for key in ("setting", "A", "B"):

@@ -4,7 +4,7 @@ cursor mode, whose cells are selected from the keyboard to filter the example br
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
@@ -12,14 +12,17 @@ from textual.widgets import DataTable, Static
 
 from .format import SortCell
 
+if TYPE_CHECKING:
+    from workbench.results import Report
+
 INVALID = "invalid"
 
 
-def matrix_rows(report: dict[str, Any]) -> tuple[list[str], list[str], list[list[int]]]:
+def matrix_rows(report: "Report") -> tuple[list[str], list[str], list[list[int]]]:
     """(row labels, column labels, counts) with the invalid column appended when needed."""
-    labels = list(report["labels"])
-    matrix = [list(r) for r in report["confusion_matrix"]]
-    invalid = report.get("invalid_by_gold") or [0] * len(labels)
+    labels = list(report.labels)
+    matrix = [list(r) for r in report.confusion_matrix]
+    invalid = report.invalid_by_gold or [0] * len(labels)
     columns = list(labels)
     if any(invalid):
         columns.append(INVALID)
@@ -42,7 +45,7 @@ def _blend(a: tuple[int, int, int], b: tuple[int, int, int], share: float) -> tu
 
 
 def draw_confusion(
-    report: dict[str, Any],
+    report: "Report",
     width: int,
     height: int,
     colors: tuple[tuple[int, int, int], tuple[int, int, int]] = ((40, 40, 40), (0, 120, 215)),
@@ -96,7 +99,7 @@ class ConfusionTable(DataTable):
         super().__init__(cursor_type="cell", zebra_stripes=False, **kwargs)
         self.n_labels = 0
 
-    def show(self, report: dict[str, Any]) -> None:
+    def show(self, report: "Report") -> None:
         rows, columns, matrix = matrix_rows(report)
         self.n_labels = len(rows)
         self.clear(columns=True)
@@ -137,16 +140,16 @@ def theme_colors(app) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
 class ConfusionPlot(Static):
     """The plotext drawing, redrawn to its size whenever it changes."""
 
-    def __init__(self, report: dict[str, Any] | None = None, title: str | None = None, **kwargs):
+    def __init__(self, report: "Report | None" = None, title: str | None = None, **kwargs):
         super().__init__("", **kwargs)
         self.report = None
         self.title = title
         if report is not None:
             self.show(report)
 
-    def show(self, report: dict[str, Any]) -> None:
+    def show(self, report: "Report") -> None:
         self.report = report
-        self.styles.height = plot_height(len(report["labels"])) + (1 if self.title else 0)
+        self.styles.height = plot_height(len(report.labels)) + (1 if self.title else 0)
         self.redraw()
 
     def on_mount(self) -> None:

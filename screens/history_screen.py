@@ -3,6 +3,8 @@ configuration, resume one that did not finish, or mark two and compare them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from .format import Plain, SortCell, figure, when
+
+if TYPE_CHECKING:
+    from workbench.store import StoredRun
 
 SORTS = (("when", "newest"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("n", "size"),
          ("method", "method"), ("model", "model"), ("data", "data"), ("status", "status"))  # fmt: skip
@@ -38,7 +43,7 @@ class HistoryScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.runs: dict[str, dict] = {}
+        self.runs: dict[str, StoredRun] = {}
         self.marked: list[str] = []
         self.sort_index = 0
         self.descending = True
@@ -63,27 +68,25 @@ class HistoryScreen(Screen):
     def reload(self) -> None:
         table = self.query_one("#runs", DataTable)
         table.clear()
-        self.runs = {r["run_id"]: r for r in self.app.store.list_runs()}
+        self.runs = {r.run_id: r for r in self.app.store.list_runs()}
         self.marked = [m for m in self.marked if m in self.runs]
-        counts = self.app.store.prediction_counts()
         for run_id, r in self.runs.items():
-            rep = r["report"] or {}
-            status = r["status"]
-            if status != "done":  # how far it got; 'running' with no live process means it died
-                if status == "running" and not self.app.store.is_live(run_id):
-                    status = "interrupted"
-                status = f"{status} {counts.get(run_id, 0)}/{r['n']}"
+            rep = r.report
+            status = r.shown_status  # 'interrupted': 'running' with no live process, it died
+            if r.status != "done":  # how far it got
+                status = f"{status} {r.progress}"
+            accuracy, f1, invalid = (rep.accuracy, rep.f1_macro, rep.invalid) if rep else (None, None, None)
             cells = {
                 "mark": self.mark_cell(run_id),
                 "run": Text(run_id[:12]),
-                "acc": SortCell(rep.get("accuracy"), figure(rep.get("accuracy"))),
-                "f1": SortCell(rep.get("f1_macro"), figure(rep.get("f1_macro"))),
-                "invalid": SortCell(rep.get("invalid"), str(rep["invalid"]) if "invalid" in rep else "-"),
-                "method": SortCell(r["method"], r["method"], "left"),
-                "model": SortCell(r["model"] or "", r["model"] or "-", "left"),
-                "data": SortCell(f"{r['dataset']}:{r['split']}", f"{r['dataset']} [{r['split']}]", "left"),
-                "n": SortCell(r["n"], str(r["n"])),
-                "when": SortCell(r["created_at"], when(r["created_at"]), "left"),
+                "acc": SortCell(accuracy, figure(accuracy)),
+                "f1": SortCell(f1, figure(f1)),
+                "invalid": SortCell(invalid, str(invalid) if invalid is not None else "-"),
+                "method": SortCell(r.method, r.method, "left"),
+                "model": SortCell(r.model or "", r.model or "-", "left"),
+                "data": SortCell(f"{r.dataset}:{r.split}", f"{r.dataset} [{r.split}]", "left"),
+                "n": SortCell(r.n, str(r.n)),
+                "when": SortCell(r.created_at, when(r.created_at), "left"),
                 "status": SortCell(status, status, "left"),
             }
             table.add_row(*(cells[key] for key, _ in COLUMNS), key=run_id)
@@ -113,9 +116,9 @@ class HistoryScreen(Screen):
         self.open_run(event.row_key.value)
 
     def open_run(self, run_id: str) -> None:
-        if not self.runs[run_id]["report"]:
-            error = self.runs[run_id].get("error")
-            self.notify(f"run {run_id[:12]} is {self.runs[run_id]['status']}" + (f": {error}" if error else "") + "; no report", severity="warning")
+        run = self.runs[run_id]
+        if not run.report:
+            self.notify(f"run {run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else "") + "; no report", severity="warning")
             return
         self.app.open_report(run_id)
 
@@ -140,11 +143,11 @@ class HistoryScreen(Screen):
         if len(pair) < 2:
             self.notify("mark two runs with space (or mark one and move to the other), then c", severity="warning")
             return
-        missing = [r[:12] for r in pair if not self.runs[r]["report"]]
+        missing = [r[:12] for r in pair if not self.runs[r].report]
         if missing:
             self.notify(f"run {', '.join(missing)} has no report to compare", severity="warning")
             return
-        a, b = pair if len(self.marked) == 2 else sorted(pair, key=lambda r: self.runs[r]["created_at"])
+        a, b = pair if len(self.marked) == 2 else sorted(pair, key=lambda r: self.runs[r].created_at)
         self.app.open_compare(a, b)
 
     def action_next_sort(self) -> None:
@@ -165,7 +168,7 @@ class HistoryScreen(Screen):
         if run_id is None:
             return
         run = self.runs[run_id]
-        if run["status"] == "done" and run["report"]:
+        if run.status == "done" and run.report:
             self.notify(f"run {run_id[:12]} is complete: nothing to resume")
             self.app.open_report(run_id)
             return

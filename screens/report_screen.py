@@ -39,10 +39,10 @@ class ReportScreen(Screen):
 
     def compose(self) -> ComposeResult:
         self.run = self.app.store.find(self.run_id)
-        report = (self.run or {}).get("report")
+        report = self.run.report if self.run else None
         yield Header()
         if report is None:
-            status = self.run["status"] if self.run else "missing"
+            status = self.run.status if self.run else "missing"
             yield Plain(f"run {self.run_id[:12]} has no report ({status}); escape: back", id="report-head", classes="error-line")
             yield Footer(compact=True)
             return
@@ -62,12 +62,12 @@ class ReportScreen(Screen):
                 with Horizontal(id="confusion-row"):
                     yield ConfusionTable(id="confusion")
                     yield ConfusionPlot(report, id="confusion-plot")
-                yield ExampleBrowser(report["labels"], predictions, id="example-browser")
+                yield ExampleBrowser(report.labels, predictions, id="example-browser")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "report"
-        report = (self.run or {}).get("report")
+        report = self.run.report if self.run else None
         if report is None:
             return
         fill_metrics(self.query_one("#metrics", DataTable), report)
@@ -90,14 +90,14 @@ class ReportScreen(Screen):
     # ------------------------------------------------------------ actions
 
     def _use_config(self) -> bool:
-        return bool(self.run and self.run.get("report")) and self.app.use_config_of(self.run_id)
+        return bool(self.run and self.run.report) and self.app.use_config_of(self.run_id)
 
     def action_show_tab(self, tab: str) -> None:
-        if self.run and self.run.get("report"):
+        if self.run and self.run.report:
             self.query_one(TabbedContent).active = tab
 
     def action_all_errors(self) -> None:
-        if self.run and self.run.get("report"):
+        if self.run and self.run.report:
             self.query_one(ExampleBrowser).show_cell(None)
 
     def action_prompt(self) -> None:

@@ -158,7 +158,7 @@ class RunScreen(Screen):
         if outcome.reused:
             notice = "an identical run is stored: showing it (shift+r on the report recomputes)"
         elif outcome.status == "cancelled":
-            notice = f"cancelled: the report covers the {outcome.report['n']} examples that finished; u on the history (h) resumes it"
+            notice = f"cancelled: the report covers the {outcome.report.n} examples that finished; u on the history (h) resumes it"
         elif self.resume:
             notice = "resumed: the predictions kept from the earlier attempt were not computed again"
         self.app.open_report(outcome.run_id, replace=True, notice=notice)

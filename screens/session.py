@@ -25,20 +25,13 @@ def default_spec() -> "RunSpec":
     return RunSpec(data=DataSpec(DEFAULT_SOURCE), method=DEFAULT_METHOD, model=DEFAULT_MODEL)
 
 
-def spec_from_config(config: dict[str, Any]) -> "RunSpec":
-    """The RunSpec a stored run was made from; the engine's rule, which resuming uses too."""
-    from workbench.resume import spec_from_config as engine_spec_from_config
-
-    return engine_spec_from_config(config)
-
-
 def recent_models(store: "RunStore", method: str | None = None, limit: int = 8) -> list[str]:
     """Models of stored runs, newest first, those used with ``method`` before the others."""
     runs = store.list_runs(200)
-    ordered = [r for r in runs if r["method"] == method] + [r for r in runs if r["method"] != method]
+    ordered = [r for r in runs if r.method == method] + [r for r in runs if r.method != method]
     out: list[str] = []
     for run in ordered:
-        model = run.get("model")
+        model = run.model
         if model and model not in out:
             out.append(model)
     return out[:limit]
@@ -69,8 +62,7 @@ class Session:
                 return before[-1]
         elif self.run_ids:
             return self.run_ids[-1]
-        runs = [r for r in store.list_runs() if r["report"]]
-        ids = [r["run_id"] for r in runs]
+        ids = [r.run_id for r in store.list_runs() if r.report]
         if run_id in ids:
             older = ids[ids.index(run_id) + 1 :]
             return older[0] if older else None

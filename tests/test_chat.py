@@ -68,9 +68,9 @@ def test_answers_retries_and_errors_are_accounted(tmp_path, server):
     nothing = preds["nothing to say"]
     assert nothing.pred is None and nothing.raw == "I cannot tell" and nothing.error is None  # invalid, not guessed
     report = out.report
-    assert report["invalid"] == 3 and report["n"] == len(SCRIPTED)
-    assert report["accuracy"] == pytest.approx(4 / 7)  # invalid counts as wrong
-    details = report["details"]
+    assert report.invalid == 3 and report.n == len(SCRIPTED)
+    assert report.accuracy == pytest.approx(4 / 7)  # invalid counts as wrong
+    details = report.details
     assert details["requests"].startswith("5 answered, 0 from the cache") and "2 failed" in details["requests"]
     assert details["tokens"].startswith("prompt ") and not details["tokens"].startswith("prompt 0,")
     assert details["cost"].startswith("$") and "0.15/0.6" in details["cost"]  # gpt-4o-mini is priced
@@ -79,11 +79,11 @@ def test_answers_retries_and_errors_are_accounted(tmp_path, server):
 def test_responses_are_cached_under_everything_they_depend_on(tmp_path, server):
     store, data = RunStore(tmp_path / "s.sqlite"), dataset(tmp_path, CLEAN)
     first = run(data, server, store)
-    assert first.status == "done" and server.requests == len(CLEAN) and first.report["accuracy"] == 1.0
+    assert first.status == "done" and server.requests == len(CLEAN) and first.report.accuracy == 1.0
     server.reset_counts()
     again = run(data, server, store, rerun=True)
     assert server.requests == 0  # the unchanged configuration costs no calls
-    assert again.report["accuracy"] == 1.0 and again.report["details"]["requests"].startswith(f"0 answered, {len(CLEAN)} from the cache")
+    assert again.report.accuracy == 1.0 and again.report.details["requests"].startswith(f"0 answered, {len(CLEAN)} from the cache")
     for changed in ({"prompt": "Review: {text}\nPositive or negative?"}, {"temperature": 0.5}, {"system": "Be terse."}, {"max_new_tokens": 3}):
         server.reset_counts()
         assert run(data, server, store, **changed).status == "done"
@@ -97,7 +97,7 @@ def test_concurrency_is_limited_and_used(tmp_path):
     rows = [(f"good film number {i}", 1) for i in range(12)]
     with FakeOpenAI(delay=0.2) as server:
         out = run(dataset(tmp_path, rows), server, RunStore(tmp_path / "s.sqlite"), concurrency=3)
-    assert out.status == "done" and out.report["accuracy"] == 1.0
+    assert out.status == "done" and out.report.accuracy == 1.0
     assert 1 < server.max_in_flight <= 3
 
 
@@ -132,7 +132,7 @@ def test_key_file_is_used_and_no_server_is_a_clear_error(tmp_path, monkeypatch):
     with FakeOpenAI(key="sk-from-file") as server:
         out = run(dataset(tmp_path, CLEAN), server, RunStore(tmp_path / "s.sqlite"), api_key_file=str(tmp_path / "key"))
         url = server.url
-    assert out.status == "done" and out.report["accuracy"] == 1.0
+    assert out.status == "done" and out.report.accuracy == 1.0
     gone = execute(prepare(RunSpec(DataSpec(dataset(tmp_path, CLEAN)), "chat", params={"base_url": url, **FAST, "max_retries": 0})), RunStore(tmp_path / "t.sqlite"))
     assert gone.status == "failed" and "cannot connect to" in gone.error
 

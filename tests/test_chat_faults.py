@@ -53,7 +53,7 @@ def run(tmp_path, server_url, rows, *, cancel_event=None, batch_size=16, model=N
 
 
 def failed_count(report) -> int:
-    return int(re.search(r"(\d+) failed", report["details"]["requests"]).group(1))
+    return int(re.search(r"(\d+) failed", report.details["requests"]).group(1))
 
 
 # (case, faulty text, its gold, expected label, HTTP requests for it, error holds, raw holds)
@@ -93,7 +93,7 @@ def test_one_fault_among_clean_examples(tmp_path, case, text, gold, label, reque
     assert all(preds[t].pred == y and preds[t].error is None for t, y in CLEAN)  # the others are fine
     assert server.requests == len(CLEAN) + requests, dict(server.attempts)
     report = out.report
-    assert report["n"] == len(CLEAN) + 1 and report["invalid"] == (label is None)
+    assert report.n == len(CLEAN) + 1 and report.invalid == (label is None)
     assert failed_count(report) == (error is not None)  # a content-filtered answer is an answer
     if case == "429 with Retry-After":
         assert 0.95 <= times[1] - times[0] < 2.0  # Retry-After: 1 honoured by the SDK
@@ -122,7 +122,7 @@ def test_an_invalid_key_stops_at_once_with_the_echoed_key_masked(tmp_path):
     assert out.error.startswith(f"the server at {server.url} refused the API key (401: Incorrect API key provided: [api key])")
     assert "check OPENAI_API_KEY" in out.error and KEY not in out.error
     assert server.requests == 1  # no retry, and nothing sent alongside it
-    assert store.find(out.run_id)["status"] == "failed"
+    assert store.find(out.run_id).status == "failed"
 
 
 def test_an_unknown_model_stops_at_once_naming_it(tmp_path):
@@ -146,10 +146,10 @@ def test_max_completion_tokens_is_sent_when_the_server_wants_it(tmp_path):
     with FakeOpenAI(reject_max_tokens=True) as server:
         out, _ = run(tmp_path, server.url, [(f"{t} {i}", y) for i in range(2) for t, y in CLEAN], max_new_tokens=5)
         bodies = list(server.bodies)
-    assert out.status == "done" and out.report["accuracy"] == 1.0
+    assert out.status == "done" and out.report.accuracy == 1.0
     assert server.requests == len(CLEAN) * 2 + 1  # one refused, then every request under the new name
     assert "max_tokens" in bodies[0] and all(b["max_completion_tokens"] == 5 and "max_tokens" not in b for b in bodies[1:])
-    assert "sent as max_completion_tokens" in out.report["details"]["sampling"]
+    assert "sent as max_completion_tokens" in out.report.details["sampling"]
 
 
 def free_port() -> int:

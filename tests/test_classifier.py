@@ -55,7 +55,7 @@ def test_three_class_model_onto_two_labels_matches_manual_rule(three_way, tmp_pa
     got = store.predictions(out.run_id)
     assert np.allclose([p.scores for p in got], expected, atol=1e-4)
     assert [p.pred for p in got] == expected.argmax(1).tolist()
-    assert out.report["details"]["label_map"].startswith("negative->neg, neutral->(ignored), positive->pos")
+    assert out.report.details["label_map"].startswith("negative->neg, neutral->(ignored), positive->pos")
 
 
 def test_explicit_label_map_changes_the_rule(three_way, tmp_path):
@@ -75,9 +75,9 @@ def test_generic_labels_onto_four_classes(tmp_path):
     data = _data(tmp_path, labels=(0, 1, 2, 3, 0), names=("sports", "food", "music", "weather"))
     out = execute(prepare(RunSpec(DataSpec(data), "classifier", model=str(model))), store)
     probs = _softmax(model, TEXTS)
-    assert out.report["labels"] == ["sports", "food", "music", "weather"]
+    assert out.report.labels == ["sports", "food", "music", "weather"]
     assert [p.pred for p in store.predictions(out.run_id)] == probs.argmax(1).tolist()
-    assert len(out.report["confusion_matrix"]) == 4
+    assert len(out.report.confusion_matrix) == 4
 
 
 def test_unmappable_model_fails_with_the_fix(tmp_path):

@@ -85,3 +85,28 @@ def test_store_option_before_or_after_the_command(data, tmp_path, capsys):
     assert "keyword" in capsys.readouterr().out
     assert main(["runs"]) == 0  # the default store (this test's own) has none
     assert "no runs stored yet" in capsys.readouterr().out
+
+
+def test_json_report_carries_its_format_version(data, tmp_path, capsys):
+    assert main(["eval", "--data", data, "--method", "keyword", "-q", "--json", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["format_version"] == 1 and list(report)[-1] == "format_version"
+    assert main(["show", report["run_id"][:12], "--json", str(tmp_path / "again.json")]) == 0
+    assert json.loads((tmp_path / "again.json").read_text()) == report  # the stored report writes the same JSON
+
+
+def test_runs_lists_a_running_run_no_process_holds_as_interrupted(tmp_path, capsys):
+    from workbench.methods import Prediction
+    from workbench.store import RunStore
+
+    store = RunStore()
+    rid = "d" * 64
+    store.start_run(rid, method="keyword", model=None, dataset="d", split="test", n=5, config={})
+    store.add_predictions(rid, [(0, "t", 1, Prediction(1)), (1, "u", 0, Prediction(0))])
+    assert main(["runs"]) == 0
+    assert "running " in capsys.readouterr().out  # this process holds it: live
+    store._runs.release(rid)  # as when its process died
+    assert main(["runs"]) == 0
+    line = capsys.readouterr().out
+    assert line.startswith(rid[:12]) and "interrupted" in line and "2/5 predicted  -" in line
+    assert store.status_of(store.find(rid)) == "interrupted"

@@ -64,8 +64,12 @@ def test_resume_never_takes_trust_remote_code_from_the_store(tmp_path):
     write_jsonl(tmp_path / "d" / "train.jsonl", rows)
     (tmp_path / "d" / "labels.json").write_text('["neg", "pos"]')
     prep = prepare(RunSpec(DataSpec(str(tmp_path / "d")), "majority", trust_remote_code=True))
-    run = {"run_id": prep.run_id, "config": _config(prep)}
-    assert run["config"]["spec"]["trust_remote_code"] is True
+    from workbench.store import RunStore
+
+    store = RunStore(tmp_path / "s.sqlite")
+    store.start_run(prep.run_id, method="majority", model=None, dataset="d", split="test", n=2, config=_config(prep))
+    run = store.find(prep.run_id)
+    assert run.config.spec().trust_remote_code is True
     assert prepare_resume(run).spec.trust_remote_code is False
     assert prepare_resume(run, trust_remote_code=True).spec.trust_remote_code is True
 

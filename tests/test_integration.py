@@ -64,9 +64,9 @@ def test_reproduces_reference_figures(rt_dir, shared_store, model, method, texts
         pytest.skip("all-mpnet-base-v2 not installed: run ../shared/tools/get-models")
     params = {"labels": VERY if texts == "very" else PLAIN} if texts else {}
     out = execute(prepare(RunSpec(DataSpec(str(rt_dir)), method, model=model, params=params)), shared_store)
-    assert out.status == "done" and out.report["n"] == 1066
-    assert abs(out.report["accuracy"] - expected) <= 0.005, out.report["accuracy"]
-    assert abs(out.report["f1_weighted"] - expected) <= 0.01
+    assert out.status == "done" and out.report.n == 1066
+    assert abs(out.report.accuracy - expected) <= 0.005, out.report.accuracy
+    assert abs(out.report.f1_weighted - expected) <= 0.01
 
 
 def test_bfloat16_moves_accuracy_by_at_most_0005(rt_dir, shared_store):
@@ -77,10 +77,10 @@ def test_bfloat16_moves_accuracy_by_at_most_0005(rt_dir, shared_store):
     for dtype in ("float32", "bfloat16"):
         prep = prepare(RunSpec(DataSpec(str(rt_dir)), "embed-zeroshot", model="all-MiniLM-L6-v2", params={"labels": VERY}, dtype=dtype))
         runs[dtype] = execute(prep, shared_store)
-        assert runs[dtype].status == "done" and runs[dtype].report["dtype"] == dtype
+        assert runs[dtype].status == "done" and runs[dtype].report.dtype == dtype
     assert runs["float32"].run_id != runs["bfloat16"].run_id
-    assert abs(runs["float32"].report["accuracy"] - 0.6867) <= 0.0001
-    assert abs(runs["bfloat16"].report["accuracy"] - runs["float32"].report["accuracy"]) <= 0.005
+    assert abs(runs["float32"].report.accuracy - 0.6867) <= 0.0001
+    assert abs(runs["bfloat16"].report.accuracy - runs["float32"].report.accuracy) <= 0.005
 
 
 def test_four_classes_with_centroids(tmp_path):
@@ -97,8 +97,8 @@ def test_four_classes_with_centroids(tmp_path):
     write_jsonl(tmp_path / "d" / "train.jsonl", train)
     write_jsonl(tmp_path / "d" / "test.jsonl", test)
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "embed-centroid", model="all-MiniLM-L6-v2")), RunStore(tmp_path / "s.sqlite"))
-    assert out.report["labels"] == ["food", "music", "sports", "weather"]
-    assert len(out.report["confusion_matrix"]) == 4 and out.report["accuracy"] >= 0.75
+    assert out.report.labels == ["food", "music", "sports", "weather"]
+    assert len(out.report.confusion_matrix) == 4 and out.report.accuracy >= 0.75
 
 
 def test_cli_end_to_end_on_the_offline_sample(tmp_path):
@@ -130,7 +130,7 @@ def test_embedding_cache_encodes_each_text_once(tmp_path, monkeypatch):
     logreg, n1 = run("embed-logreg")
     assert n1 == 240 + 120  # train and test, once each
     centroid, n2 = run("embed-centroid")
-    assert n2 == 0 and centroid.report["accuracy"] > 0.6  # another method on the same model re-encodes nothing
+    assert n2 == 0 and centroid.report.accuracy > 0.6  # another method on the same model re-encodes nothing
     zs1, n3 = run("embed-zeroshot", labels=["A negative review", "A positive review"])
     assert n3 == 2  # only the label texts
     zs2, n4 = run("embed-zeroshot", labels=["A very negative movie review", "A very positive movie review"])

@@ -96,7 +96,7 @@ def test_sigkill_leaves_a_sound_store_and_resume_asks_nothing_twice(tmp_path):
         s = RunStore(store)
         run = s.find(run_id)
         kept = {p.idx for p in s.predictions(run_id)}
-        assert run["status"] == "running" and 40 <= len(kept) < n and not s.is_live(run_id)
+        assert run.status == "running" and 40 <= len(kept) < n and not s.is_live(run_id)
         before = dict(server.attempts)
         assert all(server.tries(f"review {i:04d}:") == 1 for i in kept)
 
@@ -109,9 +109,9 @@ def test_sigkill_leaves_a_sound_store_and_resume_asks_nothing_twice(tmp_path):
         assert resumed.stdout.startswith(f"resuming run {run_id[:12]} (running): {len(kept)} of {n} predictions kept")
 
         s = RunStore(store)
-        assert s.find(run_id)["status"] == "done" and s.count_predictions(run_id) == n
-        report = s.find(run_id)["report"]
-        assert report["n"] == n and report["accuracy"] == 1.0
+        assert s.find(run_id).status == "done" and s.count_predictions(run_id) == n
+        report = s.find(run_id).report
+        assert report.n == n and report.accuracy == 1.0
         for i in kept:  # answered before the kill: never requested again
             assert server.tries(f"review {i:04d}:") == 1, i
         for i in range(n):  # every example answered; one the killed process had in flight at most twice
@@ -190,8 +190,8 @@ def test_two_processes_write_one_store_while_a_reader_polls(tmp_path):
     assert not errors, errors
     s = RunStore(store)
     runs = s.list_runs()
-    assert len(runs) == 2 and {r["status"] for r in runs} == {"done"}
-    assert s.prediction_counts() == {r["run_id"]: n for r in runs}
+    assert len(runs) == 2 and {r.status for r in runs} == {"done"}
+    assert s.prediction_counts() == {r.run_id: n for r in runs}
     assert len(seen) > 5 and seen[-1][1] <= 2 * n
     assert [c for _, c in seen] == sorted(c for _, c in seen)  # a reader never sees a batch taken back
     assert integrity(store) == "ok"
@@ -216,5 +216,5 @@ def test_the_same_run_in_two_processes_at_once_is_computed_once(tmp_path):
     assert first.returncode == 0 and "accuracy    1.0000" in first_out, first_err
     s = RunStore(store)
     (run,) = s.list_runs()
-    assert run["status"] == "done" and s.count_predictions(run["run_id"]) == 40
+    assert run.status == "done" and s.count_predictions(run.run_id) == 40
     assert integrity(store) == "ok"

@@ -131,10 +131,10 @@ def hungry(monkeypatch, tmp_path):
 def test_out_of_memory_halves_the_batch_and_loses_nothing(hungry, tmp_path):
     store = RunStore(tmp_path / "s.sqlite")
     out = execute(prepare(RunSpec(DataSpec(hungry), "memory-hungry", batch_size=32)), store)
-    assert out.status == "done" and out.report["n"] == 40 and out.report["accuracy"] == 1.0
-    assert out.report["batch_size"] == 4  # 32 -> 16 -> 8 -> 4
+    assert out.status == "done" and out.report.n == 40 and out.report.accuracy == 1.0
+    assert out.report.batch_size == 4  # 32 -> 16 -> 8 -> 4
     assert MemoryHungry.calls[:4] == [32, 16, 8, 4]  # no per-example fallback for a memory error
-    assert any("batch size lowered to 4" in n for n in out.report["notes"])
+    assert any("batch size lowered to 4" in n for n in out.report.notes)
     assert [p.idx for p in store.predictions(out.run_id)] == list(range(40))
 
 

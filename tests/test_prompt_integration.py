@@ -30,5 +30,5 @@ def test_smollm2_score_mode_on_a_balanced_sample(rt_dir, tmp_path):
     spec = RunSpec(DataSpec(str(d)), "local-chat", model=SMOL, params={"mode": "score", "prompt": README_PROMPT}, device="cpu", batch_size=20)
     out = execute(prepare(spec), RunStore(tmp_path / "s.sqlite"))
     assert out.status == "done", out.error
-    assert out.report["invalid"] == 0
-    assert out.report["accuracy"] >= 0.6  # README: 0.65 on 200; 40 rows leave a wide interval
+    assert out.report.invalid == 0
+    assert out.report.accuracy >= 0.6  # README: 0.65 on 200; 40 rows leave a wide interval

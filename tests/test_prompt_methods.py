@@ -48,7 +48,7 @@ def run(data, method, model, tmp_path, **params):
     out = execute(prepare(RunSpec(DataSpec(data), method, model=str(model), params=params, batch_size=2)), store)
     assert out.status == "done", out.error
     # batches must work as batches: the runner's one-at-a-time fallback would hide a batching bug
-    assert not any("one at a time" in n for n in out.report["notes"]), out.report["notes"]
+    assert not any("one at a time" in n for n in out.report.notes), out.report.notes
     return out, store.predictions(out.run_id)
 
 
@@ -83,13 +83,13 @@ def test_local_chat_score_matches_unbatched_likelihoods(models, data, tmp_path):
     out, preds = run(data, "local-chat", models["lm"], tmp_path, mode="score")
     tok = AutoTokenizer.from_pretrained(models["lm"])
     model = AutoModelForCausalLM.from_pretrained(models["lm"]).eval()
-    template = out.report["params"]["prompt"]
+    template = out.report.params["prompt"]
     for p in preds:
         expected = causal_probs(model, tok, chat_prompt_ids(tok, p.text, template))
         assert np.allclose(p.scores, expected, atol=1e-4)
         assert p.pred == int(np.argmax(expected))
-    assert out.report["invalid"] == 0  # score mode is never invalid
-    assert out.report["details"]["mode"] == "score" and "negative, positive" in out.report["details"]["scoring"]
+    assert out.report.invalid == 0  # score mode is never invalid
+    assert out.report.details["mode"] == "score" and "negative, positive" in out.report.details["scoring"]
 
 
 def test_local_chat_generate_parses_what_the_model_says_alone(models, data, tmp_path):
@@ -100,14 +100,14 @@ def test_local_chat_generate_parses_what_the_model_says_alone(models, data, tmp_
     model = AutoModelForCausalLM.from_pretrained(models["lm"]).eval()
     parser = AnswerParser.build(["neg", "pos"], verbalizer={"acting": "pos", "mess": "neg"})
     for p in preds:
-        prompt = chat_prompt_ids(tok, p.text, out.report["params"]["prompt"])
+        prompt = chat_prompt_ids(tok, p.text, out.report.params["prompt"])
         with torch.no_grad():
             gen = model.generate(torch.tensor([prompt]), max_new_tokens=4, do_sample=False, pad_token_id=0)
         answer = tok.decode(gen[0, len(prompt) :], skip_special_tokens=True).strip()
         assert p.raw == answer
         assert p.pred == parser.parse(answer)  # None (invalid) when no answer word: never guessed
-    assert out.report["invalid"] == sum(p.pred is None for p in preds)
-    assert "first answer word found" in out.report["details"]["parse_rule"]
+    assert out.report.invalid == sum(p.pred is None for p in preds)
+    assert "first answer word found" in out.report.details["parse_rule"]
 
 
 def test_local_chat_cuts_a_text_too_long_for_the_model_and_says_so(data, tmp_path):
@@ -122,9 +122,9 @@ def test_local_chat_cuts_a_text_too_long_for_the_model_and_says_so(data, tmp_pat
     write_jsonl(d / "test.jsonl", [{"text": t, "label": y} for t, y in zip(TEXTS + [long_text], LABELS + [0])])
     (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
     out, preds = run(str(d), "local-chat", lm, tmp_path, mode="score", max_new_tokens=4)
-    assert out.report["truncated"] == 1 and any("1 text was longer than the model's" in n for n in out.report["notes"])
+    assert out.report.truncated == 1 and any("1 text was longer than the model's" in n for n in out.report.notes)
     tok = AutoTokenizer.from_pretrained(lm)
-    template = out.report["params"]["prompt"]
+    template = out.report.params["prompt"]
     room = 48 - 4 - len(chat_prompt_ids(tok, "", template))
     cut = " ".join(["boring"] * room)
     prompt = chat_prompt_ids(tok, cut, template)
@@ -138,8 +138,8 @@ def test_few_shot_examples_come_from_train_balanced_and_change_the_prompt(models
     zero, zero_preds = run(data, "local-chat", models["lm"], tmp_path)
     few, few_preds = run(data, "local-chat", models["lm"], tmp_path, few_shot=4, few_shot_seed=3)
     assert few.run_id != zero.run_id
-    assert "4 from train (seed 3; neg 2, pos 2; rows" in few.report["details"]["few_shot"]
-    assert zero.report["details"]["few_shot"] == "none (zero-shot)"
+    assert "4 from train (seed 3; neg 2, pos 2; rows" in few.report.details["few_shot"]
+    assert zero.report.details["few_shot"] == "none (zero-shot)"
     assert [p.scores for p in few_preds] != [p.scores for p in zero_preds]
 
 
@@ -147,11 +147,11 @@ def test_seq2seq_score_matches_unbatched_likelihoods(models, data, tmp_path):
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     out, preds = run(data, "seq2seq", models["t5"], tmp_path)
-    assert out.report["details"]["mode"] == "score"  # the default
+    assert out.report.details["mode"] == "score"  # the default
     tok = AutoTokenizer.from_pretrained(models["t5"])
     model = AutoModelForSeq2SeqLM.from_pretrained(models["t5"]).eval()
     for p in preds:
-        enc = tok(out.report["params"]["prompt"].replace("{text}", p.text), return_tensors="pt")
+        enc = tok(out.report.params["prompt"].replace("{text}", p.text), return_tensors="pt")
         assert np.allclose(p.scores, t5_probs(model, tok, enc), atol=1e-4)
 
 
@@ -179,7 +179,7 @@ def test_seq2seq_cuts_a_long_text_and_keeps_the_prompt_after_it(models, tmp_path
     (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
     template = "Review: {text} positive or negative?"
     out, preds = run(str(d), "seq2seq", models["t5"], tmp_path, prompt=template)
-    assert out.report["truncated"] == 1
+    assert out.report.truncated == 1
     tok = AutoTokenizer.from_pretrained(models["t5"])
     room = 256 - len(tok(template.replace("{text}", ""))["input_ids"])
     enc = tok(template.replace("{text}", " ".join(["boring"] * room)), return_tensors="pt")
@@ -215,7 +215,7 @@ def test_nli_zeroshot_scores_are_entailment_softmax_over_hypotheses(models, data
             logits = [model(**tok(p.text, f"It is {t}.", return_tensors="pt")).logits[0, entail].item() for t in ("a bad film", "a good film")]
         expected = np.exp(logits) / np.exp(logits).sum()
         assert np.allclose(p.scores, expected, atol=1e-4) and p.pred == int(np.argmax(expected))
-    assert out.report["details"]["hypotheses"] == "It is a bad film. | It is a good film."
+    assert out.report.details["hypotheses"] == "It is a bad film. | It is a good film."
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def cancelled_run(data, store, after_examples=12):
 
 
 def comparable(report):
-    return {k: v for k, v in report.items() if k not in VOLATILE}
+    return {k: v for k, v in report.to_json().items() if k not in VOLATILE}
 
 
 def test_resume_predicts_only_the_missing_examples_and_reports_like_a_full_run(counting, data, tmp_path):
@@ -94,20 +94,20 @@ def test_resume_predicts_only_the_missing_examples_and_reports_like_a_full_run(c
     assert [len(t) for t in counting.texts] == sorted((len(t) for t in missing), reverse=True)  # still longest first
     predicting = [e for e in events if e.phase == "predicting"]
     assert (predicting[0].done, predicting[0].total) == (12, len(ds)) and predicting[-1].done == len(ds)
-    assert predicting[-1].correct == round(out.report["accuracy"] * len(ds))
+    assert predicting[-1].correct == round(out.report.accuracy * len(ds))
     assert {p.idx: p for p in store.predictions(first.run_id) if p.idx in kept} == kept  # kept as stored
-    assert any(n.startswith(f"resumed: 12 of {len(ds)} predictions kept") for n in out.report["notes"])
-    assert store.find(first.run_id)["status"] == "done" and store.count_predictions(first.run_id) == len(ds)
+    assert any(n.startswith(f"resumed: 12 of {len(ds)} predictions kept") for n in out.report.notes)
+    assert store.find(first.run_id).status == "done" and store.count_predictions(first.run_id) == len(ds)
 
     full = execute(prepare(spec(data)), RunStore(tmp_path / "full.sqlite"))
     assert full.run_id == out.run_id
     assert comparable(out.report) == comparable(full.report)
-    assert out.report["n"] == len(ds) and out.report["invalid"] == 3
+    assert out.report.n == len(ds) and out.report.invalid == 3
     assert store.predictions(out.run_id) == RunStore(tmp_path / "full.sqlite").predictions(full.run_id)
 
     counting.texts = []
     again = resume(out.run_id, store)  # a finished run is shown, not computed
-    assert again.reused and again.report == store.find(out.run_id)["report"] and counting.texts == []
+    assert again.reused and again.report == store.find(out.run_id).report and counting.texts == []
 
 
 def test_a_failed_run_resumes_once_the_cause_is_gone(counting, data, capsys):
@@ -116,14 +116,14 @@ def test_a_failed_run_resumes_once_the_cause_is_gone(counting, data, capsys):
     store = RunStore()
     (run,) = store.list_runs()
     err = capsys.readouterr().err
-    assert "server went away" in err and f"12 predictions are kept: once fixed, `workbench resume {run['run_id'][:12]}`" in err
-    assert run["status"] == "failed" and store.count_predictions(run["run_id"]) == 12
-    assert main(["show", run["run_id"][:12]]) == 1
-    assert f"resume it with: workbench resume {run['run_id'][:12]}" in capsys.readouterr().out
+    assert "server went away" in err and f"12 predictions are kept: once fixed, `workbench resume {run.run_id[:12]}`" in err
+    assert run.status == "failed" and store.count_predictions(run.run_id) == 12
+    assert main(["show", run.run_id[:12]]) == 1
+    assert f"resume it with: workbench resume {run.run_id[:12]}" in capsys.readouterr().out
     counting.fail_after, counting.texts = None, []
-    done = resume(run["run_id"], store)
-    assert done.status == "done" and len(counting.texts) == done.report["n"] - 12
-    assert store.find(run["run_id"])["error"] is None
+    done = resume(run.run_id, store)
+    assert done.status == "done" and len(counting.texts) == done.report.n - 12
+    assert store.find(run.run_id).error is None
 
 
 def test_resume_refuses_a_changed_run_and_a_running_one(counting, data, tmp_path):
@@ -135,11 +135,11 @@ def test_resume_refuses_a_changed_run_and_a_running_one(counting, data, tmp_path
     with pytest.raises(StoreError, match=r"cannot be resumed: the data's content changed.*workbench eval") as e:
         resume(first.run_id, store)
     assert e.value.fix and "put back what changed" in e.value.fix
-    assert store.find(first.run_id)["status"] == "cancelled" and store.count_predictions(first.run_id) == 12  # untouched
+    assert store.find(first.run_id).status == "cancelled" and store.count_predictions(first.run_id) == 12  # untouched
     test_file.write_text(original)
 
     other = store.find(first.run_id)
-    store.start_run(first.run_id, method="counting", model=None, dataset="d", split="test", n=36, config=other["config"])
+    store.start_run(first.run_id, method="counting", model=None, dataset="d", split="test", n=36, config=other.config)
     with pytest.raises(StoreError, match="is still running.*stop it first"):  # this process computes it right now
         resume(first.run_id, store)
     store.finish_run(first.run_id, "cancelled")
@@ -152,7 +152,7 @@ def test_cli_ctrl_c_says_how_to_resume_runs_shows_progress_and_resume_finishes(c
     counting.interrupt_after = 2  # Ctrl-C arriving during the third batch
     assert main(["eval", "--data", data, "--method", "counting", "--batch-size", "4", "-q"]) == 130
     out = capsys.readouterr().out
-    run_id = RunStore().list_runs()[0]["run_id"]
+    run_id = RunStore().list_runs()[0].run_id
     assert f"resume it with: workbench resume {run_id[:12]}" in out and "covers the 8 examples that finished" in out
 
     assert main(["runs"]) == 0

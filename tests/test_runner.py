@@ -33,14 +33,14 @@ def test_run_reports_invalid_and_stores_every_prediction(keyword, data, tmp_path
     out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=8)), store)
     assert out.status == "done" and not out.reused
     r = out.report
-    assert r["n"] == 39 and r["invalid"] == 3 and r["accuracy"] == pytest.approx(35 / 39)
-    assert r["confusion_matrix"] == [[15, 1], [0, 20]] and r["invalid_by_gold"] == [3, 0]
-    assert r["details"] == {"rule": "good->pos, bad->neg"}
+    assert r.n == 39 and r.invalid == 3 and r.accuracy == pytest.approx(35 / 39)
+    assert r.confusion_matrix == [[15, 1], [0, 20]] and r.invalid_by_gold == [3, 0]
+    assert r.details == {"rule": "good->pos, bad->neg"}
     preds = store.predictions(out.run_id)
     assert len(preds) == 39 and [p.idx for p in preds] == list(range(39))
     invalid = [p for p in preds if p.pred is None]
     assert len(invalid) == 3 and all(p.raw.startswith("no keyword") for p in invalid)
-    assert store.get(out.run_id[:12])["status"] == "done"
+    assert store.get(out.run_id[:12]).status == "done"
 
 
 def test_identical_run_is_reused_and_rerun_recomputes(keyword, data, tmp_path):
@@ -67,7 +67,7 @@ def test_one_failing_example_is_data_not_a_crash(keyword, tmp_path):
     write_jsonl(tmp_path / "d" / "test.jsonl", rows)
     store = RunStore(tmp_path / "s.sqlite")
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), store)
-    assert out.status == "done" and out.report["invalid"] == 1 and out.report["accuracy"] == pytest.approx(2 / 3)
+    assert out.status == "done" and out.report.invalid == 1 and out.report.accuracy == pytest.approx(2 / 3)
     bad = [p for p in store.predictions(out.run_id) if p.pred is None]
     assert bad[0].error.startswith("RuntimeError: boom on EXPLODE")
 
@@ -84,8 +84,8 @@ def test_cancel_between_batches_keeps_finished_predictions(keyword, data, tmp_pa
 
     out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)), store, on_progress=on_progress, cancel_event=cancel)
     assert out.status == "cancelled"
-    assert store.find(out.run_id)["status"] == "cancelled"
-    assert store.count_predictions(out.run_id) == 8 and out.report["n"] == 8
+    assert store.find(out.run_id).status == "cancelled"
+    assert store.count_predictions(out.run_id) == 8 and out.report.n == 8
     phases = [e.phase for e in seen]
     assert phases[0] == "loading model" and "predicting" in phases
     last = [e for e in seen if e.phase == "predicting"][-1]
@@ -115,7 +115,7 @@ def test_fitted_method_is_kept_for_reruns_and_try_it(keyword, data, tmp_path):
     assert "loading model" in phases
     phases.clear()
     again = execute(prepare(RunSpec(DataSpec(data, limit=5), "keyword")), store, on_progress=lambda e: phases.append(e.phase))
-    assert "loading model" not in phases and again.report["timing"]["load_s"] == 0.0 and again.report["n"] == 5
+    assert "loading model" not in phases and again.report.timing.load_s == 0.0 and again.report.n == 5
     preds = classify(prepare(RunSpec(DataSpec(data), "keyword")), ["a good one", "so bad", "nothing"])
     assert [p.label for p in preds] == [1, 0, None]
 
@@ -130,8 +130,8 @@ def test_a_batch_that_fails_only_as_a_batch_is_run_one_at_a_time_and_said(keywor
 
     monkeypatch.setattr(KeywordMethod, "predict", batch_hostile)
     out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=8)), RunStore(tmp_path / "s.sqlite"))
-    assert out.status == "done" and out.report["accuracy"] == pytest.approx(35 / 39)
-    notes = [n for n in out.report["notes"] if "one at a time" in n]
+    assert out.status == "done" and out.report.accuracy == pytest.approx(35 / 39)
+    notes = [n for n in out.report.notes if "one at a time" in n]
     assert len(notes) == 1 and "view size is not compatible" in notes[0]
 
 
@@ -163,7 +163,7 @@ def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finis
     assert sent == sorted(sent, reverse=True) and len(sent) == 12
     assert [len(t) for batch in ByWords.batches for t in batch] != sorted((len(r["text"]) for r in rows), reverse=True)
     # 2 + n words for n = 5..9 are over the 6-token limit: five texts
-    assert out.report["truncated"] == 5 and any("5 texts were longer than the model's 6-token limit" in n for n in out.report["notes"])
+    assert out.report.truncated == 5 and any("5 texts were longer than the model's 6-token limit" in n for n in out.report.notes)
 
     # Cancelled after the first batch (the three longest, all over the limit): its count is theirs.
     ByWords.batches = []
@@ -172,4 +172,4 @@ def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finis
         prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword", batch_size=3)), RunStore(tmp_path / "s.sqlite"), rerun=True,
         on_progress=lambda ev: ev.phase == "predicting" and ev.done >= 3 and cancel.set(), cancel_event=cancel,
     )  # fmt: skip
-    assert out.status == "cancelled" and out.report["n"] == 3 and out.report["truncated"] == 3
+    assert out.status == "cancelled" and out.report.n == 3 and out.report.truncated == 3

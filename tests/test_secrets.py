@@ -100,7 +100,7 @@ def test_the_key_is_in_no_error_nor_stored_byte_while_the_store_is_open(tmp_path
     assert (tmp_path / "s.sqlite-wal").stat().st_size > 0
     errors = [failed.error] + [p.error or "" for p in store.predictions(done.run_id)]
     assert MASK in failed.error and any(MASK in e for e in errors[1:])  # both echoes were seen, and masked
-    assert KEY not in "\n".join(errors) and KEY not in json.dumps(done.report)
+    assert KEY not in "\n".join(errors) and KEY not in json.dumps(done.report.to_json())
     assert KEY.encode() not in store_bytes(tmp_path / "s.sqlite")
     assert KEY not in log_text(all_logs)
 
@@ -156,7 +156,7 @@ async def test_the_tui_never_shows_the_key(tmp_path):
             await wait_for_screen(pilot, SetupScreen)
             await pilot.press("ctrl+r")
             report = await wait_for_screen(pilot, ReportScreen)
-            assert store.find(report.run_id)["report"]["invalid"] == 1
+            assert store.find(report.run_id).report.invalid == 1
             await pilot.press("e")
             await wait_for(pilot, lambda: "error:" in static_text(report, "#example-detail"), what="the failed example")
             detail = static_text(report, "#example-detail")

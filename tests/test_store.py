@@ -18,7 +18,7 @@ def test_prefix_lookup_and_errors(tmp_path):
     s = RunStore(tmp_path / "s.sqlite")
     for rid in ("abc123" + "0" * 58, "abd999" + "0" * 58):
         s.start_run(rid, method="m", model="x", dataset="d", split="test", n=1, config={"a": 1})
-    assert s.get("abc")["run_id"].startswith("abc123")
+    assert s.get("abc").run_id.startswith("abc123")
     with pytest.raises(StoreError, match="more than one"):
         s.get("ab")
     with pytest.raises(StoreError, match="no run ffff"):
@@ -35,9 +35,9 @@ def test_predictions_round_trip_and_restart_replaces(tmp_path):
     got = s.predictions(rid)
     assert got[0].scores == [0.2, 0.8] and got[1].pred is None and got[1].raw == "???"
     s.finish_run(rid, "done", {"accuracy": 0.5})
-    assert RunStore(tmp_path / "s.sqlite").get(rid)["report"] == {"accuracy": 0.5}  # another connection sees it
+    assert RunStore(tmp_path / "s.sqlite").get(rid).report.accuracy == 0.5  # another connection sees it
     s.start_run(rid, method="m", model=None, dataset="d", split="test", n=2, config={})
-    assert s.count_predictions(rid) == 0 and s.find(rid)["status"] == "running"
+    assert s.count_predictions(rid) == 0 and s.find(rid).status == "running"
 
 
 def test_unopenable_store_is_a_clear_error(tmp_path):

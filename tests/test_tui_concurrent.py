@@ -44,10 +44,10 @@ async def test_the_ui_and_a_cli_process_write_one_store_at_once(tmp_path, monkey
     finally:
         if cli.poll() is None:
             cli.kill()
-    runs = {r["method"]: r for r in RunStore(path).list_runs()}
-    assert set(runs) == {"label-words", "keyword"} and {r["status"] for r in runs.values()} == {"done"}
-    assert runs["label-words"]["run_id"] == report.run_id
+    runs = {r.method: r for r in RunStore(path).list_runs()}
+    assert set(runs) == {"label-words", "keyword"} and {r.status for r in runs.values()} == {"done"}
+    assert runs["label-words"].run_id == report.run_id
     counts = RunStore(path).prediction_counts()
-    assert counts == {r["run_id"]: n for r in runs.values()}
-    assert runs["label-words"]["report"]["accuracy"] == 1.0 and "accuracy    1.0000" in out
+    assert counts == {r.run_id: n for r in runs.values()}
+    assert runs["label-words"].report.accuracy == 1.0 and "accuracy    1.0000" in out
     assert integrity(path) == "ok"

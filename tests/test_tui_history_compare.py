@@ -92,3 +92,18 @@ async def test_mark_two_and_compare():
         await pilot.press("x")  # swap A and B
         swapped = await wait_for_screen(pilot, CompareScreen)
         await wait_for(pilot, lambda: swapped is not compare and swapped.run_a == SEED_IDS["b"], what="the swap")
+
+
+async def test_history_shows_a_running_run_no_process_holds_as_interrupted():
+    from workbench.methods import Prediction
+
+    store = RunStore()
+    dead = "c" * 64
+    store.start_run(dead, method="label-words", model=None, dataset="tiny", split="test", n=4, config={})
+    store.add_predictions(dead, [(0, "t", 1, Prediction(1))])
+    store._runs.release(dead)  # as when its process died (the rule: RunStore.status_of)
+    app = WorkbenchApp(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_history(pilot)
+        assert column(screen.query_one("#runs", DataTable), "status") == ["interrupted 1/4"]
+        assert store.status_of(screen.runs[dead]) == "interrupted"

@@ -26,8 +26,8 @@ async def test_run_edit_labels_rerun_compare_and_try_with_minilm():
         await wait_for_screen(pilot, SetupScreen)
         await pilot.press("ctrl+r")
         first = await wait_for_screen(pilot, ReportScreen, timeout=120)
-        report = store.find(first.run_id)["report"]
-        assert report["n"] == 120 and report["status"] == "done" and 0.3 < report["accuracy"] <= 1.0
+        report = store.find(first.run_id).report
+        assert report.n == 120 and report.status == "done" and 0.3 < report.accuracy <= 1.0
         await pilot.press("p")
         prompt = await wait_for_screen(pilot, PromptScreen)
         await wait_for(pilot, lambda: prompt.query(".label-text-row Input"), what="the label editors")

@@ -33,7 +33,7 @@ async def open_seeded_report(pilot, run_id: str) -> ReportScreen:
 def test_matrix_has_an_invalid_column_only_when_needed():
     store = RunStore()
     seed_runs(store)
-    with_invalid, without = stored_report(store, SEED_IDS["a"]), stored_report(store, SEED_IDS["b"])
+    with_invalid, without = store.find(SEED_IDS["a"]).report, store.find(SEED_IDS["b"]).report
     assert matrix_rows(with_invalid)[1] == ["neg", "pos", "invalid"] and matrix_rows(without)[1] == ["neg", "pos"]
     drawing = draw_confusion(with_invalid, 60, 8).plain
     assert "invalid" in drawing and "4 (67%)" in drawing and "1 (17%)" in drawing  # counts and row shares

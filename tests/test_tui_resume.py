@@ -59,8 +59,8 @@ async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeyp
         report = await wait_for_screen(pilot, ReportScreen)
         assert report.run_id == first.run_id and "resumed" in static_text(report, "#report-notice")
         run = store.find(first.run_id)
-        assert run["status"] == "done" and store.count_predictions(first.run_id) == 40 and run["report"]["n"] == 40
-        assert run["report"]["accuracy"] == 1.0 and any(n.startswith("resumed: 8 of 40") for n in run["report"]["notes"])
+        assert run.status == "done" and store.count_predictions(first.run_id) == 40 and run.report.n == 40
+        assert run.report.accuracy == 1.0 and any(n.startswith("resumed: 8 of 40") for n in run.report.notes)
         assert len(CountingWords.texts) == 32 and not kept_texts & set(CountingWords.texts)  # only the missing ones
 
         await pilot.press("h")
@@ -89,4 +89,4 @@ async def test_resuming_a_run_with_no_local_model_shows_device_api_and_picks_no_
         await wait_for(pilot, lambda: " / 24 examples" in static_text(run_screen, "#run-stats"), what="live progress")
         assert static_text(run_screen, "#run-stats").splitlines()[1].startswith("device api")
         report = await wait_for_screen(pilot, ReportScreen)
-        assert report.run_id == first.run_id and store.find(first.run_id)["status"] == "done"
+        assert report.run_id == first.run_id and store.find(first.run_id).status == "done"

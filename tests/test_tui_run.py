@@ -40,8 +40,8 @@ async def test_run_shows_progress_then_the_report(label_words, tmp_path):
         assert "predicting" in static_text(screen, "#run-phase")
         report_screen = await wait_for_screen(pilot, ReportScreen)
         run = store.find(report_screen.run_id)
-        assert run["status"] == "done" and run["report"]["n"] == 22
-        assert run["report"]["accuracy"] == pytest.approx(20 / 22) and run["report"]["invalid"] == 2
+        assert run.status == "done" and run.report.n == 22
+        assert run.report.accuracy == pytest.approx(20 / 22) and run.report.invalid == 2
         assert static_text(report_screen, "#report-head").startswith(report_screen.run_id[:12])
 
 
@@ -58,9 +58,9 @@ async def test_cancel_keeps_finished_predictions_marked_cancelled(label_words, t
         await pilot.press("c")
         report_screen = await wait_for_screen(pilot, ReportScreen)
         run = store.find(report_screen.run_id)
-        assert run["status"] == "cancelled"
+        assert run.status == "cancelled"
         kept = store.predictions(report_screen.run_id)
-        assert 0 < len(kept) < 80 and run["report"]["n"] == len(kept)
+        assert 0 < len(kept) < 80 and run.report.n == len(kept)
         assert "cancelled" in static_text(report_screen, "#report-notice")
 
 
@@ -118,5 +118,5 @@ async def test_a_run_with_no_local_model_shows_device_api_and_picks_no_device(mo
         device_line = static_text(screen, "#run-stats").splitlines()[1]
         assert device_line.startswith("device api  ·") and "float" not in device_line
         report = await wait_for_screen(pilot, ReportScreen)
-        assert store.find(report.run_id)["report"]["dtype"] is None
+        assert store.find(report.run_id).report.dtype is None
         assert "device api  ·" in static_text(report, "#report-details")

@@ -146,8 +146,8 @@ async def test_precision_and_trust_remote_code_reach_the_run(tmp_path, label_wor
         report = await wait_for_screen(pilot, ReportScreen)
         assert "device cpu bfloat16" in static_text(report, "#report-details")
         run = store.find(report.run_id)
-        assert run["report"]["dtype"] == "bfloat16"
-        assert run["config"]["spec"]["dtype"] == "bfloat16" and run["config"]["spec"]["trust_remote_code"] is True
+        assert run.report.dtype == "bfloat16"
+        assert run.config.spec().dtype == "bfloat16" and run.config.spec().trust_remote_code is True
 
 
 async def test_precision_and_trust_round_trip_through_a_stored_configuration():

@@ -31,7 +31,7 @@ async def test_editing_the_data_file_between_two_runs_makes_a_new_run(label_word
         await pilot.press("ctrl+r")
         first = await wait_for_screen(pilot, ReportScreen)
         first_id = first.run_id
-        assert store.find(first_id)["report"]["n"] == 22
+        assert store.find(first_id).report.n == 22
 
         # The same configuration, but the file now holds other rows.
         write_jsonl(folder / "test.jsonl", [{"text": "a good film", "label": 1}, {"text": "a bad film", "label": 0}, {"text": "bad", "label": 1}])
@@ -41,6 +41,6 @@ async def test_editing_the_data_file_between_two_runs_makes_a_new_run(label_word
         await pilot.pause()
         second = await wait_for_screen(pilot, ReportScreen)
         assert second.run_id != first_id
-        report = store.find(second.run_id)["report"]
-        assert report["n"] == 3 and report["accuracy"] == pytest.approx(2 / 3)
+        report = store.find(second.run_id).report
+        assert report.n == 3 and report.accuracy == pytest.approx(2 / 3)
         assert [p.text for p in store.predictions(second.run_id)] == ["a good film", "a bad film", "bad"]

@@ -140,7 +140,7 @@ def seed_runs(store: RunStore) -> dict[str, str]:
 
 
 def stored_report(store: RunStore, run_id: str) -> dict:
-    return json.loads(json.dumps(store.find(run_id)["report"]))
+    return json.loads(json.dumps(store.find(run_id).report.to_json()))
 
 
 # ---------------------------------------------------------------- waiting

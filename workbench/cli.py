@@ -10,7 +10,12 @@ import os
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from .results import Report
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -189,13 +194,13 @@ def _cmd_resume(args) -> int:
     engine = _engine(args)
     store = engine.store
     run = store.get(args.run)
-    if run["status"] == "done" and run["report"]:
-        print(f"run {run['run_id'][:12]} is complete: showing it\n")
-        return _print_report(run["report"], args.json)
-    kept = store.count_predictions(run["run_id"])
-    print(f"resuming run {run['run_id'][:12]} ({run['status']}): {kept} of {run['n']} predictions kept, {run['n'] - kept} to go", flush=True)
+    if run.status == "done" and run.report:
+        print(f"run {run.run_id[:12]} is complete: showing it\n")
+        return _print_report(run.report, args.json)
+    kept = run.predicted
+    print(f"resuming run {run.run_id[:12]} ({run.status}): {kept} of {run.n} predictions kept, {run.n - kept} to go", flush=True)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
-    outcome = engine.resume(run["run_id"], on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code)
+    outcome = engine.resume(run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code)
     if progress:
         progress.close()
     if outcome.status == "failed":
@@ -206,8 +211,8 @@ def _cmd_resume(args) -> int:
     return code
 
 
-def _print_report(report, json_path: str | None, *, reused: bool = False, status: str = "done") -> int:
-    from .report import report_json, report_text
+def _print_report(report: "Report | None", json_path: str | None, *, reused: bool = False, status: str = "done") -> int:
+    from .report import report_text
 
     if report is None:
         print(f"run {status} before any prediction finished; nothing to report")
@@ -218,11 +223,11 @@ def _print_report(report, json_path: str | None, *, reused: bool = False, status
     if json_path:
         path = Path(json_path).expanduser()
         try:
-            path.write_text(json.dumps(report_json(report), indent=2) + "\n", encoding="utf-8")
+            path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
         except OSError as e:
             raise WorkbenchError(f"cannot write the JSON report to {path} ({e.strerror})", fix="pick a writable path for --json") from None
     if status == "cancelled":
-        print(f"\nrun cancelled: the report covers the {report['n']} examples that finished")
+        print(f"\nrun cancelled: the report covers the {report.n} examples that finished")
         return 130
     return 0
 
@@ -247,30 +252,27 @@ def _cmd_runs(args) -> int:
     if not runs:
         print("no runs stored yet (run `workbench eval ...`)")
         return 0
-    model_w = max(len(r["model"] or "-") for r in runs)
-    counts = store.prediction_counts()
+    model_w = max(len(r.model or "-") for r in runs)
     for r in runs:
-        rep = r["report"] or {}
-        when = _dt.datetime.fromtimestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M")
-        figures = f"acc {rep['accuracy']:.4f}  f1 {rep['f1_macro']:.4f}" if rep else "-"
-        status = r["status"]
-        if status != "done":  # how far it got, and whether its process is gone (then resumable)
-            if status == "running" and not store.is_live(r["run_id"]):
-                status = "interrupted"
-            figures = f"{counts.get(r['run_id'], 0)}/{r['n']} predicted  " + (f"{figures} (partial)" if rep else "-")
-        print(f"{r['run_id'][:12]}  {when}  {status:<11}  {r['method']:<14}  {r['model'] or '-':<{model_w}}  {r['dataset']}:{r['split']} n={r['n']}  {figures}")
+        rep = r.report
+        when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
+        figures = f"acc {rep.accuracy:.4f}  f1 {rep.f1_macro:.4f}" if rep else "-"
+        status = r.shown_status  # 'interrupted': its process is gone (then resumable)
+        if r.status != "done":  # how far it got
+            figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
+        print(f"{r.run_id[:12]}  {when}  {status:<11}  {r.method:<14}  {r.model or '-':<{model_w}}  {r.dataset}:{r.split} n={r.n}  {figures}")
     return 0
 
 
 def _cmd_show(args) -> int:
     store = _store(args)
     run = store.get(args.run)
-    if run["report"] is None:
-        print(f"run {run['run_id'][:12]} is {run['status']}" + (f": {run['error']}" if run["error"] else ""))
-        if run["status"] != "done" and not store.is_live(run["run_id"]):
-            print(f"resume it with: workbench resume {run['run_id'][:12]}")
+    if run.report is None:
+        print(f"run {run.run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else ""))
+        if run.status != "done" and not store.is_live(run.run_id):
+            print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
-    return _print_report(run["report"], args.json)
+    return _print_report(run.report, args.json)
 
 
 def _cmd_methods(args) -> int:

@@ -4,7 +4,12 @@ what changed in the configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .results import flatten
+
+if TYPE_CHECKING:
+    from .store import StoredRun
 
 METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "invalid")
 
@@ -54,28 +59,24 @@ def mcnemar(a_only: int, b_only: int) -> McNemar:
     return McNemar(a_only, b_only, float(stat), float(stats.chi2.sf(stat, 1)), "chi-square, continuity-corrected")
 
 
-def flatten(d: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(d, dict):
-        out: dict[str, Any] = {}
-        for k, v in d.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: d}
-
-
-def config_diff(config_a: dict, config_b: dict) -> list[tuple[str, Any, Any]]:
+def config_diff(config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Settings (nested or already flattened to dotted names) that differ: (name, A, B)."""
     fa, fb = flatten(config_a), flatten(config_b)
     return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
 
 
-def compare_runs(run_a: dict, run_b: dict, preds_a: list, preds_b: list) -> Comparison:
+def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b: list) -> Comparison:
     """``run_*`` as returned by ``RunStore.get``; ``preds_*`` by ``RunStore.predictions``. Examples
     are paired by text and gold label, so two runs on the same split pair up even when one was
-    limited to a sample."""
-    ra, rb = run_a["report"] or {}, run_b["report"] or {}
-    deltas = {m: (float(ra[m]), float(rb[m]), float(rb[m]) - float(ra[m])) for m in METRICS if m in ra and m in rb}
+    limited to a sample. The config diff leaves out names that repeat another's change."""
+    ra, rb = run_a.report, run_b.report
+    deltas: dict[str, tuple[float, float, float]] = {}
+    for m in METRICS:
+        va, vb = (ra.metric(m) if ra else None), (rb.metric(m) if rb else None)
+        if va is not None and vb is not None:
+            deltas[m] = (float(va), float(vb), float(vb) - float(va))
     notes = []
-    if ra.get("labels") != rb.get("labels"):
+    if (ra.labels if ra else None) != (rb.labels if rb else None):
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
     by_key = {(p.text, p.gold): p for p in preds_b}
     r2w, w2r = [], []
@@ -93,4 +94,4 @@ def compare_runs(run_a: dict, run_b: dict, preds_a: list, preds_b: list) -> Comp
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
-    return Comparison(deltas, r2w, w2r, test, config_diff(run_a["config"], run_b["config"]), paired, notes)
+    return Comparison(deltas, r2w, w2r, test, config_diff(run_a.config.settings(), run_b.config.settings()), paired, notes)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .caches import Caches
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
-    from .store import RunStore
+    from .store import RunStore, StoredPrediction, StoredRun
 
 ProgressCallback = Callable[["ProgressEvent"], None]
 
@@ -35,7 +35,7 @@ class Engine:
     """``store``: a RunStore, a path, or None for the default store."""
 
     def __init__(self, store: "RunStore | str | Path | None" = None):
-        from .store import RunStore
+        from .store import RunStore, StoredPrediction, StoredRun
 
         self.store = store if isinstance(store, RunStore) else RunStore(store)
         self.caches = Caches()
@@ -106,17 +106,29 @@ class Engine:
 
     # ------------------------------------------------------------ stored runs
 
-    def runs(self, limit: int | None = None) -> list[Any]:
-        """Stored runs, newest first."""
+    def runs(self, limit: int | None = None) -> "list[StoredRun]":
+        """Stored runs, newest first, each with the status a user sees (interrupted included)."""
         return self.store.list_runs(limit)
 
-    def run(self, run_ref: str) -> Any:
+    def run(self, run_ref: str) -> "StoredRun":
         """The stored run whose id starts with ``run_ref`` (StoreError when none or several)."""
         return self.store.get(run_ref)
+
+    def find(self, run_id: str) -> "StoredRun | None":
+        """The stored run with exactly this id, or None."""
+        return self.store.find(run_id)
+
+    def predictions(self, run_id: str) -> "list[StoredPrediction]":
+        """A stored run's predictions, in example order."""
+        return self.store.predictions(run_id)
+
+    def is_live(self, run_id: str) -> bool:
+        """Whether a live process is computing ``run_id`` now."""
+        return self.store.is_live(run_id)
 
     def compare(self, run_a: str, run_b: str) -> "Comparison":
         """Two stored runs side by side: metric deltas, flipped examples, McNemar's test."""
         from .compare import compare_runs
 
         a, b = self.store.get(run_a), self.store.get(run_b)
-        return compare_runs(a, b, self.store.predictions(a["run_id"]), self.store.predictions(b["run_id"]))
+        return compare_runs(a, b, self.store.predictions(a.run_id), self.store.predictions(b.run_id))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-JSON_KEYS = (
-    "run_id", "method", "model", "dataset", "split", "n", "labels", "accuracy", "f1_macro", "f1_weighted",
-    "per_class", "confusion_matrix", "invalid", "truncated", "ci95", "timing", "device",
-)  # fmt: skip
+from .results import JSON_KEYS, Report
+
+__all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text"]
 
 
 def confusion_text(matrix: list[list[int]], labels: list[str], invalid_by_gold: list[int] | None = None) -> str:
@@ -33,56 +32,57 @@ def _fmt_s(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.1f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
 
 
-def report_text(report: dict[str, Any]) -> str:
-    t = report.get("timing", {})
-    ci = report.get("ci95", {})
+def report_text(report: Report) -> str:
+    t = report.timing
+    ci = report.ci95
     lines = [
-        f"run {report['run_id'][:12]}  {report['method']}  model {report['model']}",
-        f"data {report['dataset']} [{report['split']}, n={report['n']}]  status {report.get('status', 'done')}",
-        f"device {report.get('device', '-')}{' ' + report['dtype'] if report.get('dtype') else ''}  "
-        f"load {_fmt_s(t.get('load_s'))}  fit {_fmt_s(t.get('fit_s'))}  predict {_fmt_s(t.get('predict_s'))}"
-        f"  ({t.get('examples_per_s', 0):.1f} examples/s)",
+        f"run {report.run_id[:12]}  {report.method}  model {report.model}",
+        f"data {report.dataset} [{report.split}, n={report.n}]  status {report.status}",
+        f"device {report.device or '-'}{' ' + report.dtype if report.dtype else ''}  "
+        f"load {_fmt_s(t.load_s)}  fit {_fmt_s(t.fit_s)}  predict {_fmt_s(t.predict_s)}"
+        f"  ({t.examples_per_s:.1f} examples/s)",
     ]
-    for key, value in (report.get("details") or {}).items():
+    for key, value in report.details.items():
         for item in value if isinstance(value, list) else [value]:
             lines.append(f"{key.replace('_', ' ')}: {item}")
-    for note in report.get("notes") or []:
+    if report.score_rule:
+        lines.append(f"scores: {report.score_rule}")
+    for note in report.notes:
         lines.append(f"note: {note}")
     lines.append("")
 
     def with_ci(name: str, key: str) -> str:
-        iv = ci.get(key)
+        iv = ci.of(key)
         tail = f"  95% CI [{iv[0]:.4f}, {iv[1]:.4f}]" if iv else ""
-        return f"{name:<12}{report[key]:.4f}{tail}"
+        return f"{name:<12}{report.metric(key):.4f}{tail}"
 
     lines += [
         with_ci("accuracy", "accuracy"),
         with_ci("macro F1", "f1_macro"),
-        f"{'weighted F1':<12}{report['f1_weighted']:.4f}",
-        f"{'invalid':<12}{report['invalid']}" + (f" of {report['n']} (counted as wrong)" if report["invalid"] else ""),
+        f"{'weighted F1':<12}{report.f1_weighted:.4f}",
+        f"{'invalid':<12}{report.invalid}" + (f" of {report.n} (counted as wrong)" if report.invalid else ""),
     ]
-    if report.get("truncated"):
-        lines.append(f"{'truncated':<12}{report['truncated']} of {report['n']} (longer than the model reads; only their start was classified)")
+    if report.truncated:
+        lines.append(f"{'truncated':<12}{report.truncated} of {report.n} (longer than the model reads; only their start was classified)")
     lines.append("")
-    names = report["labels"]
+    names = report.labels
     w = max(12, *(len(n) for n in names))
     lines.append(f"{'':<{w}}  precision  recall      f1  support")
     for name in names:
-        pc = report["per_class"][name]
-        lines.append(f"{name:<{w}}  {pc['precision']:>9.4f}  {pc['recall']:>6.4f}  {pc['f1']:>6.4f}  {pc['support']:>7}")
-    for avg in ("macro", "weighted"):
-        if f"precision_{avg}" in report:
-            lines.append(
-                f"{avg + ' avg':<{w}}  {report[f'precision_{avg}']:>9.4f}  {report[f'recall_{avg}']:>6.4f}  "
-                f"{report[f'f1_{avg}']:>6.4f}  {report['n']:>7}"
-            )
+        pc = report.per_class[name]
+        lines.append(f"{name:<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
+    for avg, precision, recall, f1 in (
+        ("macro", report.precision_macro, report.recall_macro, report.f1_macro),
+        ("weighted", report.precision_weighted, report.recall_weighted, report.f1_weighted),
+    ):
+        if precision is not None:
+            lines.append(f"{avg + ' avg':<{w}}  {precision:>9.4f}  {recall or 0.0:>6.4f}  {f1:>6.4f}  {report.n:>7}")
     lines += ["", "confusion matrix (rows: gold, columns: predicted; count and row share)"]
-    lines.append(confusion_text(report["confusion_matrix"], names, report.get("invalid_by_gold")))
+    lines.append(confusion_text(report.confusion_matrix, names, report.invalid_by_gold))
     return "\n".join(lines)
 
 
-def report_json(report: dict[str, Any]) -> dict[str, Any]:
-    """The documented keys first, in their documented order; extra keys after them."""
-    out = {k: report.get(k) for k in JSON_KEYS}
-    out.update({k: v for k, v in report.items() if k not in out})
-    return out
+def report_json(report: Report) -> dict[str, Any]:
+    """The documented keys first, in their documented order; extra keys after them (see
+    :meth:`Report.to_json`)."""
+    return report.to_json()

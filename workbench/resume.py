@@ -6,28 +6,15 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Mapping
+from typing import Callable
 
 from .caches import Caches
-from .data import DataSpec
 from .methods import ProgressEvent
-from .runner import PreparedRun, RunOutcome, RunSpec, execute, prepare
-from .store import RunStore
+from .runner import PreparedRun, RunOutcome, execute, prepare
+from .store import RunStore, StoredRun
 
 
-def spec_from_config(config: Mapping[str, Any]) -> RunSpec:
-    """The RunSpec a stored run was made from (``config['spec']`` is ``asdict(RunSpec)``): fields
-    added since take their defaults, fields removed since are dropped."""
-    from dataclasses import fields
-
-    raw = dict(config.get("spec") or {})
-    data_raw = raw.pop("data", None) or {}
-    data = DataSpec(**{f.name: data_raw[f.name] for f in fields(DataSpec) if f.name in data_raw})
-    known = {f.name for f in fields(RunSpec)} - {"data"}
-    return RunSpec(data=data, **{k: v for k, v in raw.items() if k in known})
-
-
-def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False) -> PreparedRun:
+def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False) -> PreparedRun:
     """Prepare a stored run (a store row) again from its stored configuration, and check it is
     still the same run: the same data content, model, parameters and dtype, so that the
     predictions it kept and those still to make belong to one result. ``device`` and
@@ -38,21 +25,21 @@ def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_s
 
     from .errors import StoreError
 
-    run_id, config = run["run_id"], run.get("config") or {}
-    if "spec" not in config:
+    run_id, config = run.run_id, run.config
+    if not config.has_spec:
         raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="run it afresh with `workbench eval ...`")
-    spec = replace(spec_from_config(config), trust_remote_code=trust_remote_code)
-    if isinstance(config.get("params"), dict):
+    spec = replace(config.spec(), trust_remote_code=trust_remote_code)
+    if config.params is not None:
         # The parameters as resolved the first time: what came from the environment then (the
         # chat server from $OPENAI_BASE_URL) stays the run's, whatever this shell says now.
-        spec = replace(spec, params=config["params"])
+        spec = replace(spec, params=config.params)
     if device is not None:
         spec = replace(spec, device=device)
     if batch_size is not None:
         spec = replace(spec, batch_size=batch_size)
     prep = prepare(spec)
     if prep.run_id != run_id:
-        before = config.get("identity") or {}
+        before = config.identity
         same = lambda k: json.dumps(before.get(k), sort_keys=True, default=str) == json.dumps(prep.identity.get(k), sort_keys=True, default=str)  # noqa: E731
         what = {"data": "the data's content", "model": "the model's files", "params": "the parameters", "dtype": "the dtype", "version": "the workbench's results code"}
         changed = [what.get(k, k) for k in prep.identity if not same(k)] or ["its configuration"]
@@ -81,9 +68,9 @@ def resume(
     run id or a unique prefix of one. Raises WorkbenchError when the run cannot be resumed: a
     live process still computes it, or its data or model changed."""
     run = store.get(run_ref)
-    if run["status"] == "done" and run["report"]:
-        return RunOutcome(run["run_id"], "done", run["report"], reused=True)
-    store.check_not_live(run["run_id"])  # before loading data and model; claimed for good in execute
+    if run.status == "done" and run.report:
+        return RunOutcome(run.run_id, "done", run.report, reused=True)
+    store.check_not_live(run.run_id)  # before loading data and model; claimed for good in execute
     prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)

@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
 from .caches import Caches
@@ -17,6 +17,7 @@ from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext
 from .metrics import compute_metrics
 from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
+from .results import Report, RunConfig
 from .store import RunStore
 from .truncation import longest_first, text_lengths, truncation_note
 
@@ -67,7 +68,7 @@ class PreparedRun:
 class RunOutcome:
     run_id: str
     status: Literal["done", "cancelled", "failed"]
-    report: dict[str, Any] | None
+    report: Report | None
     error: str | None = None
     reused: bool = False
     """True when an identical finished run was found in the store and nothing was computed."""
@@ -102,8 +103,8 @@ def prepare(spec: RunSpec) -> PreparedRun:
     return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype)
 
 
-def _config(prep: PreparedRun) -> dict[str, Any]:
-    return {"spec": asdict(prep.spec), "model_location": prep.model.location, "params": prep.params, "identity": prep.identity}
+def _config(prep: PreparedRun) -> RunConfig:
+    return RunConfig.build(prep.spec, prep.model.location, prep.params, prep.identity)
 
 
 def execute(
@@ -123,8 +124,8 @@ def execute(
     engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
     if not rerun and not resume:
         old = store.find(prep.run_id)
-        if old is not None and old["status"] == "done" and old["report"]:
-            return RunOutcome(prep.run_id, "done", old["report"], reused=True)
+        if old is not None and old.status == "done" and old.report:
+            return RunOutcome(prep.run_id, "done", old.report, reused=True)
     spec, ds = prep.spec, prep.dataset
     caches = caches if caches is not None else Caches()
     ctx = _context(prep, on_progress, cancel_event, store, caches)
@@ -298,7 +299,7 @@ def shrinking_on_oom(ctx: RunContext, step: Callable[[], Any]) -> Any:
             back_off(ctx, e)
 
 
-def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method: Method | None, status: str, caches: Caches) -> dict[str, Any]:
+def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method: Method | None, status: str, caches: Caches) -> Report:
     ds = prep.dataset
     order = sorted(done)
     metrics = compute_metrics([ds.eval.labels[i] for i in order], [done[i].label for i in order], ds.label_names)
@@ -306,7 +307,7 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
     found = text_lengths(method, ds.eval.texts, _lengths_key(prep), caches.lengths)  # measured once, when batches were ordered
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
     truncation_notes = truncation_note(truncated, found[1]) if found else []
-    return {
+    return Report.from_dict({
         "run_id": prep.run_id,
         "method": prep.spec.method,
         "model": prep.model.name,
@@ -325,7 +326,7 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
         "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes,
         "versions": library_versions(),
         "created_at": time.time(),
-    }
+    })
 
 
 def _lengths_key(prep: PreparedRun) -> tuple:

@@ -13,11 +13,12 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .errors import StoreError
+from .results import Report, RunConfig
 
 try:
     import fcntl
@@ -141,6 +142,10 @@ def _make_private_folder(folder: Path) -> None:
     os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
 
 
+def _config_json(config: RunConfig | Mapping[str, Any]) -> dict[str, Any]:
+    return config.to_json() if isinstance(config, RunConfig) else dict(config)
+
+
 def _text_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
@@ -154,6 +159,37 @@ class StoredPrediction:
     scores: list[float] | None
     raw: str | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One run of the store, as :meth:`RunStore.find`, :meth:`RunStore.get` and
+    :meth:`RunStore.list_runs` return it."""
+
+    run_id: str
+    created_at: float
+    status: str
+    """As stored: running | done | cancelled | failed (see ``shown_status`` for what to show)."""
+    method: str
+    model: str | None
+    dataset: str
+    split: str
+    n: int
+    config: RunConfig = field(default_factory=RunConfig)
+    report: Report | None = None
+    """The report; for a cancelled run, over the examples that finished; None before any did."""
+    finished_at: float | None = None
+    error: str | None = None
+    predicted: int = 0
+    """Predictions stored for it (of ``n``)."""
+    shown_status: str = ""
+    """The status a user sees (:meth:`RunStore.status_of`): 'interrupted' for a 'running' run
+    that no live process computes; filled by the store when it reads the run."""
+
+    @property
+    def progress(self) -> str:
+        """How far it got: 'predicted/n'."""
+        return f"{self.predicted}/{self.n}"
 
 
 class RunStore:
@@ -177,7 +213,7 @@ class RunStore:
 
     # ------------------------------------------------------------ writing
 
-    def start_run(self, run_id: str, *, method: str, model: str | None, dataset: str, split: str, n: int, config: dict) -> None:
+    def start_run(self, run_id: str, *, method: str, model: str | None, dataset: str, split: str, n: int, config: RunConfig | Mapping[str, Any]) -> None:
         """Begin (or begin again) a run: any earlier attempt with the same id is replaced, unless
         another process is computing it right now (its predictions would be deleted under it)."""
         if not self._runs.acquire(run_id, reentrant=True):
@@ -190,7 +226,7 @@ class RunStore:
             self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
             self._db.execute(
                 "INSERT INTO runs (run_id, created_at, status, method, model, dataset, split, n, config) VALUES (?,?,?,?,?,?,?,?,?)",
-                (run_id, time.time(), "running", method, model, dataset, split, n, json.dumps(config, sort_keys=True)),
+                (run_id, time.time(), "running", method, model, dataset, split, n, json.dumps(_config_json(config), sort_keys=True)),
             )
 
     def add_predictions(self, run_id: str, rows: Iterable[tuple[int, str, int, Any]]) -> None:
@@ -202,11 +238,14 @@ class RunStore:
         with self._lock, self._db:
             self._db.executemany("INSERT OR REPLACE INTO predictions VALUES (?,?,?,?,?,?,?,?)", data)
 
-    def finish_run(self, run_id: str, status: str, report: dict | None = None, error: str | None = None) -> None:
+    def finish_run(self, run_id: str, status: str, report: Report | Mapping[str, Any] | None = None, error: str | None = None) -> None:
+        """End a run; ``report`` is stored as its JSON (a mapping is stored as it is: a report in
+        an older layout, as tests seed one)."""
+        stored = report.to_json() if isinstance(report, Report) else dict(report) if report is not None else None
         with self._lock, self._db:
             self._db.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, report = ?, error = ? WHERE run_id = ?",
-                (status, time.time(), json.dumps(report) if report is not None else None, error, run_id),
+                (status, time.time(), json.dumps(stored) if stored is not None else None, error, run_id),
             )
         self._runs.release(run_id)
 
@@ -239,38 +278,52 @@ class RunStore:
         interrupted (its process died) and can be resumed."""
         return self._runs.is_live(run_id)
 
+    def status_of(self, run: StoredRun) -> str:
+        """The status to show for ``run``: its stored one, except 'interrupted' for a 'running'
+        run that no live process computes (its process died; it can be resumed). The one place
+        this is decided (the CLI's ``runs`` and the UI's history show it)."""
+        return "interrupted" if run.status == "running" and not self.is_live(run.run_id) else run.status
+
     # ------------------------------------------------------------ reading
 
-    def _row(self, row: sqlite3.Row | tuple) -> dict[str, Any]:
-        keys = ("run_id", "created_at", "finished_at", "status", "method", "model", "dataset", "split", "n", "config", "report", "error")
-        d = dict(zip(keys, row))
-        d["config"] = json.loads(d["config"])
-        d["report"] = json.loads(d["report"]) if d["report"] else None
-        return d
+    _SELECT = (
+        "SELECT run_id, created_at, finished_at, status, method, model, dataset, split, n, config, report, error,"
+        " (SELECT COUNT(*) FROM predictions p WHERE p.run_id = runs.run_id) FROM runs"
+    )
 
-    def find(self, run_id: str) -> dict[str, Any] | None:
+    def _row(self, row: sqlite3.Row | tuple) -> StoredRun:
+        run_id, created_at, finished_at, status, method, model, dataset, split, n, config, report, error, predicted = row
+        run = StoredRun(
+            run_id, created_at, status, method, model, dataset, split, n, config=RunConfig(json.loads(config)),
+            report=Report.from_dict(stored) if report and (stored := json.loads(report)) else None, finished_at=finished_at, error=error, predicted=predicted,
+        )  # fmt: skip
+        return replace(run, shown_status=self.status_of(run))
+
+    def find(self, run_id: str) -> StoredRun | None:
         """The run with exactly this full id, or None."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            row = self._db.execute(f"{self._SELECT} WHERE run_id = ?", (run_id,)).fetchone()
         return self._row(row) if row else None
 
-    def get(self, prefix: str) -> dict[str, Any]:
+    def get(self, prefix: str) -> StoredRun:
         """The one run whose id starts with ``prefix``; a clear error when none or several do."""
         prefix = prefix.strip().lower()
         if not prefix or any(c not in "0123456789abcdef" for c in prefix):
             raise StoreError(f"'{prefix}' is not a run id", expected="hex digits from `workbench runs`")
         with self._lock:
-            rows = self._db.execute("SELECT * FROM runs WHERE run_id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
+            rows = self._db.execute(f"{self._SELECT} WHERE run_id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
             raise StoreError(f"no run {prefix} in {self.path}", fix="list runs with `workbench runs` (and check --store)")
         if len(rows) > 1:
             raise StoreError(f"'{prefix}' names more than one run", fix="give more of the id")
         return self._row(rows[0])
 
-    def list_runs(self, limit: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM runs ORDER BY created_at DESC" + (f" LIMIT {int(limit)}" if limit else "")
+    def list_runs(self, limit: int | None = None) -> list[StoredRun]:
+        """The stored runs, newest first."""
+        sql = f"{self._SELECT} ORDER BY created_at DESC" + (f" LIMIT {int(limit)}" if limit else "")
         with self._lock:
-            return [self._row(r) for r in self._db.execute(sql).fetchall()]
+            rows = self._db.execute(sql).fetchall()
+        return [self._row(r) for r in rows]
 
     def predictions(self, run_id: str) -> list[StoredPrediction]:
         with self._lock:
