@@ -33,10 +33,6 @@ class WorkbenchApp(App):
         self.engine = engine if isinstance(engine, Engine) else Engine(engine)
         self.session = Session(initial_spec or default_spec())
 
-    @property
-    def store(self) -> "RunStore":
-        return self.engine.store
-
     def on_mount(self) -> None:
         from .setup_screen import SetupScreen
 
@@ -66,7 +62,7 @@ class WorkbenchApp(App):
         missing examples are predicted)."""
         from .run_screen import RunScreen
 
-        run = self.store.find(run_id)
+        run = self.engine.find(run_id)
         try:
             spec = run.config.spec() if run and run.config.has_spec else None
         except (TypeError, ValueError):
@@ -107,7 +103,7 @@ class WorkbenchApp(App):
 
     def use_config_of(self, run_id: str) -> bool:
         """Make a stored run's configuration the current one; False (and a notice) if it cannot."""
-        run = self.store.find(run_id)
+        run = self.engine.find(run_id)
         try:
             if not run:
                 raise ValueError("it has no stored configuration")

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
 
+from .base import WorkbenchScreen
 from .confusion import ConfusionPlot
+from .crash import reporting_failures
 from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, signed
-from .messages import ComparisonFailed, ComparisonReady, error_line
+from .messages import ComparisonFailed, ComparisonReady
 
 MAX_FLIPS = 2000
 
@@ -38,7 +39,7 @@ def setting_text(value) -> str:
     return "(default)" if value is None else repr(value)
 
 
-class CompareScreen(Screen):
+class CompareScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("s", "show_tab('tab-summary')", "Summary", show=False),
         Binding("f", "show_tab('tab-flips')", "Flips", show=False),
@@ -54,8 +55,8 @@ class CompareScreen(Screen):
         self.diff: list = []
 
     def compose(self) -> ComposeResult:
-        store = self.app.store
-        self.a, self.b = store.find(self.run_a), store.find(self.run_b)
+        engine = self.app.engine  # two rows by key: quick enough to read while composing
+        self.a, self.b = engine.find(self.run_a), engine.find(self.run_b)
         yield Header()
         yield Plain(self.head_text(), id="compare-head")
         with TabbedContent(initial="tab-summary", id="compare-tabs"):
@@ -96,12 +97,8 @@ class CompareScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
     def compare(self) -> None:
-        try:
-            result = self.app.engine.compare(self.run_a, self.run_b)
-        except Exception as e:  # shown in place; the screen stays usable
-            self.post_message(ComparisonFailed(error_line(e)))
-            return
-        self.post_message(ComparisonReady(result))
+        with reporting_failures(self, ComparisonFailed):  # shown in place; the screen stays usable
+            self.post_message(ComparisonReady(self.app.engine.compare(self.run_a, self.run_b)))
 
     @on(ComparisonFailed)
     def comparison_failed(self, message: ComparisonFailed) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from .base import WorkbenchScreen
+from .crash import reporting_failures
 from .format import Plain, SortCell, figure, when
+from .messages import RunsListed, RunsListFailed
 
 if TYPE_CHECKING:
     from workbench.store import StoredRun
@@ -30,7 +32,7 @@ class RunsTable(DataTable):
     BINDINGS = [Binding("enter", "select_cursor", "Open")]
 
 
-class HistoryScreen(Screen):
+class HistoryScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("space", "mark", "Mark A/B"),
         Binding("c", "compare", "Compare"),
@@ -47,6 +49,8 @@ class HistoryScreen(Screen):
         self.marked: list[str] = []
         self.sort_index = 0
         self.descending = True
+        self.ready = False
+        """True once the runs have been read from the store (in a worker) and shown."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,9 +70,24 @@ class HistoryScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
+        """Read the stored runs in a worker (a store of thousands must not hold up the keys)."""
+        self.list_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history-read")
+    def list_runs(self) -> None:
+        with reporting_failures(self, RunsListFailed):
+            self.post_message(RunsListed(self.app.engine.runs()))
+
+    @on(RunsListFailed)
+    def runs_list_failed(self, message: RunsListFailed) -> None:
+        self.notify(f"cannot read the runs: {message.error}", severity="error")
+        self.ready = True
+
+    @on(RunsListed)
+    def runs_listed(self, message: RunsListed) -> None:
         table = self.query_one("#runs", DataTable)
         table.clear()
-        self.runs = {r.run_id: r for r in self.app.store.list_runs()}
+        self.runs = {r.run_id: r for r in message.runs}
         self.marked = [m for m in self.marked if m in self.runs]
         for run_id, r in self.runs.items():
             rep = r.report
@@ -91,6 +110,7 @@ class HistoryScreen(Screen):
             }
             table.add_row(*(cells[key] for key, _ in COLUMNS), key=run_id)
         self.apply_sort()
+        self.ready = True
 
     def mark_cell(self, run_id: str) -> Text:
         return Text(MARKS[self.marked.index(run_id)] if run_id in self.marked else " ", style="bold reverse" if run_id in self.marked else "")
@@ -172,7 +192,7 @@ class HistoryScreen(Screen):
             self.notify(f"run {run_id[:12]} is complete: nothing to resume")
             self.app.open_report(run_id)
             return
-        if self.app.store.is_live(run_id):
+        if self.app.engine.is_live(run_id):
             self.notify(f"run {run_id[:12]} is still running; resume is for a run whose process ended", severity="warning")
             return
         self.app.resume_run(run_id)

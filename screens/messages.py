@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:  # the engine's types; the modules load in the workers that make them
+    from workbench.compare import Comparison
+    from workbench.data import Dataset, DataSpec
+    from workbench.methods import Prediction, ProgressEvent
+    from workbench.runner import RunOutcome
+    from workbench.store import StoredPrediction, StoredRun
 
 
 @dataclass
 class DatasetLoaded(Message):
     """A dataset finished loading for the data spec the screen asked about."""
 
-    dataset: Any
-    data: Any
+    dataset: "Dataset"
+    data: "DataSpec"
 
 
 @dataclass
 class DatasetFailed(Message):
     error: str
-    data: Any
+    data: "DataSpec"
 
 
 @dataclass
@@ -36,14 +43,14 @@ class RunStarted(Message):
 class RunProgress(Message):
     """One progress event from the engine (a ``workbench.methods.ProgressEvent``)."""
 
-    event: Any
+    event: "ProgressEvent"
 
 
 @dataclass
 class RunFinished(Message):
     """The engine's ``RunOutcome``: done, cancelled or failed."""
 
-    outcome: Any
+    outcome: "RunOutcome"
 
 
 @dataclass
@@ -57,7 +64,7 @@ class RunFailed(Message):
 class Classified(Message):
     """Try it: the prediction for the text, with the label names to show it by."""
 
-    prediction: Any
+    prediction: "Prediction"
     labels: list[str]
     text: str
 
@@ -74,11 +81,36 @@ class ClassifyFailed(Message):
 
 @dataclass
 class ComparisonReady(Message):
-    comparison: Any
+    comparison: "Comparison"
 
 
 @dataclass
 class ComparisonFailed(Message):
+    error: str
+
+
+@dataclass
+class RunRead(Message):
+    """A stored run (None: not in the store) and its predictions, read off the UI thread."""
+
+    run: "StoredRun | None"
+    predictions: "list[StoredPrediction]"
+
+
+@dataclass
+class ReportReadFailed(Message):
+    error: str
+
+
+@dataclass
+class RunsListed(Message):
+    """The stored runs for the history screen, newest first, read off the UI thread."""
+
+    runs: "list[StoredRun]"
+
+
+@dataclass
+class RunsListFailed(Message):
     error: str
 
 

@@ -10,19 +10,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from workbench.errors import WorkbenchError
 
+from .base import WorkbenchScreen
+from .crash import reporting_failures
 from .format import Plain, PlainLabel, model_name
-from .messages import DatasetFailed, DatasetLoaded, error_line
+from .messages import DatasetFailed, DatasetLoaded
 from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
 from .preview import preview_content
 from .validation import default_label_texts, method_error, method_instance
 
 
-class PromptScreen(Screen):
+class PromptScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next_example", "Next example"),
@@ -60,12 +61,8 @@ class PromptScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-data")
     def load_data(self, data) -> None:
-        try:
-            dataset = self.app.engine.load_dataset(data, need_train=False)
-        except Exception as e:  # WorkbenchError from the engine, or whatever a loader raised
-            self.post_message(DatasetFailed(error_line(e), data))
-            return
-        self.post_message(DatasetLoaded(dataset, data))
+        with reporting_failures(self, lambda error: DatasetFailed(error, data)):
+            self.post_message(DatasetLoaded(self.app.engine.load_dataset(data, need_train=False), data))
 
     @on(DatasetFailed)
     def dataset_failed(self, message: DatasetFailed) -> None:

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
+if TYPE_CHECKING:  # the engine's types; the modules load in the workers
+    from workbench.methods import ProgressEvent
+    from workbench.runner import PreparedRun
+
+from .base import WorkbenchScreen
+from .crash import reporting_failures
 from .format import Plain, model_name, seconds
-from .messages import RunFailed, RunFinished, RunProgress, RunStarted, error_line
+from .messages import RunFailed, RunFinished, RunProgress, RunStarted
 
 PHASE_NAMES = {"encoding train": "encoding the train split", "encoding label texts": "encoding the label texts"}
 
@@ -27,7 +33,7 @@ def device_label(prep) -> str:
     return prep.device if prep.dtype is None else f"{prep.device} {prep.dtype}"
 
 
-class RunScreen(Screen):
+class RunScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("c", "cancel", "Cancel"),
         Binding("escape", "cancel_or_back", "Cancel/back"),
@@ -74,26 +80,24 @@ class RunScreen(Screen):
     def run_in_thread(self) -> None:
         worker = get_current_worker()
 
-        def on_progress(event) -> None:
+        def on_progress(event: ProgressEvent) -> None:
             if worker.is_cancelled:
                 self.cancel_event.set()  # the worker's cancel is the engine's cancel event
             self.post_message(RunProgress(event))
 
-        try:
-            if self.resume:
-                started = lambda prep: self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))  # noqa: E731
-                outcome = self.app.engine.resume(
-                    self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started, trust_remote_code=self.spec.trust_remote_code
-                )  # fmt: skip
-                self.post_message(RunFinished(outcome))
-                return
-            prep = self.app.engine.prepare(self.spec)
+        def started(prep: PreparedRun) -> None:
             self.post_message(RunStarted(prep.run_id, len(prep.dataset.eval), device_label(prep)))
-            outcome = self.app.engine.execute(prep, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
-        except Exception as e:  # a WorkbenchError is the user's to fix; anything else is shown, not raised
-            self.post_message(RunFailed(error_line(e)))
-            return
-        self.post_message(RunFinished(outcome))
+
+        engine = self.app.engine
+        with reporting_failures(self, RunFailed):  # a WorkbenchError is the user's to fix; anything else a crash file
+            if self.resume:
+                trust = self.spec.trust_remote_code
+                outcome = engine.resume(self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started, trust_remote_code=trust)
+            else:
+                prep = engine.prepare(self.spec)
+                started(prep)
+                outcome = engine.execute(prep, on_progress=on_progress, cancel_event=self.cancel_event, rerun=self.rerun)
+            self.post_message(RunFinished(outcome))
 
     # ------------------------------------------------------------ progress
 

@@ -5,13 +5,13 @@ summary, the label editors and the prompt preview). Plain state; no widgets here
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from workbench.data import DataSpec
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
+    from workbench.engine import Engine
     from workbench.runner import RunSpec
-    from workbench.store import RunStore
 
 DEFAULT_SOURCE = "sample"
 DEFAULT_METHOD = "embed-zeroshot"
@@ -25,9 +25,9 @@ def default_spec() -> "RunSpec":
     return RunSpec(data=DataSpec(DEFAULT_SOURCE), method=DEFAULT_METHOD, model=DEFAULT_MODEL)
 
 
-def recent_models(store: "RunStore", method: str | None = None, limit: int = 8) -> list[str]:
+def recent_models(engine: "Engine", method: str | None = None, limit: int = 8) -> list[str]:
     """Models of stored runs, newest first, those used with ``method`` before the others."""
-    runs = store.list_runs(200)
+    runs = engine.runs(200)
     ordered = [r for r in runs if r.method == method] + [r for r in runs if r.method != method]
     out: list[str] = []
     for run in ordered:
@@ -53,7 +53,7 @@ class Session:
             self.run_ids.remove(run_id)
         self.run_ids.append(run_id)
 
-    def previous_run(self, store: "RunStore", run_id: str) -> str | None:
+    def previous_run(self, engine: "Engine", run_id: str) -> str | None:
         """The run to compare ``run_id`` with: the one used just before it in this session, else
         the newest stored run older than it."""
         if run_id in self.run_ids:
@@ -62,7 +62,7 @@ class Session:
                 return before[-1]
         elif self.run_ids:
             return self.run_ids[-1]
-        ids = [r.run_id for r in store.list_runs() if r.report]
+        ids = [r.run_id for r in engine.runs() if r.report]
         if run_id in ids:
             older = ids[ids.index(run_id) + 1 :]
             return older[0] if older else None

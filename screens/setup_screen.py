@@ -13,16 +13,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
 from workbench.precision import DTYPES, check_dtype
 
+from .base import WorkbenchScreen
+from .crash import reporting_failures
 from .data_summary import summary_content
 from .format import Plain, PlainLabel
-from .messages import DatasetFailed, DatasetLoaded, error_line
+from .messages import DatasetFailed, DatasetLoaded
 from .session import recent_models
 
 SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset", "hub"), ("local folder or file", "local")]
@@ -48,7 +49,7 @@ def _inline(text: str) -> Label:
     return PlainLabel(text, classes="inline-label")
 
 
-class SetupScreen(Screen):
+class SetupScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "prompt", "Prompt"),
@@ -198,7 +199,7 @@ class SetupScreen(Screen):
         self.query_one("#model", Input).value = model or cls.default_model or ""
         default = cls.default_model
         options = [(f"{default} (default)", default)] if default else []
-        options += [(m, m) for m in recent_models(self.app.store, method) if m != default]
+        options += [(m, m) for m in recent_models(self.app.engine, method) if m != default]
         self.query_one("#recent-models", Select).set_options(options)
 
     @on(Select.Changed, "#source-kind")
@@ -257,12 +258,8 @@ class SetupScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup-data")
     def load_data(self, data: DataSpec, need_train: bool) -> None:
-        try:
-            dataset = self.app.engine.load_dataset(data, need_train)
-        except Exception as e:  # a WorkbenchError from the engine, or anything the loader raised
-            self.post_message(DatasetFailed(error_line(e), data))
-            return
-        self.post_message(DatasetLoaded(dataset, data))
+        with reporting_failures(self, lambda error: DatasetFailed(error, data)):
+            self.post_message(DatasetLoaded(self.app.engine.load_dataset(data, need_train), data))
 
     @on(DatasetLoaded)
     def dataset_loaded(self, message: DatasetLoaded) -> None:

@@ -4,15 +4,22 @@ show the per-class scores."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
+from .crash import reporting_failures
+
+if TYPE_CHECKING:  # the engine's types; the modules load in the workers
+    from workbench.methods import ProgressEvent
+
+from .base import WorkbenchScreen
 from .format import Plain, label_name, model_name
-from .messages import Classified, ClassifyFailed, ClassifyProgress, error_line
+from .messages import Classified, ClassifyFailed, ClassifyProgress
 
 BAR_WIDTH = 30
 
@@ -37,7 +44,7 @@ def result_content(prediction, labels: list[str]) -> Content:
     return Content.assemble(*parts)
 
 
-class TryScreen(Screen):
+class TryScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "classify", "Classify"),
         Binding("ctrl+l", "clear", "Clear"),
@@ -71,13 +78,13 @@ class TryScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="try")
     def classify(self, text: str) -> None:
-        try:
+        def progress(event: ProgressEvent) -> None:
+            self.post_message(ClassifyProgress(event.phase))
+
+        with reporting_failures(self, ClassifyFailed):
             prep = self.app.engine.prepare(self.spec)
-            predictions = self.app.engine.classify(prep, [text], on_progress=lambda ev: self.post_message(ClassifyProgress(ev.phase)))
-        except Exception as e:  # WorkbenchError for the user to fix, or a failure: shown, never raised
-            self.post_message(ClassifyFailed(error_line(e)))
-            return
-        self.post_message(Classified(predictions[0], prep.dataset.label_names, text))
+            predictions = self.app.engine.classify(prep, [text], on_progress=progress)
+            self.post_message(Classified(predictions[0], prep.dataset.label_names, text))
 
     @on(ClassifyProgress)
     def classify_progress(self, message: ClassifyProgress) -> None:

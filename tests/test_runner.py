@@ -107,16 +107,16 @@ def test_unknown_method_and_param_are_config_errors(keyword, data):
 
 
 def test_fitted_method_is_kept_for_reruns_and_try_it(keyword, data, tmp_path):
-    from workbench.runner import classify
+    from workbench.engine import Engine
 
-    store = RunStore(tmp_path / "s.sqlite")
+    engine = Engine(tmp_path / "s.sqlite")  # fitted methods are kept by the engine, between its runs
     phases = []
-    execute(prepare(RunSpec(DataSpec(data), "keyword")), store, on_progress=lambda e: phases.append(e.phase))
+    engine.execute(engine.prepare(RunSpec(DataSpec(data), "keyword")), on_progress=lambda e: phases.append(e.phase))
     assert "loading model" in phases
     phases.clear()
-    again = execute(prepare(RunSpec(DataSpec(data, limit=5), "keyword")), store, on_progress=lambda e: phases.append(e.phase))
+    again = engine.execute(engine.prepare(RunSpec(DataSpec(data, limit=5), "keyword")), on_progress=lambda e: phases.append(e.phase))
     assert "loading model" not in phases and again.report.timing.load_s == 0.0 and again.report.n == 5
-    preds = classify(prepare(RunSpec(DataSpec(data), "keyword")), ["a good one", "so bad", "nothing"])
+    preds = engine.classify(engine.prepare(RunSpec(DataSpec(data), "keyword")), ["a good one", "so bad", "nothing"])
     assert [p.label for p in preds] == [1, 0, None]
 
 

@@ -156,9 +156,13 @@ async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "conditi
 
 
 async def wait_for_screen(pilot, screen_type, timeout: float = 20.0):
+    """The screen, once it is showing and, for a screen that reads the store in a worker (its
+    ``ready`` flag), once it has shown what it read."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout, screen_type.__name__)
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: getattr(screen, "ready", True), timeout, f"{screen_type.__name__} to read the store")
     await pilot.pause()
-    return pilot.app.screen
+    return screen
 
 
 def static_text(screen, selector: str) -> str:

@@ -9,7 +9,6 @@ import json
 import os
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .errors import WorkbenchError
@@ -120,7 +119,7 @@ def _open_tui(store: str | None) -> int:
     try:
         from screens.app import run as run_app  # the UI lives outside the engine package
     except ImportError as e:
-        raise SystemExit(f"error: the terminal UI is not available ({e}); use `workbench --help` for the commands")
+        raise SystemExit(f"error: the terminal UI is not available ({e}); use `workbench --help` for the commands") from None
     run_app(store)
     return 0
 

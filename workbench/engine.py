@@ -35,7 +35,7 @@ class Engine:
     """``store``: a RunStore, a path, or None for the default store."""
 
     def __init__(self, store: "RunStore | str | Path | None" = None):
-        from .store import RunStore, StoredPrediction, StoredRun
+        from .store import RunStore
 
         self.store = store if isinstance(store, RunStore) else RunStore(store)
         self.caches = Caches()

@@ -194,7 +194,8 @@ class Report:
             "precision_weighted": self.precision_weighted, "recall_weighted": self.recall_weighted,
             "invalid_by_gold": list(self.invalid_by_gold) if self.invalid_by_gold is not None else None,
             "dtype": self.dtype, "batch_size": self.batch_size, "status": self.status, "params": dict(self.params),
-            "details": dict(self.details), "score_rule": self.score_rule, "notes": list(self.notes), "versions": dict(self.versions), "created_at": self.created_at,
+            "details": dict(self.details), "notes": list(self.notes), "versions": dict(self.versions), "created_at": self.created_at,
+            "score_rule": self.score_rule,
         }  # fmt: skip
         out.update({k: v for k, v in self.extra.items() if k not in out})
         out["format_version"] = FORMAT_VERSION

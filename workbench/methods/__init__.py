@@ -7,16 +7,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-# The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
-# list); then whatever other module the package holds, found by name.
-from . import chat, classifier, embeddings, local_chat, nli, seq2seq  # noqa: E402,F401,I001
 from .base import Estimate, Method, MethodConfig, Param, Prediction, Preview, ProgressEvent, RunContext
 from .registry import METHODS, MethodRegistry, register, resolve_params
 
+# The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
+# list); then whatever other module the package holds, found by name. Imported one by one, in this
+# order, because a module imports the ones it builds on (chat -> local_chat -> seq2seq).
+LESSON_ORDER = ("classifier", "embeddings", "nli", "seq2seq", "local_chat", "chat")
 _INFRASTRUCTURE = {"base", "registry", "prompting"}
-for _module in pkgutil.iter_modules(__path__):
-    if _module.name not in _INFRASTRUCTURE and not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+_found = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _INFRASTRUCTURE and not m.name.startswith("_"))
+for _name in [*LESSON_ORDER, *(n for n in _found if n not in LESSON_ORDER)]:
+    importlib.import_module(f"{__name__}.{_name}")
 
 get_method = METHODS.get_method
 
