@@ -4,6 +4,8 @@ diff (label texts, prompt, model, ...). The comparison runs in a worker (scipy i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,6 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedContent, TabPane
+
+if TYPE_CHECKING:
+    from workbench.store import StoredRun
 
 from .base import WorkbenchScreen
 from .confusion import ConfusionPlot
@@ -51,7 +56,8 @@ class CompareScreen(WorkbenchScreen[None]):
     def __init__(self, run_a: str, run_b: str):
         super().__init__()
         self.run_a, self.run_b = run_a, run_b
-        self.a = self.b = None
+        self.a: StoredRun | None = None
+        self.b: StoredRun | None = None
         self.diff: list = []
 
     def compose(self) -> ComposeResult:
@@ -109,7 +115,7 @@ class CompareScreen(WorkbenchScreen[None]):
         c = message.comparison
         self.fill_deltas(c)
         self.query_one("#mcnemar", Static).update(mcnemar_text(c))
-        labels = self.a.report.labels
+        labels = self.a.report.labels if self.a and self.a.report else []
         self.fill_flips("#flips-r2w", f"right in A, wrong in B: {len(c.right_to_wrong)}", c.right_to_wrong, labels)
         self.fill_flips("#flips-w2r", f"wrong in A, right in B: {len(c.wrong_to_right)}", c.wrong_to_right, labels)
         self.fill_config(c.config_diff)

@@ -142,7 +142,7 @@ class ConfusionPlot(Static):
 
     def __init__(self, report: "Report | None" = None, title: str | None = None, **kwargs):
         super().__init__("", **kwargs)
-        self.report = None
+        self.report: Report | None = None
         self.title = title
         if report is not None:
             self.show(report)

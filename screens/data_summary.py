@@ -12,7 +12,7 @@ BAR_WIDTH = 20
 
 def summary_content(summary: dict[str, Any]) -> Content:
     labels = summary["labels"]
-    ev, tr = summary.get("eval"), summary.get("train")
+    ev, tr = summary["eval"], summary.get("train")
     parts: list[Any] = [(str(summary["source"]), "bold"), f"  eval '{ev['split']}': {ev['n']} examples"]
     if tr:
         parts.append(f"  ·  train '{tr['split']}': {tr['n']} examples")

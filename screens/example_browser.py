@@ -43,7 +43,7 @@ class ExampleBrowser(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="examples-filter")
-        table = DataTable(id="examples", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Any] = DataTable(id="examples", cursor_type="row", zebra_stripes=True)
         table.add_column("#", key="idx")
         table.add_column("gold", key="gold")
         table.add_column("predicted", key="pred")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.text import JustifyMethod
 
 from rich.text import Text
 
@@ -59,7 +62,7 @@ def label_name(labels: list[str], index: int | None) -> str:
 class SortCell:
     """A DataTable cell that shows ``text`` and sorts by ``value`` (None sorts last)."""
 
-    def __init__(self, value: Any, text: str | Text, justify: str = "right"):
+    def __init__(self, value: Any, text: str | Text, justify: JustifyMethod = "right"):
         self.value = value
         self.text = text if isinstance(text, Text) else Text(text, justify=justify)
 

@@ -133,7 +133,8 @@ class HistoryScreen(WorkbenchScreen[None]):
     @on(DataTable.RowSelected, "#runs")
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.open_run(event.row_key.value)
+        if event.row_key.value is not None:
+            self.open_run(event.row_key.value)
 
     def open_run(self, run_id: str) -> None:
         run = self.runs[run_id]

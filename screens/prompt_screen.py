@@ -5,6 +5,7 @@ method has get an editor; refused values are explained in place and block the ru
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +14,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.data import Dataset
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
@@ -34,7 +38,7 @@ class PromptScreen(WorkbenchScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.dataset = None
+        self.dataset: Dataset | None = None
         self.example = 0
         self.valid = False
 
@@ -76,6 +80,7 @@ class PromptScreen(WorkbenchScreen[None]):
         self.refresh_state()
 
     async def build_editors(self) -> None:
+        assert self.dataset is not None  # built when the data has loaded
         spec, names = self.app.session.spec, self.dataset.label_names
         defaults = default_label_texts(self.method_cls, names)
         main = [p for p in self.method_cls.params if editor_kind(p) != "scalar"]
@@ -124,13 +129,14 @@ class PromptScreen(WorkbenchScreen[None]):
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
 
     def update_preview(self, params: dict, problem: str | None) -> None:
-        ev = self.dataset.eval
+        assert self.dataset is not None  # refresh_state returns before the data has loaded
+        ev, names = self.dataset.eval, self.dataset.label_names
         i = self.example % len(ev)
-        example = (i, len(ev), ev.texts[i], self.dataset.label_names[ev.labels[i]])
+        example = (i, len(ev), ev.texts[i], names[ev.labels[i]])
         preview = None
         if problem is None:
             try:
-                preview = method_instance(self.method_cls, self.dataset.label_names, params).preview(ev.texts[i])
+                preview = method_instance(self.method_cls, names, params).preview(ev.texts[i])
             except WorkbenchError as e:
                 problem = str(e)
         self.query_one("#preview", Static).update(preview_content(preview, example, problem))

@@ -16,6 +16,8 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
 if TYPE_CHECKING:  # the engine's types; the modules load in the workers
+    from textual.notifications import SeverityLevel
+
     from workbench.methods import ProgressEvent
     from workbench.runner import PreparedRun
 
@@ -52,7 +54,7 @@ class RunScreen(WorkbenchScreen[None]):
         self.finished = False
         self.device = "…"
         self.phases: list[str] = []
-        self.last_event = None
+        self.last_event: ProgressEvent | None = None
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -172,7 +174,7 @@ class RunScreen(WorkbenchScreen[None]):
         self.finished = True
         self.show_error(message.error)
 
-    def show_error(self, error: str, severity: str = "error") -> None:
+    def show_error(self, error: str, severity: SeverityLevel = "error") -> None:
         self.query_one("#run-error", Static).update(f"{error}\n\nescape: back")
         self.query_one("#run-phase", Static).update("stopped")
         self.notify(error, title="run stopped", severity=severity)

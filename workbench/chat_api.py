@@ -161,7 +161,7 @@ class ChatClient:
             sampling[self.token_param] = sampling.pop("max_tokens")
         try:
             # with_raw_response: a body that is not JSON can be shown, not just "Expecting value".
-            raw = self.client.chat.completions.with_raw_response.create(model=self.model, messages=messages, **sampling)
+            raw = self.client.chat.completions.with_raw_response.create(model=self.model, messages=messages, **sampling)  # type: ignore[arg-type]  # plain role/content dicts
         except openai.AuthenticationError as e:
             raise ConfigError(f"the server at {self.base_url} refused the API key (401: {self._says(e)})", fix="check OPENAI_API_KEY or the file given to --api-key-file") from None
         except openai.PermissionDeniedError as e:

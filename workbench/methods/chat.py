@@ -9,7 +9,7 @@ everything it depends on.
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
 from ..errors import Cancelled, ConfigError, ServerError, WorkbenchError
@@ -66,7 +66,7 @@ class Chat(PromptMethod):
     )
 
     @classmethod
-    def auto_batch_size(cls, params: dict[str, Any], device: str) -> int:
+    def auto_batch_size(cls, params: Mapping[str, Any], device: str) -> int:
         """Several rounds of requests per batch, so one slow answer holds up few others (each
         batch ends when its slowest request does) while a batch is still committed promptly."""
         return max(32, 4 * int(params.get("concurrency") or 16))
@@ -234,7 +234,7 @@ class Chat(PromptMethod):
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
         model = self.model_name
-        out = {"api": f"{model} at {self.base_url}", "sampling": ", ".join(f"{k}={v}" for k, v in self.sampling().items())}
+        out: dict[str, Any] = {"api": f"{model} at {self.base_url}", "sampling": ", ".join(f"{k}={v}" for k, v in self.sampling().items())}
         client: ChatClient | None = ctx.run_state.get("client") if ctx is not None else None
         if client is not None and client.token_param != "max_tokens":
             out["sampling"] += f" (max_tokens sent as {client.token_param}: the server refused max_tokens)"
@@ -250,5 +250,6 @@ class Chat(PromptMethod):
             out["cost"] = f"unknown: no price for '{model}' (add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)"
         else:
             price = model_price(model, price_file)
+            assert price is not None  # a cost was found, so its price was
             out["cost"] = f"${cost:.4f} (USD {price[0]}/{price[1]} per 1M prompt/completion tokens)"
         return out

@@ -47,6 +47,7 @@ class _EmbeddingMethod(Method):
         )  # fmt: skip
 
     def cache_key(self, ctx: RunContext) -> str:
+        assert self.config.model is not None  # embeddings are cached per model: only after load
         return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|{ctx.dtype}"
 
     def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
