@@ -1,9 +1,10 @@
-"""The command line: ``workbench eval | resume | runs | show | methods``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | methods``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -55,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--trust-remote-code", action="store_true", help="let a model's own Python code run when loading it (only for models whose authors you trust)")
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    r.add_argument("--calibrate-on", metavar="SPLIT", help="fit a temperature on this held-out split's predictions and report calibration before and after (e.g. validation)")
+    r.add_argument("--target-accuracy", type=float, metavar="A", help="report the highest coverage whose accuracy reaches A (selective prediction) [0.9]")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     r.add_argument("--estimate", action="store_true", help="chat: print the calls, tokens and cost the run would take, and stop")
 
@@ -71,8 +74,13 @@ def _build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("show", help="print a stored run's report again")
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    s.add_argument("--target-accuracy", type=float, metavar="A", help="report the highest coverage whose accuracy reaches A [0.9]")
+    su = sub.add_parser("suspects", help="rows of a run's data likely to carry a wrong gold label, most suspicious first")
+    su.add_argument("run", help="run id (a unique prefix is enough)")
+    su.add_argument("--json", metavar="PATH", help="also write every suspect as JSON")
+    su.add_argument("--top", type=int, default=20, help="print the N most suspicious [20]")
     sub.add_parser("methods", help="list methods with their parameters and defaults")
-    for sp in (e, rs, ls, s):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, s, su):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
-        return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods}[args.command](args)
+        return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods, "suspects": _cmd_suspects}[args.command](args)
     except WorkbenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -170,6 +178,7 @@ def _cmd_eval(args) -> int:
         batch_size=args.batch_size,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
+        calibrate_on=args.calibrate_on,
     )
     engine = _engine(args)
     store = engine.store
@@ -183,7 +192,7 @@ def _cmd_eval(args) -> int:
     if outcome.status == "failed":
         kept = store.count_predictions(outcome.run_id)  # worth resuming rather than starting over
         raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None)
-    code = _print_report(outcome.report, args.json, reused=outcome.reused, status=outcome.status)
+    code = _print_report(_with_target(engine, outcome.report, args.target_accuracy), args.json, reused=outcome.reused, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
     return code
@@ -271,7 +280,39 @@ def _cmd_show(args) -> int:
         if run.status != "done" and not store.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
-    return _print_report(run.report, args.json)
+    return _print_report(_with_target(_engine(args), run.report, args.target_accuracy), args.json)
+
+
+def _with_target(engine, report, target: float | None):
+    """The report with its selective figures recomputed for ``--target-accuracy`` (the stored
+    report has them for the default, 0.9)."""
+    if target is None or report is None or not report.selective or report.selective.get("target_accuracy") == target:
+        return report
+    if not 0.0 < target <= 1.0:
+        raise WorkbenchError(f"--target-accuracy {target} is not an accuracy", expected="a number in (0, 1]", fix="e.g. --target-accuracy 0.95")
+    return dataclasses.replace(report, selective=engine.selective(report.run_id, target))
+
+
+def _cmd_suspects(args) -> int:
+    if args.top < 0:
+        raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
+    result = _engine(args).suspects(args.run)
+    rows = result.suspects
+    print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
+    for note in result.notes:
+        print(f"note: {note}")
+    if rows[: args.top]:
+        print(f"\n{'score':>6}  {'split':<10} {'row':>6}  gold -> suggested  text")
+    for s in rows[: args.top]:
+        text = " ".join(s.text.split())
+        print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
+    if args.json:
+        path = Path(args.json).expanduser()
+        try:
+            path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise WorkbenchError(f"cannot write the suspects to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+    return 0
 
 
 def _cmd_methods(args) -> int:

@@ -6,7 +6,7 @@ offers every operation a front end needs; the front ends keep no engine rule of 
     prep = engine.prepare(RunSpec(...))      # data read and fingerprinted, model resolved, run id
     outcome = engine.execute(prep, on_progress=..., cancel_event=...)
     engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
-    engine.runs(), engine.run(run_id_prefix)
+    engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix)
 
 ``prepare`` reads the data and fingerprints its content every time: a file edited between two
 runs is a new run, whichever front end started it. Everything here may be called from a worker
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .caches import Caches
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .store import RunStore, StoredPrediction, StoredRun
+    from .suspects import Suspects
 
 ProgressCallback = Callable[["ProgressEvent"], None]
 
@@ -132,3 +133,20 @@ class Engine:
 
         a, b = self.store.get(run_a), self.store.get(run_b)
         return compare_runs(a, b, self.store.predictions(a.run_id), self.store.predictions(b.run_id))
+
+    # ------------------------------------------------------------ confidence
+
+    def suspects(self, run_ref: str) -> "Suspects":
+        """Rows of a stored run's data likely to carry a wrong gold label, most suspicious first
+        (workbench/suspects.py): the train split by confident learning for the embedding methods
+        that fit on it, the evaluated split by the method's own confidence in another label."""
+        from .suspects import find_suspects
+
+        return find_suspects(run_ref, self.store, self.caches)
+
+    def selective(self, run_ref: str, target_accuracy: float) -> "dict[str, Any] | None":
+        """A stored run's selective-prediction figures for another target accuracy (None: no scores)."""
+        from .confidence import selective_for
+
+        run = self.store.get(run_ref)
+        return selective_for(self.store.predictions(run.run_id), len(run.report.labels) if run.report else 0, target_accuracy)

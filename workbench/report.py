@@ -64,6 +64,9 @@ def report_text(report: Report) -> str:
     ]
     if report.truncated:
         lines.append(f"{'truncated':<12}{report.truncated} of {report.n} (longer than the model reads; only their start was classified)")
+    from .confidence import calibration_line  # calibration and coverage (workbench/confidence.py)
+
+    lines += calibration_line(report)
     lines.append("")
     names = report.labels
     w = max(12, *(len(n) for n in names))

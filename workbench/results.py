@@ -125,6 +125,11 @@ class Report:
     params: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     """What the method learned or how it decided (free-form, from the method), shown as lines."""
+    calibration: dict[str, Any] | None = None
+    """Calibration figures (workbench/calibration.py's JSON: ece, mce, brier, log_loss, bins);
+    None where the method gives no scores or the report predates them."""
+    selective: dict[str, Any] | None = None
+    """Selective-prediction figures (workbench/selective.py's JSON: aurc, accuracy at coverage)."""
     score_rule: str | None = None
     """How the method's per-class scores were derived (``Method.scores_rule``); "none: ..." when
     it gives none. None in reports that predate it."""
@@ -173,6 +178,8 @@ class Report:
             status=d.get("status") or "done",
             params=dict(d.get("params") or {}),
             details=dict(d.get("details") or {}),
+            calibration=d.get("calibration"),
+            selective=d.get("selective"),
             score_rule=d.get("score_rule"),
             notes=list(d.get("notes") or []),
             versions=dict(d.get("versions") or {}),
@@ -195,7 +202,7 @@ class Report:
             "invalid_by_gold": list(self.invalid_by_gold) if self.invalid_by_gold is not None else None,
             "dtype": self.dtype, "batch_size": self.batch_size, "status": self.status, "params": dict(self.params),
             "details": dict(self.details), "notes": list(self.notes), "versions": dict(self.versions), "created_at": self.created_at,
-            "score_rule": self.score_rule,
+            "score_rule": self.score_rule, "calibration": self.calibration, "selective": self.selective,
         }  # fmt: skip
         out.update({k: v for k, v in self.extra.items() if k not in out})
         out["format_version"] = FORMAT_VERSION

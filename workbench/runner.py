@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
 from .caches import Caches
-from .data import Dataset, DataSpec, load_dataset
+from .data import Dataset, DataSpec, Split, load_dataset
 from .errors import Cancelled, WorkbenchError
 from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
 from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .results import Report, RunConfig
+from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .store import RunStore
 from .truncation import longest_first, text_lengths, truncation_note
 
@@ -44,6 +45,9 @@ class RunSpec:
     """auto, float32, bfloat16 or float16 (see workbench/precision.py for what auto picks)."""
     trust_remote_code: bool = False
     """Let a model folder's own Python code run. Off unless the user asks: it is arbitrary code."""
+    calibrate_on: str | None = None
+    """A held-out split (``validation``) to fit a temperature on (temperature scaling): the report
+    gives calibration before and after. Part of the identity only when set (workbench/scaling.py)."""
 
 
 @dataclass
@@ -58,6 +62,8 @@ class PreparedRun:
     """The resolved device; "api" for a method that runs no local model."""
     dtype: str | None = "float32"
     """The resolved dtype; None for a method that runs no local model."""
+    calibration_split: Split | None = None
+    """The split of ``spec.calibrate_on``, read at prepare (None when not asked for)."""
 
     @property
     def method_cls(self) -> type[Method]:
@@ -99,8 +105,9 @@ def prepare(spec: RunSpec) -> PreparedRun:
         "params": params,
         "dtype": dtype or "n/a",
     }
+    calibration_split = calibration_split_of(spec, dataset, identity)  # adds to the identity only when asked for
     run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype)
+    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split)
 
 
 def _config(prep: PreparedRun) -> RunConfig:
@@ -143,6 +150,7 @@ def execute(
         _predict_all(method, prep, store, ctx, done, caches)
         timing["predict_s"] = time.perf_counter() - t
         timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
+        scaling = fit_scaling(prep, method, ctx, lambda texts: shrinking_on_oom(ctx, lambda: _predict_batch(method, texts, ctx)))
     except (Cancelled, KeyboardInterrupt):
         report = _report(prep, ctx, timing, done, method, "cancelled", caches) if done else None
         store.finish_run(prep.run_id, "cancelled", report)
@@ -153,7 +161,7 @@ def execute(
     except Exception as e:
         store.finish_run(prep.run_id, "failed", error=f"{type(e).__name__}: {e}")
         raise
-    report = _report(prep, ctx, timing, done, method, "done", caches)
+    report = _report(prep, ctx, timing, done, method, "done", caches, scaling)
     store.finish_run(prep.run_id, "done", report)
     return RunOutcome(prep.run_id, "done", report)
 
@@ -299,10 +307,14 @@ def shrinking_on_oom(ctx: RunContext, step: Callable[[], Any]) -> Any:
             back_off(ctx, e)
 
 
-def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method: Method | None, status: str, caches: Caches) -> Report:
+def _report(
+    prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Prediction], method: Method | None, status: str, caches: Caches,
+    scaling: tuple[float, str] | None = None,
+) -> Report:  # fmt: skip
     ds = prep.dataset
     order = sorted(done)
     metrics = compute_metrics([ds.eval.labels[i] for i in order], [done[i].label for i in order], ds.label_names)
+    confidence = report_confidence(prep, done, order, scaling)  # calibration, selective (workbench/confidence.py)
     details = _details(method, ctx)
     found = text_lengths(method, ds.eval.texts, _lengths_key(prep), caches.lengths)  # measured once, when batches were ordered
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
@@ -314,6 +326,8 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
         "dataset": prep.spec.data.source,
         "split": ds.eval.name,
         **metrics,
+        "calibration": confidence.calibration,
+        "selective": confidence.selective,
         "truncated": truncated,
         "timing": timing,
         "device": ctx.device,
@@ -323,7 +337,7 @@ def _report(prep: PreparedRun, ctx: RunContext, timing: dict, done: dict[int, Pr
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
         "score_rule": _score_rule(method),
-        "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes,
+        "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
         "versions": library_versions(),
         "created_at": time.time(),
     })

@@ -1,0 +1,164 @@
+"""Suspect labels: the rows of a run's data most likely to carry a wrong gold label, most
+suspicious first (``workbench suspects RUN``).
+
+Two sources, one score (``1 - probability of the gold label``, so the two rank together):
+
+* The train split of a method that fits on one over sentence embeddings (embed-logreg,
+  embed-centroid): out-of-fold probabilities from a k-fold LogisticRegression on the embeddings
+  (from the store's embedding cache; only what is missing is encoded), then cleanlab's
+  ``find_label_issues`` (confident learning, Northcutt et al. 2021) picks the rows whose label
+  disagrees with what the rest of the data predicts. Out-of-fold matters: a model's probabilities
+  on its own train rows have memorised their labels, flipped ones included.
+* The evaluated split: the rows the method itself predicts another label for, by the method's
+  stored scores (its confidence in another label). A method without scores gives none.
+
+Why logistic regression whatever the run's method: confident learning needs calibrated-ish
+out-of-fold probabilities, which a centroid's softmax at a fixed temperature is not; the
+embeddings are what the method learned from, so the flagged rows are those its data disagrees on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from .caches import Caches
+    from .results import Report
+    from .store import RunStore
+
+FOLDS = 5
+EMBEDDING_METHODS = ("embed-logreg", "embed-centroid")
+"""Methods whose train split is checked (they fit on sentence embeddings of it)."""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    split: str
+    row: int
+    """The row's index in its split (as read, before any --limit on the evaluated split's sample)."""
+    text: str
+    gold: str
+    suggested: str
+    """The label the evidence prefers (the most probable other label)."""
+    score: float
+    """1 - probability of the gold label: how strongly the evidence is against it (0..1)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"split": self.split, "row": self.row, "text": self.text, "gold": self.gold, "suggested": self.suggested, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Suspects:
+    run_id: str
+    suspects: tuple[Suspect, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "suspects": [s.to_json() for s in self.suspects], "notes": list(self.notes)}
+
+
+def _suggest(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    other = probs.copy()
+    other[np.arange(len(gold)), gold] = -1.0
+    return other.argmax(axis=1)
+
+
+def eval_suspects(predictions: Sequence[Any], label_names: Sequence[str], split: str) -> list[Suspect]:
+    """Rows of the evaluated split the method predicts another label for, by its own scores
+    (``store.StoredPrediction``s); rows without scores or with an invalid prediction are skipped."""
+    rows = [p for p in predictions if p.scores is not None and p.pred is not None and p.pred != p.gold]
+    if not rows:
+        return []
+    probs = np.asarray([p.scores for p in rows], dtype=np.float64)
+    gold = np.asarray([p.gold for p in rows], dtype=np.int64)
+    suggested = _suggest(probs, gold)
+    score = 1.0 - probs[np.arange(len(rows)), gold]
+    return [Suspect(split, p.idx, p.text, label_names[p.gold], label_names[int(s)], float(v)) for p, s, v in zip(rows, suggested, score)]
+
+
+def out_of_fold_probabilities(x: np.ndarray, y: np.ndarray, n_classes: int, *, folds: int = FOLDS, C: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Per-class probabilities of each row from a LogisticRegression fitted on the other folds
+    (stratified, shuffled with ``seed``). A class absent from a fold's training part gets 0."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    probs = np.zeros((len(y), n_classes))
+    for train, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y):
+        clf = LogisticRegression(C=C, max_iter=1000, random_state=42)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(x[train], y[train])
+        probs[np.ix_(held, clf.classes_)] = clf.predict_proba(x[held])
+    return probs
+
+
+def train_suspects(texts: Sequence[str], labels: Sequence[int], probs: np.ndarray, label_names: Sequence[str], split: str) -> list[Suspect]:
+    """The rows cleanlab's confident learning flags, from out-of-fold ``probs``."""
+    from cleanlab.filter import find_label_issues
+
+    y = np.asarray(labels, dtype=np.int64)
+    ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence")
+    suggested = _suggest(probs, y)
+    return [Suspect(split, int(i), texts[i], label_names[y[i]], label_names[int(suggested[i])], float(1.0 - probs[i, y[i]])) for i in ranked]
+
+
+def _folds_for(labels: Sequence[int]) -> int:
+    counts = np.bincount(np.asarray(labels, dtype=np.int64))
+    return int(min(FOLDS, counts[counts > 0].min())) if len(counts) else 0
+
+
+def train_embeddings(prep: Any, report: Report, store: "RunStore", caches: "Caches") -> np.ndarray:
+    """The train split's embeddings as the run computed them (same model, device kind and dtype:
+    the embedding cache's key); only texts missing from the cache are encoded, with the model."""
+    from .methods import MethodConfig, RunContext
+
+    texts = prep.dataset.train.texts
+    ctx = RunContext(device=report.device or prep.device, dtype=report.dtype or prep.dtype or "float32", cache=store, models=caches.models)
+    method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
+    cached = store.get_embeddings(method.cache_key(ctx), list(texts))
+    if all(v is not None for v in cached):
+        return np.stack(cached).astype(np.float32, copy=False)
+    ctx.batch_size = prep.spec.batch_size or 32
+    method.load(ctx)
+    return method.encode(texts, ctx)
+
+
+def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: int = FOLDS) -> Suspects:
+    """Suspect labels of the stored run ``run_ref`` (see the module docstring), most suspicious
+    first. Raises WorkbenchError when the run cannot be read back as it was."""
+    from .resume import prepare_resume
+
+    run = store.get(run_ref)
+    run_id, report = run.run_id, run.report
+    if report is None:
+        raise StoreError(f"run {run_id[:12]} has no report ({run.status})", fix=f"finish it first: `workbench resume {run_id[:12]}`")
+    # The run as it was made, checked to be the same run (data content, model, parameters).
+    prep = prepare_resume(run)
+    spec = prep.spec
+    names = prep.dataset.label_names
+    notes: list[str] = []
+    found = eval_suspects(store.predictions(run_id), names, prep.dataset.eval.name)
+    if (report.score_rule or "").startswith("none"):
+        notes.append("the method gives no scores: no evaluated row is ranked")
+    train = prep.dataset.train
+    if spec.method in EMBEDDING_METHODS and train is not None:
+        k = min(folds, _folds_for(train.labels))
+        if k < 2:
+            notes.append(f"train split '{train.name}' not checked: a class has fewer than 2 rows for {folds}-fold out-of-fold probabilities")
+        else:
+            x = train_embeddings(prep, report, store, caches)
+            c = float(prep.params.get("C", 1.0)) if spec.method == "embed-logreg" else 1.0
+            probs = out_of_fold_probabilities(x, np.asarray(train.labels), len(names), folds=k, C=c)
+            found += train_suspects(train.texts, train.labels, probs, names, train.name)
+            notes.append(f"train split '{train.name}': {k}-fold out-of-fold LogisticRegression(C={c:g}) on the run's embeddings, cleanlab find_label_issues")
+    else:
+        notes.append(f"no train split checked: {spec.method} does not fit on sentence embeddings of one (only {', '.join(EMBEDDING_METHODS)} do)")
+    found.sort(key=lambda s: (-s.score, s.split, s.row))
+    return Suspects(run_id, tuple(found), tuple(notes))
