@@ -18,8 +18,12 @@ class DatasetLoaded(Message):
 
 @dataclass
 class DatasetFailed(Message):
+    """``error`` is one line (naming the field as the UI calls it); ``field`` is the error's field
+    (workbench/errors.py), for the screen to point at its widget."""
+
     error: str
     data: Any
+    field: str | None = None
 
 
 @dataclass
@@ -83,10 +87,13 @@ class ComparisonFailed(Message):
 
 
 def error_line(exc: BaseException) -> str:
-    """One line for the UI: a WorkbenchError's own message, else the type and first line."""
+    """One line for the UI: a WorkbenchError's own message with the UI's name of the field it is
+    about (screens/fields.py), else the type and first line."""
     from workbench.errors import WorkbenchError
 
     if isinstance(exc, WorkbenchError):
-        return str(exc)
+        from .fields import tui_message
+
+        return tui_message(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"internal error: {type(exc).__name__}: {first}"

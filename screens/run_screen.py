@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from .fields import tui_message
 from .format import Plain, model_name, seconds
 from .messages import RunFailed, RunFinished, RunProgress, RunStarted, error_line
 
@@ -152,7 +153,7 @@ class RunScreen(Screen):
         self.finished = True
         outcome = message.outcome
         if outcome.status == "failed" or outcome.report is None:
-            why = outcome.error or f"the run was {outcome.status} before any prediction finished: nothing to report"
+            why = tui_message(outcome.error, outcome.error_field) if outcome.error else f"the run was {outcome.status} before any prediction finished: nothing to report"
             self.show_error(why, "error" if outcome.status == "failed" else "warning")
             return
         notice = None

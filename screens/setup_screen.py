@@ -260,7 +260,7 @@ class SetupScreen(Screen):
         try:
             dataset = self.app.session.load_dataset(data, need_train)
         except Exception as e:  # a WorkbenchError from the engine, or anything the loader raised
-            self.post_message(DatasetFailed(error_line(e), data))
+            self.post_message(DatasetFailed(error_line(e), data, getattr(e, "field", None)))
             return
         self.post_message(DatasetLoaded(dataset, data))
 
@@ -268,12 +268,28 @@ class SetupScreen(Screen):
     def dataset_loaded(self, message: DatasetLoaded) -> None:
         if message.data == self.app.session.spec.data:
             self.query_one("#data-summary", Static).update(summary_content(message.dataset.summary()))
+            self.mark_field(None)
 
     @on(DatasetFailed)
     def dataset_failed(self, message: DatasetFailed) -> None:
         if message.data == self.app.session.spec.data:
             self.query_one("#data-summary", Static).update("")
             self.query_one("#setup-error", Static).update(f"data: {message.error}")
+            self.mark_field(message.field, focus=True)
+
+    def mark_field(self, field: str | None, focus: bool = False) -> None:
+        """Show the widget of an error's field as refused (and put the cursor in it); None: clear."""
+        from .fields import setup_widget
+
+        for widget in self.query("#setup-form .-invalid"):
+            widget.remove_class("-invalid")
+        selector = setup_widget(field)
+        if selector is None:
+            return
+        widget = self.query_one(selector)
+        widget.add_class("-invalid")
+        if focus and widget.focusable:
+            widget.focus()
 
     def action_pick_file(self) -> None:
         from .file_picker import FilePickerScreen

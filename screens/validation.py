@@ -97,5 +97,7 @@ def method_error(method_cls, label_names: Sequence[str], params: dict[str, Any])
         if validate is not None:
             validate()
     except WorkbenchError as e:
-        return str(e)
+        from .fields import tui_message
+
+        return tui_message(e)
     return None

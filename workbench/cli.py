@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods}[args.command](args)
     except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
+        from .cli_fields import cli_message
+
+        print(f"error: {cli_message(e)}", file=sys.stderr)  # the message, and the flag that fixes it
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -157,7 +159,7 @@ def _cmd_eval(args) -> int:
         progress.close()
     if outcome.status == "failed":
         kept = store.count_predictions(outcome.run_id)  # worth resuming rather than starting over
-        raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None)
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
     code = _print_report(outcome.report, args.json, reused=outcome.reused, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
@@ -179,7 +181,7 @@ def _cmd_resume(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        raise WorkbenchError(outcome.error or "the run failed", fix=f"fix the cause, then `workbench resume {outcome.run_id[:12]}` again")
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"fix the cause, then `workbench resume {outcome.run_id[:12]}` again", field=outcome.error_field)
     code = _print_report(outcome.report, args.json, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")

@@ -33,11 +33,11 @@ def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_s
     ``batch_size`` may differ from the first attempt: neither is part of a run's identity."""
     from dataclasses import replace
 
-    from .errors import StoreError
+    from .errors import RUN, StoreError
 
     run_id, config = run["run_id"], run.get("config") or {}
     if "spec" not in config:
-        raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="run it afresh with `workbench eval ...`")
+        raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="start it afresh from its configuration", field=RUN)
     spec = spec_from_config(config)
     if isinstance(config.get("params"), dict):
         # The parameters as resolved the first time: what came from the environment then (the
@@ -55,7 +55,8 @@ def prepare_resume(run: Mapping[str, Any], *, device: str | None = None, batch_s
         changed = [what.get(k, k) for k in prep.identity if not same(k)] or ["its configuration"]
         raise StoreError(
             f"run {run_id[:12]} cannot be resumed: {', '.join(changed)} changed since it started (it would now be run {prep.run_id[:12]})",
-            fix="put back what changed and resume again, or start afresh with `workbench eval ...` (`workbench show` keeps the old run's partial report)",
+            fix="put back what changed and resume again, or start it afresh (the old run's partial report stays stored)",
+            field=RUN,
         )
     return prep
 
