@@ -124,6 +124,8 @@ def run(store_path: str | None = None) -> None:
     try:
         engine = Engine(store_path)
     except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
+        from workbench.cli_fields import cli_message  # still on the command line: name the flag
+
+        print(f"error: {cli_message(e)}", file=sys.stderr)
         raise SystemExit(2) from None
     WorkbenchApp(engine).run()

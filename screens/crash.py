@@ -65,10 +65,11 @@ def failure_line(exc: BaseException, where: str) -> str:
 
 
 @contextmanager
-def reporting_failures(owner: MessagePump, failed: Callable[[str], Message]) -> Iterator[None]:
-    """Run a worker's body; if it raises, post ``failed(line)`` to ``owner`` instead (see
-    failure_line). The worker then ends normally: a failure is shown in place, never raised."""
+def reporting_failures(owner: MessagePump, failed: Callable[[str, str | None], Message]) -> Iterator[None]:
+    """Run a worker's body; if it raises, post ``failed(line, field)`` to ``owner`` instead (see
+    failure_line; ``field`` is the error's field, None for a crash). The worker then ends
+    normally: a failure is shown in place, never raised."""
     try:
         yield
     except Exception as e:  # the one handler of worker failures; a WorkbenchError is no crash
-        owner.post_message(failed(failure_line(e, type(owner).__name__)))
+        owner.post_message(failed(failure_line(e, type(owner).__name__), getattr(e, "field", None)))

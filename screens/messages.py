@@ -25,8 +25,12 @@ class DatasetLoaded(Message):
 
 @dataclass
 class DatasetFailed(Message):
+    """``error`` is one line (naming the field as the UI calls it); ``field`` is the error's field
+    (workbench/errors.py), for the screen to point at its widget."""
+
     error: str
     data: "DataSpec"
+    field: str | None = None
 
 
 @dataclass
@@ -58,6 +62,8 @@ class RunFailed(Message):
     """The run could not start or stopped with an error; ``error`` is one line."""
 
     error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
 
 
 @dataclass
@@ -77,6 +83,8 @@ class ClassifyProgress(Message):
 @dataclass
 class ClassifyFailed(Message):
     error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
 
 
 @dataclass
@@ -87,6 +95,8 @@ class ComparisonReady(Message):
 @dataclass
 class ComparisonFailed(Message):
     error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
 
 
 @dataclass
@@ -100,6 +110,8 @@ class RunRead(Message):
 @dataclass
 class ReportReadFailed(Message):
     error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
 
 
 @dataclass
@@ -112,13 +124,18 @@ class RunsListed(Message):
 @dataclass
 class RunsListFailed(Message):
     error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
 
 
 def error_line(exc: BaseException) -> str:
-    """One line for the UI: a WorkbenchError's own message, else the type and first line."""
+    """One line for the UI: a WorkbenchError's own message with the UI's name of the field it is
+    about (screens/fields.py), else the type and first line."""
     from workbench.errors import WorkbenchError
 
     if isinstance(exc, WorkbenchError):
-        return str(exc)
+        from .fields import tui_message
+
+        return tui_message(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"internal error: {type(exc).__name__}: {first}"

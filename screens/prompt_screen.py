@@ -65,7 +65,7 @@ class PromptScreen(WorkbenchScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-data")
     def load_data(self, data) -> None:
-        with reporting_failures(self, lambda error: DatasetFailed(error, data)):
+        with reporting_failures(self, lambda error, field: DatasetFailed(error, data, field)):
             self.post_message(DatasetLoaded(self.app.engine.load_dataset(data, need_train=False), data))
 
     @on(DatasetFailed)

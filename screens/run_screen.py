@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
+from .fields import tui_message
 from .format import Plain, model_name, seconds
 from .messages import RunFailed, RunFinished, RunProgress, RunStarted
 
@@ -157,7 +158,7 @@ class RunScreen(WorkbenchScreen[None]):
         self.finished = True
         outcome = message.outcome
         if outcome.status == "failed" or outcome.report is None:
-            why = outcome.error or f"the run was {outcome.status} before any prediction finished: nothing to report"
+            why = tui_message(outcome.error, outcome.error_field) if outcome.error else f"the run was {outcome.status} before any prediction finished: nothing to report"
             self.show_error(why, "error" if outcome.status == "failed" else "warning")
             return
         notice = None

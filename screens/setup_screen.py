@@ -258,19 +258,35 @@ class SetupScreen(WorkbenchScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup-data")
     def load_data(self, data: DataSpec, need_train: bool) -> None:
-        with reporting_failures(self, lambda error: DatasetFailed(error, data)):
+        with reporting_failures(self, lambda error, field: DatasetFailed(error, data, field)):
             self.post_message(DatasetLoaded(self.app.engine.load_dataset(data, need_train), data))
 
     @on(DatasetLoaded)
     def dataset_loaded(self, message: DatasetLoaded) -> None:
         if message.data == self.app.session.spec.data:
             self.query_one("#data-summary", Static).update(summary_content(message.dataset.summary()))
+            self.mark_field(None)
 
     @on(DatasetFailed)
     def dataset_failed(self, message: DatasetFailed) -> None:
         if message.data == self.app.session.spec.data:
             self.query_one("#data-summary", Static).update("")
             self.query_one("#setup-error", Static).update(f"data: {message.error}")
+            self.mark_field(message.field, focus=True)
+
+    def mark_field(self, field: str | None, focus: bool = False) -> None:
+        """Show the widget of an error's field as refused (and put the cursor in it); None: clear."""
+        from .fields import setup_widget
+
+        for widget in self.query("#setup-form .-invalid"):
+            widget.remove_class("-invalid")
+        selector = setup_widget(field)
+        if selector is None:
+            return
+        widget = self.query_one(selector)
+        widget.add_class("-invalid")
+        if focus and widget.focusable:
+            widget.focus()
 
     def action_pick_file(self) -> None:
         from .file_picker import FilePickerScreen

@@ -95,5 +95,7 @@ def method_error(method_cls, label_names: Sequence[str], params: dict[str, Any])
     try:
         method_instance(method_cls, label_names, params).validate()
     except WorkbenchError as e:
-        return str(e)
+        from .fields import tui_message
+
+        return tui_message(e)
     return None

@@ -47,3 +47,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+FLAG = __import__("re").compile(r"(?<![\w-])--[a-z][a-z-]*|(?<![\w-])-p [A-Za-z_]+=")
+"""A command-line flag (``--text-column``, ``-p max_iter=``) in a message."""
+
+
+def cli_says(err, field: str | None = None) -> str:
+    """The line ``workbench eval`` prints for an engine error (its flag in brackets at the end),
+    after checking that the engine's own text names no flag: the front ends add that. ``err`` is
+    a WorkbenchError, or a stored error text with its ``field`` (a RunOutcome's)."""
+    from workbench.cli_fields import cli_message
+
+    assert not FLAG.search(str(err)), f"the engine's message names a flag: {err}"
+    return cli_message(err, field)

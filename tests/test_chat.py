@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import write_jsonl
+from conftest import cli_says, write_jsonl
 from fake_openai import FakeOpenAI
 from workbench.cli import main
 from workbench.data import DataSpec
@@ -123,7 +123,8 @@ def test_a_missing_key_says_how_to_set_one(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY")
     spec = RunSpec(DataSpec(dataset(tmp_path, CLEAN)), "chat")
     out = execute(prepare(spec), RunStore(tmp_path / "s.sqlite"))
-    assert out.status == "failed" and "set OPENAI_API_KEY or pass --api-key-file" in out.error
+    assert out.status == "failed" and "set OPENAI_API_KEY or name a file holding the key" in out.error
+    assert out.error_field == "param:api_key_file" and cli_says(out.error, out.error_field).endswith("[--api-key-file]")
 
 
 def test_key_file_is_used_and_no_server_is_a_clear_error(tmp_path, monkeypatch):

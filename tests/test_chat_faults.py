@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import write_jsonl
+from conftest import cli_says, write_jsonl
 from fake_openai import FakeOpenAI
 from workbench.data import DataSpec
 from workbench.runner import RunSpec, execute, prepare
@@ -130,7 +130,8 @@ def test_an_unknown_model_stops_at_once_naming_it(tmp_path):
         out, _ = run(tmp_path, server.url, CLEAN * 4, model="gpt-nonexistent")
     assert out.status == "failed"
     assert out.error.startswith(f"model 'gpt-nonexistent' not found at {server.url} (404: The model `gpt-nonexistent` does not exist")
-    assert "check --model and --base-url" in out.error
+    assert "check the model and the server's base URL" in out.error
+    assert out.error_field == "model" and cli_says(out.error, out.error_field).endswith("[--model]")
     assert server.requests == 1
 
 
@@ -139,7 +140,8 @@ def test_a_refused_parameter_stops_at_once(tmp_path):
         out, _ = run(tmp_path, server.url, CLEAN * 4)
     assert out.status == "failed" and server.requests == 1
     assert "refuses temperature for model 'gpt-4o-mini' (400: Unsupported value: 'temperature'" in out.error
-    assert "-p temperature=1" in out.error
+    assert "temperature 1" in out.error
+    assert out.error_field == "param:temperature" and cli_says(out.error, out.error_field).endswith("[-p temperature=VALUE]")
 
 
 def test_max_completion_tokens_is_sent_when_the_server_wants_it(tmp_path):
@@ -164,7 +166,8 @@ def test_nothing_listening_stops_after_one_example(tmp_path, caplog):
     out, _ = run(tmp_path, url, CLEAN * 10)
     assert out.status == "failed"
     assert out.error.startswith(f"cannot connect to {url} (APIConnectionError: Connection error.")
-    assert "Connection refused" in out.error and f"({TRIES} tries)" in out.error and "check --base-url" in out.error
+    assert "Connection refused" in out.error and f"({TRIES} tries)" in out.error and out.error_field == "param:base_url"
+    assert cli_says(out.error, out.error_field).endswith("check the server address and that the server is running [--base-url]")
     sent = [r for r in caplog.records if r.name.startswith("openai") and r.getMessage().startswith("Sending HTTP Request")]
     assert len(sent) == TRIES  # the first example's tries only, not 30 examples' worth
 

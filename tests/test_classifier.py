@@ -4,7 +4,7 @@ model's own softmax, mapped by the documented rule."""
 import numpy as np
 import pytest
 
-from conftest import write_jsonl
+from conftest import cli_says, write_jsonl
 from tiny_models import tiny_bert_classifier
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
@@ -83,7 +83,8 @@ def test_generic_labels_onto_four_classes(tmp_path):
 def test_unmappable_model_fails_with_the_fix(tmp_path):
     model = tiny_bert_classifier(tmp_path / "mx", ["alpha", "beta", "gamma"], TEXTS)
     out = execute(prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(model))), RunStore(tmp_path / "s.sqlite"))
-    assert out.status == "failed" and "--label-map" in out.error and "alpha" in out.error
+    assert out.status == "failed" and "label map" in out.error and "alpha" in out.error
+    assert out.error_field == "param:label_map" and "--label-map" in cli_says(out.error, out.error_field)
 
 
 def test_missing_model_folder_is_a_config_error(tmp_path):

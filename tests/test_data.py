@@ -1,11 +1,13 @@
 import csv
 import json
+import re
 
 import pytest
 
-from conftest import write_jsonl
+from conftest import FLAG, cli_says, write_jsonl
+from workbench.cli_fields import cli_flag
 from workbench.data import DataSpec, load_dataset
-from workbench.errors import DataError
+from workbench.errors import DATA, TRAIN_SPLIT, DataError
 
 
 def _folder(tmp_path, train, test, labels=None):
@@ -69,8 +71,9 @@ def test_parquet(tmp_path):
 
 def test_single_file_needs_train_file_for_fitting(tmp_path):
     f = write_jsonl(tmp_path / "eval.jsonl", rows(("a", 0), ("b", 1)))
-    with pytest.raises(DataError, match="single file.*--train-split PATH"):
+    with pytest.raises(DataError, match="single file.*no train split") as err:
         load_dataset(DataSpec(str(f)), need_train=True)
+    assert err.value.field == TRAIN_SPLIT and re.search("single file.*--train-split", cli_says(err.value))
     t = write_jsonl(tmp_path / "other" / "tr.jsonl", rows(("c", 0), ("d", 1)))
     ds = load_dataset(DataSpec(str(f), train_split=str(t)), need_train=True)
     assert ds.train.texts == ["c", "d"]
@@ -95,8 +98,11 @@ def test_bad_data_gives_one_line_error(tmp_path, setup, pattern):
     folder.mkdir()
     setup(folder)
     src = str(folder) if any(folder.iterdir()) else str(tmp_path / "missing")
-    with pytest.raises(DataError, match=pattern) as info:
+    with pytest.raises(DataError) as info:
         load_dataset(DataSpec(src), need_train=True)
+    assert re.search(pattern, cli_says(info.value)), cli_says(info.value)  # the flag is the CLI's to name
+    flag = FLAG.search(pattern)
+    assert flag is None or info.value.field and cli_flag(info.value.field) == flag.group()
     assert "\n" not in str(info.value)
 
 
@@ -158,8 +164,9 @@ def test_hub_unreachable_is_a_clear_error(monkeypatch):
         raise ConnectionError("Couldn't reach 'rotten_tomatoes' on the Hub (LocalEntryNotFoundError)")
 
     monkeypatch.setattr(datasets, "load_dataset", boom)
-    with pytest.raises(DataError, match="could not load Hugging Face dataset 'rotten_tomatoes'.*--data sample"):
+    with pytest.raises(DataError, match="could not load Hugging Face dataset 'rotten_tomatoes'.*'sample'") as err:
         load_dataset(DataSpec("rotten_tomatoes"), need_train=False)
+    assert err.value.field == DATA and cli_says(err.value).endswith("[--data]")
 
 
 def test_summary_gives_sizes_and_balance(rt_dir):

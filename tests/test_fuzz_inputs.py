@@ -24,11 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_jsonl
+from conftest import FLAG, cli_says, write_jsonl
 from fake_methods import KeywordMethod
 from tiny_models import WORDS, tiny_bert_classifier
 from workbench.answers import AnswerParser, check_label_texts, parse_verbalizer
 from workbench.cli import main
+from workbench.cli_fields import cli_flag
 from workbench.data import DataSpec, Dataset, load_dataset
 from workbench.errors import ConfigError, DataError, WorkbenchError
 from workbench.label_map import parse_label_map, resolve_label_map
@@ -106,7 +107,12 @@ def refused(files, pattern: str, **kw) -> str:
     out = load(files, **kw)
     assert isinstance(out, DataError), f"expected a DataError matching {pattern!r}, got {out!r}"
     msg = one_line(out)
-    assert re.search(pattern, msg), msg
+    # Matched as the command line prints it: a flag in ``pattern`` is the one the CLI adds for the
+    # error's field (the engine's own text names none).
+    line = cli_says(out)
+    assert re.search(pattern, line), line
+    flag = FLAG.search(pattern)
+    assert flag is None or out.field and cli_flag(out.field) == flag.group(), (out.field, pattern)
     return msg
 
 
@@ -326,7 +332,7 @@ def test_well_formed_files_round_trip_any_text(rows, name, ascii_json):
         ({"test.parquet": b""}, r"not a readable parquet file"),
         ({"test.parquet": parquet_bytes({"text": [b"a"], "label": [0]})}, r"row 1 has a bytes value as its text"),
         ({"test.jsonl": b'{"text": "caf\xe9", "label": 0}\n'}, r"not readable as utf-8-sig \(byte 0xe9 at offset 13\).*--encoding"),
-        ({"test.jsonl": '{"text": "a", "label": 0}\n'.encode("utf-16")}, r"byte 0xff at offset 0.*--encoding utf-16"),
+        ({"test.jsonl": '{"text": "a", "label": 0}\n'.encode("utf-16")}, r"byte 0xff at offset 0.*read it as utf-16.*--encoding"),
         ({"test.jsonl": "\n  \n"}, r"split 'test' .* is empty"),
         ({"test.jsonl": jsonl({"text": "", "label": 0}, {"text": " ", "label": 1}, {"text": "ok", "label": 0})}, r"2 empty texts \(rows 1, 2\).*--skip-empty"),
         ({"test.jsonl": jsonl({"text": None, "label": 0}, {"text": "ok", "label": 1})}, r"1 empty texts"),
@@ -349,7 +355,7 @@ def test_bad_file_is_refused_in_one_line(files, pattern):
 
 def test_encodings():
     latin = "text,label\ncafé,0\nthé,1\n".encode("latin-1")
-    refused({"test.csv": latin}, r"not readable as utf-8-sig.*--encoding with its real encoding")
+    refused({"test.csv": latin}, r"not readable as utf-8-sig.*name its real encoding.*--encoding")
     assert loaded({"test.csv": latin}, encoding="latin-1").eval.texts == ["café", "thé"]
     utf16 = "text,label\ncafé,0\n".encode("utf-16")
     assert loaded({"test.csv": utf16}, encoding="utf-16").eval.texts == ["café"]
@@ -434,17 +440,18 @@ def test_missing_train_split_for_a_method_that_fits(tmp_path):
     refused({"test.jsonl": GOOD, "train.jsonl": jsonl({"text": "a", "label": 0})}, r"never saw: '1'", need_train=True)
     refused({"test.jsonl": jsonl({"text": "a", "label": 0}), "train.jsonl": jsonl({"text": "a", "label": 0})}, r"single class", need_train=True)
     single = write_jsonl(tmp_path / "eval.jsonl", [{"text": "a", "label": 0}])
-    with pytest.raises(DataError, match=r"single file.*--train-split PATH"):
+    with pytest.raises(DataError, match=r"single file") as err:
         load_dataset(DataSpec(str(single)), need_train=True)
+    assert err.value.field == "train_split" and re.search(r"single file.*--train-split", cli_says(err.value))
 
 
 def test_same_column_for_text_and_label():
-    refused({"test.jsonl": GOOD}, r"--text-column and --label-column both name 'text'", label_column="text")
+    refused({"test.jsonl": GOOD}, r"text column and the label column both name 'text'.*--label-column", label_column="text")
 
 
 def test_limit_must_be_positive():
-    refused({"test.jsonl": GOOD}, r"--limit 0 is not a positive number", limit=0)
-    refused({"test.jsonl": GOOD}, r"--limit -2 is not a positive number", limit=-2)
+    refused({"test.jsonl": GOOD}, r"limit 0 is not a positive number.*--limit", limit=0)
+    refused({"test.jsonl": GOOD}, r"limit -2 is not a positive number.*--limit", limit=-2)
     assert len(loaded({"test.jsonl": GOOD}, limit=10**9).eval) == 2
 
 
@@ -675,9 +682,9 @@ def cli_error(capsys, args: list[str]) -> str:
         ({"test.jsonl": '{"text": "", "label": "pos"}\n{"text": "good", "label": "neg"}\n'}, [], r"1 empty texts.*--skip-empty"),
         ({"test.jsonl": '{"text": "good", "label": ["pos"]}\n'}, [], r"row 1 has an array as its label"),
         ({"test.parquet": b"garbage"}, [], r"not a readable parquet file"),
-        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "0"], r"--limit 0 is not a positive number"),
-        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "-5"], r"--limit -5 is not a positive number"),
-        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--batch-size", "0"], r"--batch-size 0 is not a positive number"),
+        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "0"], r"limit 0 is not a positive number.*\[--limit\]$"),
+        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "-5"], r"limit -5 is not a positive number.*\[--limit\]$"),
+        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--batch-size", "0"], r"batch size 0 is not a positive number.*\[--batch-size\]$"),
         ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "pause=nan"], r"pause='nan' is not a valid float; expected a finite number"),
         ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "pause"], r"-p pause has no '='"),
     ],

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 
+from conftest import cli_says
 from workbench.errors import ConfigError
 from workbench.label_map import describe_label_map, parse_label_map, resolve_label_map
 
@@ -14,8 +17,9 @@ def test_generic_label_ids_map_by_index():
 
 
 def test_generic_label_ids_with_wrong_count_need_a_map():
-    with pytest.raises(ConfigError, match="no model class maps onto.*--label-map"):
+    with pytest.raises(ConfigError, match="no model class maps onto.*map them in the label map") as err:
         resolve_label_map(["LABEL_0", "LABEL_1", "LABEL_2"], ["neg", "pos"])
+    assert err.value.field == "param:label_map" and re.search("no model class maps onto.*--label-map", cli_says(err.value))
 
 
 def test_star_ratings_onto_binary_and_three_way():

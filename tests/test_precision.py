@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from conftest import write_jsonl
+from conftest import cli_says, write_jsonl
 from workbench import precision
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
@@ -142,14 +142,16 @@ def test_out_of_memory_at_batch_one_is_a_clear_error(hungry, tmp_path, monkeypat
     monkeypatch.setattr(MemoryHungry, "fits", 0)
     out = execute(prepare(RunSpec(DataSpec(hungry), "memory-hungry", batch_size=4)), RunStore(tmp_path / "s.sqlite"))
     assert out.status == "failed"
-    assert "out of memory on cpu even with a batch of 1" in out.error and "--device cpu" in out.error
+    assert "out of memory on cpu even with a batch of 1" in out.error and "run on the CPU" in out.error
+    assert out.error_field == "device" and cli_says(out.error, out.error_field).endswith("[--device]")
 
 
 def test_a_model_too_big_to_load_says_how_to_fit_it():
     from workbench.models import ModelRef, model_load_error
 
     err = model_load_error(ModelRef("big", "big", "hub:big"), torch.OutOfMemoryError("CUDA out of memory"), "cuda")
-    assert "does not fit in the memory of cuda" in str(err) and "--dtype bfloat16" in str(err)
+    assert "does not fit in the memory of cuda" in str(err) and "less precision (bfloat16)" in str(err)
+    assert err.field == "device" and cli_says(err).endswith("[--device]")
 
 
 def _remote_code_model(folder, marker):
@@ -160,7 +162,7 @@ def _remote_code_model(folder, marker):
     return folder
 
 
-def test_remote_code_does_not_run_unless_asked(tmp_path):
+def test_remote_code_does_not_run_unless_asked(tmp_path, capsys):
     from workbench.cli import main
 
     marker = tmp_path / "code-ran"
@@ -168,5 +170,8 @@ def test_remote_code_does_not_run_unless_asked(tmp_path):
     store = str(tmp_path / "s.sqlite")
     rc = main(["eval", "--store", store, "--data", "sample", "--method", "classifier", "--model", str(model), "-q"])
     assert rc == 2 and not marker.exists()
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "needs its own Python code" in line and line.endswith("[--trust-remote-code]"), line
     out = execute(prepare(RunSpec(DataSpec("sample"), "classifier", model=str(model))), RunStore(store))
-    assert out.status == "failed" and "--trust-remote-code" in out.error and not marker.exists()
+    assert out.status == "failed" and "trust remote code" in out.error and not marker.exists()
+    assert out.error_field == "trust_remote_code" and "--trust-remote-code" in cli_says(out.error, out.error_field)

@@ -126,15 +126,18 @@ def test_a_failed_run_resumes_once_the_cause_is_gone(counting, data, capsys):
     assert store.find(run.run_id).error is None
 
 
-def test_resume_refuses_a_changed_run_and_a_running_one(counting, data, tmp_path):
+def test_resume_refuses_a_changed_run_and_a_running_one(counting, data, tmp_path, capsys):
     store = RunStore(tmp_path / "s.sqlite")
     first = cancelled_run(data, store)
     test_file = tmp_path / "d" / "test.jsonl"
     original = test_file.read_text()
     test_file.write_text(original.replace("good x", "good X", 1))
-    with pytest.raises(StoreError, match=r"cannot be resumed: the data's content changed.*workbench eval") as e:
+    with pytest.raises(StoreError, match=r"cannot be resumed: the data's content changed.*start it afresh") as e:
         resume(first.run_id, store)
-    assert e.value.fix and "put back what changed" in e.value.fix
+    assert e.value.fix and "put back what changed" in e.value.fix and e.value.field == "run"
+    assert main(["resume", first.run_id[:12], "--store", str(tmp_path / "s.sqlite"), "-q"]) == 2
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "cannot be resumed" in line and line.endswith("[RUN (the run id; `workbench runs` lists them)]"), line
     assert store.find(first.run_id).status == "cancelled" and store.count_predictions(first.run_id) == 12  # untouched
     test_file.write_text(original)
 

@@ -3,7 +3,8 @@ import stat
 
 import pytest
 
-from workbench.errors import StoreError
+from conftest import cli_says
+from workbench.errors import STORE, StoreError
 from workbench.methods import Prediction
 from workbench.store import RunStore
 
@@ -42,5 +43,6 @@ def test_predictions_round_trip_and_restart_replaces(tmp_path):
 
 def test_unopenable_store_is_a_clear_error(tmp_path):
     (tmp_path / "f").write_text("not a dir")
-    with pytest.raises(StoreError, match="cannot open the run store.*--store"):
+    with pytest.raises(StoreError, match="cannot open the run store.*another run store file") as err:
         RunStore(tmp_path / "f" / "s.sqlite")
+    assert err.value.field == STORE and "cannot open the run store" in cli_says(err.value) and cli_says(err.value).endswith("[--store]")

@@ -22,7 +22,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from .errors import ConfigError
+from .errors import ConfigError, param
+
+FIELD_LABELS = param("labels")
+FIELD_VERBALIZER = param("verbalizer")
 
 SPELLED_OUT = {"neg": "negative", "pos": "positive", "neu": "neutral"}
 """Abbreviated label names (the Hub's rotten_tomatoes says neg/pos) and the words a model answers."""
@@ -44,13 +47,13 @@ def parse_verbalizer(value: Mapping[str, str] | Sequence[str] | str | None) -> d
     if isinstance(value, Mapping):
         return {str(k): str(v) for k, v in value.items()}
     if not isinstance(value, (str, list, tuple)):
-        raise ConfigError(f"verbalizer {value!r} is not a list of WORD=LABEL items", expected="e.g. --verbalizer 1=pos 0=neg")
+        raise ConfigError(f"verbalizer {value!r} is not a list of WORD=LABEL items", expected="e.g. 1=pos 0=neg", field=FIELD_VERBALIZER)
     items = value.split(",") if isinstance(value, str) else list(value)
     out: dict[str, str] = {}
     for item in items:
         word, sep, label = str(item).partition("=")
         if not sep or not word.strip() or not label.strip():
-            raise ConfigError(f"verbalizer item {item!r} is not WORD=LABEL", expected="e.g. --verbalizer 1=pos 0=neg")
+            raise ConfigError(f"verbalizer item {item!r} is not WORD=LABEL", expected="e.g. 1=pos 0=neg", field=FIELD_VERBALIZER)
         out[word.strip()] = label.strip()
     return out
 
@@ -72,7 +75,7 @@ class AnswerParser:
         for word, label in (verbalizer or {}).items():
             i = index.get(normalise(label))
             if i is None:
-                raise ConfigError(f"verbalizer {word}={label}: '{label}' is not a label", expected="one of " + ", ".join(label_names))
+                raise ConfigError(f"verbalizer {word}={label}: '{label}' is not a label", expected="one of " + ", ".join(label_names), field=FIELD_VERBALIZER)
             extra[i].append(word)
         words = []
         for i, name in enumerate(label_names):
@@ -82,7 +85,7 @@ class AnswerParser:
                 if n and n not in found:
                     found.append(n)
             if not found:
-                raise ConfigError(f"label '{name}' has no answer word (only punctuation)", fix="give it a label text with --labels")
+                raise ConfigError(f"label '{name}' has no answer word (only punctuation)", fix="give it a label text", field=FIELD_LABELS)
             words.append(tuple(found))
         owner: dict[str, int] = {}
         for i, ws in enumerate(words):
@@ -91,6 +94,7 @@ class AnswerParser:
                     raise ConfigError(
                         f"the answer word '{w}' belongs to both {label_names[owner[w]]} and {label_names[i]}",
                         fix="give each class its own label text and verbalizers",
+                        field=FIELD_LABELS,
                     )
         return cls(tuple(words))
 
@@ -119,15 +123,16 @@ class AnswerParser:
 
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
     if isinstance(texts, str) or not isinstance(texts, Sequence):  # one string would count as one text per character
-        raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order (--labels A B)")
+        raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order", field=FIELD_LABELS)
     if len(texts) != len(label_names):
         raise ConfigError(
-            f"--labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",
+            f"labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",
             expected="one text per class, in that order",
+            field=FIELD_LABELS,
         )
     empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
     if empty:
-        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text (--labels)")
+        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
     seen = [normalise(t) for t in texts]
     if len(set(seen)) != len(seen):
-        raise ConfigError(f"two classes have the same label text ({', '.join(map(str, texts))})", fix="give every class its own label text")
+        raise ConfigError(f"two classes have the same label text ({', '.join(map(str, texts))})", fix="give every class its own label text", field=FIELD_LABELS)

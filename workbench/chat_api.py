@@ -18,11 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import API_KEY_FILE, MODEL, ConfigError
+from .errors import param as param_field
 
 OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_KEY = "EMPTY"
-"""Sent to a server named with --base-url when no key is set: vLLM, Ollama and llama.cpp accept any."""
+"""Sent to a server named by its base URL when no key is set: vLLM, Ollama and llama.cpp accept any."""
+
+
+_SERVER_PARAMS = {"temperature": "temperature", "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens"}
+"""Request parameters a server may refuse, by the method parameter that sets them."""
 
 
 def resolve_base_url(given: str | None) -> str:
@@ -35,18 +40,18 @@ def read_api_key(key_file: str | None, base_url: str) -> str:
         try:
             key = path.read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ConfigError(f"cannot read the API key file {path} ({e.strerror})", fix="check the path given to --api-key-file") from None
+            raise ConfigError(f"cannot read the API key file {path} ({e.strerror})", fix="check the path of the API key file", field=API_KEY_FILE) from None
         except UnicodeDecodeError:  # the message must not quote the bytes: they may be the key
-            raise ConfigError(f"the API key file {path} is not UTF-8 text", expected="the key as one line of text", fix="write the key into it as plain text") from None
+            raise ConfigError(f"the API key file {path} is not UTF-8 text", expected="the key as one line of text", fix="write the key into it as plain text", field=API_KEY_FILE) from None
         if not key:
-            raise ConfigError(f"the API key file {path} is empty", fix="put the key in it, or set OPENAI_API_KEY")
+            raise ConfigError(f"the API key file {path} is empty", fix="put the key in it, or set OPENAI_API_KEY", field=API_KEY_FILE)
         return key
     key = os.environ.get("OPENAI_API_KEY", "").strip()
     if key:
         return key
     if base_url != OPENAI_URL:
         return LOCAL_KEY
-    raise ConfigError("no API key for the OpenAI API", fix="set OPENAI_API_KEY or pass --api-key-file PATH")
+    raise ConfigError("no API key for the OpenAI API", fix="set OPENAI_API_KEY or name a file holding the key", field=API_KEY_FILE)
 
 
 def response_key(base_url: str, model: str, messages: list[dict[str, str]], sampling: dict[str, Any]) -> str:
@@ -163,11 +168,11 @@ class ChatClient:
             # with_raw_response: a body that is not JSON can be shown, not just "Expecting value".
             raw = self.client.chat.completions.with_raw_response.create(model=self.model, messages=messages, **sampling)  # type: ignore[arg-type]  # plain role/content dicts
         except openai.AuthenticationError as e:
-            raise ConfigError(f"the server at {self.base_url} refused the API key (401: {self._says(e)})", fix="check OPENAI_API_KEY or the file given to --api-key-file") from None
+            raise ConfigError(f"the server at {self.base_url} refused the API key (401: {self._says(e)})", fix="check OPENAI_API_KEY or the API key file", field=API_KEY_FILE) from None
         except openai.PermissionDeniedError as e:
-            raise ConfigError(f"the API key may not use model '{self.model}' at {self.base_url} (403: {self._says(e)})", fix="pick a model the key's project can use") from None
+            raise ConfigError(f"the API key may not use model '{self.model}' at {self.base_url} (403: {self._says(e)})", fix="pick a model the key's project can use", field=MODEL) from None
         except openai.NotFoundError as e:
-            raise ConfigError(f"model '{self.model}' not found at {self.base_url} (404: {self._says(e)})", fix="check --model and --base-url") from None
+            raise ConfigError(f"model '{self.model}' not found at {self.base_url} (404: {self._says(e)})", fix="check the model and the server's base URL", field=MODEL) from None
         except openai.BadRequestError as e:
             said = self._says(e)
             if "max_tokens" in sampling and "max_completion_tokens" in said:
@@ -177,9 +182,11 @@ class ChatClient:
                 return self._create(messages)
             if getattr(e, "code", None) in ("unsupported_parameter", "unsupported_value"):
                 param = getattr(e, "param", None) or "a parameter"
+                ours = _SERVER_PARAMS.get(param)  # the method parameter it comes from, where one does
                 raise ConfigError(
                     f"the server at {self.base_url} refuses {param} for model '{self.model}' (400: {said})",
-                    fix="change it with -p NAME=VALUE (e.g. -p temperature=1 for models that allow only the default)",
+                    fix="change that parameter (e.g. temperature 1 for models that allow only the default)",
+                    field=param_field(ours) if ours else None,
                 ) from None
             raise  # other 400s (a prompt too long for the model, say) are this example's problem
         try:

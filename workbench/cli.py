@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import WorkbenchError
 
@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods, "suspects": _cmd_suspects}[args.command](args)
     except WorkbenchError as e:
-        print(f"error: {e}", file=sys.stderr)
+        from .cli_fields import cli_message
+
+        print(f"error: {cli_message(e)}", file=sys.stderr)  # the message, and the flag that fixes it
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -191,7 +193,7 @@ def _cmd_eval(args) -> int:
         progress.close()
     if outcome.status == "failed":
         kept = store.count_predictions(outcome.run_id)  # worth resuming rather than starting over
-        raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None)
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
     code = _print_report(_with_target(engine, outcome.report, args.target_accuracy), args.json, reused=outcome.reused, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
@@ -212,7 +214,7 @@ def _cmd_resume(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        raise WorkbenchError(outcome.error or "the run failed", fix=f"fix the cause, then `workbench resume {outcome.run_id[:12]}` again")
+        raise WorkbenchError(outcome.error or "the run failed", fix=f"fix the cause, then `workbench resume {outcome.run_id[:12]}` again", field=outcome.error_field)
     code = _print_report(outcome.report, args.json, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
@@ -336,9 +338,9 @@ def train_use(cls) -> str:
 class _ProgressPrinter:
     """One tqdm bar per phase on stderr."""
 
-    def __init__(self):
-        self._bar = None
-        self._phase = None
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._phase: str | None = None
 
     def __call__(self, ev) -> None:
         from tqdm import tqdm

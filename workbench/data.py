@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from .errors import DATA, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
 from .readers import FORMATS, Row, clean_text, json_type, read_rows
 
 SAMPLE = "sample"
@@ -97,7 +97,7 @@ def sample_dir() -> Path:
 def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
     if spec.text_column == spec.label_column:
-        raise DataError(f"--text-column and --label-column both name '{spec.text_column}'", fix="name the label column with --label-column")
+        raise DataError(f"the text column and the label column both name '{spec.text_column}'", fix="name a different label column", field=LABEL_COLUMN)
     raw_eval, raw_train, declared = _load_raw(spec, need_train)
     raw_eval, repaired_eval = _check_cells(spec.split, raw_eval)
     repaired_train = 0
@@ -126,14 +126,14 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
 def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:
     source = spec.source
     if not source or not source.strip():  # Path("") is the current folder: never what was meant
-        raise DataError("--data is empty", fix="pass a local folder or file, a Hugging Face dataset name, or 'sample'")
+        raise DataError("no data named (the source is empty)", fix="name a local folder or file, a Hugging Face dataset, or 'sample'", field=DATA)
     path = Path(source).expanduser()
     if path.exists():
         return _load_local(path, spec, need_train)
     if source in (SAMPLE, f"builtin:{SAMPLE}"):
         return _load_local(sample_dir(), spec, need_train)
     if source.startswith((".", "/", "~")) or Path(source).suffix.lower() in FORMATS:
-        raise DataError(f"no file or folder at {source}", fix="check the path given to --data")
+        raise DataError(f"no file or folder at {source}", fix="check the path of the data", field=DATA)
     return _load_hub(spec, need_train)
 
 
@@ -157,16 +157,23 @@ def _available_splits(folder: Path) -> list[str]:
     return sorted(found - {"labels"})  # labels.json names the classes; it is not a split
 
 
+def _split_field(name: str | None, spec: DataSpec) -> str:
+    """The field a split named ``name`` came from: the evaluated split, else the train split."""
+    return SPLIT if name == spec.split else TRAIN_SPLIT
+
+
 def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
     files = _find_split_files(folder, split)
     if not files:
+        field = _split_field(split, spec)
         avail = ", ".join(_available_splits(folder)) or "none"
         if "/" in split or "\\" in split:
-            raise DataError(f"no split file at {split}", expected=f"the path of a split file, or a split name found in {folder} ({avail})")
+            raise DataError(f"no split file at {split}", expected=f"the path of a split file, or a split name found in {folder} ({avail})", field=field)
         raise DataError(
             f"no file for split '{split}' in {folder} (splits found: {avail})",
             expected=f"{split}.jsonl, {split}.csv or {split}.parquet",
-            fix="pick one of the splits found with --split / --train-split",
+            fix="pick one of the splits found",
+            field=field,
         )
     rows: list[Row] = []
     for f in files:
@@ -183,8 +190,9 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
         if need_train:
             if train_path is None or not train_path.is_file():
                 raise DataError(
-                    f"--data is a single file ({path.name}), so it has no train split",
-                    fix="pass the training file with --train-split PATH",
+                    f"the data is a single file ({path.name}), so it has no train split",
+                    fix="name the training file as the train split",
+                    field=TRAIN_SPLIT,
                 )
             train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
         return eval_rows, train_rows, declared
@@ -193,7 +201,7 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
     train_rows = None
     if need_train:
         if not spec.train_split:
-            raise DataError("this method fits on a train split but none was given", fix="pass --train-split NAME")
+            raise DataError("this method fits on a train split but none was given", fix="name the train split", field=TRAIN_SPLIT)
         if train_path is not None and train_path.is_file():
             train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
         else:
@@ -204,10 +212,10 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
 def _read_labels_json(path: Path) -> list[str] | None:
     if not path.is_file():
         return None
-    try:  # JSON is UTF-8 whatever --encoding says of the split files (a BOM is allowed)
+    try:  # JSON is UTF-8 whatever the encoding of the split files is (a BOM is allowed)
         value = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, RecursionError, LookupError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise DataError(f"{path} is not valid JSON ({str(e)[:200]})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]') from None
+        raise DataError(f"{path} is not valid JSON ({str(e)[:200]})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]', field=DATA) from None
     names: list[str] | None = None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         names = value
@@ -221,12 +229,13 @@ def _read_labels_json(path: Path) -> list[str] | None:
         repeated = sorted(n for n, c in Counter(names).items() if c > 1)
         if blank or repeated:
             found = f"an empty label name (class {blank[0]})" if blank else "the label name(s) " + ", ".join(map(repr, repeated[:5])) + " more than once"
-            raise DataError(f"{path} has {found}", fix="give every class its own non-empty name in labels.json")
+            raise DataError(f"{path} has {found}", fix="give every class its own non-empty name in labels.json", field=DATA)
         return names
     raise DataError(
         f"{path} does not list the label names in order",
         expected='{"0": "neg", "1": "pos"} (keys 0..K-1) or ["neg", "pos"]',
         fix="rewrite labels.json in one of those forms",
+        field=DATA,
     )
 
 
@@ -241,21 +250,24 @@ def _load_hub(spec: DataSpec, need_train: bool):
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataError(
             f"could not load Hugging Face dataset '{spec.source}' ({type(e).__name__}: {msg[:200]})",
-            fix="check the name and your network, or use a local folder of split files, or --data sample offline",
+            fix="check the name and your network, or use a local folder of split files, or the built-in 'sample' offline",
+            field=DATA,
         ) from None
     wanted = [spec.split] + ([spec.train_split] if need_train and spec.train_split else [])
     for name in wanted:
         if name not in dd:
             raise DataError(
                 f"dataset '{spec.source}' has no split '{name}' (splits: {', '.join(dd)})",
-                fix="pick one with --split / --train-split",
+                fix="pick one of them",
+                field=_split_field(name, spec),
             )
     first = dd[spec.split]
-    for col, flag in ((spec.text_column, "--text-column"), (spec.label_column, "--label-column")):
+    for col, what, column_field in ((spec.text_column, "text", TEXT_COLUMN), (spec.label_column, "label", LABEL_COLUMN)):
         if col not in first.column_names:
             raise DataError(
                 f"dataset '{spec.source}' has no column '{col}' (columns: {', '.join(first.column_names)})",
-                fix=f"name the right one with {flag}",
+                fix=f"name the right {what} column",
+                field=column_field,
             )
     feature = first.features.get(spec.label_column)
     declared = list(feature.names) if hasattr(feature, "names") else None
@@ -300,7 +312,8 @@ def _check_cells(split: str, rows: list[Row]) -> tuple[list[Row], int]:
                 raise DataError(
                     f"split '{split}' row {i + 1} has {json_type(value)} as its {what}: {repr(value)[:60]}",
                     expected=expected,
-                    fix=f"fix that row, or name the right column with --{what}-column",
+                    fix=f"fix that row, or name the right {what} column",
+                    field=TEXT_COLUMN if what == "text" else LABEL_COLUMN,
                 )
         if isinstance(text, str) and _SURROGATE.search(text) or isinstance(label, str) and _SURROGATE.search(label):
             if out is rows:
@@ -338,19 +351,25 @@ def _resolve_labels(declared: list[str] | None, rows: list[Row]):
             f"the labels mix integers ({', '.join(numeric[:3])}) and other values ({', '.join(named[:3])})",
             expected="one kind of label: all integers or all names",
             fix="fix those rows, or list the class names in labels.json (integers are then indices into it)",
+            field=DATA,
         )
     if values and all(i is not None for i in ints.values()):
-        ordered = sorted(set(ints.values()))
-        pos = {v: i for i, v in enumerate(ordered)}
-        return [str(v) for v in ordered], lambda value: pos.get(_as_int(value)) if _as_int(value) is not None else None
+        ordered: list[int] = sorted({i for i in ints.values() if i is not None})
+        by_int = {v: i for i, v in enumerate(ordered)}
+
+        def int_index(value: Any) -> int | None:
+            number = _as_int(value)
+            return by_int.get(number) if number is not None else None
+
+        return [str(v) for v in ordered], int_index
     names = sorted({str(v) for v in values})
-    pos = {n: i for i, n in enumerate(names)}
-    return names, lambda value: pos.get(str(value)) if not _is_missing(value) else None
+    by_name = {n: i for i, n in enumerate(names)}
+    return names, lambda value: by_name.get(str(value)) if not _is_missing(value) else None
 
 
 def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
     if not rows:
-        raise DataError(f"split '{name}' of {spec.source} is empty", expected="at least one row", fix="check the file or pick another split")
+        raise DataError(f"split '{name}' of {spec.source} is empty", expected="at least one row", fix="check the file or pick another split", field=_split_field(name, spec))
     texts: list[str] = []
     labels: list[int] = []
     empty_rows: list[int] = []
@@ -370,16 +389,18 @@ def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
         shown = ", ".join(f"{v} ({n} rows)" for v, n in bad.most_common(5))
         raise DataError(
             f"split '{name}' has labels outside the dataset's label set: {shown}",
-            fix="fix those rows, or correct labels.json / --label-column",
+            fix="fix those rows, or correct labels.json or the label column",
+            field=LABEL_COLUMN,
         )
     if empty_rows and not spec.skip_empty:
         first = ", ".join(str(r + 1) for r in empty_rows[:5])
         raise DataError(
             f"split '{name}' has {len(empty_rows)} empty texts (rows {first}{', ...' if len(empty_rows) > 5 else ''})",
-            fix="remove them, or pass --skip-empty to leave them out (they are counted in the report)",
+            fix="remove them, or choose to skip empty texts (they are left out and counted in the report)",
+            field=SKIP_EMPTY,
         )
     if not texts:
-        raise DataError(f"split '{name}' has no usable rows", fix="check --text-column and the file's contents")
+        raise DataError(f"split '{name}' has no usable rows", fix="check the text column and the file's contents", field=TEXT_COLUMN)
     return Split(name, texts, labels, skipped_empty=len(empty_rows))
 
 
@@ -391,14 +412,15 @@ def _check_train_covers(eval_split: Split, train: Split, names: list[str]) -> No
         raise DataError(
             f"split '{eval_split.name}' has labels the train split '{train.name}' never saw: {shown}",
             fix="use a train split that has every class, or drop those rows",
+            field=TRAIN_SPLIT,
         )
     if len(seen) < 2:
-        raise DataError(f"train split '{train.name}' has a single class", expected="at least two classes to fit on")
+        raise DataError(f"train split '{train.name}' has a single class", expected="at least two classes to fit on", field=TRAIN_SPLIT)
 
 
 def _limit(split: Split, limit: int, seed: int) -> Split:
     if limit <= 0:
-        raise DataError(f"--limit {limit} is not a positive number", fix="pass --limit N with N >= 1")
+        raise DataError(f"the limit {limit} is not a positive number", fix="sample 1 or more examples, or set no limit to use them all", field=LIMIT)
     if limit >= len(split):
         return split
     keep = sorted(random.Random(seed).sample(range(len(split)), limit))

@@ -6,7 +6,7 @@ renormalised over the mapped classes; the prediction is the argmax. For a 3-clas
 on a 2-class dataset this is exactly the lesson's "argmax over negative and positive, ignoring
 neutral"; for a 5-star model on neg/pos, 1-2 stars count as neg, 4-5 as pos, 3 is ignored.
 
-Automatic matching, used for every model class the user did not map with ``--label-map``:
+Automatic matching, used for every model class the user did not map in the label map:
 1. names equal after lowering case and dropping punctuation, with neg/negative, pos/positive and
    neu/neutral as synonyms;
 2. if nothing matched by name and the model's classes are LABEL_0..LABEL_{K-1} with K equal to
@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from .errors import ConfigError
+from .errors import ConfigError, param
+
+FIELD = param("label_map")
 
 _SYNONYMS = {"neg": "negative", "pos": "positive", "neu": "neutral", "bad": "negative", "good": "positive"}
 _IGNORE = ("", "-", "ignore")
@@ -40,10 +42,10 @@ def parse_label_map(items: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items or []:
         if "=" not in item:
-            raise ConfigError(f"--label-map item '{item}' has no '='", expected="MODEL_LABEL=DATASET_LABEL (or MODEL_LABEL= to ignore it)")
+            raise ConfigError(f"label map item '{item}' has no '='", expected="MODEL_LABEL=DATASET_LABEL (or MODEL_LABEL= to ignore it)", field=FIELD)
         k, v = item.split("=", 1)
         if not k.strip():
-            raise ConfigError(f"--label-map item '{item}' has no model label before '='", expected="MODEL_LABEL=DATASET_LABEL")
+            raise ConfigError(f"label map item '{item}' has no model label before '='", expected="MODEL_LABEL=DATASET_LABEL", field=FIELD)
         out[k.strip()] = v.strip()
     return out
 
@@ -58,7 +60,7 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
         key, value = str(key).strip(), "" if value is None else str(value).strip()
         m = _find(key, model_labels)
         if m is None:
-            raise ConfigError(f"--label-map names model label '{key}', which the model does not have (its labels: {', '.join(model_labels)})")
+            raise ConfigError(f"the label map names model label '{key}', which the model does not have (its labels: {', '.join(model_labels)})", field=FIELD)
         decided[m] = True
         if value.lower() in _IGNORE:
             continue
@@ -66,7 +68,7 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
         if d is None and _small_index(value, len(dataset_labels)):
             d = int(value)
         if d is None:
-            raise ConfigError(f"--label-map maps '{key}' to '{value}', which is not a dataset label (labels: {', '.join(dataset_labels)})")
+            raise ConfigError(f"the label map maps '{key}' to '{value}', which is not a dataset label (labels: {', '.join(dataset_labels)})", field=FIELD)
         target[m] = d
     ds_norm = {_norm(n): i for i, n in enumerate(dataset_labels)}
     matched = False
@@ -86,7 +88,8 @@ def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explic
         example = " ".join(f"{ml}={dataset_labels[min(i, len(dataset_labels) - 1)]}" for i, ml in enumerate(model_labels[:3]))
         raise ConfigError(
             f"no model class maps onto dataset label(s) {', '.join(missing)} (model labels: {', '.join(model_labels)}; dataset labels: {', '.join(dataset_labels)})",
-            fix=f"map them with --label-map, e.g. --label-map {example}",
+            fix=f"map them in the label map, e.g. {example}",
+            field=FIELD,
         )
     return target
 

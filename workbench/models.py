@@ -16,7 +16,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError, WorkbenchError
+from .errors import DEVICE, MODEL, TRUST_REMOTE_CODE, ConfigError, WorkbenchError
 from .kept import ModelKey
 
 MINILM = "all-MiniLM-L6-v2"
@@ -73,14 +73,14 @@ def folder_identity(folder: Path) -> str:
 
 def resolve_model(name: str) -> ModelRef:
     if not name or not name.strip():
-        raise ConfigError("the model name is empty", fix="pass --model with a hub id or a local folder")
+        raise ConfigError("the model name is empty", fix="name a hub id or a local model folder", field=MODEL)
     path = Path(name).expanduser()
     if path.exists():
         if not path.is_dir() or not (path / "config.json").is_file():
-            raise ConfigError(f"{path} is not a Hugging Face model folder", expected="a folder with config.json", fix="point --model at the model's folder")
+            raise ConfigError(f"{path} is not a Hugging Face model folder", expected="a folder with config.json", fix="point the model at the model's folder", field=MODEL)
         return ModelRef(name, str(path.resolve()), folder_identity(path))
     if name.startswith((".", "/", "~")):
-        raise ConfigError(f"no model folder at {name}", fix="check the path given to --model")
+        raise ConfigError(f"no model folder at {name}", fix="check the path of the model", field=MODEL)
     commit = _hub_cached_commit(name)
     if commit:
         return ModelRef(name, name, f"hub:{name}@{commit}")
@@ -102,18 +102,21 @@ def model_load_error(ref: ModelRef, exc: BaseException, device: str | None = Non
     if is_out_of_memory(exc):
         return ConfigError(
             f"model '{ref.name}' does not fit in the memory of {device or 'the device'} ({type(exc).__name__})",
-            fix="run on the CPU (--device cpu), in less precision (--dtype bfloat16), or pick a smaller model",
+            fix="run on the CPU, in less precision (bfloat16), or pick a smaller model",
+            field=DEVICE,
         )
     if "trust_remote_code" in str(exc):
         return ConfigError(
             f"model '{ref.name}' needs its own Python code to load, and workbench does not run a model's code unless asked",
-            fix="if you trust its authors, pass --trust-remote-code (in the UI: tick 'trust remote code')",
+            fix="if you trust its authors, allow the model's own code to run (trust remote code)",
+            field=TRUST_REMOTE_CODE,
         )
     if ref.is_local:
-        return ConfigError(f"could not load model from {ref.location} ({type(exc).__name__}: {first})", fix="check that the folder holds a complete model of the right kind")
+        return ConfigError(f"could not load model from {ref.location} ({type(exc).__name__}: {first})", fix="check that the folder holds a complete model of the right kind", field=MODEL)
     return ConfigError(
         f"could not load model '{ref.name}' from the Hugging Face hub or its cache ({type(exc).__name__}: {first})",
-        fix=f"check the id and your network, or pass a local folder (models installed by get-models live in {models_dir()})",
+        fix=f"check the id and your network, or name a local folder (models installed by get-models live in {models_dir()})",
+        field=MODEL,
     )
 
 
@@ -130,11 +133,11 @@ def pick_device(requested: str | None) -> str:
             return "mps"
         return "cpu"
     if req.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {requested} asked for CUDA but torch sees no CUDA device", fix="use --device cpu or auto")
+        raise ConfigError(f"device {requested} asks for CUDA but torch sees no CUDA device", fix="use the device cpu or auto", field=DEVICE)
     if req == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ConfigError("--device mps asked for Apple's MPS but it is not available", fix="use --device cpu or auto")
+        raise ConfigError("device mps asks for Apple's MPS but it is not available", fix="use the device cpu or auto", field=DEVICE)
     if not (req == "cpu" or req == "mps" or req.startswith("cuda")):
-        raise ConfigError(f"unknown device '{requested}'", expected="auto, cpu, cuda, cuda:N or mps")
+        raise ConfigError(f"unknown device '{requested}'", expected="auto, cpu, cuda, cuda:N or mps", field=DEVICE)
     return req
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .errors import ConfigError
+from .errors import DTYPE, ConfigError
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -46,7 +46,7 @@ def check_dtype(requested: str | None) -> str:
     aliases = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
     req = aliases.get(req, req)
     if req not in DTYPES:
-        raise ConfigError(f"unknown dtype '{requested}'", expected="auto, float32, bfloat16 or float16")
+        raise ConfigError(f"unknown dtype '{requested}'", expected="auto, float32, bfloat16 or float16", field=DTYPE)
     return req
 
 
@@ -65,7 +65,7 @@ def resolve_dtype(requested: str | None, device: str, *, float16_ok: bool = True
             return "bfloat16"
         return "float32"
     if req == "float16" and kind == "cpu":
-        raise ConfigError("float16 on the CPU is slow and not supported by every operation", fix="use --dtype bfloat16 or float32 on the CPU")
+        raise ConfigError("float16 on the CPU is slow and not supported by every operation", fix="use bfloat16 or float32 on the CPU", field=DTYPE)
     return req
 
 

@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, param
 
 PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -35,7 +35,7 @@ def price_table(price_file: str | None = None) -> dict[str, tuple[float, float]]
             extra = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
             table.update({str(k): (float(v[0]), float(v[1])) for k, v in extra.items()})
         except (OSError, ValueError, TypeError, IndexError, AttributeError) as e:
-            raise ConfigError(f"cannot read the price file {path} ({type(e).__name__})", expected='JSON like {"model": [input_usd_per_million, output_usd_per_million]}') from None
+            raise ConfigError(f"cannot read the price file {path} ({type(e).__name__})", expected='JSON like {"model": [input_usd_per_million, output_usd_per_million]}', field=param("price_file")) from None
     return table
 
 

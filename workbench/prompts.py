@@ -19,21 +19,25 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .errors import ConfigError
+from .errors import ConfigError, param
 
 PLACEHOLDERS = ("{text}", "[DOCUMENT]")
 
 
-def check_template(template: str | None, what: str = "--prompt") -> str:
+def check_template(template: str | None, what: str = "prompt") -> str:
+    """``template`` when it holds a place for the text; ``what`` is the parameter it comes from."""
+    what = what.lstrip("-")  # "--prompt" from a caller written when messages named flags
+    field = param(what.replace("-", "_"))
     if template is not None and not isinstance(template, str):
-        raise ConfigError(f"the {what} template is {type(template).__name__} {template!r:.60}", expected="a string")
+        raise ConfigError(f"the {what} template is {type(template).__name__} {template!r:.60}", expected="a string", field=field)
     if not template or not str(template).strip():
-        raise ConfigError(f"the {what} template is empty", expected="a prompt holding {text} or [DOCUMENT] where the text goes")
+        raise ConfigError(f"the {what} template is empty", expected="a prompt holding {text} or [DOCUMENT] where the text goes", field=field)
     if not any(p in template for p in PLACEHOLDERS):
         raise ConfigError(
             f"the {what} template has no place for the text: {template[:80]!r}",
             expected="{text} or [DOCUMENT] where the text to classify goes",
-            fix=f'e.g. {what} "Is the following sentence positive or negative? {{text}}"',
+            fix='e.g. "Is the following sentence positive or negative? {text}"',
+            field=field,
         )
     return template
 
@@ -67,7 +71,7 @@ def choose_few_shot(texts: Sequence[str] | None, labels: Sequence[int] | None, k
     if k <= 0:
         return FewShot()
     if not texts or labels is None:
-        raise ConfigError(f"few_shot={k} needs a train split to draw examples from", fix="pass --train-split, or use few_shot=0")
+        raise ConfigError(f"few_shot={k} needs a train split to draw examples from", fix="name a train split, or use few_shot=0", field=param("few_shot"))
     rng = random.Random(seed)
     by_class = [[i for i, y in enumerate(labels) if y == c] for c in range(n_classes)]
     quota = [k // n_classes + (1 if c < k % n_classes else 0) for c in range(n_classes)]

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from .errors import DATA, ENCODING, LABEL_COLUMN, TEXT_COLUMN, DataError
 
 FORMATS = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
@@ -23,9 +23,10 @@ def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "
             f"{path} has an unknown format '{suffix}'",
             expected="one of " + ", ".join(FORMATS),
             fix="convert the file or rename it with the right extension",
+            field=DATA,
         )
     if not path.is_file():
-        raise DataError(f"file {path} does not exist", fix="check the path given to --data")
+        raise DataError(f"file {path} does not exist", fix="check the path of the data", field=DATA)
     try:
         if suffix == ".parquet":
             return _read_parquet(path, text_column, label_column)
@@ -39,29 +40,32 @@ def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "
         raise DataError(
             f"{path} is not readable as {encoding} (byte 0x{e.object[e.start]:02x} at offset {e.start})",
             expected="UTF-8 text" if encoding.lower().replace("_", "-").startswith("utf-8") else f"text in {encoding}",
-            fix="pass --encoding utf-16" if utf16 else "re-save the file as UTF-8, or pass --encoding with its real encoding (e.g. latin-1)",
+            fix="read it as utf-16" if utf16 else "re-save the file as UTF-8, or name its real encoding (e.g. latin-1)",
+            field=ENCODING,
         ) from None
     except UnicodeError as e:  # a codec's own complaint with no byte offset (utf-16 without a BOM)
-        raise DataError(f"{path} is not readable as {encoding} ({e})", fix="pass --encoding with the file's real encoding") from None
+        raise DataError(f"{path} is not readable as {encoding} ({e})", fix="name the file's real encoding", field=ENCODING) from None
     except OSError as e:  # permissions, a file removed while reading, an I/O error
-        raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="check the file and its permissions") from None
+        raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="check the file and its permissions", field=DATA) from None
     except LookupError:  # also a codec that is not a text encoding (base64, rot13)
-        raise DataError(f"unknown text encoding '{encoding}'", fix="pass a Python codec name to --encoding, e.g. utf-8 or latin-1") from None
+        raise DataError(f"unknown text encoding '{encoding}'", fix="name a Python codec as the encoding, e.g. utf-8 or latin-1", field=ENCODING) from None
 
 
-def _missing_column(path: Path | str, column: str, available: list[str], flag: str) -> DataError:
+def _missing_column(path: Path | str, column: str, available: list[str], field: str) -> DataError:
     shown = ", ".join(repr(c) for c in available[:12]) or "none"
+    what = "text" if field == TEXT_COLUMN else "label"
     return DataError(
         f"{path} has no column '{column}' (columns: {shown})",
-        fix=f"name the right one with {flag}",
+        fix=f"name the right {what} column",
+        field=field,
     )
 
 
 def _check_columns(path: Path, available: list[str], text_column: str, label_column: str) -> None:
     if text_column not in available:
-        raise _missing_column(path, text_column, available, "--text-column")
+        raise _missing_column(path, text_column, available, TEXT_COLUMN)
     if label_column not in available:
-        raise _missing_column(path, label_column, available, "--label-column")
+        raise _missing_column(path, label_column, available, LABEL_COLUMN)
 
 
 def _json_error(e: Exception) -> str:
@@ -75,7 +79,7 @@ def _json_error(e: Exception) -> str:
 def _read_jsonl(fh, path: Path, text_column: str, label_column: str) -> list[Row]:
     rows: list[Row] = []
     content = fh.read()
-    if content.startswith("\ufeff"):  # a byte-order mark kept by an explicit --encoding utf-8
+    if content.startswith("\ufeff"):  # a byte-order mark kept by an explicit utf-8 encoding
         content = content[1:]
     stripped = content.lstrip()
     document: Any = None
@@ -86,10 +90,10 @@ def _read_jsonl(fh, path: Path, text_column: str, label_column: str) -> list[Row
             document = json.loads(content)
         except (ValueError, RecursionError) as e:
             if stripped.startswith("["):
-                lineno = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
-                raise DataError(f"{path} is not valid JSON ({_json_error(e)}{lineno})", fix="fix or re-export the file") from None
+                at_line = f" at line {e.lineno}" if isinstance(e, json.JSONDecodeError) else ""
+                raise DataError(f"{path} is not valid JSON ({_json_error(e)}{at_line})", fix="fix or re-export the file", field=DATA) from None
     if isinstance(document, (list, dict)):
-        numbered = list(enumerate(document if isinstance(document, list) else [document], start=1))
+        numbered: list[tuple[int, Any]] = list(enumerate(document if isinstance(document, list) else [document], start=1))
     else:
         numbered = []
         # Lines end at "\n" only: str.splitlines() would also cut at U+0085, U+2028 and other
@@ -104,21 +108,23 @@ def _read_jsonl(fh, path: Path, text_column: str, label_column: str) -> list[Row
                     f"{path} line {lineno} is not valid JSON ({_json_error(e)})",
                     expected="one JSON object a line",
                     fix="fix or remove that line",
+                    field=DATA,
                 ) from None
     if isinstance(document, dict) and _column_oriented(document, text_column):
         raise DataError(
             f"{path} holds one object of columns ('{text_column}' is a list)",
             expected="an array of row objects, or one object a line",
             fix="re-export it by rows, e.g. pandas to_json(orient='records', lines=True)",
+            field=DATA,
         )
     where = "item" if isinstance(document, list) else "line"
     for lineno, record in numbered:
         if not isinstance(record, dict):
-            raise DataError(f"{path} {where} {lineno} is {json_type(record)}", expected="a JSON object with text and label fields")
+            raise DataError(f"{path} {where} {lineno} is {json_type(record)}", expected="a JSON object with text and label fields", field=DATA)
         if text_column not in record or label_column not in record:
             missing = text_column if text_column not in record else label_column
-            flag = "--text-column" if text_column not in record else "--label-column"
-            raise _missing_column(f"{path} {where} {lineno}", missing, list(record), flag)
+            field = TEXT_COLUMN if text_column not in record else LABEL_COLUMN
+            raise _missing_column(f"{path} {where} {lineno}", missing, list(record), field)
         rows.append((record[text_column], record[label_column]))
     return rows
 
@@ -153,12 +159,12 @@ def _read_csv(fh, path: Path, text_column: str, label_column: str, delimiter: st
     try:
         header = next(reader, None)
         if not header:
-            raise DataError(f"{path} is empty", expected="a header line naming the columns, then one row a line")
-        header[0] = header[0].removeprefix("\ufeff")  # a byte-order mark kept by --encoding utf-8
+            raise DataError(f"{path} is empty", expected="a header line naming the columns, then one row a line", field=DATA)
+        header[0] = header[0].removeprefix("\ufeff")  # a byte-order mark kept by an explicit utf-8 encoding
         _check_columns(path, header, text_column, label_column)
         for column in {text_column, label_column}:
             if header.count(column) > 1:
-                raise DataError(f"{path} has {header.count(column)} columns named '{column}'", fix="rename the duplicates so each column name is unique")
+                raise DataError(f"{path} has {header.count(column)} columns named '{column}'", fix="rename the duplicates so each column name is unique", field=DATA)
         ti, li = header.index(text_column), header.index(label_column)
         for fields in reader:
             if not fields:  # a blank line
@@ -168,10 +174,11 @@ def _read_csv(fh, path: Path, text_column: str, label_column: str, delimiter: st
                 raise DataError(
                     f"{path} line {reader.line_num} has {len(fields)} fields but the header has {len(header)}",
                     fix='quote fields that hold the delimiter ("a, b"), or fix that line',
+                    field=DATA,
                 )
             rows.append((fields[ti], fields[li]))
     except csv.Error as e:
-        raise DataError(f"{path} line {reader.line_num} is not valid CSV ({e})", fix="fix the quoting on that line") from None
+        raise DataError(f"{path} line {reader.line_num} is not valid CSV ({e})", fix="fix the quoting on that line", field=DATA) from None
     return rows
 
 
@@ -185,7 +192,7 @@ def _read_parquet(path: Path, text_column: str, label_column: str) -> list[Row]:
     except DataError:
         raise
     except Exception as e:  # pyarrow raises several types for damaged files
-        raise DataError(f"{path} is not a readable parquet file ({type(e).__name__}: {e})", fix="re-export the file") from None
+        raise DataError(f"{path} is not a readable parquet file ({type(e).__name__}: {e})", fix="re-export the file", field=DATA) from None
     return list(zip(table.column(text_column).to_pylist(), table.column(label_column).to_pylist()))
 
 

@@ -23,11 +23,11 @@ def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int
     resume only when the user asks for it again, for this resume."""
     from dataclasses import replace
 
-    from .errors import StoreError
+    from .errors import RUN, StoreError
 
     run_id, config = run.run_id, run.config
     if not config.has_spec:
-        raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="run it afresh with `workbench eval ...`")
+        raise StoreError(f"run {run_id[:12]} has no stored configuration to resume from", fix="start it afresh from its configuration", field=RUN)
     spec = replace(config.spec(), trust_remote_code=trust_remote_code)
     if config.params is not None:
         # The parameters as resolved the first time: what came from the environment then (the
@@ -45,7 +45,8 @@ def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int
         changed = [what.get(k, k) for k in prep.identity if not same(k)] or ["its configuration"]
         raise StoreError(
             f"run {run_id[:12]} cannot be resumed: {', '.join(changed)} changed since it started (it would now be run {prep.run_id[:12]})",
-            fix="put back what changed and resume again, or start afresh with `workbench eval ...` (`workbench show` keeps the old run's partial report)",
+            fix="put back what changed and resume again, or start it afresh (the old run's partial report stays stored)",
+            field=RUN,
         )
     return prep
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Literal, Mapping
 
 from .caches import Caches
 from .data import Dataset, DataSpec, Split, load_dataset
-from .errors import Cancelled, WorkbenchError
+from .errors import BATCH_SIZE, Cancelled, WorkbenchError
 from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
 from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
@@ -76,6 +76,8 @@ class RunOutcome:
     status: Literal["done", "cancelled", "failed"]
     report: Report | None
     error: str | None = None
+    error_field: str | None = None
+    """The field (workbench/errors.py) the error is about, for the front end to point at."""
     reused: bool = False
     """True when an identical finished run was found in the store and nothing was computed."""
 
@@ -86,7 +88,7 @@ def prepare(spec: RunSpec) -> PreparedRun:
     method_cls = get_method(spec.method)
     params = resolve_params(method_cls, dict(spec.params))
     if spec.batch_size is not None and spec.batch_size < 1:
-        raise WorkbenchError(f"--batch-size {spec.batch_size} is not a positive number", fix="pass --batch-size N with N >= 1")
+        raise WorkbenchError(f"batch size {spec.batch_size} is not a positive number", expected="1 or more examples per batch", field=BATCH_SIZE)
     dataset = load_dataset(spec.data, need_train=method_cls.uses_train(params))
     model_name = spec.model or method_cls.default_model
     model = resolve_model(model_name) if model_name else NO_MODEL
@@ -157,7 +159,7 @@ def execute(
         return RunOutcome(prep.run_id, "cancelled", report)
     except WorkbenchError as e:
         store.finish_run(prep.run_id, "failed", error=str(e))
-        return RunOutcome(prep.run_id, "failed", None, error=str(e))
+        return RunOutcome(prep.run_id, "failed", None, error=str(e), error_field=e.field)
     except Exception as e:
         store.finish_run(prep.run_id, "failed", error=f"{type(e).__name__}: {e}")
         raise
@@ -286,9 +288,12 @@ def back_off(ctx: RunContext, exc: Exception) -> None:
         raise exc
     release_memory(ctx.device)
     if ctx.batch_size <= 1:
+        from .errors import DEVICE
+
         raise WorkbenchError(
             f"out of memory on {ctx.device} even with a batch of 1 ({type(exc).__name__})",
-            fix="run on the CPU (--device cpu), in less precision (--dtype bfloat16), or with a smaller model",
+            fix="run on the CPU, in less precision (bfloat16), or with a smaller model",
+            field=DEVICE,
         ) from None
     ctx.batch_size = max(1, ctx.batch_size // 2)
     note = f"out of memory on {ctx.device}: batch size lowered to {ctx.batch_size}"
@@ -370,10 +375,10 @@ def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:
 def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext) -> dict[int, Prediction]:
     """Take the stored run over (refused while a live process computes it) and load its finished
     predictions back, so they are neither recomputed nor, for a paid API, requested again."""
-    from .errors import StoreError
+    from .errors import RUN, StoreError
 
     if store.find(prep.run_id) is None:
-        raise StoreError(f"no run {prep.run_id[:12]} in {store.path} to resume", fix="start it with `workbench eval ...`")
+        raise StoreError(f"no run {prep.run_id[:12]} in {store.path} to resume", fix="start it afresh", field=RUN)
     store.claim_run(prep.run_id)
     ev = prep.dataset.eval
     kept: dict[int, Prediction] = {}
@@ -382,7 +387,7 @@ def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext) -> di
             # The identity matched, so this is a damaged store, not changed data: say so and stop.
             error = f"stored prediction {p.idx} of run {prep.run_id[:12]} does not match example {p.idx} of the data"
             store.finish_run(prep.run_id, "failed", error=error)
-            raise StoreError(error, fix="start the run afresh with `workbench eval ... --rerun`")
+            raise StoreError(error, fix="start the run afresh, computing it again", field=RUN)
         kept[p.idx] = Prediction(p.pred, p.scores, p.raw, p.error)
     if kept:
         ctx.notes.append(f"resumed: {len(kept)} of {len(ev)} predictions kept from an earlier attempt (timing covers this attempt only)")

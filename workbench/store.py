@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import StoreError
+from .errors import RUN, STORE, StoreError
 from .results import Report, RunConfig
 
 try:
@@ -204,7 +204,7 @@ class RunStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="pass another file with --store or WORKBENCH_STORE") from None
+            raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="name another run store file, or set WORKBENCH_STORE", field=STORE) from None
         self._lock = threading.Lock()
         self._runs = _RunLocks(self.path)
 
@@ -309,13 +309,13 @@ class RunStore:
         """The one run whose id starts with ``prefix``; a clear error when none or several do."""
         prefix = prefix.strip().lower()
         if not prefix or any(c not in "0123456789abcdef" for c in prefix):
-            raise StoreError(f"'{prefix}' is not a run id", expected="hex digits from `workbench runs`")
+            raise StoreError(f"'{prefix}' is not a run id", expected="the hex digits of a stored run's id", field=RUN)
         with self._lock:
             rows = self._db.execute(f"{self._SELECT} WHERE run_id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
-            raise StoreError(f"no run {prefix} in {self.path}", fix="list runs with `workbench runs` (and check --store)")
+            raise StoreError(f"no run {prefix} in {self.path}", fix="check the run's id among the stored runs (and which run store is open)", field=RUN)
         if len(rows) > 1:
-            raise StoreError(f"'{prefix}' names more than one run", fix="give more of the id")
+            raise StoreError(f"'{prefix}' names more than one run", fix="give more of the id", field=RUN)
         return self._row(rows[0])
 
     def list_runs(self, limit: int | None = None) -> list[StoredRun]:

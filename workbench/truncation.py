@@ -39,12 +39,13 @@ def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, 
         return None
     room = max_length - reserved
     if room < MIN_TEXT_TOKENS:
-        from .errors import ConfigError
+        from .errors import ConfigError, param
 
         raise ConfigError(
             f"the prompt leaves no room for the text: it takes {reserved} of the model's {max_length} tokens, leaving {max(room, 0)}",
             expected=f"at least {MIN_TEXT_TOKENS} tokens for the text",
             fix="shorten the prompt or the system message, or use fewer few-shot examples",
+            field=param("prompt"),
         )
     return tokenizer, room
 

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Mapping, Sequence
 
-from ..errors import Cancelled, ConfigError
+from ..errors import Cancelled, ConfigError, param
 from ..models import ModelRef
 from ..precision import DEFAULT_BATCH
 
@@ -64,7 +64,7 @@ class Param:
         except ValueError:
             example = "KEY=VALUE,KEY2=VALUE2" if self.kind == "mapping" else self.default
             expected = "a finite number" if self.kind == "float" else None
-            raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", expected=expected, fix=f"e.g. {self.name}={example}") from None
+            raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", expected=expected, fix=f"e.g. {self.name}={example}", field=param(self.name)) from None
         return value
 
 

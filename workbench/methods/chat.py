@@ -12,7 +12,7 @@ import threading
 from typing import Any, Mapping, Sequence
 
 from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
-from ..errors import Cancelled, ConfigError, ServerError, WorkbenchError
+from ..errors import BASE_URL, Cancelled, ConfigError, ServerError, WorkbenchError, param
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
 from .base import Estimate, Param, Prediction, RunContext
@@ -32,7 +32,8 @@ def _refuse_credentials_in_url(url: str) -> None:
     if parts.username or parts.password or in_query or any(_looks_secret(seg) for seg in parts.path.split("/")):
         raise ConfigError(
             "the server URL carries credentials (user:password@, a key in its query or its path), and the URL is stored with the run",
-            fix="give the bare URL with --base-url and the key with OPENAI_API_KEY or --api-key-file",
+            fix="give the bare URL as the server address, and the key in OPENAI_API_KEY or an API key file",
+            field=BASE_URL,
         )
 
 
@@ -80,9 +81,9 @@ class Chat(PromptMethod):
         super().validate()
         p = self.config.params
         if p["concurrency"] < 1:
-            raise ConfigError(f"concurrency={p['concurrency']} must be at least 1")
+            raise ConfigError(f"concurrency={p['concurrency']} must be at least 1", field=param("concurrency"))
         if p["max_retries"] < 0 or p["timeout"] <= 0:
-            raise ConfigError("max_retries must be >= 0 and timeout > 0")
+            raise ConfigError("max_retries must be >= 0 and timeout > 0", field=param("max_retries" if p["max_retries"] < 0 else "timeout"))
         _refuse_credentials_in_url(self.base_url)
 
     @property
@@ -145,7 +146,8 @@ class Chat(PromptMethod):
             if len(todo) > 1 and len(failed) == len(todo):
                 raise ServerError(
                     f"every one of {len(todo)} requests to {self.base_url} failed ({client.describe(failed[-1])})",
-                    fix="check the server; for 429s lower --concurrency or raise -p max_retries, then run again (answers so far are cached)",
+                    fix="check the server; for 429s lower the concurrency or raise max_retries, then run again (answers so far are cached)",
+                    field=param("concurrency"),
                 )
         return [o if isinstance(o, Prediction) else Prediction(None, error=client.describe(o)) for o in (outcomes[i] for i in range(len(texts)))]
 
@@ -159,11 +161,12 @@ class Chat(PromptMethod):
         (every example would fail alike); anything else only after PROBE_TRIES in a row."""
         failures.append(e)
         if is_refused(e):
-            raise ConfigError(f"cannot connect to {self.base_url} ({client.describe(e)})", fix="check --base-url and that the server is running")
+            raise ConfigError(f"cannot connect to {self.base_url} ({client.describe(e)})", fix="check the server address and that the server is running", field=BASE_URL)
         if len(failures) >= self.PROBE_TRIES:
             raise ServerError(
                 f"the server at {self.base_url} answered none of the first {len(failures)} requests (last: {client.describe(e)})",
-                fix="check that the server is up and --base-url and --model are right; -p timeout=SECONDS for a slow one",
+                fix="check that the server is up and its address and the model are right; raise the timeout for a slow one",
+                field=BASE_URL,
             )
 
     def _gather(self, client: ChatClient, texts: Sequence[str], indices: list[int], ctx: RunContext, workers: int) -> dict[int, Prediction | Exception]:
@@ -247,7 +250,7 @@ class Chat(PromptMethod):
         price_file = self.config.params.get("price_file")
         cost = cost_usd(model, u.prompt_tokens, u.completion_tokens, price_file)
         if cost is None:
-            out["cost"] = f"unknown: no price for '{model}' (add it with -p price_file=PRICES.json or $WORKBENCH_PRICES)"
+            out["cost"] = f"unknown: no price for '{model}' (add it to a price file, the price_file parameter, or $WORKBENCH_PRICES)"
         else:
             price = model_price(model, price_file)
             assert price is not None  # a cost was found, so its price was

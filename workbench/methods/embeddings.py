@@ -8,6 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..answers import check_label_texts
+from ..errors import param
 from ..models import load_model
 from ..precision import torch_dtype
 from ..truncation import longest_first
@@ -124,7 +125,7 @@ class EmbedLogReg(_EmbeddingMethod):
         p = self.config.params
         numbers = isinstance(p["C"], (int, float)) and isinstance(p["max_iter"], int)
         if not numbers or not p["C"] > 0 or p["max_iter"] < 1:
-            raise ConfigError(f"C={p['C']} and max_iter={p['max_iter']} do not fit", expected="C > 0 and max_iter >= 1")
+            raise ConfigError(f"C={p['C']} and max_iter={p['max_iter']} do not fit", expected="C > 0 and max_iter >= 1", field=param("C" if not (isinstance(p["C"], (int, float)) and p["C"] > 0) else "max_iter"))
 
     def fit(self, texts, labels, ctx: RunContext) -> "EmbedLogReg":
         from sklearn.exceptions import ConvergenceWarning
@@ -138,7 +139,7 @@ class EmbedLogReg(_EmbeddingMethod):
             warnings.simplefilter("always", ConvergenceWarning)
             clf.fit(x, np.asarray(labels))
         if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-            self.notes_.append(f"logistic regression did not converge in max_iter={clf.max_iter} iterations; raise it with -p max_iter=1000")
+            self.notes_.append(f"logistic regression did not converge in max_iter={clf.max_iter} iterations; raise the max_iter parameter (e.g. to 1000)")
         ctx.progress("fitting", 1, 1)
         self.clf_ = clf
         return self

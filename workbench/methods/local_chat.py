@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import MODEL, ConfigError
 from ..prompts import chat_messages
 from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
@@ -31,7 +31,7 @@ class LocalChat(PromptMethod):
         assert ref is not None  # the runner resolves the model before load
         self.tokenizer_, self.model_ = load_pretrained(ref, ctx, "AutoModelForCausalLM")
         if not getattr(self.tokenizer_, "chat_template", None):
-            raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)")
+            raise ConfigError(f"model {ref.name} has no chat template", expected="an instruction-tuned chat model (e.g. SmolLM2-135M-Instruct)", field=MODEL)
         pad = self.tokenizer_.pad_token_id
         self.pad_id_ = pad if pad is not None else self.tokenizer_.eos_token_id
         positions = getattr(self.model_.config, "max_position_embeddings", None)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..answers import check_label_texts, default_label_texts
-from ..errors import ConfigError
+from ..errors import ConfigError, param
 from ..models import load_pipeline
 from .base import Method, Param, Prediction, Preview, RunContext
 from .registry import register
 
 HYPOTHESIS = "This example is {}."
+HYPOTHESIS_FIELD = param("hypothesis")
 
 
 def check_hypothesis(hypothesis: str) -> str:
@@ -19,7 +20,8 @@ def check_hypothesis(hypothesis: str) -> str:
     if not isinstance(hypothesis, str) or hypothesis.count("{}") != 1:
         raise ConfigError(
             f"the hypothesis template {hypothesis!r} needs exactly one {{}} where the label text goes",
-            fix='e.g. --hypothesis "This example is {}."',
+            fix='e.g. "This example is {}."',
+            field=HYPOTHESIS_FIELD,
         )
     # The pipeline fills it with str.format: any other brace ('{x}', a lone '}') would fail on
     # every example at predict time, so it is refused here, before a model loads.
@@ -31,6 +33,7 @@ def check_hypothesis(hypothesis: str) -> str:
         raise ConfigError(
             f"the hypothesis template {hypothesis!r} has braces other than its one {{}}",
             fix="write a literal brace as {{ or }}",
+            field=HYPOTHESIS_FIELD,
         )
     return hypothesis
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Mapping, Sequence
 
 from ..answers import AnswerParser, default_label_texts, parse_verbalizer
-from ..errors import ConfigError
+from ..errors import ConfigError, param
 from ..precision import DEFAULT_PROMPT_BATCH
 from ..prompts import FewShot, check_template, choose_few_shot, render
 from .base import Method, Param, Preview, RunContext
@@ -76,11 +76,11 @@ class PromptMethod(Method):
         """Refuse what the user must fix before any model is loaded."""
         check_template(self.template)
         if self.mode not in MODES:
-            raise ConfigError(f"mode={self.mode!r} is not a mode", expected="generate or score")
+            raise ConfigError(f"mode={self.mode!r} is not a mode", expected="generate or score", field=param("mode"))
         if self.config.params["few_shot"] < 0:
-            raise ConfigError(f"few_shot={self.config.params['few_shot']} is negative", expected="0 (zero-shot) or more examples")
+            raise ConfigError(f"few_shot={self.config.params['few_shot']} is negative", expected="0 (zero-shot) or more examples", field=param("few_shot"))
         if self.config.params["max_new_tokens"] < 1:
-            raise ConfigError("max_new_tokens must be at least 1")
+            raise ConfigError("max_new_tokens must be at least 1", field=param("max_new_tokens"))
         self.build_parser()
 
     def label_texts(self) -> list[str]:

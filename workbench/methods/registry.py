@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from ..errors import ConfigError
+from ..errors import METHOD, ConfigError, param
 from .base import Method
 
 M = TypeVar("M", bound=type[Method])
@@ -38,7 +38,7 @@ class MethodRegistry(dict[str, type[Method]]):
         try:
             return self[name]
         except KeyError:
-            raise ConfigError(f"unknown method '{name}'", expected="one of " + ", ".join(self), fix="see `workbench methods`") from None
+            raise ConfigError(f"unknown method '{name}'", expected="one of " + ", ".join(self), field=METHOD) from None
 
 
 METHODS = MethodRegistry()
@@ -53,6 +53,6 @@ def resolve_params(method: type[Method], given: dict[str, Any]) -> dict[str, Any
     unknown = sorted(set(given) - set(known))
     if unknown:
         names = ", ".join(known) or "none"
-        raise ConfigError(f"{method.name} has no parameter {', '.join(unknown)} (its parameters: {names})", fix="see `workbench methods`")
+        raise ConfigError(f"{method.name} has no parameter {', '.join(unknown)} (its parameters: {names})", field=param(unknown[0]))
     params = {name: p.coerce(given[name]) if name in given else p.default for name, p in known.items()}
     return method.complete_params(params)
