@@ -678,8 +678,8 @@ def cli_error(capsys, args: list[str]) -> str:
         ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "0"], r"--limit 0 is not a positive number"),
         ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--limit", "-5"], r"--limit -5 is not a positive number"),
         ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["--batch-size", "0"], r"--batch-size 0 is not a positive number"),
-        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "pause=nan"], r"pause='nan' is not a valid float; expected a finite number"),
-        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "pause"], r"-p pause has no '='"),
+        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "patience=nan"], r"patience='nan' is not a valid float; expected a finite number"),
+        ({"test.jsonl": '{"text": "good", "label": "pos"}\n'}, ["-p", "patience"], r"-p patience has no '='"),
     ],
 )
 def test_cli_bad_data_exits_2_with_one_error_line(keyword, tmp_path, capsys, content, extra, pattern):
