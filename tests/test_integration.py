@@ -166,5 +166,8 @@ def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_pat
 
     LOADED.clear()
     alone = SentenceTransformer(resolve_model("all-MiniLM-L6-v2").location, device="cpu").encode(some)
-    (key,) = {row[0] for row in store._db.execute("SELECT DISTINCT model FROM embeddings")}
+    from workbench.methods import METHODS, MethodConfig, RunContext
+
+    method = METHODS["embed-centroid"](MethodConfig(model=prep.model, label_names=prep.dataset.label_names, params=prep.params))
+    key = method.cache_key(RunContext(device=prep.device, dtype=prep.dtype))  # the run's cache entries
     assert np.allclose(alone, np.stack(store.get_embeddings(key, some)), atol=1e-5)

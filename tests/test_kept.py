@@ -115,7 +115,7 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
 
     out = execute(prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")), store)
     assert out.status == "done" and len(LOADED.keys()) == 1
-    held = weakref.ref(LOADED._items[LOADED.keys()[0]].model)
+    held = weakref.ref(LOADED.get(LOADED.keys()[0], lambda: pytest.fail("the model is not kept")).model)
     size = LOADED.kept_bytes("cpu")
     assert size > 0
     # Re-running keeps it (the iterating case) ...
