@@ -28,6 +28,16 @@ def rt_dir():
     return RT_DIR
 
 
+@pytest.fixture
+def label_words(monkeypatch):
+    """The label-words test double (fake_methods.LabelWordMethod) registered as 'label-words'."""
+    from fake_methods import LabelWordMethod
+    from workbench.methods import METHODS
+
+    monkeypatch.setitem(METHODS, "label-words", LabelWordMethod)
+    return LabelWordMethod
+
+
 def write_jsonl(path: Path, rows) -> Path:
     import json
 

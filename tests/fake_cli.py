@@ -5,13 +5,14 @@ two at once)."""
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The tests folder for fake_methods, and the checkout this file is in before it: run as a script,
+# the workbench would otherwise come from wherever the environment installed it.
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
 from fake_methods import KeywordMethod  # noqa: E402
 
 from workbench.cli import main  # noqa: E402
 from workbench.methods import METHODS  # noqa: E402
-
 
 
 class Keyword(KeywordMethod):

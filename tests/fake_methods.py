@@ -1,8 +1,44 @@
-"""Methods with known behaviour, injected into the registry by tests."""
+"""Methods with known behaviour, injected into the registry by tests (in this process, or in one of
+its own through fake_cli.py).
+
+A test that must keep a run going while it looks at it, cancels it or kills its process holds it
+at a *gate*: with ``-p gate=FILE`` every batch after the first of a run waits until FILE exists,
+so the run stays in progress exactly as long as the test needs, on any machine under any load,
+and the test lets it finish by creating the file (``open_gate``). A file, not a threading.Event,
+because the CLI tests run the method in another process. A gate nobody opens lets the batch go
+after ``patience`` seconds: a broken test fails on its own assertions instead of hanging."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+from workbench.errors import ConfigError
 from workbench.methods import Method, Param, Prediction
+
+GATE_PARAMS = (
+    Param("gate", "", "a file: every batch after a run's first waits until it exists (empty: none)", "str"),
+    Param("patience", 60.0, "seconds a batch waits at most for the gate", "float"),
+)
+
+
+def open_gate(path: str | Path) -> None:
+    """Let a run held at this gate go on (the batch waiting now and every later one)."""
+    Path(path).touch()
+
+
+def hold_at_gate(method, ctx) -> None:
+    """The gate of GATE_PARAMS, for a method whose config carries them. The first batch of each run
+    (each RunContext) passes, so a held run has shown progress."""
+    gate = method.config.params.get("gate")
+    if getattr(method, "gate_run_", None) is not ctx:
+        method.gate_run_ = ctx  # a new run (a fitted method is reused across runs in the UI)
+        return
+    if not gate:
+        return
+    end = time.monotonic() + float(method.config.params.get("patience") or 60.0)
+    while not Path(gate).exists() and time.monotonic() < end:
+        time.sleep(0.01)  # polling a real signal, the file; its timeout only ends a broken test
 
 
 class KeywordMethod(Method):
@@ -12,7 +48,7 @@ class KeywordMethod(Method):
     name = "keyword"
     description = "test double"
     default_model = "keyword-model"
-    params = (Param("pause", 0.0, "seconds to sleep per batch", "float"),)
+    params = GATE_PARAMS
     batches_seen = 0
 
     def __init__(self, config):
@@ -25,11 +61,8 @@ class KeywordMethod(Method):
         return self
 
     def predict(self, texts, ctx):
-        import time
-
         type(self).batches_seen += 1
-        if self.config.params["pause"]:
-            time.sleep(self.config.params["pause"])
+        hold_at_gate(self, ctx)
         out = []
         for t in texts:
             if "EXPLODE" in t:
@@ -44,3 +77,52 @@ class KeywordMethod(Method):
 
     def details(self, ctx=None):
         return {"rule": "good->pos, bad->neg"}
+
+
+class LabelWordMethod(Method):
+    """Zero-shot by keyword: a class scores the number of its label text's words found in the
+    text; no word found is invalid. With the default label texts (the names neg/pos) almost
+    everything is invalid; with labels=["bad", "good"] it classifies."""
+
+    name = "label-words"
+    description = "test double: label texts are keywords"
+    default_model = "label-words-model"
+    params = (Param("labels", None, "one keyword text per class", "texts"), *GATE_PARAMS)
+
+    def __init__(self, config):
+        self.config = config
+
+    def label_texts(self) -> list[str]:
+        texts = self.config.params.get("labels") or list(self.config.label_names)
+        if any(not t.strip() for t in texts):
+            raise ConfigError("a label text is empty")
+        return list(texts)
+
+    def validate(self) -> None:
+        self.label_texts()
+
+    def load(self, ctx):
+        pass
+
+    def fit(self, texts, labels, ctx):
+        self.words_ = [t.lower().split() for t in self.label_texts()]
+        return self
+
+    def predict(self, texts, ctx):
+        hold_at_gate(self, ctx)
+        out = []
+        for text in texts:
+            tokens = text.lower().split()
+            scores = [float(sum(tokens.count(w) for w in words)) for words in self.words_]
+            best = max(scores)
+            out.append(Prediction(scores.index(best), scores) if best > 0 else Prediction(None, scores, raw="no label word"))
+        return out
+
+    def details(self, ctx=None):
+        return {"label_words": " | ".join(" ".join(w) for w in self.words_)}
+
+
+class ApiWords(LabelWordMethod):
+    """Like a chat method: no local model, so no device to pick and no dtype."""
+
+    runs_locally = False

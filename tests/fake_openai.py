@@ -57,6 +57,8 @@ class FakeOpenAI:
         self.max_in_flight = 0
         self.auth_seen: set[str] = set()
         self.bodies: list[dict] = []
+        self.connections = 0  # accepted by the server ...
+        self.connections_done = 0  # ... and finished with (answered, or the client left)
         self._lock = threading.Lock()
         fake = self
 
@@ -67,7 +69,20 @@ class FakeOpenAI:
             def do_POST(self):
                 fake._handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(ThreadingHTTPServer):
+            def process_request(self, request, client_address):
+                with fake._lock:
+                    fake.connections += 1
+                super().process_request(request, client_address)
+
+            def process_request_thread(self, request, client_address):
+                try:
+                    super().process_request_thread(request, client_address)
+                finally:
+                    with fake._lock:
+                        fake.connections_done += 1
+
+        self.server = Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -80,6 +95,26 @@ class FakeOpenAI:
         self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every request sent to the server so far has been handled (a killed client's
+        requests in flight included). A probe connection queues behind them; once it is answered
+        they have all been accepted, and then each accepted connection must finish."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            urllib.request.urlopen(self.url.removesuffix("/v1") + "/probe", timeout=timeout).close()
+        except urllib.error.HTTPError:  # 501: the server only takes POST, but it answered
+            pass
+        end = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self.connections_done >= self.connections:
+                    return
+            if time.monotonic() > end:
+                raise AssertionError(f"the fake server still handles {self.connections - self.connections_done} connections")
+            time.sleep(0.01)
 
     def tries(self, text: str) -> int:
         """Attempts for the prompts that hold ``text``."""

@@ -1,5 +1,6 @@
 """The classifier method with tiny random BERT models built here: its scores must equal the
-model's own softmax, mapped by the documented rule."""
+model's own softmax, mapped by the documented rule. The references are computed in float32, so
+the runs compared with them are pinned to float32 (``auto`` picks bfloat16 on a bf16 CPU)."""
 
 import numpy as np
 import pytest
@@ -48,7 +49,7 @@ def _data(tmp_path, labels=(1, 0, 1, 1, 0), names=("neg", "pos")):
 
 def test_three_class_model_onto_two_labels_matches_manual_rule(three_way, tmp_path):
     store = RunStore(tmp_path / "s.sqlite")
-    out = execute(prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way), batch_size=2)), store)
+    out = execute(prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way), batch_size=2, dtype="float32")), store)
     assert out.status == "done", out.error
     probs = _softmax(three_way, TEXTS)
     expected = probs[:, [0, 2]] / probs[:, [0, 2]].sum(1, keepdims=True)  # argmax over neg/pos, neutral ignored
@@ -60,12 +61,12 @@ def test_three_class_model_onto_two_labels_matches_manual_rule(three_way, tmp_pa
 
 def test_explicit_label_map_changes_the_rule(three_way, tmp_path):
     store = RunStore(tmp_path / "s.sqlite")
-    spec = RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way), params={"label_map": {"neutral": "pos"}})
+    spec = RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way), params={"label_map": {"neutral": "pos"}}, dtype="float32")
     out = execute(prepare(spec), store)
     probs = _softmax(three_way, TEXTS)
     expected = np.stack([probs[:, 0], probs[:, 1] + probs[:, 2]], 1)
     assert np.allclose([p.scores for p in store.predictions(out.run_id)], expected, atol=1e-4)
-    plain = prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way)))
+    plain = prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(three_way), dtype="float32"))
     assert plain.run_id != out.run_id  # the map is part of the run's identity
 
 
@@ -73,7 +74,7 @@ def test_generic_labels_onto_four_classes(tmp_path):
     model = tiny_bert_classifier(tmp_path / "m4", [f"LABEL_{i}" for i in range(4)], TEXTS, seed=3)
     store = RunStore(tmp_path / "s.sqlite")
     data = _data(tmp_path, labels=(0, 1, 2, 3, 0), names=("sports", "food", "music", "weather"))
-    out = execute(prepare(RunSpec(DataSpec(data), "classifier", model=str(model))), store)
+    out = execute(prepare(RunSpec(DataSpec(data), "classifier", model=str(model), dtype="float32")), store)
     probs = _softmax(model, TEXTS)
     assert out.report.labels == ["sports", "food", "music", "weather"]
     assert [p.pred for p in store.predictions(out.run_id)] == probs.argmax(1).tolist()

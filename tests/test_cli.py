@@ -49,7 +49,7 @@ def test_eval_prints_report_writes_json_and_lists_run(data, tmp_path, capsys):
         (["show", "abcdef"], "no run abcdef"),
         (["eval", "--method", "embed-zeroshot", "--data", "sample", "--labels", "only one"], "1 texts for 2 classes"),
         (["eval", "--method", "embed-zeroshot", "--data", "sample", "--labels", "good", " "], "label text for pos is empty"),
-        (["eval", "--method", "keyword", "--data", "sample", "-p", "pause"], "has no '='"),
+        (["eval", "--method", "keyword", "--data", "sample", "-p", "patience"], "has no '='"),
         (["eval", "--method", "keyword", "--data", "sample", "--batch-size", "0"], "--batch-size 0"),
     ],
 )

@@ -63,7 +63,8 @@ def test_reproduces_reference_figures(rt_dir, shared_store, model, method, texts
     if model == "all-mpnet-base-v2" and not (models_dir() / model / "config.json").is_file():
         pytest.skip("all-mpnet-base-v2 not installed: run ../shared/tools/get-models")
     params = {"labels": VERY if texts == "very" else PLAIN} if texts else {}
-    out = execute(prepare(RunSpec(DataSpec(str(rt_dir)), method, model=model, params=params)), shared_store)
+    # the reference figures are float32 ones; auto would pick bfloat16 on a bf16 CPU
+    out = execute(prepare(RunSpec(DataSpec(str(rt_dir)), method, model=model, params=params, dtype="float32")), shared_store)
     assert out.status == "done" and out.report.n == 1066
     assert abs(out.report.accuracy - expected) <= 0.005, out.report.accuracy
     assert abs(out.report.f1_weighted - expected) <= 0.01
@@ -151,7 +152,7 @@ def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_pat
     real = SentenceTransformer.encode
     monkeypatch.setattr(SentenceTransformer, "encode", lambda self, sentences, *a, **kw: calls.append(list(sentences)) or real(self, sentences, *a, **kw))
     store = RunStore(tmp_path / "s.sqlite")
-    spec = RunSpec(DataSpec("sample"), "embed-centroid", model="all-MiniLM-L6-v2", batch_size=16)
+    spec = RunSpec(DataSpec("sample"), "embed-centroid", model="all-MiniLM-L6-v2", batch_size=16, dtype="float32")  # compared with float32 below
     prep = prepare(spec)
     out = execute(prep, store)
     assert out.status == "done" and all(len(c) <= 16 for c in calls)
@@ -162,5 +163,8 @@ def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_pat
         assert len(sizes) > 100 and sizes == sorted(sizes, reverse=True)
     some = prep.dataset.eval.texts[:40]
     alone = SentenceTransformer(resolve_model("all-MiniLM-L6-v2").location, device="cpu").encode(some)
-    (key,) = {row[0] for row in store._db.execute("SELECT DISTINCT model FROM embeddings")}
+    from workbench.methods import METHODS, MethodConfig, RunContext
+
+    method = METHODS["embed-centroid"](MethodConfig(model=prep.model, label_names=prep.dataset.label_names, params=prep.params))
+    key = method.cache_key(RunContext(device=prep.device, dtype=prep.dtype))  # the run's cache entries
     assert np.allclose(alone, np.stack(store.get_embeddings(key, some)), atol=1e-5)

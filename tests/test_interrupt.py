@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_jsonl
+from fake_methods import open_gate
 from fake_openai import FakeOpenAI
 from workbench.errors import StoreError
 from workbench.resume import resume
@@ -90,7 +91,7 @@ def test_sigkill_leaves_a_sound_store_and_resume_asks_nothing_twice(tmp_path):
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         assert proc.returncode == -signal.SIGKILL
-        time.sleep(0.1)  # requests the killed process had in flight reach the server's counts
+        server.settle()  # requests the killed process had in flight reach the server's counts
 
         assert integrity(store) == "ok"
         s = RunStore(store)
@@ -163,6 +164,7 @@ def keyword_data(tmp_path: Path, name: str, n: int) -> str:
 def test_two_processes_write_one_store_while_a_reader_polls(tmp_path):
     store, n = tmp_path / "shared.sqlite", 80  # not created yet: both processes create it at once
     a, b = keyword_data(tmp_path, "alpha", n), keyword_data(tmp_path, "beta", n)
+    gate = tmp_path / "go"  # both runs hold after their first batch until the reader has looked a few times
     stop, seen, errors = threading.Event(), [], []
 
     def reader():  # the TUI's history screen: list runs and counts while they are written
@@ -178,8 +180,10 @@ def test_two_processes_write_one_store_while_a_reader_polls(tmp_path):
 
     thread = threading.Thread(target=reader)
     thread.start()
-    procs = [fake_cli(store, d, "--batch-size", "2", "-p", "pause=0.005") for d in (a, b)]
+    procs = [fake_cli(store, d, "--batch-size", "2", "-p", f"gate={gate}") for d in (a, b)]
     try:
+        wait_until(lambda: len(seen) > 5 or errors, "the reader's first looks", 60)
+        open_gate(gate)
         results = [p.communicate(timeout=60) for p in procs]
     finally:
         stop.set()
@@ -198,18 +202,20 @@ def test_two_processes_write_one_store_while_a_reader_polls(tmp_path):
 
 
 def test_the_same_run_in_two_processes_at_once_is_computed_once(tmp_path):
-    store, data = tmp_path / "s.sqlite", keyword_data(tmp_path, "same", 40)
-    first = fake_cli(store, data, "--batch-size", "2", "-p", "pause=0.1")
+    store, data, gate = tmp_path / "s.sqlite", keyword_data(tmp_path, "same", 40), tmp_path / "go"
+    first = fake_cli(store, data, "--batch-size", "2", "-p", f"gate={gate}")  # held after its first batch
     try:
         wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 2, "the first process's predictions")
-        second = fake_cli(store, data, "--batch-size", "2", "-p", "pause=0.1")
+        second = fake_cli(store, data, "--batch-size", "2", "-p", f"gate={gate}")
         out, err = second.communicate(timeout=60)
+        open_gate(gate)
         if first.poll() is None:  # the first was computing it all along: refused, nothing deleted under it
             assert second.returncode == 2 and "being computed by another process" in err and "wait for it" in err, err
         else:  # a very slow start: the first had finished, and its run was shown from the store
             assert second.returncode == 0 and "accuracy    1.0000" in out
         first_out, first_err = first.communicate(timeout=60)
     finally:
+        open_gate(gate)
         for p in (first,):
             if p.poll() is None:
                 p.kill()

@@ -115,7 +115,7 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
 
     out = engine.execute(engine.prepare(RunSpec(DataSpec(str(data)), "classifier", model=str(first), device="cpu")))
     assert out.status == "done" and len(loaded.keys()) == 1
-    held = weakref.ref(loaded.get(loaded.keys()[0], lambda: None).model)
+    held = weakref.ref(loaded.get(loaded.keys()[0], lambda: pytest.fail("the model is not kept")).model)
     size = loaded.kept_bytes("cpu")
     assert size > 0
     # Re-running keeps it (the iterating case) ...
@@ -133,21 +133,24 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
 
 def test_two_threads_asking_for_one_model_load_it_once():
     import threading
-    import time
 
     cache, loads = kept_models(), []
+    loading, release = threading.Event(), threading.Event()
 
-    def slow_load():
+    def slow_load():  # held until the test lets it finish: the second thread asks meanwhile
         loads.append(1)
-        time.sleep(0.2)
+        loading.set()
+        assert release.wait(60), "never released"
         return Model("a", 10)
 
     got = []
     threads = [threading.Thread(target=lambda: got.append(cache.get(key("a"), slow_load))) for _ in range(2)]
+    threads[0].start()
+    assert loading.wait(60)  # the first thread is inside the load
+    threads[1].start()
+    release.set()
     for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        t.join(60)
     assert len(loads) == 1 and got[0] is got[1]
 
 

@@ -23,8 +23,10 @@ from workbench.store import RunStore
 
 @pytest.fixture
 def fast_bf16(monkeypatch):
+    """Say whether this CPU has fast bfloat16 through the documented switch, whatever it has."""
+
     def set_(value: bool):
-        monkeypatch.setattr(precision, "cpu_has_fast_bf16", lambda: value)
+        monkeypatch.setenv("WORKBENCH_CPU_BF16", "1" if value else "0")
 
     return set_
 
@@ -54,11 +56,33 @@ def test_bad_dtypes_are_refused_with_a_fix():
         precision.resolve_dtype("float16", "cpu")
 
 
-def test_cpu_probe_matches_cpuinfo():
+def test_cpu_probe_matches_cpuinfo(monkeypatch):
+    monkeypatch.delenv("WORKBENCH_CPU_BF16", raising=False)  # unset: detect
     flags = open("/proc/cpuinfo").read()
     has = " amx_bf16" in flags or " avx512_bf16" in flags
-    precision.cpu_has_fast_bf16.cache_clear()
+    precision.detect_cpu_fast_bf16.cache_clear()
     assert precision.cpu_has_fast_bf16() == has
+    assert precision.detect_cpu_fast_bf16() == has
+
+
+def test_the_switch_is_read_on_every_call_and_only_detection_is_cached(monkeypatch):
+    monkeypatch.delenv("WORKBENCH_CPU_BF16", raising=False)
+    detected = precision.cpu_has_fast_bf16()
+    for value, expected in (("1", True), ("0", False), ("1", True), ("", detected)):
+        monkeypatch.setenv("WORKBENCH_CPU_BF16", value)
+        assert precision.cpu_has_fast_bf16() is expected
+        assert precision.resolve_dtype("auto", "cpu") == ("bfloat16" if expected else "float32")
+    monkeypatch.delenv("WORKBENCH_CPU_BF16")
+    assert precision.cpu_has_fast_bf16() is detected
+    monkeypatch.setenv("WORKBENCH_CPU_BF16", "1")
+    assert precision.resolve_dtype("float32", "cpu") == "float32"  # only auto follows the switch
+    assert precision.resolve_dtype("auto", "mps") == "float32"  # and only on the CPU
+
+
+def test_a_malformed_switch_is_refused_with_what_it_expects(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CPU_BF16", "yes")
+    with pytest.raises(ConfigError, match="WORKBENCH_CPU_BF16.*expected 1 .*0 .*unset"):
+        precision.resolve_dtype("auto", "cpu")
 
 
 def test_dtype_is_part_of_the_run_and_recorded(fast_bf16, tmp_path):
@@ -69,6 +93,7 @@ def test_dtype_is_part_of_the_run_and_recorded(fast_bf16, tmp_path):
     assert (auto.dtype, bf16.dtype, bf16.identity["dtype"]) == ("float32", "bfloat16", "bfloat16")
     fast_bf16(True)
     assert prepare(spec).run_id == bf16.run_id  # auto on a bf16-capable CPU is the bfloat16 run
+    assert prepare(spec).dtype == "bfloat16" and prepare(spec).run_id != fp32.run_id
 
 
 def test_a_chat_run_has_no_device_or_dtype_and_imports_no_torch(tmp_path):
@@ -136,6 +161,22 @@ def test_out_of_memory_halves_the_batch_and_loses_nothing(hungry, tmp_path):
     assert MemoryHungry.calls[:4] == [32, 16, 8, 4]  # no per-example fallback for a memory error
     assert any("batch size lowered to 4" in n for n in out.report.notes)
     assert [p.idx for p in store.predictions(out.run_id)] == list(range(40))
+
+
+def test_auto_runs_on_both_branches_whatever_the_cpu(hungry, tmp_path, fast_bf16, monkeypatch):
+    """The same auto run on a CPU with fast bfloat16 and on one without: each resolves its dtype,
+    runs in it, records it, and they are two runs."""
+    monkeypatch.setattr(MemoryHungry, "fits", 100)
+    store = RunStore(tmp_path / "s.sqlite")
+    outs = {}
+    for has, dtype in ((True, "bfloat16"), (False, "float32")):
+        fast_bf16(has)
+        prep = prepare(RunSpec(DataSpec(hungry), "memory-hungry"))
+        assert prep.dtype == dtype and prep.identity["dtype"] == dtype
+        outs[dtype] = execute(prep, store)
+        assert outs[dtype].status == "done" and outs[dtype].report["dtype"] == dtype
+    assert outs["bfloat16"].run_id != outs["float32"].run_id
+    assert {r["run_id"] for r in store.list_runs()} == {outs["bfloat16"].run_id, outs["float32"].run_id}
 
 
 def test_out_of_memory_at_batch_one_is_a_clear_error(hungry, tmp_path, monkeypatch):

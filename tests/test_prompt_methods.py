@@ -44,8 +44,9 @@ def data(tmp_path):
 
 
 def run(data, method, model, tmp_path, **params):
+    """A float32 run (the references below are float32; ``auto`` picks bfloat16 on a bf16 CPU)."""
     store = RunStore(tmp_path / "s.sqlite")
-    out = execute(prepare(RunSpec(DataSpec(data), method, model=str(model), params=params, batch_size=2)), store)
+    out = execute(prepare(RunSpec(DataSpec(data), method, model=str(model), params=params, batch_size=2, dtype="float32")), store)
     assert out.status == "done", out.error
     # batches must work as batches: the runner's one-at-a-time fallback would hide a batching bug
     assert not any("one at a time" in n for n in out.report.notes), out.report.notes

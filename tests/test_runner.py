@@ -57,7 +57,7 @@ def test_identical_run_is_reused_and_rerun_recomputes(keyword, data, tmp_path):
 def test_identity_changes_with_what_determines_the_result(keyword, data, tmp_path):
     base = prepare(RunSpec(DataSpec(data), "keyword"))
     assert prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)).run_id == base.run_id  # batching is not identity
-    assert prepare(RunSpec(DataSpec(data), "keyword", params={"pause": "0.5"})).run_id != base.run_id
+    assert prepare(RunSpec(DataSpec(data), "keyword", params={"patience": "0.5"})).run_id != base.run_id
     assert prepare(RunSpec(DataSpec(data, limit=10), "keyword")).run_id != base.run_id
     assert prepare(RunSpec(DataSpec(data), "keyword", model="other-model")).run_id != base.run_id
 
@@ -100,10 +100,10 @@ def test_unknown_method_and_param_are_config_errors(keyword, data):
 
     with pytest.raises(ConfigError, match="unknown method 'nope'.*keyword"):
         prepare(RunSpec(DataSpec(data), "nope"))
-    with pytest.raises(ConfigError, match="no parameter zap.*pause"):
+    with pytest.raises(ConfigError, match="no parameter zap.*patience"):
         prepare(RunSpec(DataSpec(data), "keyword", params={"zap": "1"}))
     with pytest.raises(ConfigError, match="not a valid float"):
-        prepare(RunSpec(DataSpec(data), "keyword", params={"pause": "soon"}))
+        prepare(RunSpec(DataSpec(data), "keyword", params={"patience": "soon"}))
 
 
 def test_fitted_method_is_kept_for_reruns_and_try_it(keyword, data, tmp_path):

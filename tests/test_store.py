@@ -1,5 +1,7 @@
 import os
+import sqlite3
 import stat
+from contextlib import closing
 
 import pytest
 
@@ -12,7 +14,8 @@ from workbench.store import RunStore
 def test_store_file_is_private_and_wal(tmp_path):
     s = RunStore(tmp_path / "x" / "s.sqlite")
     assert stat.S_IMODE(os.stat(s.path).st_mode) == 0o600
-    assert s._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with closing(sqlite3.connect(s.path)) as db:  # WAL is the file's own setting: any reader sees it
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_prefix_lookup_and_errors(tmp_path):

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from conftest import write_jsonl
 from test_interrupt import fake_cli, integrity, keyword_data, stored, wait_until
-from tui_helpers import LabelWordMethod, wait_for, wait_for_screen
+from fake_methods import LabelWordMethod, open_gate
+from tui_helpers import wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
@@ -25,9 +26,10 @@ async def test_the_ui_and_a_cli_process_write_one_store_at_once(tmp_path, monkey
     ui_data = str(tmp_path / "ui")
     write_jsonl(tmp_path / "ui" / "test.jsonl", ui_rows)
     (tmp_path / "ui" / "labels.json").write_text('["neg", "pos"]')
-    spec = replace(default_spec(), data=DataSpec(ui_data), method="label-words", params={"labels": ["bad", "good"], "pause": 0.02}, batch_size=2)
+    spec = replace(default_spec(), data=DataSpec(ui_data), method="label-words", params={"labels": ["bad", "good"]}, batch_size=2)
     store = RunStore(path)
-    cli = fake_cli(path, keyword_data(tmp_path, "cli", n), "--batch-size", "2", "-p", "pause=0.15")  # ~4.5 s
+    gate = tmp_path / "go"  # the CLI run holds after its first batch until the UI's run has finished
+    cli = fake_cli(path, keyword_data(tmp_path, "cli", n), "--batch-size", "2", "-p", f"gate={gate}")
     try:
         app = WorkbenchApp(store, spec)
         async with app.run_test(size=(100, 30)) as pilot:
@@ -36,12 +38,14 @@ async def test_the_ui_and_a_cli_process_write_one_store_at_once(tmp_path, monkey
             await pilot.press("ctrl+r")
             report = await wait_for_screen(pilot, ReportScreen, timeout=60)
             assert cli.poll() is None  # the CLI run was still writing all along the UI's run
+            open_gate(gate)
             out, err = await asyncio.to_thread(cli.communicate, timeout=60)
             assert cli.returncode == 0 and "locked" not in err, err
             await pilot.press("h")
             history = await wait_for_screen(pilot, HistoryScreen)
             await wait_for(pilot, lambda: history.query_one("#runs").row_count == 2, what="both runs listed")
     finally:
+        open_gate(gate)
         if cli.poll() is None:
             cli.kill()
     runs = {r.method: r for r in RunStore(path).list_runs()}

@@ -2,7 +2,8 @@
 flipped examples, configuration diff)."""
 
 from textual.widgets import DataTable
-from tui_helpers import SEED_IDS, SEED_LABELS, LabelWordMethod, seed_runs, static_text, stored_report, wait_for, wait_for_screen
+from fake_methods import LabelWordMethod
+from tui_helpers import SEED_IDS, SEED_LABELS, seed_runs, static_text, stored_report, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen

@@ -3,7 +3,8 @@
 from dataclasses import replace
 
 from textual.widgets import Input, TextArea
-from tui_helpers import LabelWordMethod, static_text, wait_for, wait_for_screen
+from fake_methods import LabelWordMethod
+from tui_helpers import static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.param_editors import LabelTextsEditor, LineEditor, TemplateEditor, editor_kind, make_editor
@@ -102,12 +103,12 @@ async def test_fake_method_params_drive_the_editors_and_ctrl_r_runs(monkeypatch,
     app = WorkbenchApp(RunStore(), spec_for("label-words"))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_prompt(pilot)
-        assert {e.param.name for e in screen.query(".param-editor")} == {"labels", "pause"}
-        pause = screen.query_one("#param-pause", Input)
-        pause.value = "soon"
+        assert {e.param.name for e in screen.query(".param-editor")} == {"labels", "gate", "patience"}
+        patience = screen.query_one("#param-patience", Input)
+        patience.value = "soon"
         await pilot.pause()
-        assert "not a valid float" in static_text(screen, "#editor-pause .editor-error")
-        pause.value = ""
+        assert "not a valid float" in static_text(screen, "#editor-patience .editor-error")
+        patience.value = ""
         await pilot.pause()
         assert screen.valid
         await pilot.press("ctrl+r")

@@ -3,9 +3,8 @@ with an invalid column, the example browser filtered by the selected cell, and t
 
 from dataclasses import replace
 
-import pytest
 from textual.widgets import DataTable, Input, TabbedContent
-from tui_helpers import SEED_IDS, LabelWordMethod, seed_runs, static_text, stored_report, tiny_data, wait_for, wait_for_screen
+from tui_helpers import SEED_IDS, seed_runs, static_text, stored_report, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
@@ -16,7 +15,6 @@ from screens.report_screen import ReportScreen
 from screens.session import default_spec
 from screens.setup_screen import SetupScreen
 from workbench.data import DataSpec
-from workbench.methods import METHODS
 from workbench.store import RunStore
 
 
@@ -91,10 +89,6 @@ async def test_selecting_a_matrix_cell_filters_the_examples():
         await pilot.pause()
         assert len(browser.shown) == 5
 
-
-@pytest.fixture
-def label_words(monkeypatch):
-    monkeypatch.setitem(METHODS, "label-words", LabelWordMethod)
 
 
 async def test_iterate_report_to_labels_run_again_and_compare(label_words, tmp_path):

@@ -5,7 +5,8 @@ import threading
 from dataclasses import replace
 
 from textual.widgets import DataTable
-from tui_helpers import ApiWords, LabelWordMethod, no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
+from fake_methods import ApiWords, LabelWordMethod, open_gate
+from tui_helpers import no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
@@ -35,12 +36,15 @@ def cell(table: DataTable, row_key: str, column: str) -> str:
 async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeypatch, tmp_path):
     monkeypatch.setitem(METHODS, "label-words", CountingWords)
     CountingWords.texts = []
+    gate = tmp_path / "go"
     rows = [{"text": f"good film {i}", "label": 1} for i in range(20)] + [{"text": f"bad film {i}", "label": 0} for i in range(20)]
-    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d", rows)), method="label-words", params={"labels": ["bad", "good"], "pause": 0.1}, batch_size=4)
+    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d", rows)), method="label-words", params={"labels": ["bad", "good"], "gate": str(gate)}, batch_size=4)
     store = RunStore()
     cancel = threading.Event()
+    open_gate(gate)  # the first run is not held: its cancel comes from its own progress
     first = execute(prepare(spec), store, cancel_event=cancel, on_progress=lambda ev: ev.done >= 8 and cancel.set())
     assert first.status == "cancelled" and store.count_predictions(first.run_id) == 8
+    gate.unlink()  # the resumed run is held after its first batch until the test has seen it
     kept_texts = {p.text for p in store.predictions(first.run_id)}
     CountingWords.texts = []
 
@@ -56,6 +60,7 @@ async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeyp
         assert run_screen.resume == first.run_id
         await wait_for(pilot, lambda: " / 40 examples" in static_text(run_screen, "#run-stats"), what="live progress")
         assert run_screen.first_done["predicting"] == 8  # it started from the kept predictions
+        open_gate(gate)
         report = await wait_for_screen(pilot, ReportScreen)
         assert report.run_id == first.run_id and "resumed" in static_text(report, "#report-notice")
         run = store.find(first.run_id)
@@ -73,12 +78,15 @@ async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeyp
 
 async def test_resuming_a_run_with_no_local_model_shows_device_api_and_picks_no_device(monkeypatch, tmp_path):
     monkeypatch.setitem(METHODS, "label-words", ApiWords)
+    gate = tmp_path / "go"
     rows = [{"text": f"good film {i}", "label": 1} for i in range(12)] + [{"text": f"bad film {i}", "label": 0} for i in range(12)]
-    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d", rows)), method="label-words", params={"labels": ["bad", "good"], "pause": 0.2}, batch_size=4)
+    spec = replace(default_spec(), data=DataSpec(tiny_data(tmp_path / "d", rows)), method="label-words", params={"labels": ["bad", "good"], "gate": str(gate)}, batch_size=4)
     store = RunStore()
     cancel = threading.Event()
+    open_gate(gate)
     first = execute(prepare(spec), store, cancel_event=cancel, on_progress=lambda ev: ev.done >= 4 and cancel.set())
     assert first.status == "cancelled"
+    gate.unlink()
     no_device_picking(monkeypatch)  # the run screen used to pick one for the device line
 
     app = WorkbenchApp(store)
@@ -88,5 +96,6 @@ async def test_resuming_a_run_with_no_local_model_shows_device_api_and_picks_no_
         run_screen = await wait_for_screen(pilot, RunScreen)
         await wait_for(pilot, lambda: " / 24 examples" in static_text(run_screen, "#run-stats"), what="live progress")
         assert static_text(run_screen, "#run-stats").splitlines()[1].startswith("device api")
+        open_gate(gate)
         report = await wait_for_screen(pilot, ReportScreen)
         assert report.run_id == first.run_id and store.find(first.run_id).status == "done"

@@ -4,7 +4,8 @@ predictions kept, marked cancelled), and engine errors are shown in place."""
 from dataclasses import replace
 
 import pytest
-from tui_helpers import ApiWords, LabelWordMethod, no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
+from fake_methods import ApiWords, open_gate
+from tui_helpers import no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.report_screen import ReportScreen
@@ -16,10 +17,6 @@ from workbench.methods import METHODS
 from workbench.store import RunStore
 
 
-@pytest.fixture
-def label_words(monkeypatch):
-    monkeypatch.setitem(METHODS, "label-words", LabelWordMethod)
-
 
 def words_spec(source: str, **params):
     return replace(default_spec(), data=DataSpec(source), method="label-words", params=params, batch_size=4)
@@ -27,7 +24,8 @@ def words_spec(source: str, **params):
 
 async def test_run_shows_progress_then_the_report(label_words, tmp_path):
     store = RunStore()
-    spec = words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], pause=0.25)
+    gate = tmp_path / "go"  # the run holds after its first batch until the test opens it
+    spec = words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], gate=str(gate))
     app = WorkbenchApp(store, spec)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_screen(pilot, SetupScreen)
@@ -38,6 +36,7 @@ async def test_run_shows_progress_then_the_report(label_words, tmp_path):
         assert " / 22 examples" in stats and "ETA" in stats and "elapsed" in stats and "device cpu" in stats
         assert "accuracy so far" in stats
         assert "predicting" in static_text(screen, "#run-phase")
+        open_gate(gate)
         report_screen = await wait_for_screen(pilot, ReportScreen)
         run = store.find(report_screen.run_id)
         assert run.status == "done" and run.report.n == 22
@@ -48,7 +47,8 @@ async def test_run_shows_progress_then_the_report(label_words, tmp_path):
 async def test_cancel_keeps_finished_predictions_marked_cancelled(label_words, tmp_path):
     store = RunStore()
     rows = [{"text": f"good film {i}", "label": 1} for i in range(40)] + [{"text": f"bad film {i}", "label": 0} for i in range(40)]
-    spec = words_spec(tiny_data(tmp_path / "d", rows), labels=["bad", "good"], pause=0.15)
+    gate = tmp_path / "go"
+    spec = words_spec(tiny_data(tmp_path / "d", rows), labels=["bad", "good"], gate=str(gate))
     app = WorkbenchApp(store, spec)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_screen(pilot, SetupScreen)
@@ -56,6 +56,8 @@ async def test_cancel_keeps_finished_predictions_marked_cancelled(label_words, t
         screen = await wait_for_screen(pilot, RunScreen)
         await wait_for(pilot, lambda: " / 80 examples" in static_text(screen, "#run-stats") and not static_text(screen, "#run-stats").startswith("0 "), what="a batch")
         await pilot.press("c")
+        await wait_for(pilot, lambda: "cancelling" in static_text(screen, "#run-phase"), what="the cancel request")
+        open_gate(gate)  # the held batch ends, and the run sees the cancel request
         report_screen = await wait_for_screen(pilot, ReportScreen)
         run = store.find(report_screen.run_id)
         assert run.status == "cancelled"
@@ -94,13 +96,15 @@ async def test_identical_run_is_reused_and_says_so(label_words, tmp_path):
 
 
 async def test_device_line_shows_the_resolved_dtype(label_words, tmp_path):
-    spec = replace(words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], pause=0.2), dtype="fp32")
+    gate = tmp_path / "go"
+    spec = replace(words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], gate=str(gate)), dtype="fp32")
     app = WorkbenchApp(RunStore(), spec)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_screen(pilot, SetupScreen)
         await pilot.press("ctrl+r")
         screen = await wait_for_screen(pilot, RunScreen)
         await wait_for(pilot, lambda: "device cpu float32" in static_text(screen, "#run-stats"), what="the device line")
+        open_gate(gate)
         report = await wait_for_screen(pilot, ReportScreen)
         assert "device cpu float32  ·" in static_text(report, "#report-details")
 
@@ -109,7 +113,8 @@ async def test_a_run_with_no_local_model_shows_device_api_and_picks_no_device(mo
     monkeypatch.setitem(METHODS, "label-words", ApiWords)
     no_device_picking(monkeypatch)
     store = RunStore()
-    app = WorkbenchApp(store, words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], pause=0.2))
+    gate = tmp_path / "go"
+    app = WorkbenchApp(store, words_spec(tiny_data(tmp_path / "d"), labels=["bad", "good"], gate=str(gate)))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_screen(pilot, SetupScreen)
         await pilot.press("ctrl+r")
@@ -117,6 +122,7 @@ async def test_a_run_with_no_local_model_shows_device_api_and_picks_no_device(mo
         await wait_for(pilot, lambda: "accuracy so far" in static_text(screen, "#run-stats"), what="progress")
         device_line = static_text(screen, "#run-stats").splitlines()[1]
         assert device_line.startswith("device api  ·") and "float" not in device_line
+        open_gate(gate)
         report = await wait_for_screen(pilot, ReportScreen)
         assert store.find(report.run_id).report.dtype is None
         assert "device api  ·" in static_text(report, "#report-details")

@@ -3,9 +3,8 @@ trust_remote_code, file picker."""
 
 from dataclasses import replace
 
-import pytest
 from textual.widgets import Checkbox, DirectoryTree, Input, Select
-from tui_helpers import LabelWordMethod, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.file_picker import FilePickerScreen
@@ -17,10 +16,6 @@ from workbench.data import DataSpec
 from workbench.methods import METHODS
 from workbench.store import RunStore
 
-
-@pytest.fixture
-def label_words(monkeypatch):
-    monkeypatch.setitem(METHODS, "label-words", LabelWordMethod)
 
 
 async def test_opens_on_the_sample_with_its_size_and_balance():

@@ -2,9 +2,8 @@
 
 from dataclasses import replace
 
-import pytest
 from textual.widgets import TextArea
-from tui_helpers import LabelWordMethod, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.report_screen import ReportScreen
@@ -12,13 +11,8 @@ from screens.session import default_spec
 from screens.setup_screen import SetupScreen
 from screens.try_screen import TryScreen
 from workbench.data import DataSpec
-from workbench.methods import METHODS
 from workbench.store import RunStore
 
-
-@pytest.fixture
-def label_words(monkeypatch):
-    monkeypatch.setitem(METHODS, "label-words", LabelWordMethod)
 
 
 async def test_try_it_shows_the_prediction_and_scores(label_words, tmp_path):

@@ -1,75 +1,21 @@
-"""Shared pieces of the TUI tests: a fake zero-shot method whose label texts are keywords, a tiny
-dataset, runs seeded into a store with fixed figures, and waiting helpers for Pilot."""
+"""Shared pieces of the TUI tests: a tiny dataset, runs seeded into a store with fixed figures, and
+waiting helpers for Pilot. The fake methods they run are in fake_methods.py."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from dataclasses import asdict
 from pathlib import Path
 
 from conftest import write_jsonl
+from fake_methods import ApiWords, LabelWordMethod  # noqa: F401 - the TUI tests' methods live there
 
 from workbench.data import DataSpec
-from workbench.errors import ConfigError
-from workbench.methods import Method, Param, Prediction
+from workbench.methods import Prediction
 from workbench.metrics import compute_metrics
 from workbench.runner import RunSpec
 from workbench.store import RunStore
-
-
-class LabelWordMethod(Method):
-    """Zero-shot by keyword: a class scores the number of its label text's words found in the
-    text; no word found is invalid. With the default label texts (the names neg/pos) almost
-    everything is invalid; with labels=["bad", "good"] it classifies."""
-
-    name = "label-words"
-    description = "test double: label texts are keywords"
-    default_model = "label-words-model"
-    params = (
-        Param("labels", None, "one keyword text per class", "texts"),
-        Param("pause", 0.0, "seconds to sleep per batch", "float"),
-    )
-
-    def __init__(self, config):
-        self.config = config
-
-    def label_texts(self) -> list[str]:
-        texts = self.config.params.get("labels") or list(self.config.label_names)
-        if any(not t.strip() for t in texts):
-            raise ConfigError("a label text is empty")
-        return list(texts)
-
-    def validate(self) -> None:
-        self.label_texts()
-
-    def load(self, ctx):
-        pass
-
-    def fit(self, texts, labels, ctx):
-        self.words_ = [t.lower().split() for t in self.label_texts()]
-        return self
-
-    def predict(self, texts, ctx):
-        if self.config.params["pause"]:
-            time.sleep(self.config.params["pause"])
-        out = []
-        for text in texts:
-            tokens = text.lower().split()
-            scores = [float(sum(tokens.count(w) for w in words)) for words in self.words_]
-            best = max(scores)
-            out.append(Prediction(scores.index(best), scores) if best > 0 else Prediction(None, scores, raw="no label word"))
-        return out
-
-    def details(self, ctx=None):
-        return {"label_words": " | ".join(" ".join(w) for w in self.words_)}
-
-
-class ApiWords(LabelWordMethod):
-    """Like a chat method: no local model, so no device to pick and no dtype."""
-
-    runs_locally = False
 
 
 def no_device_picking(monkeypatch) -> None:
@@ -118,6 +64,7 @@ def seed_runs(store: RunStore) -> dict[str, str]:
     for n, key in enumerate(("a", "b")):
         preds = SEED_PREDS[key]
         spec = RunSpec(DataSpec("tiny"), "label-words", model="label-words-model", params={"labels": SEED_LABELS[key]})
+        # fixed stored data (the snapshots show it), not what today's LabelWordMethod would record
         config = {"spec": asdict(spec), "model_location": "label-words-model", "params": {"labels": SEED_LABELS[key], "pause": 0.0}}
         run_id = SEED_IDS[key]
         store.start_run(run_id, method="label-words", model="label-words-model", dataset="tiny", split="test", n=12, config=config)

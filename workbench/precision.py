@@ -8,21 +8,40 @@ picks it there. float16 on CUDA is only chosen when bfloat16 is not available an
 it tolerates float16's range (T5 overflows in float16, so seq2seq does not).
 
 The chosen type is part of a run's identity: a float32 and a bfloat16 run are different runs.
+
+``$WORKBENCH_CPU_BF16`` overrides the CPU detection: ``1`` says "this CPU has fast bfloat16", ``0``
+says it has not, unset (or empty) detects it. It is read on every call, so tests can exercise both
+branches of ``auto`` on any machine, and a user can keep ``auto`` off bfloat16 on a CPU whose
+detection they do not trust. Any other value is an error.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Any
 
 from .errors import DTYPE, ConfigError
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+ENV_CPU_BF16 = "WORKBENCH_CPU_BF16"
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX512-BF16), or
+    what ``$WORKBENCH_CPU_BF16`` says (``1``/``0``) when it is set. The override is read on every
+    call; only the detection is cached."""
+    forced = os.environ.get(ENV_CPU_BF16, "").strip()
+    if forced:
+        if forced not in ("0", "1"):
+            raise ConfigError(f"${ENV_CPU_BF16} is '{forced}'", expected="1 (fast bfloat16), 0 (none) or unset (detect)")
+        return forced == "1"
+    return detect_cpu_fast_bf16()
 
 
 @lru_cache(maxsize=1)
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU multiplies bfloat16 matrices in hardware (AMX tiles or AVX512-BF16)."""
+def detect_cpu_fast_bf16() -> bool:
+    """What the hardware says, probed once: AMX tiles or AVX512-BF16 (``$WORKBENCH_CPU_BF16`` aside)."""
     import torch
 
     cpu = getattr(torch, "cpu", None)
