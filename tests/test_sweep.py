@@ -88,6 +88,13 @@ def test_bad_values_found_by_prepare_are_refused_before_anything_runs(tmp_path):
     assert engine.runs() == []  # nothing ran, not even the variants before it
 
 
+def test_a_single_file_is_refused_it_has_no_select_and_test_splits(tmp_path):
+    one = write_jsonl(tmp_path / "one.jsonl", [{"text": "good", "label": 1}, {"text": "bad", "label": 0}])
+    with pytest.raises(SweepConfigError, match="single file") as e:
+        Engine(tmp_path / "s.sqlite").sweep(parse_sweep(_raw(data={"source": str(one)})))
+    assert e.value.key == "source"
+
+
 def test_matrix_expands_to_the_product_named_from_the_values():
     raw = _raw(variants=[], matrix={"model": [MODEL, "sentence-transformers/all-mpnet-base-v2"], "dtype": ["float32", "bfloat16"]})
     raw["sweep"]["baseline"] = f"{MODEL},float32"

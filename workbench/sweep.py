@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from .errors import WorkbenchError
@@ -147,6 +148,11 @@ def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
     from .data import HOLDOUT_SPLIT, DataSpec, has_split
 
     d = config.data
+    if Path(d.source).expanduser().is_file():
+        raise SweepConfigError(
+            f"{d.source} is a single file: a sweep needs a selection split and a test split", key="source",
+            fix="pass a folder of split files (validation.jsonl, test.jsonl; or train + test), a hub name, or 'sample'",
+        )  # fmt: skip
     common = dict(
         source=d.source,
         train_split=d.train_split,
