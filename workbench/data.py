@@ -41,6 +41,16 @@ class DataSpec:
     skip_empty: bool = False
     """Drop empty texts (counted in the report) instead of refusing the dataset."""
     encoding: str = "utf-8-sig"
+    holdout: float | None = None
+    """Hold out this fraction of the train split (seeded by ``seed``): methods that fit see only the
+    rest, and the split named :data:`HOLDOUT_SPLIT` evaluates on the held-out part. None (the
+    default): the train split as it is. Used by sweeps to select on data that has no validation
+    split without leaking it into what a method fits on. Not part of a run's identity (that is the
+    data's content, which this changes)."""
+
+
+HOLDOUT_SPLIT = ":holdout"
+"""The eval split name that means "the part of the train split held out by ``DataSpec.holdout``"."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +108,13 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
     if spec.text_column == spec.label_column:
         raise DataError(f"the text column and the label column both name '{spec.text_column}'", fix="name a different label column", field=LABEL_COLUMN)
-    raw_eval, raw_train, declared = _load_raw(spec, need_train)
+    raw_eval, raw_train, declared = _load_with_holdout(spec, need_train) if spec.holdout is not None else _load_raw(spec, need_train)
     raw_eval, repaired_eval = _check_cells(spec.split, raw_eval)
     repaired_train = 0
     if raw_train is not None:
         raw_train, repaired_train = _check_cells(spec.train_split or "train", raw_train)
     names, to_index = _resolve_labels(declared, raw_eval + (raw_train or []))
-    eval_split = _make_split(spec.split, raw_eval, to_index, spec)
+    eval_split = _make_split(holdout_name(spec) if spec.split == HOLDOUT_SPLIT else spec.split, raw_eval, to_index, spec)
     train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None
     if train_split is not None:
         _check_train_covers(eval_split, train_split, names)
@@ -121,6 +131,48 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
 
 
 # ---------------------------------------------------------------- sources
+
+
+def holdout_name(spec: DataSpec) -> str:
+    """How a held-out part of the train split is named in reports: ``train[20% seed 0]``."""
+    return f"{spec.train_split or 'train'}[{spec.holdout or 0:.0%} seed {spec.seed}]"
+
+
+def has_split(source: str, split: str) -> bool | None:
+    """Whether a local source (a folder of split files, or 'sample') has ``split``; None when that
+    cannot be told without loading (a hub name, a single file)."""
+    path = Path(source).expanduser()
+    if not path.exists() and source in (SAMPLE, f"builtin:{SAMPLE}"):
+        path = sample_dir()
+    if not path.is_dir():
+        return None
+    return bool(_find_split_files(path, split))
+
+
+def _carve(rows: list[Row], fraction: float, seed: int) -> tuple[list[Row], list[Row]]:
+    """(held out, rest): a seeded ``fraction`` of the rows, both parts in their original order."""
+    held = set(random.Random(seed).sample(range(len(rows)), max(1, round(len(rows) * fraction)))) if rows else set()
+    return [r for i, r in enumerate(rows) if i in held], [r for i, r in enumerate(rows) if i not in held]
+
+
+def _load_with_holdout(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:
+    """``spec.holdout`` of the train split held out: the eval rows when the split is
+    :data:`HOLDOUT_SPLIT`, and never among the train rows a method fits on."""
+    from dataclasses import replace
+
+    frac = spec.holdout
+    if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not 0 < frac < 1:
+        raise DataError(f"holdout {frac!r} is not a fraction", expected="a number between 0 and 1 (0.2: a fifth of the train split)")
+    if not spec.train_split:
+        raise DataError("holdout needs a train split to hold a part of out", fix="name the train split")
+    if spec.split != HOLDOUT_SPLIT:
+        raw_eval, raw_train, declared = _load_raw(spec, need_train)
+        if raw_train is not None:
+            raw_train = _carve(raw_train, frac, spec.seed)[1]
+        return raw_eval, raw_train, declared
+    train_rows, _, declared = _load_raw(replace(spec, split=spec.train_split, holdout=None), False)
+    held, rest = _carve(train_rows, frac, spec.seed)
+    return held, (rest if need_train else None), declared
 
 
 def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:

@@ -7,6 +7,7 @@ offers every operation a front end needs; the front ends keep no engine rule of 
     outcome = engine.execute(prep, on_progress=..., cancel_event=...)
     engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
     engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix)
+    engine.sweep(load_sweep("sweep.toml"), on_variant=...)   # many variants, the best confirmed on test
 
 ``prepare`` reads the data and fingerprints its content every time: a file edited between two
 runs is a new run, whichever front end started it. Everything here may be called from a worker
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .store import RunStore, StoredPrediction, StoredRun
     from .suspects import Suspects
+    from .sweep import OnVariant, SweepPlan, SweepResult
+    from .sweep_config import SweepConfig
 
 ProgressCallback = Callable[["ProgressEvent"], None]
 
@@ -104,6 +107,17 @@ class Engine:
         train = prep.dataset.train
         method.fit(train.texts if train else None, train.labels if train else None, RunContext())
         return method.estimate(prep.dataset.eval.texts, self.store)
+
+    def sweep(
+        self, config: "SweepConfig", *, on_variant: "OnVariant | None" = None, on_progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None, on_plan: "Callable[[SweepPlan], None] | None" = None,
+    ) -> "SweepResult":  # fmt: skip
+        """Run (or continue) a sweep (workbench/sweep.py): every variant an ordinary stored run on
+        the selection split, then the best and the baseline on the test split with McNemar's test.
+        Every variant is prepared (checked) before any runs."""
+        from .sweep import run_sweep
+
+        return run_sweep(self, config, on_variant=on_variant, on_progress=on_progress, cancel_event=cancel_event, on_plan=on_plan)
 
     # ------------------------------------------------------------ stored runs
 

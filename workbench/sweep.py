@@ -1,0 +1,384 @@
+"""Sweeps: many variants (label texts, prompts, models, methods) compared on a selection split, the
+best confirmed against the baseline on the test split with McNemar's test.
+
+Every variant is an ordinary stored run made through ``Engine.prepare``/``execute``: a finished
+one is reused, an unfinished one (cancelled, or its process died) is resumed, so running the same
+sweep file again continues where it stopped. Embedding methods re-score label-text variants from
+the store's embedding cache. The sweep itself is recorded in a table of its own in the store
+(``sweeps``: name, the variants' run ids, the result), which no run's identity depends on.
+
+The test split is touched for two runs only: the best variant (argmax of the metric on the
+selection split, the first in file order on a tie) and the baseline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+from .errors import WorkbenchError
+from .sweep_config import RUN_KEYS, SweepConfig, SweepConfigError, Variant
+
+if TYPE_CHECKING:
+    from .data import DataSpec
+    from .engine import Engine
+    from .results import Report
+    from .runner import PreparedRun, RunOutcome, RunSpec
+
+SUMMARY_METRICS = ("n", "accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "precision_weighted", "recall_weighted", "invalid", "ci95")
+"""The report figures a sweep's JSON keeps per run (the full report stays in the store)."""
+
+
+def _metric(report: "Report | None", name: str) -> Any:
+    """One figure of a run's report (None where the report lacks it)."""
+    return None if report is None else getattr(report, name, None)
+
+
+def metric_interval(report: "Report | None", name: str) -> tuple[float, float] | None:
+    """The 95% bootstrap interval of ``name`` when the report has one (accuracy, f1_macro)."""
+    got = report.ci95.of(name) if report is not None else None
+    return (float(got[0]), float(got[1])) if got else None
+
+
+def summary(report: "Report | None") -> dict[str, Any] | None:
+    """The sweep JSON's figures of one run: the report's JSON, cut to SUMMARY_METRICS."""
+    if report is None:
+        return None
+    as_json = report.to_json()
+    return {k: as_json[k] for k in SUMMARY_METRICS if as_json.get(k) is not None}
+
+
+@dataclass
+class VariantResult:
+    name: str
+    params: dict[str, Any]
+    """What the variant set (over [base])."""
+    run_id: str
+    status: Literal["pending", "done", "cancelled", "failed"] = "pending"
+    select: Any = None
+    """The selection run's report."""
+    test: Any = None
+    test_run_id: str | None = None
+    elapsed_s: float = 0.0
+    reused: bool = False
+    error: str | None = None
+
+    def value(self, metric: str) -> float | None:
+        v = _metric(self.select, metric) if self.status == "done" else None
+        return float(v) if v is not None else None
+
+
+@dataclass
+class SweepResult:
+    name: str
+    metric: str
+    baseline: str
+    select_split: str
+    test_split: str
+    variants: list[VariantResult]
+    status: Literal["running", "done", "cancelled", "failed"] = "running"
+    best: str | None = None
+    test_comparison: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    sweep_id: str = ""
+
+    def result(self, name: str) -> VariantResult:
+        return next(v for v in self.variants if v.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "sweep_id": self.sweep_id,
+            "status": self.status,
+            "metric": self.metric,
+            "baseline": self.baseline,
+            "best": self.best,
+            "select_split": self.select_split,
+            "test_split": self.test_split,
+            "variants": [
+                {
+                    "name": v.name,
+                    "params": _jsonable(v.params),
+                    "run_id": v.run_id,
+                    "status": v.status,
+                    "select": summary(v.select),
+                    "test": summary(v.test),
+                    "test_run_id": v.test_run_id,
+                    "elapsed_s": round(v.elapsed_s, 3),
+                    "reused": v.reused,
+                    **({"error": v.error} if v.error else {}),
+                }  # fmt: skip
+                for v in self.variants
+            ],
+            "test_comparison": self.test_comparison,
+            "notes": list(self.notes),
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    return json.loads(json.dumps(v, default=str))
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class SweepPlan:
+    """Every variant prepared on the selection split (so nothing runs before all are checked)."""
+
+    config: SweepConfig
+    select_data: "DataSpec"
+    test_data: "DataSpec"
+    preps: dict[str, "PreparedRun"]
+    specs: dict[str, "RunSpec"]
+    notes: list[str]
+
+
+def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
+    """(selection, test) data specs and notes. Data with no ``select_split`` selects on a seeded
+    part of train (``holdout``), and then methods that fit use the rest as train, for the test
+    runs too, so the selection examples never reach a fit."""
+    from .data import HOLDOUT_SPLIT, DataSpec, has_split
+
+    d = config.data
+    if Path(d.source).expanduser().is_file():
+        raise SweepConfigError(
+            f"{d.source} is a single file: a sweep needs a selection split and a test split", key="source",
+            fix="pass a folder of split files (validation.jsonl, test.jsonl; or train + test), a hub name, or 'sample'",
+        )  # fmt: skip
+    common = dict(
+        source=d.source,
+        train_split=d.train_split,
+        text_column=d.text_column,
+        label_column=d.label_column,
+        seed=d.seed,
+        skip_empty=d.skip_empty,
+        encoding=d.encoding,
+    )
+    notes = []
+    if has_split(d.source, d.select_split) is False:
+        select = DataSpec(split=HOLDOUT_SPLIT, limit=d.limit, holdout=d.holdout, **common)  # type: ignore[arg-type]
+        test = DataSpec(split=d.test_split, limit=d.limit, holdout=d.holdout, **common)  # type: ignore[arg-type]
+        notes.append(
+            f"{d.source} has no split '{d.select_split}': variants are compared on a seeded {d.holdout:.0%} of '{d.train_split}' (seed {d.seed}); methods that fit use the other {1 - d.holdout:.0%}"
+        )
+    else:
+        select = DataSpec(split=d.select_split, limit=d.limit, **common)  # type: ignore[arg-type]
+        test = DataSpec(split=d.test_split, limit=d.limit, **common)  # type: ignore[arg-type]
+    return select, test, notes
+
+
+def run_spec(variant: Variant, data: "DataSpec", label_names: list[str]) -> "RunSpec":
+    """The RunSpec of one variant over ``data``; proposed label templates filled with the label names."""
+    from .propose import LabelTemplate, fill
+    from .runner import RunSpec
+
+    s = variant.settings
+    params = {k: v for k, v in s.items() if k not in RUN_KEYS}
+    if isinstance(params.get("labels"), LabelTemplate):
+        params["labels"] = fill(params["labels"], label_names)
+    run = {k: s[k] for k in RUN_KEYS if k in s}
+    if run.get("device") == "auto":
+        run["device"] = None
+    return RunSpec(data=data, params=params, **run)
+
+
+def plan(engine: "Engine", config: SweepConfig) -> SweepPlan:
+    """Prepare every variant on the selection split and the baseline on the test split: the data
+    read and checked, models resolved, parameters validated, before anything runs. A problem is
+    a SweepConfigError naming the variant."""
+    select, test, notes = data_specs(config)
+    label_names = engine.load_dataset(select, need_train=False).label_names
+    preps: dict[str, PreparedRun] = {}
+    specs: dict[str, RunSpec] = {}
+    for v in config.variants:
+        specs[v.name] = spec = run_spec(v, select, label_names)
+        preps[v.name] = _prepare(engine, spec, v.name)
+    _prepare(engine, replace(specs[config.baseline], data=test), config.baseline)  # the test split exists and fits
+    return SweepPlan(config, select, test, preps, specs, notes)
+
+
+def _prepare(engine: "Engine", spec: "RunSpec", variant: str) -> "PreparedRun":
+    try:
+        return engine.prepare(spec)
+    except SweepConfigError:
+        raise
+    except WorkbenchError as e:
+        raise SweepConfigError(e.found, variant=variant, expected=e.expected, fix=e.fix) from None
+
+
+# ---------------------------------------------------------------- running
+
+OnVariant = Callable[[VariantResult, SweepResult], None]
+
+
+def run_sweep(
+    engine: "Engine", config: SweepConfig, *, on_variant: OnVariant | None = None, on_progress=None,
+    cancel_event: threading.Event | None = None, on_plan: Callable[[SweepPlan], None] | None = None,
+) -> SweepResult:  # fmt: skip
+    """Run (or continue) the sweep: every variant on the selection split (the baseline first, so
+    each line of the leaderboard can show its difference to it), then the best and the baseline
+    on the test split, compared. ``on_variant`` is called as each run ends (the leaderboard as it
+    fills, and the test runs). A cancel (the event, or Ctrl-C inside a run) stops the sweep with
+    what finished kept; running it again continues."""
+    p = plan(engine, config)
+    if on_plan is not None:
+        on_plan(p)
+    res = SweepResult(
+        config.name, config.metric, config.baseline, p.preps[config.baseline].dataset.eval.name, config.data.test_split,
+        [VariantResult(v.name, _own_params(v, p), p.preps[v.name].run_id) for v in config.variants], notes=list(p.notes),
+    )  # fmt: skip
+    res.sweep_id = _sweep_id(config, p)
+    record = SweepRecords(engine.store)
+    record.save(res, config)
+    order = [config.baseline] + [v.name for v in config.variants if v.name != config.baseline]
+    for name in order:
+        vr = res.result(name)
+        outcome, vr.elapsed_s = _run(engine, p.preps[name], on_progress, cancel_event)
+        vr.status, vr.select, vr.reused, vr.error = outcome.status, outcome.report, outcome.reused, outcome.error
+        if on_variant is not None:
+            on_variant(vr, res)
+        if outcome.status == "cancelled":
+            res.status = "cancelled"
+            record.save(res, config)
+            return res
+        record.save(res, config)
+    done = [v for v in res.variants if v.value(config.metric) is not None]
+    if not done or res.result(config.baseline).status != "done":
+        res.status = "failed"
+        res.notes.append("the baseline failed: nothing to confirm on the test split" if done else "every variant failed")
+        record.save(res, config)
+        return res
+    best = max(done, key=lambda v: v.value(config.metric))  # type: ignore[arg-type,return-value]  # max keeps the first of equals
+    res.best = best.name
+    for name in dict.fromkeys([best.name, config.baseline]):
+        vr = res.result(name)
+        prep = engine.prepare(replace(p.specs[name], data=p.test_data))
+        outcome, _ = _run(engine, prep, on_progress, cancel_event)
+        vr.test_run_id = prep.run_id
+        if outcome.status == "cancelled":
+            res.status = "cancelled"
+            record.save(res, config)
+            return res
+        vr.test = outcome.report
+        if outcome.status == "failed":
+            res.notes.append(f"the test run of {name} failed: {outcome.error}")
+        if on_variant is not None:
+            on_variant(vr, res)
+    res.test_comparison = _test_comparison(engine, res)
+    res.status = "done"
+    record.save(res, config)
+    return res
+
+
+def _own_params(v: Variant, p: SweepPlan) -> dict[str, Any]:
+    """What the variant set over [base]; a proposed label template with the texts it made."""
+    from .propose import LabelTemplate
+
+    own = dict(v.own)
+    if isinstance(v.settings.get("labels"), LabelTemplate):
+        own.update(labels=list(p.specs[v.name].params["labels"]), template=str(v.settings["labels"]))
+    return own
+
+
+def _run(engine: "Engine", prep: "PreparedRun", on_progress, cancel_event) -> tuple["RunOutcome", float]:
+    """Execute ``prep``: reused when it finished, resumed when an earlier attempt kept predictions."""
+    t = time.perf_counter()
+    store = engine.store
+    old = store.find(prep.run_id)
+    if old is not None and old.status != "done" and store.count_predictions(prep.run_id) and not store.is_live(prep.run_id):
+        outcome = engine.resume(prep.run_id, on_progress=on_progress, cancel_event=cancel_event, device=prep.spec.device, batch_size=prep.spec.batch_size)
+    else:
+        outcome = engine.execute(prep, on_progress=on_progress, cancel_event=cancel_event)
+    return outcome, time.perf_counter() - t
+
+
+def _test_comparison(engine: "Engine", res: SweepResult) -> dict[str, Any] | None:
+    best, base = res.result(res.best or res.baseline), res.result(res.baseline)
+    if best.test is None or base.test is None or best.test_run_id is None or base.test_run_id is None:
+        return None
+    b, a = _metric(best.test, res.metric), _metric(base.test, res.metric)
+    out: dict[str, Any] = {
+        "metric": res.metric, "baseline": base.name, "best": best.name, "baseline_value": a, "best_value": b,
+        "difference": (b - a) if a is not None and b is not None else None,
+        "accuracy_difference": _metric(best.test, "accuracy") - _metric(base.test, "accuracy"),
+    }  # fmt: skip
+    if best.name == base.name:
+        out.update(mcnemar_p=1.0, mcnemar_method="the best is the baseline", baseline_only=0, best_only=0, paired=_metric(base.test, "n"))
+        return out
+    cmp = engine.compare(base.test_run_id, best.test_run_id)
+    if cmp.mcnemar is not None:
+        m = cmp.mcnemar
+        out.update(mcnemar_p=m.p_value, mcnemar_statistic=m.statistic, mcnemar_method=m.method, baseline_only=m.a_only, best_only=m.b_only)
+    else:
+        out.update(mcnemar_p=None)
+    out.update(paired=cmp.paired, notes=list(cmp.notes))
+    return out
+
+
+# ---------------------------------------------------------------- the sweeps table
+
+
+def _sweep_id(config: SweepConfig, p: SweepPlan) -> str:
+    """The sweep's identity: its name, metric, baseline and the variants' runs (so editing a
+    variant is a new sweep, and re-running the same file the same one)."""
+    parts = {"name": config.name, "metric": config.metric, "baseline": config.baseline, "runs": {n: p.preps[n].run_id for n in p.preps}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class SweepRecords:
+    """Sweeps in a table of their own in the run store's SQLite file (the runs' tables are not
+    touched): which runs a sweep is made of and its last result."""
+
+    SCHEMA = """CREATE TABLE IF NOT EXISTS sweeps (
+        sweep_id   TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        status     TEXT NOT NULL,
+        config     TEXT NOT NULL,       -- JSON: the sweep file as read
+        result     TEXT NOT NULL        -- JSON: SweepResult.to_json()
+    )"""
+
+    def __init__(self, store: Any):
+        self.path = store.path
+
+    def _db(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute(self.SCHEMA)
+        return db
+
+    def save(self, res: SweepResult, config: SweepConfig) -> None:
+        now = time.time()
+        cfg = {
+            "name": config.name,
+            "path": str(config.path) if config.path else None,
+            "data": asdict(config.data),
+            "base": config.base,
+            "metric": config.metric,
+            "baseline": config.baseline,
+        }
+        db = self._db()
+        try:
+            with db:
+                db.execute(
+                    "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?) ON CONFLICT(sweep_id) DO UPDATE SET updated_at = excluded.updated_at, "
+                    "status = excluded.status, result = excluded.result",
+                    (res.sweep_id, res.name, now, now, res.status, json.dumps(_jsonable(cfg)), json.dumps(res.to_json())),
+                )
+        finally:
+            db.close()
+
+    def list(self) -> list[dict[str, Any]]:
+        db = self._db()
+        try:
+            rows = db.execute("SELECT sweep_id, name, created_at, updated_at, status, result FROM sweeps ORDER BY updated_at DESC").fetchall()
+        finally:
+            db.close()
+        return [dict(zip(("sweep_id", "name", "created_at", "updated_at", "status"), r[:5]), result=json.loads(r[5])) for r in rows]
