@@ -262,12 +262,14 @@ def _print_estimate(engine, prep) -> int:
 
 
 def _cmd_runs(args) -> int:
-    store = _store(args)
-    runs = store.list_runs(args.limit)
+    from .describe import describe_run
+
+    runs = _engine(args).runs(args.limit)
     if not runs:
         print("no runs stored yet (run `workbench eval ...`)")
         return 0
-    model_w = max(len(r.model or "-") for r in runs)
+    width = _width()
+    model_w = min(24, max(len(r.model or "-") for r in runs))
     for r in runs:
         rep = r.report
         when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
@@ -275,8 +277,24 @@ def _cmd_runs(args) -> int:
         status = r.shown_status  # 'interrupted': its process is gone (then resumable)
         if r.status != "done":  # how far it got
             figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
-        print(f"{r.run_id[:12]}  {when}  {status:<11}  {r.method:<14}  {r.model or '-':<{model_w}}  {r.dataset}:{r.split} n={r.n}  {figures}")
+        model = _fit(r.model or "-", model_w)
+        # The id, status and figures first, so they show at 80 columns; then what sets the run
+        # apart (label texts, prompt, dtype); where and when last, cut first when space runs out.
+        what = describe_run(r)
+        line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset}:{r.split} n={r.n}  {when}"
+        print(_fit(line, width))
     return 0
+
+
+def _width() -> int:
+    """The terminal's width, or 120 columns when the output is not a terminal."""
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
 
 
 def _cmd_show(args) -> int:
