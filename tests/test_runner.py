@@ -173,3 +173,38 @@ def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finis
         on_progress=lambda ev: ev.phase == "predicting" and ev.done >= 3 and cancel.set(), cancel_event=cancel,
     )  # fmt: skip
     assert out.status == "cancelled" and out.report.n == 3 and out.report.truncated == 3
+
+
+def test_a_cancelled_run_reports_its_real_predict_time_and_rate(keyword, data, tmp_path):
+    cancel = threading.Event()
+
+    def on_progress(ev):
+        if ev.phase == "predicting" and ev.done >= 8:
+            cancel.set()
+
+    out = execute(prepare(RunSpec(DataSpec(data), "keyword", batch_size=4)), RunStore(tmp_path / "s.sqlite"), on_progress=on_progress, cancel_event=cancel)
+    assert out.status == "cancelled" and out.report.n == 8
+    assert out.report.timing.predict_s > 0 and out.report.timing.examples_per_s == pytest.approx(8 / out.report.timing.predict_s)
+
+
+def test_train_texts_the_fit_read_cut_are_noted_too(tmp_path, monkeypatch):
+    def words(texts, **kwargs):  # a whitespace tokenizer: one token per word
+        return {"input_ids": [t.split() for t in texts]}
+
+    class Fitting(KeywordMethod):
+        @classmethod
+        def uses_train(cls, params):
+            return True
+
+        def token_limit(self):
+            return words, 4
+
+    rows = [{"text": "good film", "label": 1}, {"text": "bad film", "label": 0}]
+    train = [{"text": "a good film with many many words", "label": 1}, {"text": "bad", "label": 0}, {"text": "bad film with six words here", "label": 0}]
+    write_jsonl(tmp_path / "d" / "test.jsonl", rows)
+    write_jsonl(tmp_path / "d" / "train.jsonl", train)
+    (tmp_path / "d" / "labels.json").write_text('["neg", "pos"]')
+    monkeypatch.setitem(METHODS, "keyword", Fitting)
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), RunStore(tmp_path / "s.sqlite"))
+    assert out.report.truncated == 0
+    assert "2 texts of the train split were longer than the model's 4-token limit and were truncated" in out.report.notes

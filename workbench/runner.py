@@ -146,14 +146,23 @@ def execute(
     timing = {"load_s": 0.0, "fit_s": 0.0, "predict_s": 0.0, "examples_per_s": 0.0}
     done: dict[int, Prediction] = dict(kept)
     method = None
+    started: float | None = None
+
+    def predict_timing() -> None:
+        """The predict phase's time and rate, also for a run cancelled part way (what it did)."""
+        if started is not None:
+            timing["predict_s"] = time.perf_counter() - started
+            timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
+
     try:
         method = fitted_method(prep, ctx, caches, timing)
-        t = time.perf_counter()
+        started = time.perf_counter()
         _predict_all(method, prep, store, ctx, done, caches)
-        timing["predict_s"] = time.perf_counter() - t
-        timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
+        predict_timing()
         scaling = fit_scaling(prep, method, ctx, lambda texts: shrinking_on_oom(ctx, lambda: _predict_batch(method, texts, ctx)))
     except (Cancelled, KeyboardInterrupt):
+        if not timing["predict_s"]:
+            predict_timing()
         report = _report(prep, ctx, timing, done, method, "cancelled", caches) if done else None
         store.finish_run(prep.run_id, "cancelled", report)
         return RunOutcome(prep.run_id, "cancelled", report)
@@ -324,6 +333,10 @@ def _report(
     found = text_lengths(method, ds.eval.texts, _lengths_key(prep), caches.lengths)  # measured once, when batches were ordered
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
     truncation_notes = truncation_note(truncated, found[1]) if found else []
+    train = ds.train if method is not None and prep.method_cls.uses_train(prep.params) else None
+    if train is not None and found:  # the fit read these cut too (counted once per model and split)
+        in_train = text_lengths(method, train.texts, (prep.model.identity, prep.identity["data"].get("train")), caches.lengths)
+        truncation_notes += truncation_note(sum(n > in_train[1] for n in in_train[0]), in_train[1], train.name) if in_train else []
     return Report.from_dict({
         "run_id": prep.run_id,
         "method": prep.spec.method,

@@ -161,9 +161,11 @@ def count_truncated(method: Any, texts: Sequence[str], key: Any = None, cache: R
     return sum(n > limit for n in lengths), limit
 
 
-def truncation_note(count: int | None, limit: int) -> list[str]:
-    """The report's note on ``count`` texts cut at ``limit`` tokens (none when nothing was cut)."""
+def truncation_note(count: int | None, limit: int, split: str | None = None) -> list[str]:
+    """The report's note on ``count`` texts (of the ``split`` split when named: the train split's
+    are noted too) cut at ``limit`` tokens (none when nothing was cut)."""
     if not count:
         return []
-    were = "text was" if count == 1 else "texts were"
-    return [f"{count} {were} longer than the model's {limit}-token limit and {were.split()[1]} truncated"]
+    noun, verb = ("text", "was") if count == 1 else ("texts", "were")
+    whose = f" of the {split} split" if split else ""
+    return [f"{count} {noun}{whose} {verb} longer than the model's {limit}-token limit and {verb} truncated"]
