@@ -171,7 +171,7 @@ class PromptScreen(WorkbenchScreen[None]):
 
     def show_sweep_note(self) -> None:
         note = self.app.session.sweep_note()
-        self.sub_title = "prompt and labels" + (f" · {note} (ctrl+g runs it)" if note else "")
+        self.sub_title = "prompt and labels" + (f" · {note}" if note else "")
 
     def on_screen_resume(self) -> None:
         self.show_sweep_note()  # the sweep screen may have cleared the variants

@@ -109,6 +109,8 @@ class SweepScreen(WorkbenchScreen[None]):
         self.running = True
         self.finished_runs = 0
         self.result = None
+        self.results.clear()  # every row fills again as the engine reuses, resumes or runs it
+        self.refresh_rows()
         self.query_one("#sweep-error", Static).update("")
         self.query_one("#sweep-test", Static).update("")
         self.refresh_bindings()
@@ -251,9 +253,9 @@ class SweepScreen(WorkbenchScreen[None]):
         else:
             table.sort(key, key=SortCell.sort_key(self.descending), reverse=self.descending)
         done = sum(1 for v in self.results.values() if v.status != "pending")
-        direction = "descending" if self.descending else "ascending"
+        direction = "desc" if self.descending else "asc"
         label = self.config.metric if key == "metric" else label
-        self.sub_title = f"sweep · {done}/{len(self.config.variants)} variants · sorted by {label} ({direction})"
+        self.sub_title = f"sweep · {done}/{len(self.config.variants)} done · by {label} ({direction})"
 
     def test_text(self, res: "SweepResult") -> str:
         """The test confirmation of the best and the baseline, with McNemar's test."""
@@ -295,6 +297,7 @@ class SweepScreen(WorkbenchScreen[None]):
 
     def action_next_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
+        self.descending = SORTS[self.sort_index][0] == "metric"  # the best first; the others from the top
         self.apply_sort()
 
     def action_reverse(self) -> None:

@@ -97,13 +97,14 @@ async def test_variants_from_the_prompt_screen_sweep_leaderboard_and_report(labe
         assert SweepRecords(store).list()[0]["status"] == "done"  # recorded like a CLI sweep
 
         await pilot.press("s")  # variant order
-        assert rows_in_order(screen) == ["v2", "v1"] and "variant order (descending)" in screen.sub_title
-        await pilot.press("o")
-        assert rows_in_order(screen) == ["v1", "v2"]
-        await pilot.press("s", "s", "s")  # back to the metric, ascending
-        assert rows_in_order(screen) == ["v1", "v2"] and "f1_macro (ascending)" in screen.sub_title
+        assert rows_in_order(screen) == ["v1", "v2"] and "by variant order (asc)" in screen.sub_title
         await pilot.press("o")
         assert rows_in_order(screen) == ["v2", "v1"]
+        await pilot.press("s", "s", "s")  # back to the metric, best first
+        assert rows_in_order(screen) == ["v2", "v1"] and "by f1_macro (desc)" in screen.sub_title
+        await pilot.press("o")
+        assert rows_in_order(screen) == ["v1", "v2"]
+        await pilot.press("o")
 
         await pilot.press("enter")  # the highlighted (first) row: the best
         report = await wait_for_screen(pilot, ReportScreen)
