@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from workbench.store import RunStore
 
 
+SWEEP_NAME = "tui"
+"""The name the sweeps built in the UI are recorded under (the store's sweeps table)."""
+SWEEP_METRIC = "f1_macro"
+
+
 class WorkbenchApp(App):
     """``engine`` (or a store to make one over) and ``initial_spec`` are injectable for tests."""
 
@@ -90,6 +95,25 @@ class WorkbenchApp(App):
         from .history_screen import HistoryScreen
 
         self.push_screen(HistoryScreen())
+
+    def open_sweep(self) -> None:
+        """The sweep screen over the variants built in this session and the current data and
+        run settings; the engine builds and checks the sweep (a refusal is a notice here)."""
+        from workbench.errors import WorkbenchError
+        from workbench.sweep_config import sweep_from_spec
+
+        from .fields import tui_message
+        from .sweep_screen import SweepScreen
+
+        if not self.session.variants:
+            self.notify("add variants first: ctrl+s on prompt/labels adds the current texts and parameters", severity="warning")
+            return
+        try:
+            config = sweep_from_spec(self.session.spec, self.session.variants, name=SWEEP_NAME, metric=SWEEP_METRIC)
+        except WorkbenchError as e:
+            self.notify(tui_message(e), title="sweep refused", severity="error")
+            return
+        self.push_screen(SweepScreen(config))
 
     def open_compare(self, run_a: str, run_b: str) -> None:
         from .compare_screen import CompareScreen

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.methods import Prediction, ProgressEvent
     from workbench.runner import RunOutcome
     from workbench.store import StoredPrediction, StoredRun
+    from workbench.sweep import SweepPlan, SweepResult, VariantResult
 
 
 @dataclass
@@ -123,6 +124,37 @@ class RunsListed(Message):
 
 @dataclass
 class RunsListFailed(Message):
+    error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
+
+
+@dataclass
+class SweepPlanned(Message):
+    """Every variant of the sweep is prepared (checked); nothing has run yet."""
+
+    plan: "SweepPlan"
+
+
+@dataclass
+class SweepVariantDone(Message):
+    """One run of the sweep ended: a variant on the selection split, or (``variant.test`` set) a
+    test confirmation run. A copy, taken in the worker: the engine goes on filling its own."""
+
+    variant: "VariantResult"
+
+
+@dataclass
+class SweepFinished(Message):
+    """The engine's ``SweepResult``: done, cancelled or failed (the worker has ended)."""
+
+    result: "SweepResult"
+
+
+@dataclass
+class SweepFailed(Message):
+    """The sweep could not start (a variant refused) or stopped with an error; ``error`` is one line."""
+
     error: str
     field: str | None = None
     """The field the error is about (workbench/errors.py), when it names one."""

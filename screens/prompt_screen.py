@@ -32,6 +32,8 @@ class PromptScreen(WorkbenchScreen[None]):
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next_example", "Next example"),
         Binding("ctrl+t", "try_it", "Try"),
+        Binding("ctrl+s", "add_variant", "Add variant"),
+        Binding("ctrl+g", "sweep", "Sweep"),
         Binding("ctrl+b", "history", "History"),
         Binding("escape", "back", "Setup"),
     ]
@@ -60,7 +62,7 @@ class PromptScreen(WorkbenchScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = "prompt and labels"
+        self.show_sweep_note()
         self.load_data(self.app.session.spec.data)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-data")
@@ -123,7 +125,9 @@ class PromptScreen(WorkbenchScreen[None]):
                 params[editor.param.name] = value
         problem = None if refused else method_error(self.method_cls, self.dataset.label_names, params)
         self.query_one("#prompt-error", Static).update(f"refused: {problem}" if problem else "")
-        self.valid = not refused and problem is None
+        was_valid, self.valid = self.valid, not refused and problem is None
+        if self.valid != was_valid:
+            self.refresh_bindings()  # "Add variant" shows while the fields are accepted
         if self.valid:
             self.app.session.spec = replace(self.app.session.spec, params=params)
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
@@ -164,6 +168,43 @@ class PromptScreen(WorkbenchScreen[None]):
     def action_try_it(self) -> None:
         if self._ready():
             self.app.open_try()
+
+    def show_sweep_note(self) -> None:
+        note = self.app.session.sweep_note()
+        self.sub_title = "prompt and labels" + (f" · {note}" if note else "")
+
+    def on_screen_resume(self) -> None:
+        self.show_sweep_note()  # the sweep screen may have cleared the variants
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """The sweep keys show when they can act: adding while every field is accepted, sweeping
+        once a variant is added."""
+        if action == "add_variant":
+            return self.valid
+        if action == "sweep":
+            return bool(self.app.session.variants)
+        return True
+
+    def action_add_variant(self) -> None:
+        """The current texts and parameters as the next variant of the sweep being built."""
+        if not self._ready():
+            return
+        try:
+            name = self.app.session.add_variant(self.app.session.spec.params)
+        except ValueError as e:
+            self.notify(str(e), severity="warning")
+            return
+        baseline = " (the baseline)" if len(self.app.session.variants) == 1 else ""
+        self.notify(f"added variant {name}{baseline}; edit the texts and ctrl+s again, ctrl+g runs the sweep")
+        self.show_sweep_note()
+        self.refresh_bindings()
+
+    def action_sweep(self) -> None:
+        if self.dataset is None:
+            self.notify("the data is not loaded yet", severity="warning")
+            return
+        self.app.open_sweep()
 
     def action_history(self) -> None:
         self.app.open_history()

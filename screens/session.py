@@ -5,7 +5,7 @@ summary, the label editors and the prompt preview). Plain state; no widgets here
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from workbench.data import DataSpec
 
@@ -45,6 +45,36 @@ class Session:
     spec: "RunSpec"
     run_ids: list[str] = field(default_factory=list)
     """Runs finished or opened in this session, oldest first (each once, at its latest use)."""
+    variants: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """The sweep being built: (name, parameters), the first added is the baseline."""
+    sweep_method: str | None = None
+    """The method the sweep's variants were added for (their parameters are that method's)."""
+
+    # ------------------------------------------------------------ the sweep being built
+
+    def add_variant(self, params: "Mapping[str, Any]") -> str:
+        """Add ``params`` (the current spec's parameters) as the next variant, named v1, v2, ...;
+        returns its name. ValueError (its message for the user) when it cannot be added."""
+        if self.variants and self.sweep_method != self.spec.method:
+            raise ValueError(f"the sweep being built is for {self.sweep_method}; clear it (x on the sweep screen) to sweep {self.spec.method}")
+        params = dict(params)
+        for name, other in self.variants:
+            if other == params:
+                raise ValueError(f"these parameters are variant {name} already")
+        taken = {n for n, _ in self.variants}
+        name = next(f"v{i}" for i in range(len(self.variants) + 1, 10**6) if f"v{i}" not in taken)
+        self.variants.append((name, params))
+        self.sweep_method = self.spec.method
+        return name
+
+    def clear_variants(self) -> None:
+        self.variants.clear()
+        self.sweep_method = None
+
+    def sweep_note(self) -> str:
+        """The sweep being built, for a screen's sub-title ('' when none)."""
+        n = len(self.variants)
+        return f"sweep: {n} variant{'s' if n != 1 else ''}" if n else ""
 
     # ------------------------------------------------------------ runs
 

@@ -107,3 +107,24 @@ def test_compare_summary(snap_compare):
         await settle(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_sweep_after_it_finished(snap_compare, label_words, monkeypatch):
+    """Three label-words variants over the built-in sample: fixed figures (the fake method and the
+    seeded holdout); times are hidden (show_times), the only figures that vary between machines."""
+    from screens.sweep_screen import SweepScreen
+
+    monkeypatch.setattr(SweepScreen, "show_times", False)
+    app = WorkbenchApp(RunStore(), replace(default_spec(), method="label-words", model=None, batch_size=64))
+    app.session.variants[:] = [("v1", {}), ("v2", {"labels": ["nothing plot jokes", "every real best"]}),
+                               ("v3", {"labels": ["nothing can't loud waiting hours", "every real best comedy right ever"]})]  # fmt: skip
+    app.session.sweep_method = "label-words"
+
+    async def ready(pilot):
+        await wait_for_screen(pilot, SetupScreen)
+        pilot.app.open_sweep()
+        screen = await wait_for_screen(pilot, SweepScreen)
+        await wait_for(pilot, lambda: screen.result is not None, what="the sweep")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=ready)

@@ -29,7 +29,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
 
@@ -312,3 +312,31 @@ def _check_param(param, value: Any, variant: str) -> None:
     if value is not None and not ok(value):
         expected = {"texts": 'a list of strings, e.g. ["A negative review", "A positive review"]', "mapping": "a table of strings"}.get(kind, f"a {kind}")
         raise SweepConfigError(f"{param.name} = {value!r} does not fit", variant=variant, key=param.name, expected=expected)
+
+
+def sweep_from_spec(
+    spec: Any, variants: "Sequence[tuple[str, Mapping[str, Any]]]", *, name: str = "sweep", metric: str = "f1_macro", baseline: str | None = None,
+) -> SweepConfig:  # fmt: skip
+    """A checked :class:`SweepConfig` over the data and run settings of ``spec`` (a RunSpec: its
+    method, model, device, batch size, dtype as [base]), one variant per ``(name, settings)``
+    (method parameters, or run settings, as a [[variants]] table takes them). The selection and
+    test splits are the sweep file's defaults (``validation`` when the data has it, else a seeded
+    part of train; ``test``), so a front end that builds a sweep from its current setup gets the
+    same sweep a file would; the baseline is the first variant unless named. Raises
+    SweepConfigError as :func:`parse_sweep` does."""
+    d = spec.data
+    data: dict[str, Any] = {"source": d.source, "text_column": d.text_column, "label_column": d.label_column, "seed": d.seed,
+                            "skip_empty": d.skip_empty, "encoding": d.encoding}  # fmt: skip
+    if d.train_split:
+        data["train_split"] = d.train_split
+    if d.limit is not None:
+        data["limit"] = d.limit
+    base: dict[str, Any] = {"method": spec.method, "dtype": spec.dtype, "trust_remote_code": spec.trust_remote_code}
+    for key in ("model", "device", "batch_size"):
+        if getattr(spec, key) is not None:
+            base[key] = getattr(spec, key)
+    listed = [{"name": n, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(settings).items()}} for n, settings in variants]
+    sweep: dict[str, Any] = {"metric": metric}
+    if baseline is not None:
+        sweep["baseline"] = baseline
+    return parse_sweep({"data": data, "sweep": sweep, "base": base, "variants": listed}, name=name)
