@@ -31,14 +31,19 @@ def crash_folder() -> Path:
     return Path(user_state_dir("workbench", appauthor=False))
 
 
-def write_crash_file(exc: BaseException, where: str) -> Path | None:
-    """The traceback of ``exc`` (raised in ``where``) written to a new file, readable by its
-    owner only; None when it cannot be written (the error is still shown)."""
-    text = f"workbench crash in {where} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "".join(traceback.format_exception(exc))
+def masked(text: str) -> str:
+    """``text`` with the values of SECRET_VARIABLES masked."""
     for name in SECRET_VARIABLES:
         secret = os.environ.get(name, "").strip()
         if len(secret) >= 8:
             text = text.replace(secret, "[api key]")
+    return text
+
+
+def write_crash_file(exc: BaseException, where: str) -> Path | None:
+    """The traceback of ``exc`` (raised in ``where``) written to a new file, readable by its
+    owner only; None when it cannot be written (the error is still shown)."""
+    text = masked(f"workbench crash in {where} at {time.strftime('%Y-%m-%d %H:%M:%S')}\n\n" + "".join(traceback.format_exception(exc)))
     try:
         folder = crash_folder()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -59,7 +64,7 @@ def failure_line(exc: BaseException, where: str) -> str:
     if isinstance(exc, WorkbenchError):
         return error_line(exc)
     path = write_crash_file(exc, where)
-    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    first = masked((str(exc).strip().splitlines() or [""])[0][:200])
     kept = f"the traceback is in {path}" if path else "the traceback could not be written"
     return f"internal error: {type(exc).__name__}: {first} ({kept}; please report it)"
 

@@ -42,6 +42,7 @@ FIELDS: dict[str, TuiField] = {
     E.STORE: TuiField("the run store (the file the app was opened on)"),
     E.RUN: TuiField("the selected run (History)"),
     E.JSON_PATH: TuiField("the JSON report path"),
+    E.CALIBRATE_ON: TuiField("the calibration split (kept from the reused run's configuration)"),
 }
 """Every field that is not a method parameter."""
 

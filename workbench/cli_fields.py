@@ -27,6 +27,7 @@ FLAGS: dict[str, str] = {
     E.STORE: "--store",
     E.RUN: "RUN (the run id; `workbench runs` lists them)",
     E.JSON_PATH: "--json",
+    E.CALIBRATE_ON: "--calibrate-on",
 }
 """The flag (or argument) of every field that is not a method parameter."""
 

@@ -28,6 +28,7 @@ checks that both cover every field here.
 - ``store``: the run store file
 - ``run``: a stored run named by the user (its id or a prefix of it)
 - ``json_path``: where the JSON report is written
+- ``calibrate_on``: the held-out split a temperature is fitted on
 - ``param:<name>``: the method parameter ``<name>``: ``param:labels`` (the label texts),
   ``param:prompt``, ``param:system``, ``param:hypothesis``, ``param:few_shot``,
   ``param:label_map``, ``param:verbalizer``, ``param:max_iter`` ...
@@ -58,10 +59,11 @@ TRUST_REMOTE_CODE = "trust_remote_code"
 STORE = "store"
 RUN = "run"
 JSON_PATH = "json_path"
+CALIBRATE_ON = "calibrate_on"
 
 FIELDS: tuple[str, ...] = (
     DATA, SPLIT, TRAIN_SPLIT, TEXT_COLUMN, LABEL_COLUMN, LIMIT, SEED, SKIP_EMPTY, ENCODING,
-    METHOD, MODEL, DEVICE, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH,
+    METHOD, MODEL, DEVICE, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON,
 )  # fmt: skip
 """Every field that is not a method parameter (those are ``param:<name>``, see :func:`param`)."""
 

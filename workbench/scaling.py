@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .errors import ConfigError, DataError
+from .errors import CALIBRATE_ON, ConfigError, DataError
 
 if TYPE_CHECKING:
     from .confidence import ConfidenceEntries
@@ -33,14 +33,14 @@ def calibration_split_of(spec: Any, dataset: "Dataset", identity: dict[str, Any]
 
     if name == dataset.eval.name:
         raise ConfigError(
-            f"--calibrate-on {name} is the split being evaluated", expected="a held-out split (a temperature fitted on the evaluated labels flatters the result)",
-            fix="pass --calibrate-on validation (or another split than --split)",
+            f"the calibration split {name} is the split being evaluated", expected="a held-out split (a temperature fitted on the evaluated labels flatters the result)",
+            fix="calibrate on the validation split (or another split than the evaluated one)", field=CALIBRATE_ON,
         )  # fmt: skip
     held = load_dataset(replace(spec.data, split=name, limit=None), need_train=False)
     index = {label: i for i, label in enumerate(dataset.label_names)}
     unknown = [label for label in held.label_names if label not in index]
     if unknown:
-        raise DataError(f"split '{name}' has labels the evaluated data has not: {unknown[:5]}", fix="calibrate on a split with the same labels")
+        raise DataError(f"split '{name}' has labels the evaluated data has not: {unknown[:5]}", fix="calibrate on a split with the same labels", field=CALIBRATE_ON)
     split = held.eval
     split = Split(split.name, list(split.texts), [index[held.label_names[y]] for y in split.labels], split.skipped_empty)
     identity["calibrate_on"] = {"split": name, "data": split.fingerprint()}

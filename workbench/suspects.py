@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .errors import StoreError
+from .errors import RUN, StoreError
 
 if TYPE_CHECKING:
     from .caches import Caches
@@ -140,7 +140,7 @@ def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: i
     run = store.get(run_ref)
     run_id, report = run.run_id, run.report
     if report is None:
-        raise StoreError(f"run {run_id[:12]} has no report ({run.status})", fix=f"finish it first: `workbench resume {run_id[:12]}`")
+        raise StoreError(f"run {run_id[:12]} has no report ({run.status})", fix="finish it first by resuming it", field=RUN)
     # The run as it was made, checked to be the same run (data content, model, parameters).
     prep = prepare_resume(run)
     spec = prep.spec
