@@ -226,7 +226,7 @@ def _cmd_resume(args) -> int:
         return _print_report(run.report, args.json)
     kept = run.predicted - errors
     retry = f", {errors} errors asked again" if args.retry_errors else ""
-    print(f"resuming run {run.run_id[:12]} ({run.shown_status}): {kept} of {run.n} predictions kept{retry}, {run.n - kept} to go", flush=True)
+    print(f"resuming run {run.run_id[:12]} ({run.status}): {kept} of {run.n} predictions kept{retry}, {run.n - kept} to go", flush=True)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
     outcome = engine.resume(
         run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
