@@ -131,3 +131,18 @@ async def test_e_on_the_history_retries_the_errors(tmp_path, monkeypatch, capsys
             assert "retried 3 stored errors: 2 answered now, 1 still errors" in static_text(report, "#report-notice")
         assert asked(server) == {t for t, _ in OUTAGE + DOWN}
     check_recovered(store, run_id, store.find(run_id).report.to_json())
+
+
+def test_retry_errors_on_a_finished_run_without_errors_shows_it(tmp_path, monkeypatch, capsys):
+    from fake_methods import KeywordMethod
+
+    from workbench.methods import METHODS
+
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    d = write_jsonl(tmp_path / "k" / "test.jsonl", [{"text": "good one", "label": 1}, {"text": "bad one", "label": 0}, {"text": "meh", "label": 0}]).parent
+    args = ["--store", str(tmp_path / "s.sqlite"), "eval", "--data", str(d), "--method", "keyword", "-q"]
+    assert main(args) == 0
+    KeywordMethod.batches_seen = 0
+    capsys.readouterr()
+    assert main([*args, "--retry-errors"]) == 0  # the invalid answer ('meh') is not an error: nothing to ask
+    assert "an identical run is stored" in capsys.readouterr().out and KeywordMethod.batches_seen == 0

@@ -136,9 +136,10 @@ def execute(
     stored run of ``prep``, finished or not, is then resumed rather than started over. ``caches``:
     the engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
     old = store.find(prep.run_id) if not resume and (retry_errors or not rerun) else None
-    if old is not None and retry_errors and not rerun:
+    finished = old is not None and old.status == "done" and old.report is not None
+    if old is not None and retry_errors and not rerun and (not finished or store.count_errors(prep.run_id)):
         resume = True  # keep its answers, ask again for its errors (and what it is missing)
-    elif old is not None and not rerun and old.status == "done" and old.report:
+    elif old is not None and not rerun and finished:
         return RunOutcome(prep.run_id, "done", old.report, reused=True)
     store.check_writable()  # a read-only store can show runs, not take one
     spec, ds = prep.spec, prep.dataset
@@ -157,7 +158,7 @@ def execute(
         method = fitted_method(prep, ctx, caches, timing)
         t = time.perf_counter()
         _predict_all(method, prep, store, ctx, done, caches)
-        if retry_errors:
+        if retried:
             remain = sum(done[i].error is not None for i in retried if i in done)
             ctx.notes.append(f"retried {len(retried)} stored errors: {len(retried) - remain} answered now, {remain} still errors")
         timing["predict_s"] = time.perf_counter() - t
