@@ -62,9 +62,9 @@ class WorkbenchApp(App):
 
         self.push_screen(RunScreen(self.session.spec, rerun=rerun))
 
-    def resume_run(self, run_id: str) -> None:
+    def resume_run(self, run_id: str, retry_errors: bool = False) -> None:
         """Continue a stored unfinished run on the run screen (the engine's resume: only the
-        missing examples are predicted)."""
+        missing examples are predicted); ``retry_errors``: those whose outcome is an error too."""
         from .run_screen import RunScreen
 
         run = self.engine.find(run_id)
@@ -79,7 +79,7 @@ class WorkbenchApp(App):
         from dataclasses import replace
 
         spec = replace(spec, trust_remote_code=self.session.spec.trust_remote_code)
-        self.push_screen(RunScreen(spec, resume=run_id))
+        self.push_screen(RunScreen(spec, resume=run_id, retry_errors=retry_errors))
 
     def open_report(self, run_id: str, *, replace: bool = False, notice: str | None = None) -> None:
         from .report_screen import ReportScreen

@@ -40,6 +40,7 @@ class HistoryScreen(WorkbenchScreen[None]):
         Binding("o", "reverse", "Reverse"),
         Binding("p", "prompt", "Prompt"),
         Binding("u", "resume", "Resume"),
+        Binding("e", "retry_errors", "Retry errors"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -197,6 +198,22 @@ class HistoryScreen(WorkbenchScreen[None]):
             self.notify(f"run {run_id[:12]} is still running; resume is for a run whose process ended", severity="warning")
             return
         self.app.resume_run(run_id)
+
+    def action_retry_errors(self) -> None:
+        """Take the highlighted run up again (finished or not), asking again for the examples
+        that got no answer (connection refused, 5xx, 429 after retries); its answers are kept."""
+        run_id = self.current_run()
+        if run_id is None:
+            return
+        if self.app.engine.is_live(run_id):
+            self.notify(f"run {run_id[:12]} is still running; retry its errors once it has ended", severity="warning")
+            return
+        errors = self.app.engine.count_errors(run_id)
+        if not errors:
+            self.notify(f"run {run_id[:12]} has no errors to retry" + ("" if self.runs[run_id].status == "done" else ": u resumes it"))
+            return
+        self.notify(f"asking again for the {errors} examples of run {run_id[:12]} that got no answer")
+        self.app.resume_run(run_id, retry_errors=True)
 
     def action_back(self) -> None:
         self.app.pop_screen()

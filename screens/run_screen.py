@@ -42,9 +42,11 @@ class RunScreen(WorkbenchScreen[None]):
         Binding("escape", "cancel_or_back", "Cancel/back"),
     ]
 
-    def __init__(self, spec, rerun: bool = False, resume: str | None = None):
-        """``resume``: the id of a stored unfinished run to continue (``spec`` is its configuration)."""
+    def __init__(self, spec, rerun: bool = False, resume: str | None = None, retry_errors: bool = False):
+        """``resume``: the id of a stored unfinished run to continue (``spec`` is its configuration);
+        ``retry_errors``: ask again for its examples whose outcome is an error too."""
         super().__init__()
+        self.retry_errors = retry_errors
         self.spec = spec
         self.rerun = rerun
         self.resume = resume
@@ -95,7 +97,10 @@ class RunScreen(WorkbenchScreen[None]):
         with reporting_failures(self, RunFailed):  # a WorkbenchError is the user's to fix; anything else a crash file
             if self.resume:
                 trust = self.spec.trust_remote_code
-                outcome = engine.resume(self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started, trust_remote_code=trust)
+                outcome = engine.resume(
+                    self.resume, on_progress=on_progress, cancel_event=self.cancel_event, on_prepared=started, trust_remote_code=trust,
+                    retry_errors=self.retry_errors,
+                )  # fmt: skip
             else:
                 prep = engine.prepare(self.spec)
                 started(prep)
@@ -168,6 +173,9 @@ class RunScreen(WorkbenchScreen[None]):
             notice = f"cancelled: the report covers the {outcome.report.n} examples that finished; u on the history (h) resumes it"
         elif self.resume:
             notice = "resumed: the predictions kept from the earlier attempt were not computed again"
+            retried = [n for n in outcome.report.notes if n.startswith("retried ")]
+            if retried:
+                notice += f"; {retried[0]}"
         self.app.open_report(outcome.run_id, replace=True, notice=notice)
 
     @on(RunFailed)

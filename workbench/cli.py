@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | store check``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dtype", default="auto", help="float32, bfloat16 or float16 [auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32]")
     r.add_argument("--trust-remote-code", action="store_true", help="let a model's own Python code run when loading it (only for models whose authors you trust)")
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
+    r.add_argument("--retry-errors", action="store_true", help="take up the stored identical run, asking again for the examples that got no answer (connection refused, 5xx, 429 after retries); its answers are kept")
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     r.add_argument("--calibrate-on", metavar="SPLIT", help="fit a temperature on this held-out split's predictions and report calibration before and after (e.g. validation)")
     r.add_argument("--target-accuracy", type=float, metavar="A", help="report the highest coverage whose accuracy reaches A (selective prediction) [0.9]")
@@ -66,6 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [the run's]")
     rs.add_argument("--batch-size", type=int, help="examples per batch [the run's]")
     rs.add_argument("--trust-remote-code", action="store_true", help="let the model's own Python code run for this resume (never taken from the stored run)")
+    rs.add_argument("--retry-errors", action="store_true", help="also ask again for the examples that got no answer (connection refused, 5xx, 429 after retries), finished run or not; answers are kept")
     rs.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     rs.add_argument("-q", "--quiet", action="store_true", help="no progress display")
 
@@ -85,7 +87,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--json", metavar="PATH", help="also write the sweep's result as JSON")
     sw.add_argument("--propose", type=int, metavar="N", help="embed-zeroshot: add N label-text variants made from templates over the label names")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress display")
-    for sp in (e, rs, ls, s, su, sw):  # --store is accepted before or after the command
+    st = sub.add_parser("store", help="look after the run store file")
+    st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
+    for sp in (e, rs, ls, s, su, sw, sc):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -98,12 +103,26 @@ def main(argv: list[str] | None = None) -> int:
     _sigterm_as_ctrl_c()
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    commands = {
+        "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
+        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store,
+    }  # fmt: skip
     try:
-        return {"eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods, "suspects": _cmd_suspects, "sweep": _cmd_sweep}[args.command](args)
+        code = commands[args.command](args)
+        sys.stdout.flush()  # a closed pipe is told here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader left (`workbench show RUN | head -1`): what was to be written is written (the
+        # JSON report comes before the text), so end quietly, as a tool killed by SIGPIPE does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's flush at exit must not fail again
+        return 141
     except WorkbenchError as e:
         from .cli_fields import cli_message
+        from .store import DamagedStoreError
 
-        print(f"error: {cli_message(e)}", file=sys.stderr)  # the message, and the flag that fixes it
+        hint = " (`workbench store check` runs SQLite's integrity check on it)" if isinstance(e, DamagedStoreError) else ""
+        print(f"error: {cli_message(e)}{hint}", file=sys.stderr)  # the message, and the flag that fixes it
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -193,7 +212,7 @@ def _cmd_eval(args) -> int:
     prep = engine.prepare(spec)
     if args.estimate:
         return _print_estimate(engine, prep)
-    outcome = engine.execute(prep, on_progress=progress, rerun=args.rerun)
+    outcome = engine.execute(prep, on_progress=progress, rerun=args.rerun, retry_errors=args.retry_errors)
     if progress:
         progress.close()
     if outcome.status == "failed":
@@ -209,13 +228,18 @@ def _cmd_resume(args) -> int:
     engine = _engine(args)
     store = engine.store
     run = store.get(args.run)
-    if run.status == "done" and run.report:
-        print(f"run {run.run_id[:12]} is complete: showing it\n")
+    errors = store.count_errors(run.run_id) if args.retry_errors else 0
+    if run.status == "done" and run.report and not errors:
+        print(f"run {run.run_id[:12]} is complete" + (" with no errors to retry" if args.retry_errors else "") + ": showing it\n")
         return _print_report(run.report, args.json)
-    kept = run.predicted
-    print(f"resuming run {run.run_id[:12]} ({run.status}): {kept} of {run.n} predictions kept, {run.n - kept} to go", flush=True)
+    kept = run.predicted - errors
+    retry = f", {errors} errors asked again" if args.retry_errors else ""
+    print(f"resuming run {run.run_id[:12]} ({run.status}): {kept} of {run.n} predictions kept{retry}, {run.n - kept} to go", flush=True)
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
-    outcome = engine.resume(run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code)
+    outcome = engine.resume(
+        run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
+        retry_errors=args.retry_errors,
+    )  # fmt: skip
     if progress:
         progress.close()
     if outcome.status == "failed":
@@ -232,15 +256,15 @@ def _print_report(report: "Report | None", json_path: str | None, *, reused: boo
     if report is None:
         print(f"run {status} before any prediction finished; nothing to report")
         return 1 if status == "cancelled" else 0
-    if reused:
-        print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
-    print(report_text(report))
-    if json_path:
+    if json_path:  # before the text: a reader that leaves early (`| head`) does not cost the file
         path = Path(json_path).expanduser()
         try:
             path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
         except OSError as e:
             raise WorkbenchError(f"cannot write the JSON report to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+    if reused:
+        print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
+    print(report_text(report))
     if status == "cancelled":
         print(f"\nrun cancelled: the report covers the {report.n} examples that finished")
         return 130
@@ -274,8 +298,10 @@ def _cmd_runs(args) -> int:
         rep = r.report
         when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
         figures = f"acc {rep.accuracy:.4f}  f1 {rep.f1_macro:.4f}" if rep else "-"
-        status = r.shown_status  # 'interrupted': its process is gone (then resumable)
-        if r.status != "done":  # how far it got
+        status = r.shown_status  # 'interrupted': its process is gone (then resumable); 'damaged'
+        if r.damaged:
+            figures = f"{r.progress} predicted  ({r.damaged})"
+        elif r.status != "done":  # how far it got
             figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
         model = _fit(r.model or "-", model_w)
         # The id, status and figures first, so they show at 80 columns; then what sets the run
@@ -300,6 +326,11 @@ def _fit(text: str, width: int) -> str:
 def _cmd_show(args) -> int:
     store = _store(args)
     run = store.get(args.run)
+    if run.damaged:
+        print(f"run {run.run_id[:12]} is damaged: {run.damaged}")
+        if run.config.has_spec:
+            print(f"its predictions are kept: `workbench resume {run.run_id[:12]}` computes its report again")
+        return 1
     if run.report is None:
         print(f"run {run.run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else ""))
         if run.status != "done" and not store.is_live(run.run_id):
@@ -338,6 +369,17 @@ def _cmd_suspects(args) -> int:
         except OSError as e:
             raise WorkbenchError(f"cannot write the suspects to {path} ({e.strerror})", fix="pick a writable path for --json") from None
     return 0
+
+
+def _cmd_store(args) -> int:
+    from .engine import Engine
+
+    result = Engine.check_store(args.store)  # opens the file read-only itself: a damaged one cannot be opened as a store
+    print(f"{result.path}: {'ok' if result.ok else 'damaged'}")
+    for problem in result.problems:
+        print(f"  {problem}")
+    print(result.advice)
+    return 0 if result.ok else 1
 
 
 def _cmd_methods(args) -> int:

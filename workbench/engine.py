@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
-    from .store import RunStore, StoredPrediction, StoredRun
+    from .store import RunStore, StoreCheck, StoredPrediction, StoredRun
     from .suspects import Suspects
     from .sweep import OnVariant, SweepPlan, SweepResult
     from .sweep_config import SweepConfig
@@ -67,27 +67,41 @@ class Engine:
 
     def execute(
         self, prep: "PreparedRun", *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,
-        rerun: bool = False,
+        rerun: bool = False, retry_errors: bool = False,
     ) -> "RunOutcome":  # fmt: skip
-        """Run ``prep`` (or return the stored identical run unless ``rerun``)."""
+        """Run ``prep`` (or return the stored identical run unless ``rerun``). ``retry_errors``:
+        a stored run of ``prep`` is taken up again, asking again for its examples whose outcome
+        is an error (never its answers); the report's notes say how many, and how many remain."""
         from .runner import execute
 
-        return execute(prep, self.store, on_progress=on_progress, cancel_event=cancel_event, rerun=rerun, caches=self.caches)
+        return execute(prep, self.store, on_progress=on_progress, cancel_event=cancel_event, rerun=rerun, caches=self.caches, retry_errors=retry_errors)
 
     def resume(
         self, run_ref: str, *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,
         device: str | None = None, batch_size: int | None = None, on_prepared: Callable[["PreparedRun"], None] | None = None,
-        trust_remote_code: bool = False,
+        trust_remote_code: bool = False, retry_errors: bool = False,
     ) -> "RunOutcome":  # fmt: skip
         """Continue a stored run that did not finish, predicting only what it is missing. A model
         folder's own code runs only with ``trust_remote_code`` given for this resume (never
-        because the stored run had it)."""
+        because the stored run had it). ``retry_errors``: ask again for the stored examples whose
+        outcome is an error (finished run or not), never for answers or invalid answers."""
         from .resume import resume
 
         return resume(
             run_ref, self.store, on_progress=on_progress, cancel_event=cancel_event, device=device, batch_size=batch_size,
-            on_prepared=on_prepared, caches=self.caches, trust_remote_code=trust_remote_code,
+            on_prepared=on_prepared, caches=self.caches, trust_remote_code=trust_remote_code, retry_errors=retry_errors,
         )  # fmt: skip
+
+    def count_errors(self, run_id: str) -> int:
+        """A stored run's predictions that are errors (no answer came): what a retry asks again."""
+        return self.store.count_errors(run_id)
+
+    @staticmethod
+    def check_store(path: "str | Path | None" = None) -> "StoreCheck":
+        """SQLite's integrity check of a run store file, read-only (workbench/store.py)."""
+        from .store import check_store
+
+        return check_store(path)
 
     def classify(
         self, prep: "PreparedRun", texts: Sequence[str], *, on_progress: ProgressCallback | None = None,

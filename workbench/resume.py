@@ -62,17 +62,21 @@ def resume(
     on_prepared: Callable[[PreparedRun], None] | None = None,
     caches: Caches | None = None,
     trust_remote_code: bool = False,
+    retry_errors: bool = False,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
     report covers all of them. A finished run is returned as stored (``reused``). ``run_ref``: a
     run id or a unique prefix of one. Raises WorkbenchError when the run cannot be resumed: a
-    live process still computes it, or its data or model changed."""
+    live process still computes it, or its data or model changed. ``retry_errors``: ask again
+    for the stored examples whose outcome is an error (no answer came), never for stored answers
+    or invalid answers; a finished run with errors is taken up again for them."""
     run = store.get(run_ref)
-    if run.status == "done" and run.report:
+    if run.status == "done" and run.report and not (retry_errors and store.count_errors(run.run_id)):
         return RunOutcome(run.run_id, "done", run.report, reused=True)
+    store.check_writable()  # a read-only store can show the run, not take it up again
     store.check_not_live(run.run_id)  # before loading data and model; claimed for good in execute
     prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
-    return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches)
+    return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches, retry_errors=retry_errors)

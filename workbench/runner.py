@@ -125,21 +125,29 @@ def execute(
     rerun: bool = False,
     resume: bool = False,
     caches: Caches | None = None,
+    retry_errors: bool = False,
 ) -> RunOutcome:
     """Run it (or return the stored identical run unless ``rerun``). Predictions are committed per
     batch; a cancel request or Ctrl-C ends the run as 'cancelled' with what finished kept.
     ``resume``: continue the stored unfinished run of ``prep`` instead (see :func:`resume`): its
-    stored predictions are kept and only the missing examples are predicted. ``caches``: the
-    engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
-    if not rerun and not resume:
-        old = store.find(prep.run_id)
-        if old is not None and old.status == "done" and old.report:
-            return RunOutcome(prep.run_id, "done", old.report, reused=True)
+    stored predictions are kept and only the missing examples are predicted. ``retry_errors``:
+    the stored examples whose outcome is an error (no answer: a refused connection, a 5xx or 429
+    after the retries) are asked again too, never the stored answers nor the invalid ones; a
+    stored run of ``prep``, finished or not, is then resumed rather than started over. ``caches``:
+    the engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
+    old = store.find(prep.run_id) if not resume and (retry_errors or not rerun) else None
+    finished = old is not None and old.status == "done" and old.report is not None
+    if old is not None and retry_errors and not rerun and (not finished or store.count_errors(prep.run_id)):
+        resume = True  # keep its answers, ask again for its errors (and what it is missing)
+    elif old is not None and not rerun and finished:
+        return RunOutcome(prep.run_id, "done", old.report, reused=True)
+    store.check_writable()  # a read-only store can show runs, not take one
     spec, ds = prep.spec, prep.dataset
     caches = caches if caches is not None else Caches()
     ctx = _context(prep, on_progress, cancel_event, store, caches)
+    retried: set[int] = set()
     if resume:
-        kept = _claim_for_resume(prep, store, ctx)
+        kept = _claim_for_resume(prep, store, ctx, retried if retry_errors else None)
     else:
         store.start_run(prep.run_id, method=spec.method, model=prep.model.name, dataset=spec.data.source, split=ds.eval.name, n=len(ds.eval), config=_config(prep))
         kept = {}
@@ -158,6 +166,9 @@ def execute(
         method = fitted_method(prep, ctx, caches, timing)
         started = time.perf_counter()
         _predict_all(method, prep, store, ctx, done, caches)
+        if retried:
+            remain = sum(done[i].error is not None for i in retried if i in done)
+            ctx.notes.append(f"retried {len(retried)} stored errors: {len(retried) - remain} answered now, {remain} still errors")
         predict_timing()
         scaling = fit_scaling(prep, method, ctx, lambda texts: shrinking_on_oom(ctx, lambda: _predict_batch(method, texts, ctx)))
     except (Cancelled, KeyboardInterrupt):
@@ -167,14 +178,23 @@ def execute(
         store.finish_run(prep.run_id, "cancelled", report)
         return RunOutcome(prep.run_id, "cancelled", report)
     except WorkbenchError as e:
-        store.finish_run(prep.run_id, "failed", error=str(e))
+        _finish_failed(store, prep.run_id, str(e))
         return RunOutcome(prep.run_id, "failed", None, error=str(e), error_field=e.field)
     except Exception as e:
-        store.finish_run(prep.run_id, "failed", error=f"{type(e).__name__}: {e}")
+        _finish_failed(store, prep.run_id, f"{type(e).__name__}: {e}")
         raise
     report = _report(prep, ctx, timing, done, method, "done", caches, scaling)
     store.finish_run(prep.run_id, "done", report)
     return RunOutcome(prep.run_id, "done", report)
+
+
+def _finish_failed(store: RunStore, run_id: str, error: str) -> None:
+    """Mark the run failed; when even that cannot be written (the disk is full) it stays
+    'running' with no live process, shown as interrupted: resumable either way."""
+    try:
+        store.finish_run(run_id, "failed", error=error)
+    except WorkbenchError:
+        pass
 
 
 def _context(prep: PreparedRun, on_progress, cancel_event: threading.Event | None, store: RunStore | None, caches: Caches) -> RunContext:
@@ -385,9 +405,11 @@ def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:
     return execute(prepare(spec), store, **kwargs)
 
 
-def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext) -> dict[int, Prediction]:
+def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext, retried: set[int] | None = None) -> dict[int, Prediction]:
     """Take the stored run over (refused while a live process computes it) and load its finished
-    predictions back, so they are neither recomputed nor, for a paid API, requested again."""
+    predictions back, so they are neither recomputed nor, for a paid API, requested again.
+    ``retried``: given, the stored errors (``error`` set: no answer came) are left out, to be
+    asked again, and their indices added to it; answers and invalid answers are kept."""
     from .errors import RUN, StoreError
 
     if store.find(prep.run_id) is None:
@@ -401,6 +423,9 @@ def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext) -> di
             error = f"stored prediction {p.idx} of run {prep.run_id[:12]} does not match example {p.idx} of the data"
             store.finish_run(prep.run_id, "failed", error=error)
             raise StoreError(error, fix="start the run afresh, computing it again", field=RUN)
+        if retried is not None and p.error is not None:
+            retried.add(p.idx)
+            continue
         kept[p.idx] = Prediction(p.pred, p.scores, p.raw, p.error)
     if kept:
         ctx.notes.append(f"resumed: {len(kept)} of {len(ev)} predictions kept from an earlier attempt (timing covers this attempt only)")

@@ -13,11 +13,12 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
-from .errors import RUN, STORE, StoreError
+from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
 
 try:
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 """
 
+SCHEMA_VERSION = 1
+"""The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was
+numbered (the same tables), migrated on open; a store from a newer workbench is refused unread."""
+
 
 def default_store_path() -> Path:
     env = os.environ.get("WORKBENCH_STORE")
@@ -97,20 +102,31 @@ class _RunLocks:
 
     def _fd(self) -> int:
         if self.path not in self._fds:
-            self._fds[self.path] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._fds[self.path] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as e:  # a folder in its place, no right to write there: not 'another process'
+                raise StoreError(
+                    f"cannot open the run store's lock file {self.path} ({e.strerror or e})",
+                    fix="remove or repair that path (it must be a file this user can write), or name another run store file",
+                    field=STORE,
+                ) from None
         return self._fds[self.path]
 
     def acquire(self, run_id: str, *, reentrant: bool) -> bool:
         """Hold ``run_id`` for this process; False when another process holds it, or (unless
-        ``reentrant``) when this process already does."""
+        ``reentrant``) when this process already does. StoreError when the lock file cannot be
+        opened."""
         with self._guard:
             held = self._held.setdefault(self.path, set())
             if run_id in held:
                 return reentrant
             if fcntl is not None:
+                fd = self._fd()  # its errors are the lock file's, named: not another process
                 try:
-                    fcntl.lockf(self._fd(), fcntl.LOCK_EX | fcntl.LOCK_NB, 1, self._offset(run_id))
+                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, self._offset(run_id))
                 except OSError:  # EAGAIN / EACCES: another process holds it
+                    if not held and self.path in self._fds:
+                        os.close(self._fds.pop(self.path))
                     return False
             held.add(run_id)
             return True
@@ -125,10 +141,14 @@ class _RunLocks:
                 if not held and self.path in self._fds:  # nothing held: closing drops no lock
                     os.close(self._fds.pop(self.path))
 
-    def is_live(self, run_id: str) -> bool:
-        """Whether some process (this one included) is computing ``run_id`` now."""
-        if not self.acquire(run_id, reentrant=False):
-            return True
+    def is_live(self, run_id: str) -> bool | None:
+        """Whether some process (this one included) is computing ``run_id`` now; None when that
+        cannot be told (the lock file cannot be opened: a read-only store, a folder in its place)."""
+        try:
+            if not self.acquire(run_id, reentrant=False):
+                return True
+        except StoreError:
+            return None
         self.release(run_id)
         return False
 
@@ -184,7 +204,11 @@ class StoredRun:
     """Predictions stored for it (of ``n``)."""
     shown_status: str = ""
     """The status a user sees (:meth:`RunStore.status_of`): 'interrupted' for a 'running' run
-    that no live process computes; filled by the store when it reads the run."""
+    that no live process computes, 'damaged' for one that cannot be read; filled by the store
+    when it reads the run."""
+    damaged: str | None = None
+    """What of it cannot be read back (its configuration or report is not valid JSON), or None.
+    A damaged run is listed with what can be read; resuming it recomputes a lost report."""
 
     @property
     def progress(self) -> str:
@@ -192,36 +216,167 @@ class StoredRun:
         return f"{self.predicted}/{self.n}"
 
 
+class DamagedStoreError(StoreError):
+    """The run store's file is damaged (not a database, or malformed pages): SQLite's integrity
+    check (:func:`check_store`) says how badly."""
+
+
+def _damaged(path: Path, e: Exception) -> DamagedStoreError:
+    return DamagedStoreError(
+        f"the run store file {path} is damaged ({e})",
+        fix="keep a copy of it, run SQLite's integrity check on it to see what can be saved, and meanwhile name another run store file",
+        field=STORE,
+    )
+
+
+# SQLite's primary result codes (sqlite3 exports them from Python 3.11, and not all in its stubs)
+_SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 8, 11, 13, 26
+
+
+def _code(e: Exception) -> int | None:
+    code = getattr(e, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None  # extended codes carry the primary one in the low byte
+
+
+def _is_full(e: Exception) -> bool:
+    return _code(e) == _SQLITE_FULL or "database or disk is full" in str(e)
+
+
+def _is_damage(e: Exception) -> bool:
+    return _code(e) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in str(e) for w in ("malformed", "not a database"))
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store at ``path``: the file (when it exists) and its
+    folder (SQLite writes its journal files beside it)."""
+    folder = path.parent if path.parent.exists() else None
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return folder is None or os.access(folder, os.W_OK)
+
+
 class RunStore:
-    def __init__(self, path: str | Path | None = None):
+    """``read_only``: open the store for reading only (``runs``, ``show``, the history); chosen
+    by itself when the file or its folder cannot be written. Writing a run to a read-only store
+    is refused with a StoreError that says where else to point it."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
+        self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
         try:
-            _make_private_folder(self.path.parent)
-            if not self.path.exists():
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
+            self._db = self._open_read_only() if self.read_only else self._open()
+        except WorkbenchError:
+            raise
         except (OSError, sqlite3.Error) as e:
+            if isinstance(e, sqlite3.Error) and _is_damage(e):
+                raise _damaged(self.path, e) from None
             raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="name another run store file, or set WORKBENCH_STORE", field=STORE) from None
         self._lock = threading.Lock()
         self._runs = _RunLocks(self.path)
 
+    def _open(self) -> sqlite3.Connection:
+        _make_private_folder(self.path.parent)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        try:
+            self._check_version(db)  # before anything is written: a newer store is left as it is
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:  # 0: the unnumbered layout (or a new file): one transaction
+                db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        except BaseException:
+            if db.in_transaction:
+                db.rollback()
+            db.close()
+            raise
+        db.isolation_level = "DEFERRED"  # back to the module's transactions: ``with db`` commits
+        return db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            raise StoreError(f"no run store at {self.path} (and it cannot be created there: the folder is read-only)", fix="name another run store file, or set WORKBENCH_STORE", field=STORE)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        try:
+            try:
+                self._check_version(db)
+            except sqlite3.OperationalError:  # a WAL store whose -shm cannot be made here: read the file as it is
+                db.close()
+                db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
+                self._check_version(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _check_version(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the run store at {self.path} was written by a newer workbench (store layout {version}; this one reads up to {SCHEMA_VERSION})",
+                fix="upgrade workbench to read it, or name another run store file; it was left untouched",
+                field=STORE,
+            )
+
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the store's lock, SQLite's failures told as StoreErrors."""
+        with self._lock, self._errors():
+            yield self._db
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, under the store's lock; refused on a read-only store."""
+        self.check_writable()
+        with self._lock, self._errors(), self._db:
+            yield self._db
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as e:
+            if _is_full(e):
+                raise StoreError(
+                    f"the disk holding the run store {self.path} is full ({e})",
+                    fix="free some space there, then resume the run: the predictions that finished are kept",
+                    field=STORE,
+                ) from None
+            if _is_damage(e):
+                raise _damaged(self.path, e) from None
+            if _code(e) == _SQLITE_READONLY:
+                raise self._read_only_error() from None
+            raise
+
+    def check_writable(self) -> None:
+        """Refuse (StoreError) when this store was opened read-only: no run can be written to it."""
+        if self.read_only:
+            raise self._read_only_error()
+
+    def _read_only_error(self) -> StoreError:
+        return StoreError(
+            f"cannot write to the run store at {self.path}: it (or its folder) is read-only here",
+            fix="point the run store at a file in a folder you can write (or set WORKBENCH_STORE); this one can still be listed and shown",
+            field=STORE,
+        )
 
     # ------------------------------------------------------------ writing
 
     def start_run(self, run_id: str, *, method: str, model: str | None, dataset: str, split: str, n: int, config: RunConfig | Mapping[str, Any]) -> None:
         """Begin (or begin again) a run: any earlier attempt with the same id is replaced, unless
         another process is computing it right now (its predictions would be deleted under it)."""
+        self.check_writable()
         if not self._runs.acquire(run_id, reentrant=True):
             raise StoreError(
                 f"run {run_id[:12]} (the same configuration) is being computed by another process right now",
                 fix="wait for it to finish: asking again then shows its report",
             )
-        with self._lock, self._db:
+        with self._writing():
             self._db.execute("DELETE FROM predictions WHERE run_id = ?", (run_id,))
             self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
             self._db.execute(
@@ -235,27 +390,30 @@ class RunStore:
             (run_id, idx, text, gold, p.label, json.dumps(p.scores) if p.scores is not None else None, p.raw, p.error)
             for idx, text, gold, p in rows
         ]
-        with self._lock, self._db:
+        with self._writing():
             self._db.executemany("INSERT OR REPLACE INTO predictions VALUES (?,?,?,?,?,?,?,?)", data)
 
     def finish_run(self, run_id: str, status: str, report: Report | Mapping[str, Any] | None = None, error: str | None = None) -> None:
         """End a run; ``report`` is stored as its JSON (a mapping is stored as it is: a report in
         an older layout, as tests seed one)."""
         stored = report.to_json() if isinstance(report, Report) else dict(report) if report is not None else None
-        with self._lock, self._db:
-            self._db.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, report = ?, error = ? WHERE run_id = ?",
-                (status, time.time(), json.dumps(stored) if stored is not None else None, error, run_id),
-            )
-        self._runs.release(run_id)
+        try:
+            with self._writing():
+                self._db.execute(
+                    "UPDATE runs SET status = ?, finished_at = ?, report = ?, error = ? WHERE run_id = ?",
+                    (status, time.time(), json.dumps(stored) if stored is not None else None, error, run_id),
+                )
+        finally:  # even when it could not be written (a full disk): the run stays resumable, as interrupted
+            self._runs.release(run_id)
 
     def claim_run(self, run_id: str) -> None:
         """Take over an unfinished run to resume it: refused while a live process (this one
         included) is computing it; its finished predictions are kept."""
+        self.check_writable()
         if not self._runs.acquire(run_id, reentrant=False):
             raise self._still_running(run_id)
         try:
-            with self._lock, self._db:
+            with self._writing():
                 self._db.execute("UPDATE runs SET status = 'running', finished_at = NULL, report = NULL, error = NULL WHERE run_id = ?", (run_id,))
         except BaseException:
             self._runs.release(run_id)
@@ -275,14 +433,17 @@ class RunStore:
 
     def is_live(self, run_id: str) -> bool:
         """Whether a live process is computing ``run_id`` now; a 'running' run that is not live was
-        interrupted (its process died) and can be resumed."""
-        return self._runs.is_live(run_id)
+        interrupted (its process died) and can be resumed. Where that cannot be told (the lock
+        file cannot be opened: a read-only store) it is taken as live: nothing is claimed dead."""
+        return self._runs.is_live(run_id) is not False
 
     def status_of(self, run: StoredRun) -> str:
         """The status to show for ``run``: its stored one, except 'interrupted' for a 'running'
         run that no live process computes (its process died; it can be resumed). The one place
         this is decided (the CLI's ``runs`` and the UI's history show it)."""
-        return "interrupted" if run.status == "running" and not self.is_live(run.run_id) else run.status
+        if run.damaged:
+            return "damaged"
+        return "interrupted" if run.status == "running" and self._runs.is_live(run.run_id) is False else run.status
 
     # ------------------------------------------------------------ reading
 
@@ -293,15 +454,25 @@ class RunStore:
 
     def _row(self, row: sqlite3.Row | tuple) -> StoredRun:
         run_id, created_at, finished_at, status, method, model, dataset, split, n, config, report, error, predicted = row
+        damaged = []
+        try:
+            run_config = RunConfig(json.loads(config))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            run_config, damaged = RunConfig(), ["its configuration"]
+        try:
+            run_report = Report.from_dict(stored) if report and (stored := json.loads(report)) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            run_report, damaged = None, [*damaged, "its report"]
         run = StoredRun(
-            run_id, created_at, status, method, model, dataset, split, n, config=RunConfig(json.loads(config)),
-            report=Report.from_dict(stored) if report and (stored := json.loads(report)) else None, finished_at=finished_at, error=error, predicted=predicted,
+            run_id, created_at, status, method, model, dataset, split, n, config=run_config, report=run_report,
+            finished_at=finished_at, error=error, predicted=predicted,
+            damaged=f"{' and '.join(damaged)} in the store cannot be read" if damaged else None,
         )  # fmt: skip
         return replace(run, shown_status=self.status_of(run))
 
     def find(self, run_id: str) -> StoredRun | None:
         """The run with exactly this full id, or None."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute(f"{self._SELECT} WHERE run_id = ?", (run_id,)).fetchone()
         return self._row(row) if row else None
 
@@ -310,7 +481,7 @@ class RunStore:
         prefix = prefix.strip().lower()
         if not prefix or any(c not in "0123456789abcdef" for c in prefix):
             raise StoreError(f"'{prefix}' is not a run id", expected="the hex digits of a stored run's id", field=RUN)
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(f"{self._SELECT} WHERE run_id LIKE ? LIMIT 2", (prefix + "%",)).fetchall()
         if not rows:
             raise StoreError(f"no run {prefix} in {self.path}", fix="check the run's id among the stored runs (and which run store is open)", field=RUN)
@@ -321,12 +492,12 @@ class RunStore:
     def list_runs(self, limit: int | None = None) -> list[StoredRun]:
         """The stored runs, newest first."""
         sql = f"{self._SELECT} ORDER BY created_at DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(sql).fetchall()
         return [self._row(r) for r in rows]
 
     def predictions(self, run_id: str) -> list[StoredPrediction]:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(
                 "SELECT idx, text, gold, pred, scores, raw, error FROM predictions WHERE run_id = ? ORDER BY idx", (run_id,)
             ).fetchall()
@@ -340,7 +511,7 @@ class RunStore:
 
         hashes = [_text_hash(t) for t in texts]
         found: dict[bytes, Any] = {}
-        with self._lock:
+        with self._reading():
             for start in range(0, len(hashes), 500):  # SQLite's variable limit
                 chunk = hashes[start : start + 500]
                 q = f"SELECT text, dim, vector FROM embeddings WHERE model = ? AND text IN ({','.join('?' * len(chunk))})"
@@ -349,26 +520,73 @@ class RunStore:
         return [found.get(h) for h in hashes]
 
     def put_embeddings(self, model_key: str, texts: list[str], vectors) -> None:
+        if self.read_only:  # a cache: nothing is lost by not keeping it
+            return
         import numpy as np
 
         rows = [(model_key, _text_hash(t), len(v), np.asarray(v, dtype="<f4").tobytes()) for t, v in zip(texts, vectors)]
-        with self._lock, self._db:
+        with self._writing():
             self._db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?)", rows)
 
     def get_response(self, key: str) -> Any | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def put_response(self, key: str, response: Any) -> None:
-        with self._lock, self._db:
+        if self.read_only:
+            return
+        with self._writing():
             self._db.execute("INSERT OR REPLACE INTO responses VALUES (?,?,?)", (key, json.dumps(response), time.time()))
 
     def prediction_counts(self) -> dict[str, int]:
         """Stored predictions per run id (runs with none are absent)."""
-        with self._lock:
+        with self._reading():
             return dict(self._db.execute("SELECT run_id, COUNT(*) FROM predictions GROUP BY run_id").fetchall())
 
     def count_predictions(self, run_id: str) -> int:
-        with self._lock:
+        with self._reading():
             return self._db.execute("SELECT COUNT(*) FROM predictions WHERE run_id = ?", (run_id,)).fetchone()[0]
+
+    def count_errors(self, run_id: str) -> int:
+        """Stored predictions of ``run_id`` that are errors (no answer: a refused connection, a
+        5xx or 429 after the retries), not invalid answers: what a retry of the errors asks again."""
+        with self._reading():
+            return self._db.execute("SELECT COUNT(*) FROM predictions WHERE run_id = ? AND error IS NOT NULL", (run_id,)).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What SQLite's integrity check says of a run store file (:func:`check_store`)."""
+
+    path: Path
+    ok: bool
+    problems: list[str]
+    """SQLite's findings, at most 20; empty when ``ok``."""
+    advice: str
+    """What can be done."""
+
+
+def check_store(path: str | Path | None = None) -> StoreCheck:
+    """Run SQLite's ``PRAGMA integrity_check`` on the store file, read-only (nothing is written,
+    a damaged file is not made worse)."""
+    path = Path(path).expanduser() if path else default_store_path()
+    if not path.is_file():
+        raise StoreError(f"no run store file at {path}", fix="name the run store file to check", field=STORE)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
+    if rows == ["ok"]:
+        newer = f"; its layout ({version}) is from a newer workbench than this one ({SCHEMA_VERSION})" if version > SCHEMA_VERSION else ""
+        return StoreCheck(path, True, [], f"the store is sound{newer}")
+    return StoreCheck(
+        path, False, rows,
+        f"the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
+        "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh",
+    )  # fmt: skip

@@ -1,0 +1,256 @@
+"""The run store's file under trouble: a store from a newer workbench (refused, untouched), one
+from before the layout was numbered (migrated), one this user cannot write (read, not written),
+a full disk (a clear error, the run resumable), a damaged run or file (listed, named, checked),
+a lock file that cannot be opened (named), and the default folder (private)."""
+
+import gc
+import hashlib
+import os
+import sqlite3
+import stat
+
+import pytest
+from conftest import write_jsonl
+from fake_methods import KeywordMethod
+
+from workbench.cli import main
+from workbench.data import DataSpec
+from workbench.errors import StoreError
+from workbench.methods import METHODS
+from workbench.resume import resume
+from workbench.runner import RunSpec, execute, prepare
+from workbench.store import SCHEMA, SCHEMA_VERSION, RunStore
+
+
+@pytest.fixture
+def keyword(monkeypatch):
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+
+
+@pytest.fixture
+def data(tmp_path):
+    rows = [{"text": ("good " if i % 2 else "bad ") + "x" * (300 + i), "label": i % 2} for i in range(24)]
+    return str(write_jsonl(tmp_path / "d" / "test.jsonl", rows).parent)
+
+
+def argv(store, *rest):
+    return ["--store", str(store), *rest]
+
+
+def eval_argv(store, data, *extra):
+    return argv(store, "eval", "--data", data, "--method", "keyword", "-q", *extra)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def plain_file(path):
+    """Fold the WAL into the file and leave it in rollback mode: the file alone holds the store."""
+    gc.collect()  # the stores the commands opened, closed
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=DELETE")
+    db.close()
+
+
+# ------------------------------------------------------------ the layout's version
+
+
+def test_a_store_from_a_newer_workbench_is_refused_and_left_untouched(tmp_path, data, keyword, capsys):
+    path = tmp_path / "s.sqlite"
+    RunStore(path).close()
+    plain_file(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = digest(path)
+    assert main(eval_argv(path, data)) == 2
+    err = capsys.readouterr().err
+    assert "written by a newer workbench" in err and str(path) in err and err.rstrip().endswith("[--store]")
+    assert "internal error" not in err
+    assert digest(path) == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 0
+    db.close()
+
+
+def test_an_unnumbered_store_is_migrated_keeping_its_runs(tmp_path, data, keyword):
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as db:  # the layout before it was numbered, with a run in it
+        db.executescript(SCHEMA)
+        db.execute("DROP TABLE responses")  # a table added later: the migration creates it
+        db.execute(
+            "INSERT INTO runs (run_id, created_at, status, method, model, dataset, split, n, config) VALUES ('ab12', 1.0, 'failed', 'keyword', NULL, 'd', 'test', 3, '{}')"
+        )
+    db.close()
+    store = RunStore(path)
+    assert [r.run_id for r in store.list_runs()] == ["ab12"]
+    store.put_response("k", {"a": 1})
+    assert store.get_response("k") == {"a": 1}
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+# ------------------------------------------------------------ read-only
+
+
+@pytest.fixture
+def read_only(monkeypatch, tmp_path):
+    """The store's file and folder cannot be written: their modes say so, and os.access (which
+    root would pass) answers as it would for any other user."""
+    real = os.access
+    folder = tmp_path / "ro"
+
+    def access(path, mode, *a, **kw):
+        if mode & os.W_OK and str(path).startswith(str(folder)):
+            return False
+        return real(path, mode, *a, **kw)
+
+    def seal():
+        for p in folder.glob("s.sqlite*"):
+            p.chmod(0o444)
+        folder.chmod(0o555)
+        monkeypatch.setattr("workbench.store.os.access", access)
+
+    yield folder, seal
+    folder.chmod(0o755)
+
+
+def test_a_read_only_store_lists_and_shows_but_refuses_a_new_run(tmp_path, data, keyword, read_only, capsys):
+    folder, seal = read_only
+    path = folder / "s.sqlite"
+    assert main(eval_argv(path, data)) == 0
+    run_id = RunStore(path).list_runs()[0].run_id
+    plain_file(path)
+    seal()
+    capsys.readouterr()
+    store = RunStore(path)
+    assert store.read_only
+    with pytest.raises(StoreError, match="read-only"):
+        store.start_run("cd34", method="keyword", model=None, dataset="d", split="test", n=1, config={})
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):  # opened read-only: SQLite itself refuses
+        store._db.execute("DELETE FROM runs")
+    assert main(argv(path, "runs")) == 0 and capsys.readouterr().out.startswith(run_id[:12])
+    assert main(argv(path, "show", run_id[:12])) == 0 and "accuracy" in capsys.readouterr().out
+    assert main(eval_argv(path, data)) == 0  # the identical run is stored: shown
+    capsys.readouterr()
+    assert main(eval_argv(path, data, "--limit", "5")) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write to the run store at {path}" in err and "a folder you can write" in err and err.rstrip().endswith("[--store]")
+    assert [r.run_id for r in RunStore(path).list_runs()] == [run_id]
+
+
+# ------------------------------------------------------------ a full disk
+
+
+class Filling(KeywordMethod):
+    """The keyword method; after its first batch the store's file may grow no more (SQLite's
+    max_page_count: what a full disk looks like to it)."""
+
+    name = "filling"
+
+    def predict(self, texts, ctx):
+        if type(self).batches_seen == 1:
+            db = ctx.cache._db
+            db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+        return super().predict(texts, ctx)
+
+
+def test_a_full_disk_fails_the_run_clearly_and_leaves_it_resumable(tmp_path, data, monkeypatch):
+    monkeypatch.setitem(METHODS, "filling", Filling)
+    Filling.batches_seen = 0
+    store = RunStore(tmp_path / "s.sqlite")
+    out = execute(prepare(RunSpec(DataSpec(data), "filling", batch_size=4)), store)
+    assert out.status == "failed" and out.error_field == "store"
+    assert f"the disk holding the run store {store.path} is full" in out.error and "resume the run" in out.error
+    kept = store.count_predictions(out.run_id)
+    assert 4 <= kept < 24
+    store.close()
+    fresh = RunStore(tmp_path / "s.sqlite")  # space freed
+    assert fresh.find(out.run_id).shown_status in ("failed", "interrupted")
+    again = resume(out.run_id[:12], fresh)
+    assert again.status == "done" and again.report.n == 24 and fresh.count_predictions(out.run_id) == 24
+
+
+# ------------------------------------------------------------ damage
+
+
+def test_a_damaged_run_shows_as_damaged_without_breaking_the_listing(tmp_path, data, keyword, capsys):
+    path = tmp_path / "s.sqlite"
+    assert main(eval_argv(path, data)) == 0
+    assert main(eval_argv(path, data, "--limit", "6")) == 0
+    bad, good = (r.run_id for r in sorted(RunStore(path).list_runs(), key=lambda r: r.n))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE runs SET report = '{\"accuracy\": 0.5, trunc' WHERE run_id = ?", (bad,))
+    db.close()
+    capsys.readouterr()
+    assert main(argv(path, "runs")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith(good[:12]) and "done" in line for line in lines)
+    damaged = next(line for line in lines if line.startswith(bad[:12]))
+    assert "damaged" in damaged and "its report in the store cannot be read" in damaged
+    assert main(argv(path, "show", bad[:12])) == 1
+    assert "damaged" in capsys.readouterr().out
+    assert main(argv(path, "resume", bad[:12], "-q")) == 0  # its predictions are kept: the report is computed again
+    run = RunStore(path).find(bad)
+    assert run.shown_status == "done" and run.report.n == 6
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE runs SET config = 'not json' WHERE run_id = ?", (good,))
+    db.close()
+    assert RunStore(path).find(good).shown_status == "damaged"
+
+
+def test_a_damaged_file_is_named_and_store_check_says_what_to_do(tmp_path, data, keyword, capsys):
+    path = tmp_path / "s.sqlite"
+    assert main(eval_argv(path, data)) == 0
+    capsys.readouterr()
+    assert main(argv(path, "store", "check")) == 0
+    assert capsys.readouterr().out.startswith(f"{path}: ok")
+
+    plain_file(path)
+    raw = bytearray(path.read_bytes())
+    page = int.from_bytes(raw[16:18], "big")
+    for p in range(1, len(raw) // page):  # every page but the first (the schema) scrambled
+        raw[p * page + 8 : p * page + 40] = b"\xff" * 32
+    path.write_bytes(bytes(raw))
+    assert main(argv(path, "runs")) == 2
+    err = capsys.readouterr().err
+    assert f"the run store file {path} is damaged" in err and "`workbench store check`" in err and "internal error" not in err
+    assert main(argv(path, "store", "check")) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: damaged") and ".recover" in out
+
+    path.write_bytes(b"this is not a database, only some text " * 200)
+    assert main(argv(path, "runs")) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "damaged" in err and "`workbench store check`" in err
+    assert main(argv(path, "store", "check")) == 1
+    assert "cannot read" in capsys.readouterr().out
+
+
+def test_a_lock_file_that_cannot_be_opened_is_named(tmp_path, data, keyword, capsys):
+    path = tmp_path / "s.sqlite"
+    (tmp_path / "s.sqlite-runs.lock").mkdir()
+    assert main(eval_argv(path, data)) == 2
+    err = capsys.readouterr().err
+    assert "another process" not in err
+    assert f"cannot open the run store's lock file {path.resolve()}-runs.lock" in err and err.rstrip().endswith("[--store]")
+    assert main(argv(path, "runs")) == 0  # the listing still works
+
+
+# ------------------------------------------------------------ the default folder
+
+
+def test_the_default_store_folder_is_created_private_whatever_the_umask(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORKBENCH_STORE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    old = os.umask(0o022)
+    try:
+        store = RunStore()
+    finally:
+        os.umask(old)
+    assert store.path == tmp_path / "xdg" / "workbench" / "workbench.sqlite"
+    assert stat.S_IMODE((tmp_path / "xdg" / "workbench").stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
