@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import numbers
+import os
 import random
 import re
 from collections import Counter
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DATA, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
-from .readers import FORMATS, Row, clean_text, json_type, read_rows
+from .readers import FORMATS, Row, clean_text, file_kind, json_type, read_rows
 
 SAMPLE = "sample"
 """The source name of the movie-review sample that ships inside the package (works offline)."""
@@ -98,7 +99,11 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
     if spec.text_column == spec.label_column:
         raise DataError(f"the text column and the label column both name '{spec.text_column}'", fix="name a different label column", field=LABEL_COLUMN)
-    raw_eval, raw_train, declared = _load_raw(spec, need_train)
+    try:
+        raw_eval, raw_train, declared = _load_raw(spec, need_train)
+    except OSError as e:  # what the checks below did not foresee: an I/O error, a race with a delete
+        where = e.filename or spec.source
+        raise DataError(f"cannot read {where} ({e.strerror or type(e).__name__})", fix="check the data's files and their permissions", field=DATA) from None
     raw_eval, repaired_eval = _check_cells(spec.split, raw_eval)
     repaired_train = 0
     if raw_train is not None:
@@ -128,7 +133,14 @@ def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | 
     if not source or not source.strip():  # Path("") is the current folder: never what was meant
         raise DataError("no data named (the source is empty)", fix="name a local folder or file, a Hugging Face dataset, or 'sample'", field=DATA)
     path = Path(source).expanduser()
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as e:  # a folder on the path that may not be searched
+        raise DataError(f"cannot read {path} ({e.strerror})", fix="check the permissions of the data and of the folders above it", field=DATA) from None
+    if exists or os.path.lexists(path):
+        kind = file_kind(path)
+        if kind not in (None, "a folder"):  # a FIFO would block the read; a link loop never ends
+            raise DataError(f"the data {path} is {kind}", expected="a data folder or a data file", fix="point at the data folder or file itself", field=DATA)
         return _load_local(path, spec, need_train)
     if source in (SAMPLE, f"builtin:{SAMPLE}"):
         return _load_local(sample_dir(), spec, need_train)
@@ -137,14 +149,22 @@ def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | 
     return _load_hub(spec, need_train)
 
 
-def _find_split_files(folder: Path, split: str) -> list[Path]:
+def _find_split_files(folder: Path, split: str, field: str = SPLIT) -> list[Path]:
     if "/" in split or "\\" in split or split in ("", ".", ".."):
         return []  # a path, not a split name (and glob() refuses absolute patterns)
     name = glob.escape(split)  # a split named 'a[1]' is a name, not a pattern
     for ext in FORMATS:
         single = folder / f"{split}{ext}"
-        if single.is_file():
-            return [single]
+        if os.path.lexists(single):
+            kind = file_kind(single)
+            if kind is None:
+                return [single]
+            raise DataError(
+                f"{single} is {kind} where the file of split '{split}' should be",
+                expected="a regular file of rows",
+                fix="put the split's file there, or pick another split",
+                field=field,
+            )
         shards = sorted(folder.glob(f"{name}-*{ext}")) or sorted(folder.glob(f"data/{name}-*{ext}"))
         if shards:
             return shards
@@ -163,10 +183,13 @@ def _split_field(name: str | None, spec: DataSpec) -> str:
 
 
 def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
-    files = _find_split_files(folder, split)
+    files = _find_split_files(folder, split, _split_field(split, spec))
     if not files:
         field = _split_field(split, spec)
         avail = ", ".join(_available_splits(folder)) or "none"
+        if ("/" in split or "\\" in split) and os.path.lexists(Path(split).expanduser()):
+            kind = file_kind(Path(split).expanduser())
+            raise DataError(f"the split file {split} is {kind}", expected="a regular file of rows", fix="point at the split's file itself", field=field)
         if "/" in split or "\\" in split:
             raise DataError(f"no split file at {split}", expected=f"the path of a split file, or a split name found in {folder} ({avail})", field=field)
         raise DataError(
@@ -188,6 +211,8 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
         declared = _read_labels_json(path.parent / "labels.json")
         train_rows = None
         if need_train:
+            if train_path is not None and os.path.lexists(train_path) and (kind := file_kind(train_path)) is not None:
+                raise DataError(f"the train file {train_path} is {kind}", expected="a regular file of rows", fix="point at the training file itself", field=TRAIN_SPLIT)
             if train_path is None or not train_path.is_file():
                 raise DataError(
                     f"the data is a single file ({path.name}), so it has no train split",
@@ -196,6 +221,8 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
                 )
             train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
         return eval_rows, train_rows, declared
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise DataError(f"cannot read the data folder {path} (permission denied)", fix="make the folder readable (and searchable) by this user", field=DATA)
     declared = _read_labels_json(path / "labels.json")
     eval_rows = _read_folder_split(path, spec.split, spec)
     train_rows = None
@@ -210,11 +237,18 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
 
 
 def _read_labels_json(path: Path) -> list[str] | None:
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind == "nothing":
         return None
+    if kind is not None:  # never opened: a FIFO would block
+        raise DataError(f"{path} is {kind}", expected="a labels.json file listing the class names in order", fix="replace it with that file, or remove it", field=DATA)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:  # no read permission, an I/O error
+        raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="make it readable by this user", field=DATA) from None
     try:  # JSON is UTF-8 whatever the encoding of the split files is (a BOM is allowed)
-        value = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError, LookupError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        value = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise DataError(f"{path} is not valid JSON ({str(e)[:200]})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]', field=DATA) from None
     names: list[str] | None = None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
