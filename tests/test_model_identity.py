@@ -103,6 +103,7 @@ def test_a_hub_model_keeps_its_commit(tmp_path, monkeypatch):
 def no_hub(tmp_path, monkeypatch):
     """No route to the hub and HF_HUB_OFFLINE not set by the user; nothing installed anywhere."""
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
     monkeypatch.setenv("WORKBENCH_MODELS", str(tmp_path / "models"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HF_ENDPOINT"):
@@ -158,3 +159,19 @@ def test_the_probe_is_short_when_nothing_answers(monkeypatch):
     start = time.monotonic()
     assert models.probe_hub(timeout=1.0) is False
     assert time.monotonic() - start < 2
+
+
+def test_the_probe_goes_to_the_proxy_when_one_is_set(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert models._hub_address() == ("proxy.example", 3128)
+    monkeypatch.delenv("HTTPS_PROXY")
+    for var in ("https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.example")
+    assert models._hub_address() == ("hub.example", 443)
+
+
+def test_no_probe_when_the_user_set_offline(tmp_path, no_hub, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # transformers then fails fast by itself
+    prep = Engine(tmp_path / "s.sqlite").prepare(RunSpec(DataSpec("sample"), method="embed-centroid", model="org/m"))
+    assert prep.model.identity == "hub:org/m" and no_hub == []

@@ -181,7 +181,7 @@ def _hub_address() -> tuple[str, int]:
     for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
         if os.environ.get(var):
             url = urlsplit(os.environ[var] if "://" in os.environ[var] else "http://" + os.environ[var])
-            return url.hostname or "", url.port or 8080
+            return url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
     url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
     return url.hostname or "huggingface.co", url.port or (443 if url.scheme != "http" else 80)
 
@@ -217,7 +217,7 @@ def hub_reachable() -> bool:
 
 
 def _hub_offline_env() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    return any(os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on") for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
 
 
 def check_available(ref: ModelRef, default_of: str | None = None) -> None:
