@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import numbers
+import os
 import random
 import re
 from collections import Counter
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DATA, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
-from .readers import FORMATS, Row, clean_text, json_type, read_rows
+from .readers import FORMATS, Row, clean_text, file_kind, json_type, read_rows
 
 SAMPLE = "sample"
 """The source name of the movie-review sample that ships inside the package (works offline)."""
@@ -108,12 +109,16 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     """Load the eval split (and the train split when ``need_train``), validated, labels resolved."""
     if spec.text_column == spec.label_column:
         raise DataError(f"the text column and the label column both name '{spec.text_column}'", fix="name a different label column", field=LABEL_COLUMN)
-    raw_eval, raw_train, declared = _load_with_holdout(spec, need_train) if spec.holdout is not None else _load_raw(spec, need_train)
+    try:
+        raw_eval, raw_train, declared = _load_with_holdout(spec, need_train) if spec.holdout is not None else _load_raw(spec, need_train)
+    except OSError as e:  # what the checks below did not foresee: an I/O error, a race with a delete
+        where = e.filename or spec.source
+        raise DataError(f"cannot read {where} ({e.strerror or type(e).__name__})", fix="check the data's files and their permissions", field=DATA) from None
     raw_eval, repaired_eval = _check_cells(spec.split, raw_eval)
     repaired_train = 0
     if raw_train is not None:
         raw_train, repaired_train = _check_cells(spec.train_split or "train", raw_train)
-    names, to_index = _resolve_labels(declared, raw_eval + (raw_train or []))
+    names, to_index = _resolve_labels(declared, raw_eval + (raw_train or []), spec.label_column)
     eval_split = _make_split(holdout_name(spec) if spec.split == HOLDOUT_SPLIT else spec.split, raw_eval, to_index, spec)
     train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None
     if train_split is not None:
@@ -180,7 +185,14 @@ def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | 
     if not source or not source.strip():  # Path("") is the current folder: never what was meant
         raise DataError("no data named (the source is empty)", fix="name a local folder or file, a Hugging Face dataset, or 'sample'", field=DATA)
     path = Path(source).expanduser()
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as e:  # a folder on the path that may not be searched
+        raise DataError(f"cannot read {path} ({e.strerror})", fix="check the permissions of the data and of the folders above it", field=DATA) from None
+    if exists or os.path.lexists(path):
+        kind = file_kind(path)
+        if kind not in (None, "a folder"):  # a FIFO would block the read; a link loop never ends
+            raise DataError(f"the data {path} is {kind}", expected="a data folder or a data file", fix="point at the data folder or file itself", field=DATA)
         return _load_local(path, spec, need_train)
     if source in (SAMPLE, f"builtin:{SAMPLE}"):
         return _load_local(sample_dir(), spec, need_train)
@@ -189,14 +201,22 @@ def _load_raw(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | 
     return _load_hub(spec, need_train)
 
 
-def _find_split_files(folder: Path, split: str) -> list[Path]:
+def _find_split_files(folder: Path, split: str, field: str = SPLIT) -> list[Path]:
     if "/" in split or "\\" in split or split in ("", ".", ".."):
         return []  # a path, not a split name (and glob() refuses absolute patterns)
     name = glob.escape(split)  # a split named 'a[1]' is a name, not a pattern
     for ext in FORMATS:
         single = folder / f"{split}{ext}"
-        if single.is_file():
-            return [single]
+        if os.path.lexists(single):
+            kind = file_kind(single)
+            if kind is None:
+                return [single]
+            raise DataError(
+                f"{single} is {kind} where the file of split '{split}' should be",
+                expected="a regular file of rows",
+                fix="put the split's file there, or pick another split",
+                field=field,
+            )
         shards = sorted(folder.glob(f"{name}-*{ext}")) or sorted(folder.glob(f"data/{name}-*{ext}"))
         if shards:
             return shards
@@ -215,10 +235,13 @@ def _split_field(name: str | None, spec: DataSpec) -> str:
 
 
 def _read_folder_split(folder: Path, split: str, spec: DataSpec) -> list[Row]:
-    files = _find_split_files(folder, split)
+    files = _find_split_files(folder, split, _split_field(split, spec))
     if not files:
         field = _split_field(split, spec)
         avail = ", ".join(_available_splits(folder)) or "none"
+        if ("/" in split or "\\" in split) and os.path.lexists(Path(split).expanduser()):
+            kind = file_kind(Path(split).expanduser())
+            raise DataError(f"the split file {split} is {kind}", expected="a regular file of rows", fix="point at the split's file itself", field=field)
         if "/" in split or "\\" in split:
             raise DataError(f"no split file at {split}", expected=f"the path of a split file, or a split name found in {folder} ({avail})", field=field)
         raise DataError(
@@ -240,6 +263,8 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
         declared = _read_labels_json(path.parent / "labels.json")
         train_rows = None
         if need_train:
+            if train_path is not None and os.path.lexists(train_path) and (kind := file_kind(train_path)) is not None:
+                raise DataError(f"the train file {train_path} is {kind}", expected="a regular file of rows", fix="point at the training file itself", field=TRAIN_SPLIT)
             if train_path is None or not train_path.is_file():
                 raise DataError(
                     f"the data is a single file ({path.name}), so it has no train split",
@@ -248,6 +273,8 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
                 )
             train_rows = read_rows(train_path, spec.text_column, spec.label_column, spec.encoding)
         return eval_rows, train_rows, declared
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise DataError(f"cannot read the data folder {path} (permission denied)", fix="make the folder readable (and searchable) by this user", field=DATA)
     declared = _read_labels_json(path / "labels.json")
     eval_rows = _read_folder_split(path, spec.split, spec)
     train_rows = None
@@ -262,11 +289,18 @@ def _load_local(path: Path, spec: DataSpec, need_train: bool):
 
 
 def _read_labels_json(path: Path) -> list[str] | None:
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind == "nothing":
         return None
+    if kind is not None:  # never opened: a FIFO would block
+        raise DataError(f"{path} is {kind}", expected="a labels.json file listing the class names in order", fix="replace it with that file, or remove it", field=DATA)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:  # no read permission, an I/O error
+        raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="make it readable by this user", field=DATA) from None
     try:  # JSON is UTF-8 whatever the encoding of the split files is (a BOM is allowed)
-        value = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError, LookupError, OSError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        value = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise DataError(f"{path} is not valid JSON ({str(e)[:200]})", expected='{"0": "neg", "1": "pos"} or ["neg", "pos"]', field=DATA) from None
     names: list[str] | None = None
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -381,7 +415,61 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
 
 
-def _resolve_labels(declared: list[str] | None, rows: list[Row]):
+_NUMBER = re.compile(r"\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*")
+
+SCORE_COLUMN_MIN_ROWS = 20
+"""From this many labelled rows, a label column with more distinct values than half its rows is
+refused as a score or id column (unless labels.json declares the classes)."""
+
+
+def _non_integral_number(value: Any) -> bool:
+    """A number (or a number written as text, as CSV has it) with a fractional part: 0.137, '2.5'."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not value.is_integer()
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return not float(value).is_integer()
+    return False
+
+
+def _check_label_values(values: set, rows: list[Row], label_column: str) -> None:
+    """Refuse a label column that cannot be classes as found: names that differ only by case or
+    surrounding spaces ('neg', 'Neg', 'neg '), numbers with a fractional part, or nearly one
+    distinct value a row (a score or an id column)."""
+    fractional = sorted((v for v in values if _non_integral_number(v)), key=repr)
+    if fractional:
+        shown = ", ".join(repr(v) for v in fractional[:4]) + (", ..." if len(fractional) > 4 else "")
+        raise DataError(
+            f"the label column '{label_column}' holds numbers with a fractional part ({shown}); each would be a class of its own",
+            expected="class labels: names, or whole numbers",
+            fix="name the right label column (this looks like a score), or turn the values into classes first",
+            field=LABEL_COLUMN,
+        )
+    variants: dict[str, set[str]] = {}
+    for v in values:
+        if isinstance(v, str):
+            variants.setdefault(v.strip().casefold(), set()).add(v)
+    clashes = [sorted(group) for group in variants.values() if len(group) > 1]
+    if clashes:
+        clashes.sort()
+        shown = "; ".join(", ".join(repr(v) for v in group) for group in clashes[:5]) + ("; ..." if len(clashes) > 5 else "")
+        raise DataError(
+            f"the label column '{label_column}' has labels that differ only by case or surrounding spaces ({shown}); each would be a class of its own",
+            fix="write each class the same way in every row (or list the class names in labels.json)",
+            field=LABEL_COLUMN,
+        )
+    n = sum(1 for r in rows if not _is_missing(r[1]))
+    if n >= SCORE_COLUMN_MIN_ROWS and len(values) > n / 2:
+        raise DataError(
+            f"the label column '{label_column}' has {len(values)} distinct values in {n} rows: probably a score or id column, not classes",
+            expected="a few classes, each on many rows",
+            fix="name the right label column, or list the class names in labels.json if these really are classes",
+            field=LABEL_COLUMN,
+        )
+
+
+def _resolve_labels(declared: list[str] | None, rows: list[Row], label_column: str = "label"):
     """Label names in order, and a function from a raw label value to its index."""
     if declared is not None:
         by_name = {n: i for i, n in enumerate(declared)}
@@ -406,6 +494,8 @@ def _resolve_labels(declared: list[str] | None, rows: list[Row]):
             field=DATA,
         )
     if values and all(i is not None for i in ints.values()):
+        ordered_ints = {i for i in ints.values() if i is not None}
+        _check_label_values(ordered_ints, rows, label_column)
         ordered: list[int] = sorted({i for i in ints.values() if i is not None})
         by_int = {v: i for i, v in enumerate(ordered)}
 
@@ -414,6 +504,7 @@ def _resolve_labels(declared: list[str] | None, rows: list[Row]):
             return by_int.get(number) if number is not None else None
 
         return [str(v) for v in ordered], int_index
+    _check_label_values(values, rows, label_column)
     names = sorted({str(v) for v in values})
     by_name = {n: i for i, n in enumerate(names)}
     return names, lambda value: by_name.get(str(value)) if not _is_missing(value) else None

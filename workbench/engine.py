@@ -63,7 +63,7 @@ class Engine:
         identity; raises WorkbenchError for anything the user must fix. Loads no model."""
         from .runner import prepare
 
-        return prepare(spec)
+        return prepare(spec, self.store)
 
     def execute(
         self, prep: "PreparedRun", *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,

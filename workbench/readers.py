@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +28,11 @@ def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "
             fix="convert the file or rename it with the right extension",
             field=DATA,
         )
-    if not path.is_file():
+    kind = file_kind(path)
+    if kind == "nothing":
         raise DataError(f"file {path} does not exist", fix="check the path of the data", field=DATA)
+    if kind is not None:
+        raise DataError(f"{path} is {kind}, not a file", expected="a regular file of rows", fix="point at the data file itself", field=DATA)
     try:
         if suffix == ".parquet":
             return _read_parquet(path, text_column, label_column)
@@ -49,6 +55,29 @@ def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "
         raise DataError(f"cannot read {path} ({e.strerror or type(e).__name__})", fix="check the file and its permissions", field=DATA) from None
     except LookupError:  # also a codec that is not a text encoding (base64, rot13)
         raise DataError(f"unknown text encoding '{encoding}'", fix="name a Python codec as the encoding, e.g. utf-8 or latin-1", field=ENCODING) from None
+
+
+def file_kind(path: Path) -> str | None:
+    """None for a regular file (through any symbolic links); else what is there, for a message:
+    'nothing', 'a folder', 'a named pipe (FIFO)', 'a symbolic link loop', ... Never opens it (a
+    FIFO would block)."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "a symbolic link loop"
+        if e.errno in (errno.EACCES, errno.EPERM):
+            return "not readable (permission denied on a folder on its path)"
+        if os.path.islink(path):
+            return f"a broken symbolic link (to {os.readlink(path)})"
+        return "nothing"
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _missing_column(path: Path | str, column: str, available: list[str], field: str) -> DataError:

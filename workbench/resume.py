@@ -14,13 +14,17 @@ from .runner import PreparedRun, RunOutcome, execute, prepare
 from .store import RunStore, StoredRun
 
 
-def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False) -> PreparedRun:
+def prepare_resume(
+    run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False,
+    store: RunStore | None = None,
+) -> PreparedRun:  # fmt: skip
     """Prepare a stored run (a store row) again from its stored configuration, and check it is
     still the same run: the same data content, model, parameters and dtype, so that the
     predictions it kept and those still to make belong to one result. ``device`` and
     ``batch_size`` may differ from the first attempt: neither is part of a run's identity.
     ``trust_remote_code`` is never taken from the store: a model folder's own code runs on a
-    resume only when the user asks for it again, for this resume."""
+    resume only when the user asks for it again, for this resume. ``store``: where a model
+    folder's file digests are remembered (models.folder_identity)."""
     from dataclasses import replace
 
     from .errors import RUN, StoreError
@@ -37,7 +41,7 @@ def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int
         spec = replace(spec, device=device)
     if batch_size is not None:
         spec = replace(spec, batch_size=batch_size)
-    prep = prepare(spec)
+    prep = prepare(spec, store)
     if prep.run_id != run_id:
         before = config.identity
         same = lambda k: json.dumps(before.get(k), sort_keys=True, default=str) == json.dumps(prep.identity.get(k), sort_keys=True, default=str)  # noqa: E731
@@ -76,7 +80,7 @@ def resume(
         return RunOutcome(run.run_id, "done", run.report, reused=True)
     store.check_writable()  # a read-only store can show the run, not take it up again
     store.check_not_live(run.run_id)  # before loading data and model; claimed for good in execute
-    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code)
+    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code, store=store)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
     return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches, retry_errors=retry_errors)

@@ -15,7 +15,7 @@ from .data import Dataset, DataSpec, Split, load_dataset
 from .errors import BATCH_SIZE, Cancelled, WorkbenchError
 from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
-from .models import NO_MODEL, ModelRef, library_versions, pick_device, resolve_model
+from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .results import Report, RunConfig
 from .scaling import calibration_split_of, fit_scaling, report_confidence
@@ -25,7 +25,11 @@ from .truncation import longest_first, text_lengths, truncation_note
 IDENTITY_VERSION = 2
 """Bump when a change to the code changes results, so old runs are not reused as if identical.
 2: every method's scores are per-class probabilities (embed-centroid and embed-zeroshot stored
-raw cosine similarities before), so a stored run's scores always mean the same thing."""
+raw cosine similarities before), so a stored run's scores always mean the same thing; and
+content-based model identity (a local model folder is identified by the SHA-256 of its files, not
+its path and file times: workbench/models.py folder_identity). Left at 2 for the latter: it came in
+the same round as the former, whose bump already makes every old run id new, and a local model's
+identity string changed form anyway (``sha256:...``), so no old run can be reused by mistake."""
 
 
 @dataclass(frozen=True)
@@ -82,16 +86,17 @@ class RunOutcome:
     """True when an identical finished run was found in the store and nothing was computed."""
 
 
-def prepare(spec: RunSpec) -> PreparedRun:
+def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
     """Load and check the data, resolve the model and parameters, and compute the run's identity.
-    Raises WorkbenchError for anything the user must fix; loads no model."""
+    Raises WorkbenchError for anything the user must fix; loads no model. ``digests``: where a
+    model folder's file digests are remembered (the engine's store; see models.folder_identity)."""
     method_cls = get_method(spec.method)
     params = resolve_params(method_cls, dict(spec.params))
     if spec.batch_size is not None and spec.batch_size < 1:
         raise WorkbenchError(f"batch size {spec.batch_size} is not a positive number", expected="1 or more examples per batch", field=BATCH_SIZE)
     dataset = load_dataset(spec.data, need_train=method_cls.uses_train(params))
     model_name = spec.model or method_cls.default_model
-    model = resolve_model(model_name) if model_name else NO_MODEL
+    model = resolve_model(model_name, digests) if model_name else NO_MODEL
     if method_cls.runs_locally:
         device = pick_device(spec.device)
         dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=method_cls.float16_ok)
@@ -99,6 +104,8 @@ def prepare(spec: RunSpec) -> PreparedRun:
         check_dtype(spec.dtype)
         device, dtype = "api", None
     method_cls(MethodConfig(model, dataset.label_names, params)).validate()
+    if method_cls.runs_locally:  # after validate(): a bad parameter is said first, with no wait
+        check_available(model, default_of=None if spec.model else spec.method)
     identity = {
         "version": IDENTITY_VERSION,
         "data": dataset.fingerprint(),
@@ -402,7 +409,7 @@ def _score_rule(method: Method | None) -> str | None:
 
 
 def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:
-    return execute(prepare(spec), store, **kwargs)
+    return execute(prepare(spec, store), store, **kwargs)
 
 
 def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext, retried: set[int] | None = None) -> dict[int, Prediction]:

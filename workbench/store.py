@@ -64,6 +64,14 @@ CREATE TABLE IF NOT EXISTS responses (
     response   TEXT NOT NULL,           -- JSON
     created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS file_digests (
+    path     TEXT NOT NULL,             -- absolute path of a model file
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,
+    digest   TEXT NOT NULL,             -- SHA-256 of its bytes (workbench/models.py folder_identity)
+    PRIMARY KEY (path, size, mtime_ns, inode)
+) WITHOUT ROWID;
 """
 
 SCHEMA_VERSION = 1
@@ -538,6 +546,18 @@ class RunStore:
             return
         with self._writing():
             self._db.execute("INSERT OR REPLACE INTO responses VALUES (?,?,?)", (key, json.dumps(response), time.time()))
+
+    def get_file_digest(self, key: tuple[str, int, int, int]) -> str | None:
+        """The remembered SHA-256 of the file with this (path, size, mtime_ns, inode), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT digest FROM file_digests WHERE path = ? AND size = ? AND mtime_ns = ? AND inode = ?", key).fetchone()
+        return row[0] if row else None
+
+    def put_file_digest(self, key: tuple[str, int, int, int], digest: str) -> None:
+        """Remember a file's digest; older entries for the same path (the file changed) go."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM file_digests WHERE path = ?", (key[0],))
+            self._db.execute("INSERT OR REPLACE INTO file_digests VALUES (?,?,?,?,?)", (*key, digest))
 
     def prediction_counts(self) -> dict[str, int]:
         """Stored predictions per run id (runs with none are absent)."""

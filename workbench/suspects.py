@@ -142,7 +142,7 @@ def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: i
     if report is None:
         raise StoreError(f"run {run_id[:12]} has no report ({run.status})", fix="finish it first by resuming it", field=RUN)
     # The run as it was made, checked to be the same run (data content, model, parameters).
-    prep = prepare_resume(run)
+    prep = prepare_resume(run, store=store)
     spec = prep.spec
     names = prep.dataset.label_names
     notes: list[str] = []
