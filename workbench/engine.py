@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
-    from .store import RunStore, StoreCheck, StoredPrediction, StoredRun
+    from .store import RunStore, StoredPrediction, StoredRun
+    from .store_check import StoreCheck
     from .suspects import Suspects
     from .sweep import OnVariant, SweepPlan, SweepResult
     from .sweep_config import SweepConfig
@@ -99,7 +100,7 @@ class Engine:
     @staticmethod
     def check_store(path: "str | Path | None" = None) -> "StoreCheck":
         """SQLite's integrity check of a run store file, read-only (workbench/store.py)."""
-        from .store import check_store
+        from .store_check import check_store
 
         return check_store(path)
 

@@ -20,11 +20,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
-
-try:
-    import fcntl
-except ImportError:  # Windows: no POSIX locks, so a live run cannot be told from a dead one there
-    fcntl = None  # type: ignore[assignment]
+from .run_locks import RunLocks
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -86,79 +82,6 @@ def default_store_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("workbench", appauthor=False)) / "workbench.sqlite"
-
-
-class _RunLocks:
-    """Which runs a live process is computing, told by the operating system: a process holds a
-    one-byte POSIX lock per run on ``<store>-runs.lock`` while it computes it, and the kernel
-    drops the lock when the process ends however it ends (SIGKILL, power loss of a container),
-    so a 'running' run nobody holds is one whose process died, and can be resumed. No pid files:
-    a pid can be reused. POSIX locks are per process and closing any descriptor of the file
-    drops them all, so there is one descriptor per lock file for the whole process, and runs
-    held by this process are tracked here (another thread may be finishing one)."""
-
-    _guard = threading.Lock()
-    _fds: dict[str, int] = {}
-    _held: dict[str, set[str]] = {}
-
-    def __init__(self, store_path: Path):
-        self.path = str(store_path.resolve()) + "-runs.lock"
-
-    @staticmethod
-    def _offset(run_id: str) -> int:
-        return int(hashlib.sha256(run_id.encode()).hexdigest()[:15], 16)  # 60 bits: fits off_t
-
-    def _fd(self) -> int:
-        if self.path not in self._fds:
-            try:
-                self._fds[self.path] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError as e:  # a folder in its place, no right to write there: not 'another process'
-                raise StoreError(
-                    f"cannot open the run store's lock file {self.path} ({e.strerror or e})",
-                    fix="remove or repair that path (it must be a file this user can write), or name another run store file",
-                    field=STORE,
-                ) from None
-        return self._fds[self.path]
-
-    def acquire(self, run_id: str, *, reentrant: bool) -> bool:
-        """Hold ``run_id`` for this process; False when another process holds it, or (unless
-        ``reentrant``) when this process already does. StoreError when the lock file cannot be
-        opened."""
-        with self._guard:
-            held = self._held.setdefault(self.path, set())
-            if run_id in held:
-                return reentrant
-            if fcntl is not None:
-                fd = self._fd()  # its errors are the lock file's, named: not another process
-                try:
-                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, self._offset(run_id))
-                except OSError:  # EAGAIN / EACCES: another process holds it
-                    if not held and self.path in self._fds:
-                        os.close(self._fds.pop(self.path))
-                    return False
-            held.add(run_id)
-            return True
-
-    def release(self, run_id: str) -> None:
-        with self._guard:
-            held = self._held.get(self.path, set())
-            if run_id in held:
-                held.discard(run_id)
-                if fcntl is not None:
-                    fcntl.lockf(self._fd(), fcntl.LOCK_UN, 1, self._offset(run_id))
-                if not held and self.path in self._fds:  # nothing held: closing drops no lock
-                    os.close(self._fds.pop(self.path))
-
-    def is_live(self, run_id: str) -> bool | None:
-        """Whether some process (this one included) is computing ``run_id`` now; None when that
-        cannot be told (the lock file cannot be opened: a read-only store, a folder in its place)."""
-        try:
-            if not self.acquire(run_id, reentrant=False):
-                return True
-        except StoreError:
-            return None
-        self.release(run_id)
-        return False
 
 
 def _make_private_folder(folder: Path) -> None:
@@ -280,7 +203,7 @@ class RunStore:
                 raise _damaged(self.path, e) from None
             raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="name another run store file, or set WORKBENCH_STORE", field=STORE) from None
         self._lock = threading.Lock()
-        self._runs = _RunLocks(self.path)
+        self._runs = RunLocks(self.path)
 
     def _open(self) -> sqlite3.Connection:
         _make_private_folder(self.path.parent)
@@ -573,40 +496,3 @@ class RunStore:
         5xx or 429 after the retries), not invalid answers: what a retry of the errors asks again."""
         with self._reading():
             return self._db.execute("SELECT COUNT(*) FROM predictions WHERE run_id = ? AND error IS NOT NULL", (run_id,)).fetchone()[0]
-
-
-@dataclass(frozen=True)
-class StoreCheck:
-    """What SQLite's integrity check says of a run store file (:func:`check_store`)."""
-
-    path: Path
-    ok: bool
-    problems: list[str]
-    """SQLite's findings, at most 20; empty when ``ok``."""
-    advice: str
-    """What can be done."""
-
-
-def check_store(path: str | Path | None = None) -> StoreCheck:
-    """Run SQLite's ``PRAGMA integrity_check`` on the store file, read-only (nothing is written,
-    a damaged file is not made worse)."""
-    path = Path(path).expanduser() if path else default_store_path()
-    if not path.is_file():
-        raise StoreError(f"no run store file at {path}", fix="name the run store file to check", field=STORE)
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error as e:
-        return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
-    if rows == ["ok"]:
-        newer = f"; its layout ({version}) is from a newer workbench than this one ({SCHEMA_VERSION})" if version > SCHEMA_VERSION else ""
-        return StoreCheck(path, True, [], f"the store is sound{newer}")
-    return StoreCheck(
-        path, False, rows,
-        f"the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
-        "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh",
-    )  # fmt: skip

@@ -1,0 +1,48 @@
+"""Checking a run store file with SQLite's integrity check (``workbench store check``), read-only:
+nothing is written, and a damaged file is not made worse."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import STORE, StoreError
+from .store import SCHEMA_VERSION, default_store_path
+
+
+@dataclass(frozen=True)
+class StoreCheck:
+    """What SQLite's integrity check says of a run store file (:func:`check_store`)."""
+
+    path: Path
+    ok: bool
+    problems: list[str]
+    """SQLite's findings, at most 20; empty when ``ok``."""
+    advice: str
+    """What can be done."""
+
+
+def check_store(path: str | Path | None = None) -> StoreCheck:
+    """Run SQLite's ``PRAGMA integrity_check`` on the store file, read-only (nothing is written,
+    a damaged file is not made worse)."""
+    path = Path(path).expanduser() if path else default_store_path()
+    if not path.is_file():
+        raise StoreError(f"no run store file at {path}", fix="name the run store file to check", field=STORE)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
+    if rows == ["ok"]:
+        newer = f"; its layout ({version}) is from a newer workbench than this one ({SCHEMA_VERSION})" if version > SCHEMA_VERSION else ""
+        return StoreCheck(path, True, [], f"the store is sound{newer}")
+    return StoreCheck(
+        path, False, rows,
+        f"the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
+        "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh",
+    )  # fmt: skip
