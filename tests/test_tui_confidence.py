@@ -36,6 +36,11 @@ async def open_report(pilot, run_id: str, tab_key: str | None = None) -> ReportS
     return screen
 
 
+def footer_keys(screen) -> set[str]:
+    """What the footer names: its keys' descriptions and its binding groups' labels."""
+    return {k.description for k in screen.query("FooterKey")} | {str(label.render()) for label in screen.query("FooterLabel")}
+
+
 def expected_at(store: RunStore, run_id: str, threshold: float):
     preds = store.predictions(run_id)
     return confidence_curve([p.gold for p in preds], [p.pred for p in preds], [p.scores for p in preds], 2).at(threshold)
@@ -62,6 +67,8 @@ async def test_confidence_tab_shows_the_figures_and_moves_the_threshold():
         assert screen.query_one(TabbedContent).active == "tab-confidence"
         view = screen.query_one(ConfidenceView)
         assert app.focused is view
+        await pilot.pause()
+        assert "Threshold" in footer_keys(screen) and not {"Sort", "Suspect"} & footer_keys(screen)
         report = stored_report(store, SEED_IDS["a"])
         cal, sel = report["calibration"], report["selective"]
         figures = static_text(screen, "#confidence-figures")
@@ -121,7 +128,10 @@ async def test_errors_sort_by_confidence():
         await pilot.press("s")  # not on the metrics tab
         await pilot.pause()
         assert not browser.by_confidence
-        await pilot.press("e", "s")
+        await pilot.press("e")
+        await pilot.pause()
+        assert {"Sort", "Suspect"} <= footer_keys(screen)  # the browser's keys show on its tab
+        await pilot.press("s")
         await pilot.pause()
         # errors of run A: 4 (0.9), 9 and 10 (0.8), 5 and 11 invalid (last, in order)
         assert [p.idx for p in browser.shown] == [4, 9, 10, 5, 11]
