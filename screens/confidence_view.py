@@ -91,7 +91,7 @@ def _frame(fig, width: int, height: int, x_label: str, y_label: str, title: str)
 
 def draw_reliability(bins: list[dict], width: int, height: int, color: Color = (0, 120, 215), threshold: float | None = None) -> Text:
     """Accuracy per confidence bin (a bar over each non-empty bin) with the diagonal of perfect
-    calibration, and the threshold as a vertical line; as Rich text."""
+    calibration, and the threshold as a vertical line (drawn over the bars); as Rich text."""
     import plotext as plt
 
     fig = plt.figure
@@ -107,7 +107,7 @@ def draw_reliability(bins: list[dict], width: int, height: int, color: Color = (
             fig.draw(fig.rectangle(x=(lo + gap, hi - gap), y=(0, float(b["accuracy"])), marker=bar, fill=True, lines=True))
     fig.draw(fig.segment((0, 1), (0, 1), marker="dot"))
     if threshold is not None:
-        fig.line(threshold, orientation="vertical")
+        fig.draw(fig.segment((threshold, threshold), (0, 1), marker="│"))
     _frame(fig, width, height, "confidence", "accuracy", "accuracy per confidence bin")
     text = Text.from_ansi(fig.build().string())
     fig.clear()

@@ -17,6 +17,8 @@ METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_mac
 CONFIDENCE_FIGURES = (("ECE", "calibration", "ece"), ("Brier", "calibration", "brier"), ("log-loss", "calibration", "log_loss"), ("AURC", "selective", "aurc"))
 """The calibration and selective-prediction figures compared: (name, report entry, key)."""
 
+CONFIDENCE_NAMES = tuple(name for name, _, _ in CONFIDENCE_FIGURES)
+
 LOWER_IS_BETTER = frozenset({"invalid", "ECE", "Brier", "log-loss", "AURC"})
 """The compared figures for which a decrease is an improvement (the others: an increase)."""
 
@@ -122,7 +124,8 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
-    ca, cb = confidence_figures(ra), confidence_figures(rb)
-    confidence = {k: (ca[k], cb[k], None if ca[k] is None or cb[k] is None else cb[k] - ca[k]) for k in ca}  # type: ignore[operator]
+    confidence: dict[str, tuple[float | None, float | None, float | None]] = {}
+    for name, (fa, fb) in zip(CONFIDENCE_NAMES, zip(confidence_figures(ra).values(), confidence_figures(rb).values())):
+        confidence[name] = (fa, fb, fb - fa if fa is not None and fb is not None else None)
     diff = config_diff(run_a.config.settings(), run_b.config.settings())
     return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence)
