@@ -1,4 +1,5 @@
-"""Compare two runs (A, then B): metric deltas, McNemar's test on the paired predictions, the two
+"""Compare two runs (A, then B): metric deltas (the calibration figures, ECE, Brier, log-loss and
+AURC, among them, where a run has scores), McNemar's test on the paired predictions, the two
 confusion matrices side by side, the examples that flipped either way, and the configuration
 diff (label texts, prompt, model, ...). The comparison runs in a worker (scipy is imported)."""
 
@@ -125,12 +126,16 @@ class CompareScreen(WorkbenchScreen[None]):
         table.clear(columns=True)
         for key, label in (("metric", "metric"), ("a", "A"), ("b", "B"), ("delta", "B − A")):
             table.add_column(Text(label, justify="left" if key == "metric" else "right"), key=key)
-        for metric, (va, vb, delta) in c.deltas.items():
+        from workbench.compare import improved  # which way is better is the engine's rule
+
+        rows = list(c.deltas.items()) + [(k, v) for k, v in c.confidence.items() if v[0] is not None or v[1] is not None]
+        for metric, (va, vb, delta) in rows:
             digits = 0 if metric == "invalid" else 4
-            better = delta < 0 if metric == "invalid" else delta > 0
-            style = "green" if better and delta else "red" if delta else ""
+            better = improved(metric, delta)
+            style = "" if better is None else "green" if better else "red"
+            shown = "-" if delta is None else signed(delta, digits)
             table.add_row(metric, SortCell(va, figure(va, digits)), SortCell(vb, figure(vb, digits)),
-                          SortCell(delta, Text(signed(delta, digits), style=style, justify="right")), key=metric)  # fmt: skip
+                          SortCell(delta, Text(shown, style=style, justify="right")), key=metric)  # fmt: skip
 
     def fill_flips(self, selector: str, title: str, flips, labels) -> None:
         if len(flips) > MAX_FLIPS:

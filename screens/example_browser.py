@@ -1,9 +1,11 @@
 """The browser of a run's misclassified and invalid examples (text, gold, predicted, scores or
-raw answer), filtered to one confusion-matrix cell on request."""
+raw answer), filtered to one confusion-matrix cell on request, sorted by confidence (the score of
+the predicted label, most confident errors first) and filtered to suspect labels (found by the
+engine, ``Engine.suspects``; the report screen asks for them in a worker) on request."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -12,6 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from .format import Plain, SortCell, label_name, one_line
+
+if TYPE_CHECKING:
+    from workbench.suspects import Suspect
 
 TEXT_WIDTH = 70
 MAX_ROWS = 2000
@@ -24,13 +29,23 @@ def scores_line(labels: list[str], scores: list[float] | None) -> str:
     return "  ".join(f"{label_name(labels, i)} {s:.3f}" for i, s in enumerate(scores))
 
 
+SUSPECT_MARK = "!"
+"""Marks a suspect label's row in the list."""
+
+
+def confidence_of(p) -> float | None:
+    """The score of the predicted class; None for an invalid prediction or one without scores."""
+    if p.pred is not None and p.scores and 0 <= p.pred < len(p.scores):
+        return float(p.scores[p.pred])
+    return None
+
+
 def answer_cell(labels: list[str], p) -> str:
     """The predicted class's score, or what the method said when it gave no class."""
     if p.pred is None:
         return one_line(p.raw or p.error or "", 24)
-    if p.scores and 0 <= p.pred < len(p.scores):
-        return f"{p.scores[p.pred]:.3f}"
-    return ""
+    confidence = confidence_of(p)
+    return "" if confidence is None else f"{confidence:.3f}"
 
 
 class ExampleBrowser(Vertical):
@@ -40,6 +55,11 @@ class ExampleBrowser(Vertical):
         self.predictions = predictions
         self.cell: tuple[int, int | None] | None = None
         self.shown: list[Any] = []
+        self.by_confidence = False
+        """Most confident first (invalid and unscored last); else in example order."""
+        self.suspects: dict[int, Suspect] | None = None
+        """The evaluated split's suspect labels by example index, once found."""
+        self.only_suspects = False
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="examples-filter")
@@ -59,6 +79,20 @@ class ExampleBrowser(Vertical):
         """None: every misclassified or invalid example; (gold, pred): that matrix cell (pred None:
         the invalid column)."""
         self.cell = cell
+        self.refill()
+
+    def sort_by_confidence(self, on: bool) -> None:
+        self.by_confidence = on
+        self.refill()
+
+    def show_suspects(self, suspects: dict[int, Suspect] | None, only: bool) -> None:
+        """Mark the suspect labels (by example index) and, with ``only``, list only them."""
+        self.suspects = suspects
+        self.only_suspects = only and suspects is not None
+        self.refill()
+
+    def refill(self) -> None:
+        cell = self.cell
         if cell is None:
             self.shown = [p for p in self.predictions if p.pred != p.gold]
             what = "misclassified and invalid examples"
@@ -66,6 +100,13 @@ class ExampleBrowser(Vertical):
             gold, pred = cell
             self.shown = [p for p in self.predictions if p.gold == gold and p.pred == pred]
             what = f"gold {label_name(self.labels, gold)}, predicted {label_name(self.labels, pred)}"
+        suspects = self.suspects or {}
+        if self.only_suspects:
+            self.shown = [p for p in self.shown if p.idx in suspects]
+            what += ", suspect labels only"
+        if self.by_confidence:
+            self.shown.sort(key=lambda p: -c if (c := confidence_of(p)) is not None else 1.0)  # stable: ties keep the order
+            what += ", most confident first"
         hint = "a: all errors" if cell is not None else "enter on a cell: its examples"
         more = f", the first {MAX_ROWS} shown" if len(self.shown) > MAX_ROWS else ""
         self.query_one("#examples-filter", Static).update(f"{what}: {len(self.shown)}{more}   ({hint})")
@@ -73,8 +114,9 @@ class ExampleBrowser(Vertical):
         table = self.query_one("#examples", DataTable)
         table.clear()
         for p in self.shown:
+            mark = f"{SUSPECT_MARK} " if p.idx in suspects else ""
             table.add_row(
-                SortCell(p.idx, str(p.idx)),
+                SortCell(p.idx, f"{mark}{p.idx}"),
                 Text(label_name(self.labels, p.gold)),
                 Text(label_name(self.labels, p.pred), style="bold" if p.pred is None else ""),
                 Text(answer_cell(self.labels, p)),
@@ -97,6 +139,9 @@ class ExampleBrowser(Vertical):
         if p.scores:
             head += f"  scores: {scores_line(self.labels, p.scores)}"
         lines = [head]
+        suspect = (self.suspects or {}).get(p.idx)
+        if suspect is not None:
+            lines.append(f"{SUSPECT_MARK} suspect label: the evidence suggests {suspect.suggested} ({suspect.score:.3f} against {suspect.gold})")
         if p.raw:
             lines.append(f"raw answer: {one_line(p.raw, 300)}")
         if p.error:

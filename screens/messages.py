@@ -12,7 +12,9 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.data import Dataset, DataSpec
     from workbench.methods import Prediction, ProgressEvent
     from workbench.runner import RunOutcome
+    from workbench.selective import ConfidenceCurve
     from workbench.store import StoredPrediction, StoredRun
+    from workbench.suspects import Suspects
     from workbench.sweep import SweepPlan, SweepResult, VariantResult
 
 
@@ -106,10 +108,26 @@ class RunRead(Message):
 
     run: "StoredRun | None"
     predictions: "list[StoredPrediction]"
+    curve: "ConfidenceCurve | None" = None
+    """The risk-coverage curve of the predictions; None for a method without scores."""
 
 
 @dataclass
 class ReportReadFailed(Message):
+    error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
+
+
+@dataclass
+class SuspectsFound(Message):
+    """The suspect labels of a run's data (``Engine.suspects``), found in a worker."""
+
+    suspects: "Suspects"
+
+
+@dataclass
+class SuspectsFailed(Message):
     error: str
     field: str | None = None
     """The field the error is about (workbench/errors.py), when it names one."""

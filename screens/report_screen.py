@@ -1,6 +1,7 @@
 """Report: the metrics with bootstrap intervals, the per-class table, the confusion matrix (plotext
-drawing and a selectable table), and the browser of misclassified and invalid examples, filtered
-by the selected matrix cell. From here one key goes back to the prompt/labels with this run's
+drawing and a selectable table), the browser of misclassified and invalid examples, filtered
+by the selected matrix cell, sorted by confidence or filtered to suspect labels, and the
+confidence figures (screens/confidence_view.py). From here one key goes back to the prompt/labels with this run's
 configuration, runs it again, compares it with the previous run, or tries it on a text."""
 
 from __future__ import annotations
@@ -15,26 +16,29 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from .base import WorkbenchScreen
+from .confidence_view import ConfidenceView
 from .confusion import ConfusionPlot, ConfusionTable
 from .crash import reporting_failures
 from .example_browser import ExampleBrowser
 from .format import Plain
-from .messages import ReportReadFailed, RunRead
+from .messages import ReportReadFailed, RunRead, SuspectsFailed, SuspectsFound
 from .report_tables import details_text, fill_metrics, fill_per_class, head_line
 
 if TYPE_CHECKING:
     from workbench.results import Report
+    from workbench.selective import ConfidenceCurve
     from workbench.store import StoredPrediction, StoredRun
 
 
 class ReportBody(Vertical):
     """The tabs of a report: metrics, per-class figures and details; the confusion matrix and the
-    browser of its examples."""
+    browser of its examples; the confidence figures and plots."""
 
-    def __init__(self, report: Report, predictions: list[StoredPrediction], **kwargs):
+    def __init__(self, report: Report, predictions: list[StoredPrediction], curve: ConfidenceCurve | None = None, **kwargs):
         super().__init__(**kwargs)
         self.report = report
         self.predictions = predictions
+        self.curve = curve
 
     def compose(self) -> ComposeResult:
         report = self.report
@@ -51,6 +55,8 @@ class ReportBody(Vertical):
                     yield ConfusionTable(id="confusion")
                     yield ConfusionPlot(report, id="confusion-plot")
                 yield ExampleBrowser(report.labels, self.predictions, id="example-browser")
+            with TabPane("Confidence (k)", id="tab-confidence"):
+                yield ConfidenceView(report, self.curve, id="confidence")
 
     def on_mount(self) -> None:
         fill_metrics(self.query_one("#metrics", DataTable), self.report)
@@ -67,7 +73,10 @@ class ReportScreen(WorkbenchScreen[None]):
         Binding("t", "try_it", "Try"),
         Binding("m", "show_tab('tab-metrics')", "Metrics", show=False),
         Binding("e", "show_tab('tab-errors')", "Errors", show=False),
+        Binding("k", "show_tab('tab-confidence')", "Confidence", show=False),
         Binding("a", "all_errors", "All errors", show=False),
+        Binding("s", "sort_confidence", "Sort", tooltip="errors by confidence, most confident first"),
+        Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -78,6 +87,7 @@ class ReportScreen(WorkbenchScreen[None]):
         self.run: StoredRun | None = None
         self.ready = False
         """True once the run is read from the store (off the UI thread) and shown."""
+        self.finding_suspects = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,9 +102,11 @@ class ReportScreen(WorkbenchScreen[None]):
     def load_run(self) -> None:
         """The run and its predictions, read in a worker: a large run must not hold up the keys."""
         with reporting_failures(self, ReportReadFailed):
-            run = self.app.engine.find(self.run_id)
-            predictions = self.app.engine.predictions(self.run_id) if run and run.report else []
-            self.post_message(RunRead(run, predictions))
+            engine = self.app.engine
+            run = engine.find(self.run_id)
+            predictions = engine.predictions(self.run_id) if run and run.report else []
+            curve = engine.confidence_curve(predictions, len(run.report.labels)) if run and run.report and run.report.calibration else None
+            self.post_message(RunRead(run, predictions, curve))
 
     @on(ReportReadFailed)
     def read_failed(self, message: ReportReadFailed) -> None:
@@ -115,7 +127,7 @@ class ReportScreen(WorkbenchScreen[None]):
         else:
             head.update(head_line(report))
             widgets: list[Widget] = [Plain(self.notice, id="report-notice")] if self.notice else []
-            widgets.append(ReportBody(report, message.predictions, id="report-body"))
+            widgets.append(ReportBody(report, message.predictions, message.curve, id="report-body"))
             await self.mount_all(widgets, after=head)
         self.run = run  # the actions below act on a shown report only
         self.ready = True
@@ -132,6 +144,34 @@ class ReportScreen(WorkbenchScreen[None]):
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-errors":
             self.query_one(ConfusionTable).focus()
+        elif event.pane.id == "tab-confidence":
+            self.query_one(ConfidenceView).focus()
+        self.refresh_bindings()  # the error browser's keys show on its tab only
+
+    # ------------------------------------------------------------ suspect labels
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="suspects")
+    def find_suspects(self) -> None:
+        """The suspect labels of the run's data, found in a worker (it may read the data and
+        encode texts: seconds)."""
+        with reporting_failures(self, SuspectsFailed):
+            self.post_message(SuspectsFound(self.app.engine.suspects(self.run_id)))
+
+    @on(SuspectsFound)
+    def suspects_found(self, message: SuspectsFound) -> None:
+        self.finding_suspects = False
+        report = self.run.report if self.run else None
+        split = report.split if report else None
+        rows = {s.row: s for s in message.suspects.suspects if s.split == split}  # the evaluated split's
+        browser = self.query_one(ExampleBrowser)
+        browser.show_suspects(rows, only=True)
+        if not rows:
+            self.notify("no suspect labels in the evaluated split" + "".join(f"; {n}" for n in message.suspects.notes[:1]), severity="information")
+
+    @on(SuspectsFailed)
+    def suspects_failed(self, message: SuspectsFailed) -> None:
+        self.finding_suspects = False
+        self.query_one("#examples-filter", Static).update(f"cannot find suspect labels: {message.error}")
 
     # ------------------------------------------------------------ actions
 
@@ -141,6 +181,25 @@ class ReportScreen(WorkbenchScreen[None]):
     def action_show_tab(self, tab: str) -> None:
         if self.run and self.run.report:
             self.query_one(TabbedContent).active = tab
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("sort_confidence", "suspects"):  # the error browser's keys, on its tab
+            return bool(self.run and self.run.report) and self.query_one(TabbedContent).active == "tab-errors"
+        return True
+
+    def action_sort_confidence(self) -> None:
+        browser = self.query_one(ExampleBrowser)
+        browser.sort_by_confidence(not browser.by_confidence)
+
+    def action_suspects(self) -> None:
+        """Filter the errors to suspect labels (found on first use), or back to all of them."""
+        browser = self.query_one(ExampleBrowser)
+        if browser.suspects is not None:
+            browser.show_suspects(browser.suspects, only=not browser.only_suspects)
+        elif not self.finding_suspects:
+            self.finding_suspects = True
+            self.query_one("#examples-filter", Static).update("finding suspect labels …")
+            self.find_suspects()
 
     def action_all_errors(self) -> None:
         if self.run and self.run.report:

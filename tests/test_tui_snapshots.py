@@ -128,3 +128,20 @@ def test_sweep_after_it_finished(snap_compare, label_words, monkeypatch):
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=ready)
+
+
+def test_report_confidence(snap_compare):
+    async def ready(pilot):
+        await open_report(pilot, "k")
+        await pilot.press("right", "right", "right", "right", "right", "right")  # threshold 0.80
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_report_confidence_at_80x24(snap_compare):
+    async def ready(pilot):
+        await open_report(pilot, "k")
+        await settle(pilot)
+
+    assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=ready)

@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import write_jsonl
 from fake_methods import ApiWords, LabelWordMethod  # noqa: F401 - the TUI tests' methods live there
 
+from workbench.confidence import confidence_entries
 from workbench.data import DataSpec
 from workbench.methods import Prediction
 from workbench.metrics import compute_metrics
@@ -57,9 +58,22 @@ SEED_LABELS = {"a": ["negative", "positive"], "b": ["a very negative movie revie
 SEED_IDS = {"a": "a" * 12 + "0" * 52, "b": "b" * 12 + "0" * 52}
 
 
+SEED_CONFIDENCE = {"a": [0.95, 0.9, 0.85, 0.8, 0.9, None, 0.75, 0.7, 0.65, 0.8, 0.8, None]}
+"""Run A's score of its predicted label per example (spread, so its confidence figures have a
+shape); run B's is 0.8 throughout."""
+
+
+def seed_scores(key: str, i: int, pred: int | None) -> list[float] | None:
+    if pred is None:
+        return None
+    top = (SEED_CONFIDENCE.get(key) or [0.8] * 12)[i] or 0.8
+    return [round(top if c == pred else 1 - top, 2) for c in range(2)]
+
+
 def seed_runs(store: RunStore) -> dict[str, str]:
     """Two finished label-words runs on the same 12 examples, A older than B, with fixed reports
-    (no timing noise), so screens showing them are the same on every machine."""
+    (no timing noise; calibration and selective figures computed from the scores), so screens
+    showing them are the same on every machine."""
     names = ["neg", "pos"]
     for n, key in enumerate(("a", "b")):
         preds = SEED_PREDS[key]
@@ -70,15 +84,16 @@ def seed_runs(store: RunStore) -> dict[str, str]:
         store.start_run(run_id, method="label-words", model="label-words-model", dataset="tiny", split="test", n=12, config=config)
         rows = []
         for i, (text, gold, pred) in enumerate(zip(SEED_TEXTS, SEED_GOLD, preds)):
-            scores = None if pred is None else [0.8 if c == pred else 0.2 for c in range(2)]
-            rows.append((i, text, gold, Prediction(pred, scores, raw="no label word" if pred is None else None)))
+            rows.append((i, text, gold, Prediction(pred, seed_scores(key, i, pred), raw="no label word" if pred is None else None)))
         store.add_predictions(run_id, rows)
+        confidence = confidence_entries(SEED_GOLD, preds, [r[3].scores for r in rows], 2)
         report = {
             "run_id": run_id, "method": "label-words", "model": "label-words-model", "dataset": "tiny", "split": "test",
             **compute_metrics(SEED_GOLD, preds, names),
             "timing": {"load_s": 0.5, "fit_s": 0.25, "predict_s": 1.5, "examples_per_s": 8.0},
             "device": "cpu", "dtype": "float32", "batch_size": 32, "status": "done",
             "params": config["params"], "details": {}, "notes": [], "created_at": 1_700_000_000 + n * 3600,
+            "calibration": confidence.calibration, "selective": confidence.selective,
         }  # fmt: skip
         store.finish_run(run_id, "done", report)
         with store._lock, store._db:  # fixed dates for the history table

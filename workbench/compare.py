@@ -9,9 +9,36 @@ from typing import TYPE_CHECKING, Any, Mapping
 from .results import flatten
 
 if TYPE_CHECKING:
+    from .results import Report
     from .store import StoredRun
 
 METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "invalid")
+
+CONFIDENCE_FIGURES = (("ECE", "calibration", "ece"), ("Brier", "calibration", "brier"), ("log-loss", "calibration", "log_loss"), ("AURC", "selective", "aurc"))
+"""The calibration and selective-prediction figures compared: (name, report entry, key)."""
+
+CONFIDENCE_NAMES = tuple(name for name, _, _ in CONFIDENCE_FIGURES)
+
+LOWER_IS_BETTER = frozenset({"invalid", "ECE", "Brier", "log-loss", "AURC"})
+"""The compared figures for which a decrease is an improvement (the others: an increase)."""
+
+
+def improved(figure: str, delta: float | None) -> bool | None:
+    """Whether a change ``delta`` (B - A) of ``figure`` is an improvement; None for no change or
+    no figure."""
+    if not delta:
+        return None
+    return delta < 0 if figure in LOWER_IS_BETTER else delta > 0
+
+
+def confidence_figures(report: "Report | None") -> dict[str, float | None]:
+    """A report's :data:`CONFIDENCE_FIGURES` by name (None where it has none: no scores)."""
+    out: dict[str, float | None] = {}
+    for name, entry, key in CONFIDENCE_FIGURES:
+        part = getattr(report, entry, None) if report is not None else None
+        value = part.get(key) if isinstance(part, dict) else None
+        out[name] = None if value is None else float(value)
+    return out
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,9 @@ class Comparison:
     config_diff: list[tuple[str, Any, Any]]
     paired: int
     notes: list[str] = field(default_factory=list)
+    confidence: dict[str, tuple[float | None, float | None, float | None]] = field(default_factory=dict)
+    """Calibration figure -> (A, B, B - A) (:data:`CONFIDENCE_FIGURES`); None where a run has no
+    scores (and so the delta too)."""
 
 
 def mcnemar(a_only: int, b_only: int) -> McNemar:
@@ -94,4 +124,8 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
-    return Comparison(deltas, r2w, w2r, test, config_diff(run_a.config.settings(), run_b.config.settings()), paired, notes)
+    confidence: dict[str, tuple[float | None, float | None, float | None]] = {}
+    for name, (fa, fb) in zip(CONFIDENCE_NAMES, zip(confidence_figures(ra).values(), confidence_figures(rb).values())):
+        confidence[name] = (fa, fb, fb - fa if fa is not None and fb is not None else None)
+    diff = config_diff(run_a.config.settings(), run_b.config.settings())
+    return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .calibration import apply_temperature, compute_calibration, score_matrix
-from .selective import TARGET_ACCURACY, compute_selective
+from .selective import TARGET_ACCURACY, ConfidenceCurve, compute_selective, confidence_curve
 
 if TYPE_CHECKING:
     from .results import Report
@@ -88,3 +88,13 @@ def calibration_line(report: Report) -> list[str]:
         lines.append(f"{'coverage':<12}accuracy at {acc}  AURC {sel['aurc']:.4f}")
         lines.append(f"{'':<12}highest coverage at accuracy >= {sel['target_accuracy']:g}: {reach}")
     return lines
+
+
+def curve_for(predictions: Sequence[Any], n_classes: int) -> ConfidenceCurve | None:
+    """The risk-coverage curve of a stored run's predictions (``store.StoredPrediction``s), from
+    which coverage and accuracy at any confidence threshold are read; None when they have no
+    scores."""
+    y, preds, matrix, _ = _inputs([p.gold for p in predictions], [p.pred for p in predictions], [p.scores for p in predictions], n_classes)
+    if not (preds >= 0).any():
+        return None
+    return confidence_curve(y, preds, matrix, n_classes)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
+    from .selective import ConfidenceCurve
     from .store import RunStore, StoredPrediction, StoredRun
     from .store_check import StoreCheck
     from .suspects import Suspects
@@ -179,3 +180,11 @@ class Engine:
 
         run = self.store.get(run_ref)
         return selective_for(self.store.predictions(run.run_id), len(run.report.labels) if run.report else 0, target_accuracy)
+
+    def confidence_curve(self, predictions: "Sequence[StoredPrediction]", n_classes: int) -> "ConfidenceCurve | None":
+        """The risk-coverage curve of a stored run's predictions (``engine.predictions``), which
+        also gives coverage and accuracy at any confidence threshold; None for a method without
+        scores (workbench/selective.py)."""
+        from .confidence import curve_for
+
+        return curve_for(predictions, n_classes)
