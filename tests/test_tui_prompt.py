@@ -37,9 +37,9 @@ async def test_zeroshot_label_texts_edit_refuse_and_preview():
         editors = list(screen.query(".param-editor"))
         assert [type(e) for e in editors] == [LabelTextsEditor]  # embed-zeroshot has only label texts
         boxes = list(screen.query(".label-text-row Input").results(Input))
-        assert [b.value for b in boxes] == ["neg", "pos"]  # the default: the label names
+        assert [b.value for b in boxes] == ["A negative review", "A positive review"]  # the default: phrases from the names
         preview = static_text(screen, "#preview")
-        assert "example 1 of 120" in preview and "neg: neg" in preview
+        assert "example 1 of 120" in preview and "neg: A negative review" in preview
         boxes[0].value = "A very negative movie review"
         boxes[1].value = "A very positive movie review"
         await pilot.pause()

@@ -40,6 +40,22 @@ def default_label_texts(label_names: Sequence[str]) -> list[str]:
     return [SPELLED_OUT.get(normalise(n), str(n)) for n in label_names]
 
 
+SENTIMENT = frozenset(("negative", "positive", "neutral"))
+"""Spelled-out names that are sentiments: their zero-shot label text is the lesson's "A ... review"."""
+
+
+def descriptive_label_texts(label_names: Sequence[str]) -> list[str]:
+    """The zero-shot label texts used when none are given: phrases, not bare names, as the lesson
+    writes them ("A negative review" / "A positive review" for neg/pos); any other name with its
+    underscores as spaces ("card_arrival" -> "card arrival"). A bare "neg" embeds close to nothing
+    a review says: the built-in sample scores at chance with it."""
+    out = []
+    for name in default_label_texts(label_names):
+        words = " ".join(str(name).replace("_", " ").split())
+        out.append(f"A {words.casefold()} review" if words.casefold() in SENTIMENT else words)
+    return out
+
+
 def parse_verbalizer(value: Mapping[str, str] | Sequence[str] | str | None) -> dict[str, str]:
     """``{"1": "pos"}``, ``["1=pos", "0=neg"]`` or ``"1=pos,0=neg"`` -> ``{"1": "pos", "0": "neg"}``."""
     if not value:

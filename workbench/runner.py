@@ -29,7 +29,9 @@ raw cosine similarities before), so a stored run's scores always mean the same t
 content-based model identity (a local model folder is identified by the SHA-256 of its files, not
 its path and file times: workbench/models.py folder_identity). Left at 2 for the latter: it came in
 the same round as the former, whose bump already makes every old run id new, and a local model's
-identity string changed form anyway (``sha256:...``), so no old run can be reused by mistake."""
+identity string changed form anyway (``sha256:...``), so no old run can be reused by mistake. In
+the same round, embed-zeroshot's default label texts became phrases made from the label names ("A
+negative review", answers.descriptive_label_texts), a result change the bump covers too."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..answers import check_label_texts
+from ..answers import check_label_texts, descriptive_label_texts
 from ..errors import param
 from ..models import load_model
 from ..precision import torch_dtype
@@ -184,15 +184,16 @@ class EmbedCentroid(_EmbeddingMethod):
 class EmbedZeroShot(_EmbeddingMethod):
     name = "embed-zeroshot"
     description = "sentence embeddings; cosine similarity to one descriptive text per label (no training)"
-    params = (Param("labels", None, "one descriptive text per class, in label order (default: the label names)", "texts"),)
+    params = (Param("labels", None, "one descriptive text per class, in label order (default: 'A negative review' style phrases from the label names)", "texts"),)
 
     def validate(self) -> None:
         """Refuse bad label texts before any model is loaded."""
         self.label_texts()
 
     def label_texts(self) -> list[str]:
+        """The label texts given, else descriptive ones made from the label names (answers.py)."""
         names = self.config.label_names
-        texts = [str(t) for t in (self.config.params.get("labels") or names)]
+        texts = [str(t) for t in (self.config.params.get("labels") or descriptive_label_texts(names))]
         check_label_texts(names, texts)
         return texts
 
