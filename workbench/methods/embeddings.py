@@ -216,3 +216,6 @@ class EmbedZeroShot(_EmbeddingMethod):
 
     def scores_rule(self) -> str:
         return f"softmax of the cosine similarities to the label texts at temperature {SIMILARITY_TEMPERATURE}"
+
+    def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
+        return {"label_texts": " | ".join(self.label_texts()), **super().details(ctx)}
