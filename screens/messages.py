@@ -103,6 +103,23 @@ class ComparisonFailed(Message):
 
 
 @dataclass
+class ExampleScored(Message):
+    """The prompt screen's example scored with the parameters being edited (``seq``: which edit
+    it answers, so a late answer to an older edit is dropped)."""
+
+    seq: int
+    prediction: "Prediction"
+    labels: list[str]
+    gold: int
+
+
+@dataclass
+class ExampleScoreFailed(Message):
+    error: str
+    field: str | None = None
+
+
+@dataclass
 class RunRead(Message):
     """A stored run (None: not in the store) and its predictions, read off the UI thread."""
 

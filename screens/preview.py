@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING, Any
 from textual.content import Content
 
 if TYPE_CHECKING:
-    from workbench.methods import Preview
+    from workbench.methods import Prediction, Preview
 
 
-def preview_content(preview: "Preview | None", example: tuple[int, int, str, str], problem: str | None = None) -> Content:
+def preview_content(
+    preview: "Preview | None", example: tuple[int, int, str, str], problem: str | None = None,
+    scored: "tuple[Prediction, list[str], int] | None" = None,
+) -> Content:  # fmt: skip
     """``preview``: the method's, or None when a field is refused (``problem`` says which);
-    ``example``: (position, count, text, gold label name)."""
+    ``example``: (position, count, text, gold label name); ``scored``: the example's prediction
+    with these parameters, the label names and its gold label, when it has been scored."""
     pos, count, text, gold = example
     parts: list[Any] = [(f"example {pos + 1} of {count}", "bold"), f"  (gold: {gold})  ctrl+n: next example\n"]
     if preview is None:
@@ -37,4 +41,19 @@ def preview_content(preview: "Preview | None", example: tuple[int, int, str, str
             parts += ["\n", (f"  {name}: ", "bold"), label_text]
     else:
         parts += [("text  ", "$accent bold"), preview.text, "\n", (preview.note, "$text-muted")]
+    if scored is not None and preview is not None:
+        parts += ["\n", *score_parts(*scored)]
     return Content.assemble(*parts)
+
+
+def score_parts(prediction: "Prediction", labels: list[str], gold: int) -> list[Any]:
+    """One line: each class's score, then the predicted label marked right or wrong."""
+    out: list[Any] = [("scores  ", "$accent bold")]
+    if prediction.scores is not None:
+        out.append("  ".join(f"{name} {s:.3f}" for name, s in zip(labels, prediction.scores)) + "  ")
+    if prediction.label is None:
+        why = prediction.error or prediction.raw or ""
+        return [*out, ("→ invalid", "$error bold"), f"  {why[:60]}"]
+    right = prediction.label == gold
+    mark = ("✓ right", "$success bold") if right else (f"✗ wrong (gold {labels[gold]})", "$error bold")
+    return [*out, (f"→ {labels[prediction.label]} ", "bold"), mark]

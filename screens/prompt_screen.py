@@ -16,12 +16,16 @@ from textual.widgets import Footer, Header, Static
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from workbench.data import Dataset
+    from workbench.methods import Prediction
+    from workbench.runner import RunSpec
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
 from .format import Plain, PlainLabel, model_name
-from .messages import DatasetFailed, DatasetLoaded
+from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed
 from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
 from .preview import preview_content
 from .validation import default_label_texts, method_error, method_instance
@@ -31,6 +35,7 @@ class PromptScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next_example", "Next example"),
+        Binding("ctrl+e", "score_example", "Score example", priority=True),  # over the editors (end of line: the End key)
         Binding("ctrl+t", "try_it", "Try"),
         Binding("ctrl+s", "add_variant", "Add variant"),
         Binding("ctrl+g", "sweep", "Sweep"),
@@ -43,6 +48,10 @@ class PromptScreen(WorkbenchScreen[None]):
         self.dataset: Dataset | None = None
         self.example = 0
         self.valid = False
+        self.scored: tuple[Prediction, list[str], int] | None = None
+        """The example's last scores (prediction, label names, gold), shown under the preview."""
+        self.score_seq = 0
+        self._score_timer: Timer | None = None
 
     @property
     def method_cls(self):
@@ -130,7 +139,10 @@ class PromptScreen(WorkbenchScreen[None]):
             self.refresh_bindings()  # "Add variant" shows while the fields are accepted
         if self.valid:
             self.app.session.spec = replace(self.app.session.spec, params=params)
+        self.scored = None  # an edit (or another example) makes the last scores stale
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
+        if self.valid and self.method_cls.live_preview:
+            self.schedule_scoring()
 
     def update_preview(self, params: dict, problem: str | None) -> None:
         assert self.dataset is not None  # refresh_state returns before the data has loaded
@@ -143,7 +155,49 @@ class PromptScreen(WorkbenchScreen[None]):
                 preview = method_instance(self.method_cls, names, params).preview(ev.texts[i])
             except WorkbenchError as e:
                 problem = str(e)
-        self.query_one("#preview", Static).update(preview_content(preview, example, problem))
+        self.query_one("#preview", Static).update(preview_content(preview, example, problem, self.scored))
+
+    # ------------------------------------------------------------ the example's scores
+
+    SCORE_DELAY = 0.3
+    """Seconds of no typing before the example is scored again (live-preview methods)."""
+
+    def schedule_scoring(self) -> None:
+        """Score the example once typing pauses: each key restarts the wait."""
+        if self._score_timer is not None:
+            self._score_timer.stop()
+        self._score_timer = self.set_timer(self.SCORE_DELAY, self.action_score_example)
+
+    def action_score_example(self) -> None:
+        if self.dataset is None or not self.valid:
+            return
+        ev = self.dataset.eval
+        i = self.example % len(ev)
+        self.score_seq += 1
+        self.score_example(self.app.session.spec, ev.texts[i], ev.labels[i], self.score_seq)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-score")
+    def score_example(self, spec: RunSpec, text: str, gold: int, seq: int) -> None:
+        """The example classified as a run with these parameters would (the engine's classify:
+        the model stays loaded, so an edit costs a few encodings)."""
+        with reporting_failures(self, ExampleScoreFailed):
+            prep = self.app.engine.prepare(spec)
+            prediction = self.app.engine.classify(prep, [text])[0]
+            self.post_message(ExampleScored(seq, prediction, prep.dataset.label_names, gold))
+
+    @on(ExampleScored)
+    def example_scored(self, message: ExampleScored) -> None:
+        if message.seq == self.score_seq:  # an answer to the latest edit only
+            self.scored = (message.prediction, message.labels, message.gold)
+            self.refresh_preview()
+
+    @on(ExampleScoreFailed)
+    def example_score_failed(self, message: ExampleScoreFailed) -> None:
+        self.notify(f"cannot score the example: {message.error}", severity="error")
+
+    def refresh_preview(self) -> None:
+        """Redraw the preview with the accepted parameters (and the last scores)."""
+        self.update_preview(dict(self.app.session.spec.params), None)
 
     # ------------------------------------------------------------ actions
 

@@ -217,6 +217,10 @@ class Method(ABC):
     """False when the model's activations overflow float16 (T5): ``auto`` then never picks it."""
     batch_sizes: ClassVar[Mapping[str, int]] = DEFAULT_BATCH
     """Examples per batch by device kind when the user gives none (see :meth:`auto_batch_size`)."""
+    live_preview: ClassVar[bool] = False
+    """True when scoring one example again after an edit is cheap once the model is loaded (an
+    embedding method encodes the label texts and one text): the prompt screen then re-scores its
+    example as the user types; otherwise on a key."""
 
     def __init__(self, config: MethodConfig) -> None:
         self.config = config

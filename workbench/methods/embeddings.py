@@ -32,6 +32,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 class _EmbeddingMethod(Method):
     default_model = EMBEDDING_MODEL
+    live_preview = True  # the model stays loaded; an edit encodes a few label texts
 
     @classmethod
     def uses_train(cls, params) -> bool:
