@@ -140,6 +140,7 @@ class PromptScreen(WorkbenchScreen[None]):
         if self.valid:
             self.app.session.spec = replace(self.app.session.spec, params=params)
         self.scored = None  # an edit (or another example) makes the last scores stale
+        self.score_seq += 1  # ... and any answer still on its way
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
         if self.valid and self.method_cls.live_preview:
             self.schedule_scoring()
@@ -187,7 +188,7 @@ class PromptScreen(WorkbenchScreen[None]):
 
     @on(ExampleScored)
     def example_scored(self, message: ExampleScored) -> None:
-        if message.seq == self.score_seq:  # an answer to the latest edit only
+        if message.seq == self.score_seq and self.valid:  # an answer to the latest edit only
             self.scored = (message.prediction, message.labels, message.gold)
             self.refresh_preview()
 

@@ -174,9 +174,9 @@ def test_auto_runs_on_both_branches_whatever_the_cpu(hungry, tmp_path, fast_bf16
         prep = prepare(RunSpec(DataSpec(hungry), "memory-hungry"))
         assert prep.dtype == dtype and prep.identity["dtype"] == dtype
         outs[dtype] = execute(prep, store)
-        assert outs[dtype].status == "done" and outs[dtype].report["dtype"] == dtype
+        assert outs[dtype].status == "done" and outs[dtype].report.dtype == dtype
     assert outs["bfloat16"].run_id != outs["float32"].run_id
-    assert {r["run_id"] for r in store.list_runs()} == {outs["bfloat16"].run_id, outs["float32"].run_id}
+    assert {r.run_id for r in store.list_runs()} == {outs["bfloat16"].run_id, outs["float32"].run_id}
 
 
 def test_out_of_memory_at_batch_one_is_a_clear_error(hungry, tmp_path, monkeypatch):

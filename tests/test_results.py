@@ -11,7 +11,7 @@ from workbench.results import FORMAT_VERSION, JSON_KEYS, ClassFigures, Intervals
 from workbench.store import RunStore
 
 EXTRAS = ["precision_macro", "recall_macro", "precision_weighted", "recall_weighted", "invalid_by_gold", "dtype", "batch_size",
-          "status", "params", "details", "notes", "versions", "created_at", "score_rule"]  # fmt: skip
+          "status", "params", "details", "notes", "versions", "created_at", "score_rule", "calibration", "selective"]  # fmt: skip
 """The report's keys after the documented ones, in the order the JSON has always had them (keys
 added since, such as score_rule, come last)."""
 
@@ -23,7 +23,7 @@ def full_report(**over) -> dict:
         "truncated": None, "timing": {"load_s": 0.5, "fit_s": 0.0, "predict_s": 1.25, "examples_per_s": 3.2},
         "device": "cpu", "dtype": "float32", "batch_size": 32, "status": "done", "params": {"labels": ["bad", "good"]},
         "details": {"rule": "good->pos"}, "notes": ["a note"], "versions": {"torch": "2.0"}, "created_at": 1_700_000_000.5,
-        "score_rule": "keyword counts",
+        "score_rule": "keyword counts", "calibration": None, "selective": None,
     }  # fmt: skip
     d.update(over)
     return d

@@ -159,7 +159,7 @@ def _keyword_raw(tmp_path):
         "data": {"source": str(folder)},
         "sweep": {"metric": "accuracy", "baseline": "a"},
         "base": {"method": "keyword", "batch_size": 2},
-        "variants": [{"name": "a"}, {"name": "b", "pause": 0.001}, {"name": "c", "pause": 0.002}],
+        "variants": [{"name": "a"}, {"name": "b", "patience": 59.0}, {"name": "c", "patience": 58.0}],  # distinct runs, same answers
     }
 
 
@@ -216,7 +216,7 @@ def test_real_label_text_sweep_reproduces_single_runs(tmp_path, rt_dir):
     assert res.best == max(values, key=values.get)
     tested = {v.name for v in res.variants if v.test is not None}
     assert tested == {res.best, "plain"}
-    test_runs = [r for r in engine.runs() if r["split"] == "test"]
+    test_runs = [r for r in engine.runs() if r.split == "test"]
     assert len(test_runs) == len(tested)
     out = res.to_json()
     assert set(out) >= {"metric", "baseline", "best", "variants", "test_comparison"}
@@ -226,7 +226,7 @@ def test_real_label_text_sweep_reproduces_single_runs(tmp_path, rt_dir):
     tc = out["test_comparison"]
     assert {"mcnemar_p", "difference"} <= set(tc)
     best_t, base_t = res.result(res.best).test, res.result("plain").test
-    assert tc["difference"] == pytest.approx(best_t["f1_macro"] - base_t["f1_macro"])
+    assert tc["difference"] == pytest.approx(best_t.f1_macro - base_t.f1_macro)
 
 
 @pytest.mark.integration

@@ -49,8 +49,8 @@ def propose_variants(base: dict[str, Any], existing: list, n: int, noun: str = "
 
     if base.get("method") != "embed-zeroshot":
         raise SweepConfigError(
-            f"--propose makes label texts for embed-zeroshot, and [base] method is {base.get('method')!r}", key="propose",
-            fix='set method = "embed-zeroshot" in [base], or leave out --propose',
+            f"proposed label texts are for embed-zeroshot, and [base] method is {base.get('method')!r}", key="propose",
+            fix='set method = "embed-zeroshot" in [base], or ask for no proposals',
         )  # fmt: skip
     if n > len(TEMPLATES) * len(ADVERBS):
         raise SweepConfigError(f"propose = {n} is more than the {len(TEMPLATES) * len(ADVERBS)} templates there are", key="propose")
