@@ -164,10 +164,6 @@ def _engine(args):
     return Engine(args.store)
 
 
-def _store(args):
-    return _engine(args).store
-
-
 def _params(args) -> dict:
     params: dict = {}
     for item in args.param:
@@ -207,7 +203,6 @@ def _cmd_eval(args) -> int:
         calibrate_on=args.calibrate_on,
     )
     engine = _engine(args)
-    store = engine.store
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
     prep = engine.prepare(spec)
     if args.estimate:
@@ -216,7 +211,7 @@ def _cmd_eval(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        kept = store.count_predictions(outcome.run_id)  # worth resuming rather than starting over
+        kept = engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
         raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
     code = _print_report(_with_target(engine, outcome.report, args.target_accuracy), args.json, reused=outcome.reused, status=outcome.status)
     if outcome.status == "cancelled":
@@ -226,9 +221,8 @@ def _cmd_eval(args) -> int:
 
 def _cmd_resume(args) -> int:
     engine = _engine(args)
-    store = engine.store
-    run = store.get(args.run)
-    errors = store.count_errors(run.run_id) if args.retry_errors else 0
+    run = engine.run(args.run)
+    errors = engine.count_errors(run.run_id) if args.retry_errors else 0
     if run.status == "done" and run.report and not errors:
         print(f"run {run.run_id[:12]} is complete" + (" with no errors to retry" if args.retry_errors else "") + ": showing it\n")
         return _print_report(run.report, args.json)
@@ -324,8 +318,8 @@ def _fit(text: str, width: int) -> str:
 
 
 def _cmd_show(args) -> int:
-    store = _store(args)
-    run = store.get(args.run)
+    engine = _engine(args)
+    run = engine.run(args.run)
     if run.damaged:
         print(f"run {run.run_id[:12]} is damaged: {run.damaged}")
         if run.config.has_spec:
@@ -333,10 +327,10 @@ def _cmd_show(args) -> int:
         return 1
     if run.report is None:
         print(f"run {run.run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else ""))
-        if run.status != "done" and not store.is_live(run.run_id):
+        if run.status != "done" and not engine.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
-    return _print_report(_with_target(_engine(args), run.report, args.target_accuracy), args.json)
+    return _print_report(_with_target(engine, run.report, args.target_accuracy), args.json)
 
 
 def _with_target(engine, report, target: float | None):

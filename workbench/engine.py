@@ -94,6 +94,10 @@ class Engine:
             on_prepared=on_prepared, caches=self.caches, trust_remote_code=trust_remote_code, retry_errors=retry_errors,
         )  # fmt: skip
 
+    def count_predictions(self, run_id: str) -> int:
+        """How many predictions of the run are stored (kept for a resume)."""
+        return self.store.count_predictions(run_id)
+
     def count_errors(self, run_id: str) -> int:
         """A stored run's predictions that are errors (no answer came): what a retry asks again."""
         return self.store.count_errors(run_id)
