@@ -139,3 +139,12 @@ def test_the_store_folder_is_created_private_whatever_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new" / "nested").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "new" / "nested" / "s.sqlite").stat().st_mode) == 0o600
+
+
+def test_a_chat_run_on_a_local_model_folder_is_refused(tmp_path):
+    from workbench.data import DataSpec
+    from workbench.runner import RunSpec, prepare
+
+    with pytest.raises(ConfigError, match="is a local model folder") as err:
+        prepare(RunSpec(DataSpec("sample"), "chat", model="all-MiniLM-L6-v2", params={"base_url": "http://127.0.0.1:9/v1"}))
+    assert err.value.field == "model"

@@ -12,7 +12,7 @@ import threading
 from typing import Any, Mapping, Sequence
 
 from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
-from ..errors import BASE_URL, Cancelled, ConfigError, ServerError, WorkbenchError, param
+from ..errors import BASE_URL, MODEL, Cancelled, ConfigError, ServerError, WorkbenchError, param
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import chat_messages
 from .base import Estimate, Param, Prediction, RunContext
@@ -85,6 +85,14 @@ class Chat(PromptMethod):
         if p["max_retries"] < 0 or p["timeout"] <= 0:
             raise ConfigError("max_retries must be >= 0 and timeout > 0", field=param("max_retries" if p["max_retries"] < 0 else "timeout"))
         _refuse_credentials_in_url(self.base_url)
+        model = self.config.model
+        if model is not None and model.location and model.is_local:
+            raise ConfigError(
+                f"model '{model.name}' is a local model folder ({model.location}), and the chat method sends a model name to a server",
+                expected="a model name the server knows (gpt-4o-mini, or what your server serves)",
+                fix="name the server's model; local models run with local-chat, seq2seq or the embedding methods",
+                field=MODEL,
+            )
 
     @property
     def base_url(self) -> str:
