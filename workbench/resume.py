@@ -14,7 +14,9 @@ from .runner import PreparedRun, RunOutcome, execute, prepare
 from .store import RunStore, StoredRun
 
 
-def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False) -> PreparedRun:
+def prepare_resume(
+    run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False, devices: str | None = None,
+) -> PreparedRun:  # fmt: skip
     """Prepare a stored run (a store row) again from its stored configuration, and check it is
     still the same run: the same data content, model, parameters and dtype, so that the
     predictions it kept and those still to make belong to one result. ``device`` and
@@ -37,6 +39,8 @@ def prepare_resume(run: StoredRun, *, device: str | None = None, batch_size: int
         spec = replace(spec, device=device)
     if batch_size is not None:
         spec = replace(spec, batch_size=batch_size)
+    if devices is not None:  # not part of the identity either (workbench/scaleout.py)
+        spec = replace(spec, devices=devices)
     prep = prepare(spec)
     if prep.run_id != run_id:
         before = config.identity
@@ -62,6 +66,7 @@ def resume(
     on_prepared: Callable[[PreparedRun], None] | None = None,
     caches: Caches | None = None,
     trust_remote_code: bool = False,
+    devices: str | None = None,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
@@ -72,7 +77,7 @@ def resume(
     if run.status == "done" and run.report:
         return RunOutcome(run.run_id, "done", run.report, reused=True)
     store.check_not_live(run.run_id)  # before loading data and model; claimed for good in execute
-    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code)
+    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code, devices=devices)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
     return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches)
