@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import RT_DIR, write_jsonl
 from test_interrupt import env, stored, wait_until
 
 from workbench.cli_fields import cli_message
@@ -22,11 +22,11 @@ from workbench.runner import RunSpec, execute, prepare
 from workbench.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent
-RT = Path("/work/shared/data/rotten_tomatoes")
+RT = RT_DIR
 N = 240
 BATCH = 8
 
-pytestmark = pytest.mark.skipif(not (RT / "test.jsonl").exists(), reason="the Rotten Tomatoes copy is not here")
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not (RT / "test.jsonl").exists(), reason="the Rotten Tomatoes copy is not here")]
 
 
 @pytest.fixture(scope="module")

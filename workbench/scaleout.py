@@ -29,6 +29,7 @@ import os
 import pickle
 import queue
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import DEVICES, RAY, ConfigError, WorkbenchError
@@ -209,6 +210,7 @@ def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[lis
     ]  # fmt: skip
     for p in procs:
         p.start()
+    ctx.notes.append(f"predicted by {len(devices)} worker processes, one per device ({', '.join(devices)})")
     pending = set(range(len(batches)))
     ready = finished = 0
     ctx.progress("starting workers", 0, len(devices))
@@ -295,7 +297,9 @@ def ray_init_args(address: str) -> dict[str, Any]:
     text = address.strip()
     if text == "local":
         return {}
-    return {"address": text}
+    # The cluster's nodes run this workbench's code (the actors unpickle its PreparedRun), not
+    # whatever version they may have installed.
+    return {"address": text, "runtime_env": {"py_modules": [str(Path(__file__).resolve().parent)]}}
 
 
 def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
@@ -325,7 +329,7 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
             _RayPredictor, batch_size=1, batch_format="numpy", concurrency=len(devices), num_gpus=1 if gpu else 0,
             num_cpus=1, fn_constructor_kwargs={"prep_bytes": pickle.dumps(actor_prep), "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
         )  # fmt: skip
-        ctx.progress("starting Ray", 0, 1)
+        ctx.notes.append(f"predicted on Ray Data ({prep.spec.ray}): {len(devices)} actor(s) on {', '.join(devices)}")
         pending = set(range(len(batches)))
         for got in out.iter_batches(batch_size=1, batch_format="numpy", prefetch_batches=1):
             ctx.check_cancelled()
