@@ -173,3 +173,22 @@ def test_ray_local_gives_the_local_predictions(rt_data, reference, tmp_path):
     finally:
         ray.shutdown()
     assert os.environ.get("RAY_ADDRESS") is None
+
+
+def test_a_cancel_stops_every_worker_and_keeps_the_committed_batches(rt_data, reference, tmp_path):
+    import multiprocessing
+    import threading
+
+    store = RunStore(tmp_path / "s.sqlite")
+    cancel = threading.Event()
+
+    def on_progress(e):
+        if e.phase == "predicting" and e.done > 0:
+            cancel.set()  # as the UI's cancel does, once a batch is in
+
+    out = execute(prepare(spec(rt_data, devices="cpu,cpu")), store, on_progress=on_progress, cancel_event=cancel)
+    assert out.status == "cancelled" and out.report is not None
+    kept = store.count_predictions(out.run_id)
+    assert BATCH <= kept < N and out.report.n == kept
+    assert multiprocessing.active_children() == []  # both workers ended (joined) before execute returned
+    assert all(p.pred == reference[1][p.idx].pred for p in store.predictions(out.run_id))

@@ -284,8 +284,8 @@ def import_ray():
     except ImportError:
         raise ConfigError(
             "Ray is not installed",
-            expected="Ray with its Data library for --ray",
-            fix='install it: pip install "workbench[ray]" (or pip install "ray[data]>=2.9"), or leave --ray out',
+            expected="Ray with its Data library, to run the prediction on Ray",
+            fix='install it: pip install "workbench[ray]" (or pip install "ray[data]>=2.9"), or run without Ray',
             field=RAY,
         ) from None
     return ray
