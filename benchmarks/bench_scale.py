@@ -8,8 +8,9 @@ the baseline. Through the engine, the path the CLI and the TUI take.
 Each setup gets a fresh store, so no setup reads embeddings another one cached. Two figures per
 setup: 'wall' is the whole run (model load and fit in the parent, worker start-up,
 prediction); 'steady' is the rate over the second half of the predicting phase (from the commit
-that passes half the examples to the last), which is what more devices buy once they are running. The float32 dtype is pinned so every setup
-computes the same predictions (the script checks they do).
+that passes half the examples to the last), which is what more devices buy once they are running. The float32 dtype is pinned; the script
+says how far each setup's predictions are from the baseline's (labels that differ, largest score
+difference).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def main() -> None:
     from workbench.runner import RunSpec
 
     base = RunSpec(data=DataSpec(args.data, limit=args.limit), method=args.method, model=args.model, device=args.device, dtype="float32", batch_size=args.batch_size)
-    setups: list[tuple[str, RunSpec]] = [("one process", base)]
+    setups: list[tuple[str, RunSpec]] = [("one process", base), ("one process, 1 thread", base)]
     for devices in args.devices or ["cpu,cpu"]:
         setups.append((f"--devices {devices}", replace(base, devices=devices)))
     ray = None
@@ -82,25 +83,34 @@ def main() -> None:
             store_path = Path(tmp) / f"setup-{n}.sqlite"  # a store each: no embedding comes from another setup's cache
             if spec.ray and ray is not None:
                 ray.init(num_cpus=len((spec.devices or "x").split(",")) + 1, include_dashboard=False, log_to_driver=False)
+            import torch
+
+            threads = torch.get_num_threads()
+            if label.endswith("1 thread"):
+                # What each of two CPU workers (and a Ray actor, OMP_NUM_THREADS=1) runs with: on a
+                # busy machine one thread can be faster than two, which is not the devices' doing.
+                torch.set_num_threads(1)
             try:
                 results.append(run_once(spec, store_path, label))
             finally:
+                torch.set_num_threads(threads)
                 if spec.ray and ray is not None:
                     ray.shutdown()
             print(f"{label}: done", flush=True)
 
     first = results[0]
-    for r in results[1:]:
+    for r in results:
         assert r["run_id"] == first["run_id"], r["label"]
-        for i, (label, scores) in first["preds"].items():
-            other = r["preds"][i]
-            assert other[0] == label and (scores is None or max(abs(a - b) for a, b in zip(scores, other[1])) <= 1e-6), (r["label"], i)
-    print(f"\n{args.method} / {args.model}, {first['n']} examples, batch {args.batch_size}, float32 (predictions identical in every setup)")
-    print(f"{'setup':<26}{'wall s':>9}{'ex/s wall':>11}{'ratio':>8}{'ex/s steady':>13}{'ratio':>8}")
+        r["labels_differ"] = sum(r["preds"][i][0] != label for i, (label, _) in first["preds"].items())
+        r["max_score_diff"] = max(
+            (max(abs(a - b) for a, b in zip(scores, r["preds"][i][1])) for i, (_, scores) in first["preds"].items() if scores is not None), default=0.0
+        )  # fmt: skip
+    print(f"\n{args.method} / {args.model}, {first['n']} examples, batch {args.batch_size}, float32, one run id in every setup")
+    print(f"{'setup':<26}{'wall s':>9}{'ex/s wall':>11}{'ratio':>8}{'ex/s steady':>13}{'ratio':>8}{'labels differ':>15}{'max score diff':>16}")
     for r in results:
         print(
             f"{r['label']:<26}{r['wall_s']:>9.1f}{r['wall_rate']:>11.1f}{r['wall_rate'] / first['wall_rate']:>7.2f}x"
-            f"{r['steady_rate']:>13.1f}{r['steady_rate'] / first['steady_rate']:>7.2f}x"
+            f"{r['steady_rate']:>13.1f}{r['steady_rate'] / first['steady_rate']:>7.2f}x{r['labels_differ']:>15}{r['max_score_diff']:>16.1e}"
         )
 
 

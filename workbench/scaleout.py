@@ -326,7 +326,7 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         rows = [{"n": n, "texts": [texts[i] for i in idx]} for n, idx in enumerate(batches)]
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))
         out = ds.map_batches(
-            _RayPredictor, batch_size=1, batch_format="numpy", concurrency=len(devices), num_gpus=1 if gpu else 0,
+            _RayPredictor, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
             num_cpus=1, fn_constructor_kwargs={"prep_bytes": pickle.dumps(actor_prep), "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
         )  # fmt: skip
         ctx.notes.append(f"predicted on Ray Data ({prep.spec.ray}): {len(devices)} actor(s) on {', '.join(devices)}")
