@@ -33,6 +33,8 @@ FIELDS: dict[str, TuiField] = {
     E.METHOD: TuiField("Method", "setup", "#method"),
     E.MODEL: TuiField("Model", "setup", "#model"),
     E.DEVICE: TuiField("Running › device", "setup", "#device"),
+    E.DEVICES: TuiField("the devices the prediction is split over (a command-line setting)"),
+    E.RAY: TuiField("the Ray cluster the prediction runs on (a command-line setting)"),
     E.BATCH_SIZE: TuiField("Running › batch", "setup", "#batch-size"),
     E.DTYPE: TuiField("Running › precision", "setup", "#dtype"),
     E.TRUST_REMOTE_CODE: TuiField("Model code › trust remote code", "setup", "#trust-remote-code"),

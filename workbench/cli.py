@@ -51,6 +51,8 @@ def _build_parser() -> argparse.ArgumentParser:
     m.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE", help="any other method parameter (repeatable)")
     r = e.add_argument_group("running")
     r.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
+    r.add_argument("--devices", help="split the prediction over several devices, one worker process each: cpu,cpu or cuda:0,cuda:1 or all (every GPU) [one device]")
+    r.add_argument("--ray", metavar="ADDRESS", help="run the prediction on Ray Data (an actor pool): a cluster address, auto, or local [no Ray; needs pip install 'workbench[ray]']")
     r.add_argument("--batch-size", type=int, help="examples per batch; halved automatically on out-of-memory [32 on CPU, 256 on CUDA; chat: 4 x concurrency]")
     r.add_argument("--dtype", default="auto", help="float32, bfloat16 or float16 [auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32]")
     r.add_argument("--trust-remote-code", action="store_true", help="let a model's own Python code run when loading it (only for models whose authors you trust)")
@@ -66,6 +68,7 @@ def _build_parser() -> argparse.ArgumentParser:
     rs.add_argument("run", help="run id (a unique prefix is enough; see `workbench runs`)")
     rs.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [the run's]")
     rs.add_argument("--batch-size", type=int, help="examples per batch [the run's]")
+    rs.add_argument("--devices", help="devices to split the rest over, one worker process each (cpu,cpu, cuda:0,cuda:1, all) [the run's]")
     rs.add_argument("--trust-remote-code", action="store_true", help="let the model's own Python code run for this resume (never taken from the stored run)")
     rs.add_argument("--retry-errors", action="store_true", help="also ask again for the examples that got no answer (connection refused, 5xx, 429 after retries), finished run or not; answers are kept")
     rs.add_argument("--json", metavar="PATH", help="also write the report as JSON")
@@ -197,6 +200,8 @@ def _cmd_eval(args) -> int:
         model=args.model,
         params=_params(args),
         device=args.device,
+        devices=args.devices,
+        ray=args.ray,
         batch_size=args.batch_size,
         dtype=args.dtype,
         trust_remote_code=args.trust_remote_code,
@@ -232,7 +237,7 @@ def _cmd_resume(args) -> int:
     progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
     outcome = engine.resume(
         run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
-        retry_errors=args.retry_errors,
+        retry_errors=args.retry_errors, devices=args.devices,
     )  # fmt: skip
     if progress:
         progress.close()

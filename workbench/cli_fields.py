@@ -21,6 +21,8 @@ FLAGS: dict[str, str] = {
     E.METHOD: "--method",
     E.MODEL: "--model",
     E.DEVICE: "--device",
+    E.DEVICES: "--devices",
+    E.RAY: "--ray",
     E.DTYPE: "--dtype",
     E.BATCH_SIZE: "--batch-size",
     E.TRUST_REMOTE_CODE: "--trust-remote-code",

@@ -81,7 +81,7 @@ class Engine:
     def resume(
         self, run_ref: str, *, on_progress: ProgressCallback | None = None, cancel_event: threading.Event | None = None,
         device: str | None = None, batch_size: int | None = None, on_prepared: Callable[["PreparedRun"], None] | None = None,
-        trust_remote_code: bool = False, retry_errors: bool = False,
+        trust_remote_code: bool = False, retry_errors: bool = False, devices: str | None = None,
     ) -> "RunOutcome":  # fmt: skip
         """Continue a stored run that did not finish, predicting only what it is missing. A model
         folder's own code runs only with ``trust_remote_code`` given for this resume (never
@@ -91,7 +91,7 @@ class Engine:
 
         return resume(
             run_ref, self.store, on_progress=on_progress, cancel_event=cancel_event, device=device, batch_size=batch_size,
-            on_prepared=on_prepared, caches=self.caches, trust_remote_code=trust_remote_code, retry_errors=retry_errors,
+            on_prepared=on_prepared, caches=self.caches, trust_remote_code=trust_remote_code, retry_errors=retry_errors, devices=devices,
         )  # fmt: skip
 
     def count_predictions(self, run_id: str) -> int:

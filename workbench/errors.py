@@ -53,6 +53,8 @@ ENCODING = "encoding"
 METHOD = "method"
 MODEL = "model"
 DEVICE = "device"
+DEVICES = "devices"
+RAY = "ray"
 DTYPE = "dtype"
 BATCH_SIZE = "batch_size"
 TRUST_REMOTE_CODE = "trust_remote_code"
@@ -63,7 +65,7 @@ CALIBRATE_ON = "calibrate_on"
 
 FIELDS: tuple[str, ...] = (
     DATA, SPLIT, TRAIN_SPLIT, TEXT_COLUMN, LABEL_COLUMN, LIMIT, SEED, SKIP_EMPTY, ENCODING,
-    METHOD, MODEL, DEVICE, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON,
+    METHOD, MODEL, DEVICE, DEVICES, RAY, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON,
 )  # fmt: skip
 """Every field that is not a method parameter (those are ``param:<name>``, see :func:`param`)."""
 

@@ -16,7 +16,7 @@ from .store import RunStore, StoredRun
 
 def prepare_resume(
     run: StoredRun, *, device: str | None = None, batch_size: int | None = None, trust_remote_code: bool = False,
-    store: RunStore | None = None,
+    store: RunStore | None = None, devices: str | None = None,
 ) -> PreparedRun:  # fmt: skip
     """Prepare a stored run (a store row) again from its stored configuration, and check it is
     still the same run: the same data content, model, parameters and dtype, so that the
@@ -41,6 +41,8 @@ def prepare_resume(
         spec = replace(spec, device=device)
     if batch_size is not None:
         spec = replace(spec, batch_size=batch_size)
+    if devices is not None:  # not part of the identity either (workbench/scaleout.py)
+        spec = replace(spec, devices=devices)
     prep = prepare(spec, store)
     if prep.run_id != run_id:
         before = config.identity
@@ -67,6 +69,7 @@ def resume(
     caches: Caches | None = None,
     trust_remote_code: bool = False,
     retry_errors: bool = False,
+    devices: str | None = None,
 ) -> RunOutcome:
     """Continue a stored run that did not finish (its process died, or it was cancelled or
     failed) with its stored configuration, predicting only the examples it is missing; the
@@ -80,7 +83,7 @@ def resume(
         return RunOutcome(run.run_id, "done", run.report, reused=True)
     store.check_writable()  # a read-only store can show the run, not take it up again
     store.check_not_live(run.run_id)  # before loading data and model; claimed for good in execute
-    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code, store=store)
+    prep = prepare_resume(run, device=device, batch_size=batch_size, trust_remote_code=trust_remote_code, store=store, devices=devices)
     if on_prepared is not None:  # the UI shows the device and size before the model loads
         on_prepared(prep)
     return execute(prep, store, on_progress=on_progress, cancel_event=cancel_event, resume=True, caches=caches, retry_errors=retry_errors)

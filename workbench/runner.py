@@ -18,6 +18,7 @@ from .metrics import compute_metrics
 from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .results import Report, RunConfig
+from .scaleout import import_ray, predict_on_devices, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .store import RunStore
 from .truncation import longest_first, text_lengths, truncation_note
@@ -54,6 +55,13 @@ class RunSpec:
     calibrate_on: str | None = None
     """A held-out split (``validation``) to fit a temperature on (temperature scaling): the report
     gives calibration before and after. Part of the identity only when set (workbench/scaling.py)."""
+    devices: str | None = None
+    """Split the prediction over these devices, one worker process each: ``cpu,cpu``,
+    ``cuda:0,cuda:1`` or ``all`` (workbench/scaleout.py). None: one device, in this process. Not
+    part of the identity: the predictions are the same whichever devices make them."""
+    ray: str | None = None
+    """Run the prediction phase on Ray Data (an actor pool): a cluster address, ``auto`` or
+    ``local``. None: no Ray. Not part of the identity either."""
 
 
 @dataclass
@@ -70,6 +78,8 @@ class PreparedRun:
     """The resolved dtype; None for a method that runs no local model."""
     calibration_split: Split | None = None
     """The split of ``spec.calibrate_on``, read at prepare (None when not asked for)."""
+    devices: list[str] | None = None
+    """The resolved ``spec.devices`` (one worker process each); None: this process alone."""
 
     @property
     def method_cls(self) -> type[Method]:
@@ -99,8 +109,11 @@ def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
     dataset = load_dataset(spec.data, need_train=method_cls.uses_train(params))
     model_name = spec.model or method_cls.default_model
     model = resolve_model(model_name, digests) if model_name else NO_MODEL
+    devices = resolve_devices(spec.devices, spec.ray, method_cls.runs_locally)
+    if spec.ray:
+        import_ray()  # says how to install it, before any model loads
     if method_cls.runs_locally:
-        device = pick_device(spec.device)
+        device = devices[0] if devices else pick_device(spec.device)
         dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=method_cls.float16_ok)
     else:
         check_dtype(spec.dtype)
@@ -118,7 +131,7 @@ def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
     }
     calibration_split = calibration_split_of(spec, dataset, identity)  # adds to the identity only when asked for
     run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split)
+    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split, devices)
 
 
 def _config(prep: PreparedRun) -> RunConfig:
@@ -265,6 +278,22 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
     order = [i for i in longest_first(method, ev.texts, _lengths_key(prep), caches.lengths) if i not in by_index]
     correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
     ctx.progress("predicting", len(by_index), len(ev), correct)
+
+    def commit(idx: list[int], batch: list[Prediction]) -> None:
+        nonlocal correct
+        store.add_predictions(prep.run_id, [(i, ev.texts[i], ev.labels[i], p) for i, p in zip(idx, batch)])
+        for i, p in zip(idx, batch):
+            by_index[i] = p
+            correct += p.label == ev.labels[i]
+        ctx.progress("predicting", len(by_index), len(ev), correct)
+
+    batches = [order[s : s + ctx.batch_size] for s in range(0, len(order), ctx.batch_size)]
+    if prep.spec.ray:  # the same batches, in the same order, made by Ray Data's actor pool
+        predict_on_ray(prep, ctx, batches, commit, store)
+        return
+    if prep.devices:  # the same batches, in the same order, made by one worker process per device
+        predict_on_devices(prep, ctx, batches, commit, store)
+        return
     start = 0
     while start < len(order):
         ctx.check_cancelled()
@@ -275,11 +304,7 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
             back_off(ctx, e)  # re-raises unless out of memory; then the same examples, fewer at a time
             continue
         start += len(idx)
-        store.add_predictions(prep.run_id, [(i, ev.texts[i], ev.labels[i], p) for i, p in zip(idx, batch)])
-        for i, p in zip(idx, batch):
-            by_index[i] = p
-            correct += p.label == ev.labels[i]
-        ctx.progress("predicting", len(by_index), len(ev), correct)
+        commit(idx, batch)
 
 
 def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction]:

@@ -1,0 +1,194 @@
+"""Scale out (workbench/scaleout.py): a run split over two CPU worker processes (``--devices
+cpu,cpu``) gives the single-device run's predictions under the same run id, and a multi-device CLI
+run killed with SIGKILL leaves no worker computing and resumes like a local one; Ray Data (``--ray``)
+gives them too, when Ray is installed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RT_DIR, write_jsonl
+from test_interrupt import env, stored, wait_until
+
+from workbench.cli_fields import cli_message
+from workbench.data import DataSpec
+from workbench.errors import DEVICES, RAY, ConfigError
+from workbench.runner import RunSpec, execute, prepare
+from workbench.store import RunStore
+
+REPO = Path(__file__).resolve().parent.parent
+RT = RT_DIR
+N = 240
+BATCH = 8
+
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not (RT / "test.jsonl").exists(), reason="the Rotten Tomatoes copy is not here")]
+
+
+@pytest.fixture(scope="module")
+def rt_data(tmp_path_factory) -> str:
+    """N Rotten Tomatoes test reviews, both classes (the file is sorted by label)."""
+    lines = (RT / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines[:: max(1, len(lines) // N)][:N]]
+    d = tmp_path_factory.mktemp("rt")
+    write_jsonl(d / "test.jsonl", rows)
+    (d / "labels.json").write_text((RT / "labels.json").read_text())
+    return str(d)
+
+
+def spec(data: str, **kw) -> RunSpec:
+    return RunSpec(data=DataSpec(data), method="embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=BATCH, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(rt_data, tmp_path_factory):
+    """The single-device run: its id and predictions by example."""
+    store = RunStore(tmp_path_factory.mktemp("ref") / "s.sqlite")
+    prep = prepare(spec(rt_data))
+    out = execute(prep, store)
+    assert out.status == "done"
+    return prep.run_id, {p.idx: p for p in store.predictions(prep.run_id)}
+
+
+def same_predictions(store: RunStore, run_id: str, reference) -> None:
+    ref_id, ref = reference
+    assert run_id == ref_id  # the devices are not part of the identity
+    got = {p.idx: p for p in store.predictions(run_id)}
+    assert sorted(got) == sorted(ref) == list(range(N))
+    for i, p in got.items():
+        assert p.pred == ref[i].pred, i
+        assert p.scores == pytest.approx(ref[i].scores, abs=1e-6), i
+
+
+def test_two_cpu_workers_give_the_single_device_predictions(rt_data, reference, tmp_path):
+    store = RunStore(tmp_path / "s.sqlite")
+    prep = prepare(spec(rt_data, devices="cpu,cpu"))
+    assert prep.devices == ["cpu", "cpu"] and prep.run_id == reference[0]
+    phases = []
+    out = execute(prep, store, on_progress=lambda e: phases.append((e.phase, e.done)))
+    assert out.status == "done", out.error
+    same_predictions(store, prep.run_id, reference)
+    assert ("starting workers", 2) in phases and ("predicting", N) in phases
+    predicted = [done for phase, done in phases if phase == "predicting"]
+    assert predicted == sorted(predicted) and len(predicted) >= N // BATCH  # one step per committed batch
+    assert out.report is not None and out.report.n == N
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
+def test_a_killed_multi_device_run_leaves_no_worker_and_resumes_like_a_local_one(rt_data, reference, tmp_path):
+    store = tmp_path / "s.sqlite"
+    argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", rt_data, "--method", "embed-zeroshot",
+            "--model", "all-MiniLM-L6-v2", "--dtype", "float32", "--device", "cpu", "--batch-size", "4", "--devices", "cpu,cpu", "-q"]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=REPO, env=env(), stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
+    try:
+        wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 4, "a stored batch", timeout=240)
+        workers = children(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert len(workers) >= 2  # the two device workers (and multiprocessing's resource tracker)
+    end = time.monotonic() + 30
+    while any(alive(w) for w in workers) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert not any(alive(w) for w in workers), "a worker outlived its killed parent"
+
+    s = RunStore(store)
+    run_id = stored(store, "SELECT run_id FROM runs")
+    kept = s.count_predictions(run_id)
+    assert run_id == reference[0] and 4 <= kept < N and s.status_of(s.find(run_id)) == "interrupted"
+    resumed = subprocess.run([sys.executable, "-m", "workbench", "--store", str(store), "resume", run_id[:12], "-q"],
+                             cwd=REPO, env=env(), capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith(f"resuming run {run_id[:12]} (running): {kept} of {N} predictions kept")
+    s = RunStore(store)
+    assert s.find(run_id).status == "done"
+    assert s.find(run_id).config.spec().devices == "cpu,cpu"  # resumed over the same devices
+    same_predictions(s, run_id, reference)
+
+
+def test_devices_are_checked_before_any_model_loads(rt_data):
+    for bad, words in [("cpu,,cpu", "empty name"), ("cpu,warp", "unknown device"), ("cpu,auto", "named, not auto")]:
+        with pytest.raises(ConfigError, match=words) as e:
+            prepare(spec(rt_data, devices=bad))
+        assert e.value.field == DEVICES and cli_message(e.value).endswith("[--devices]")
+    with pytest.raises(ConfigError, match="runs no local model") as e:
+        prepare(RunSpec(data=DataSpec(rt_data), method="chat", devices="cpu,cpu", params={"base_url": "http://127.0.0.1:9"}))
+    assert e.value.field == DEVICES
+
+
+def test_ray_missing_says_how_to_install_it(rt_data, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    with pytest.raises(ConfigError, match=r'pip install "workbench\[ray\]"') as e:
+        prepare(spec(rt_data, ray="local"))
+    assert e.value.field == RAY and cli_message(e.value).endswith("[--ray]")
+
+
+def test_ray_local_gives_the_local_predictions(rt_data, reference, tmp_path):
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        store = RunStore(tmp_path / "s.sqlite")
+        prep = prepare(spec(rt_data, ray="local"))
+        phases = []
+        out = execute(prep, store, on_progress=lambda e: phases.append((e.phase, e.done)))
+        assert out.status == "done", out.error
+        same_predictions(store, prep.run_id, reference)
+        predicted = [done for phase, done in phases if phase == "predicting"]
+        assert predicted[-1] == N and len(predicted) >= N // BATCH  # streamed back batch by batch
+    finally:
+        ray.shutdown()
+    assert os.environ.get("RAY_ADDRESS") is None
+
+
+def test_a_cancel_stops_every_worker_and_keeps_the_committed_batches(rt_data, reference, tmp_path):
+    import multiprocessing
+    import threading
+
+    store = RunStore(tmp_path / "s.sqlite")
+    cancel = threading.Event()
+
+    def on_progress(e):
+        if e.phase == "predicting" and e.done > 0:
+            cancel.set()  # as the UI's cancel does, once a batch is in
+
+    out = execute(prepare(spec(rt_data, devices="cpu,cpu")), store, on_progress=on_progress, cancel_event=cancel)
+    assert out.status == "cancelled" and out.report is not None
+    kept = store.count_predictions(out.run_id)
+    assert BATCH <= kept < N and out.report.n == kept
+    assert multiprocessing.active_children() == []  # both workers ended (joined) before execute returned
+    assert all(p.pred == reference[1][p.idx].pred for p in store.predictions(out.run_id))

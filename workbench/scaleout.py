@@ -1,0 +1,368 @@
+"""Scale out: the prediction phase of a run split over several devices (one worker process per
+device, ``--devices``) or run on Ray Data (an actor pool, ``--ray``).
+
+Either way the runner orders the texts and cuts the batches exactly as it does for one device, the
+batches are predicted through the same :class:`~workbench.methods.Method` interface, and each one
+comes back to the runner, which commits it to the store as it arrives and counts progress. So a
+resume, a cancel and the report work as they do locally, and the predictions are the same as a
+single-device run's (the same batches go through the same model in the same dtype): the devices
+are not part of the run's identity.
+
+Each worker (or actor) gets the parent's :class:`~workbench.runner.PreparedRun` (picklable data:
+the spec, the dataset, the resolved model and parameters; the run id comes with it, so a worker
+cannot compute another run), with its own device, loads the method and fits it there. A method
+that fits on the train split (embed-logreg, embed-centroid) fits in every worker from the train
+embeddings the parent already put in the store's embedding cache (same model, device kind and
+dtype), so a worker encodes nothing twice and its fit is the parent's, bit for bit; what is
+shipped is data, never a model object. Out-of-memory back-off stays in each worker
+(``runner.back_off``): the batch it was given is predicted in smaller pieces.
+
+sentence-transformers' ``start_multi_process_pool`` is not used: it serves embedding methods
+only, re-cuts the texts into its own chunks (so the batches, and the padding, differ from a
+single-device run's) and bypasses the method's embedding cache; the workers here run any local
+method.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import DEVICES, RAY, ConfigError, WorkbenchError
+
+if TYPE_CHECKING:
+    from .methods import Method, Prediction, RunContext
+    from .runner import PreparedRun
+    from .store import RunStore
+
+Commit = Callable[[list[int], "list[Prediction]"], None]
+
+POLL_S = 0.2
+"""How often the parent looks for a cancel request and dead workers while it waits."""
+
+
+def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) -> list[str] | None:
+    """``cpu,cpu`` -> ``["cpu", "cpu"]``; ``all`` -> every CUDA device; None -> None (one device,
+    in this process). A method that runs no local model (an API) has no devices to split over."""
+    if devices is None or not devices.strip():
+        return None
+    if not runs_locally:
+        raise ConfigError(
+            f"devices {devices!r} given for a method that runs no local model",
+            fix="leave the devices out: an API method's parallelism is its concurrency",
+            field=DEVICES,
+        )
+    from .models import pick_device
+
+    text = devices.strip().lower()
+    if text == "all":
+        import torch  # lazy: only when a model is about to run
+
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                "devices 'all' asks for every CUDA device but torch sees none",
+                fix="name the CPU workers instead, e.g. cpu,cpu (each gets its share of the cores)",
+                field=DEVICES,
+            )
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    names = [d.strip() for d in text.split(",")]
+    if any(not d for d in names):
+        raise ConfigError(f"devices {devices!r} has an empty name", expected="a comma-separated list such as cpu,cpu or cuda:0,cuda:1, or all", field=DEVICES)
+    out = []
+    for name in names:
+        if name == "auto":
+            raise ConfigError("devices must be named, not auto", expected="cpu, cuda:N or mps, comma-separated", field=DEVICES)
+        try:
+            found = pick_device(name)
+        except WorkbenchError as e:
+            raise ConfigError(e.found, expected=e.expected or "a comma-separated list such as cpu,cpu or cuda:0,cuda:1, or all", fix=e.fix, field=DEVICES) from None
+        out.append(found)
+    kinds = {d.split(":")[0] for d in out}
+    if len(kinds) > 1:
+        # One dtype (part of the identity) and one embedding cache key serve all: one kind of device.
+        raise ConfigError(f"devices {devices!r} mix kinds ({', '.join(sorted(kinds))})", expected="devices of one kind: all CPU or all CUDA", field=DEVICES)
+    return out
+
+
+# ---------------------------------------------------------------- shared by workers and actors
+
+
+def worker_prep(prep: "PreparedRun", device: str) -> "PreparedRun":
+    """``prep`` for one worker: its own device, and no further scale-out of its own."""
+    spec = replace(prep.spec, device=device, devices=None, ray=None)
+    return replace(prep, spec=spec, device=device, devices=None)
+
+
+def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int, cancel: Any) -> "tuple[Method, RunContext, RunStore | None]":
+    """The method of ``prep`` loaded and fitted in this (worker) process, and its context."""
+    from .caches import Caches
+    from .runner import _context, fitted_method
+    from .store import RunStore
+
+    store = RunStore(store_path) if store_path else None
+    ctx = _context(prep, None, None, store, Caches())
+    ctx.batch_size = batch_size
+    if cancel is not None:
+        ctx.cancel_event = cancel  # a multiprocessing Event: the parent's cancel reaches the worker
+    return fitted_method(prep, ctx, Caches()), ctx, store
+
+
+def predict_texts(method: "Method", texts: list[str], ctx: "RunContext") -> "list[Prediction]":
+    """One batch of the runner's, predicted in pieces of ``ctx.batch_size`` (the whole batch
+    unless this worker ran out of memory before: then halved, as the runner does)."""
+    from .runner import _predict_batch, back_off
+
+    out: list[Prediction] = []
+    start = 0
+    while start < len(texts):
+        piece = texts[start : start + ctx.batch_size]
+        try:
+            out.extend(_predict_batch(method, piece, ctx))
+        except Exception as e:
+            back_off(ctx, e)  # re-raises unless out of memory
+            continue
+        start += len(piece)
+    return out
+
+
+def _error_payload(e: BaseException) -> tuple:
+    if isinstance(e, WorkbenchError):
+        return ("workbench", type(e), e.found, e.expected, e.fix, e.field)
+    return ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)
+
+
+def _raise_payload(device: str, payload: tuple) -> None:
+    kind, cls, found, expected, fix, field = payload
+    if kind == "workbench":
+        raise cls(f"{found} (worker on {device})", expected=expected, fix=fix, field=field)
+    raise RuntimeError(f"the worker on {device} failed: {found}")
+
+
+# ---------------------------------------------------------------- worker processes (--devices)
+
+
+def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int) -> None:
+    """One device's worker: load and fit, then predict batches from ``tasks`` until a None, a stop
+    request, or the parent's death (a SIGKILLed parent leaves no orphan computing)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    device = prep.device
+    store = None
+    try:
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)  # the workers share the cores rather than each taking all
+        method, ctx, store = load_for_worker(prep, store_path, batch_size, stop)
+        results.put(("ready", device))
+        while not stop.is_set() and os.getppid() == parent_pid:
+            try:
+                task = tasks.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if task is None:
+                break
+            n, texts = task
+            notes_before = len(ctx.notes)
+            preds = predict_texts(method, texts, ctx)
+            results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
+        results.put(("done", device))
+    except BaseException as e:  # noqa: BLE001 -- everything goes back to the parent, which decides
+        from .errors import Cancelled
+
+        if isinstance(e, (Cancelled, KeyboardInterrupt)):
+            results.put(("done", device))
+        else:
+            try:
+                results.put(("error", device, _error_payload(e)))
+            except Exception:  # an exception class that does not pickle: its text still goes back
+                results.put(("error", device, ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
+    """Predict ``batches`` (example indices, in the runner's order) with one worker process per
+    device of ``prep.devices``; each finished batch goes to ``commit`` as it arrives. A cancel
+    request stops every worker (the batches in flight are dropped; those committed stay)."""
+    import multiprocessing as mp
+
+    devices = prep.devices or [prep.device]
+    if not batches:
+        return
+    mpc = mp.get_context("spawn")  # never fork a process that may hold CUDA or torch's threads
+    tasks, results, stop = mpc.Queue(), mpc.Queue(), mpc.Event()
+    texts = prep.dataset.eval.texts
+    for n, idx in enumerate(batches):
+        tasks.put((n, [texts[i] for i in idx]))
+    for _ in devices:
+        tasks.put(None)
+    cpu_workers = sum(d == "cpu" for d in devices)
+    threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
+    store_path = str(store.path) if store is not None else None
+    procs = [
+        mpc.Process(target=_worker_main, args=(worker_prep(prep, d), store_path, ctx.batch_size, threads if d == "cpu" else None, tasks, results, stop, os.getpid()), daemon=True)
+        for d in devices
+    ]  # fmt: skip
+    for p in procs:
+        p.start()
+    ctx.notes.append(f"predicted by {len(devices)} worker processes, one per device ({', '.join(devices)})")
+    pending = set(range(len(batches)))
+    ready = finished = 0
+    ctx.progress("starting workers", 0, len(devices))
+    try:
+        while pending:
+            ctx.check_cancelled()
+            try:
+                msg = results.get(timeout=POLL_S)
+            except queue.Empty:
+                crashed = [(d, p.exitcode) for d, p in zip(devices, procs) if p.exitcode not in (None, 0)]
+                if crashed:  # killed (out of host memory, a signal) before it could say why
+                    d, code = crashed[0]
+                    raise RuntimeError(f"the worker on {d} ended (exit code {code}) with {len(pending)} batches still to predict") from None
+                continue
+            if msg[0] == "ready":
+                ready += 1
+                ctx.progress("starting workers", ready, len(devices))
+            elif msg[0] == "batch":
+                _, n, preds, notes, batch_size, device = msg
+                for note in notes:
+                    note = f"{note} (worker on {device})"
+                    if note not in ctx.notes:
+                        ctx.notes.append(note)
+                ctx.batch_size = min(ctx.batch_size, batch_size)
+                if n in pending:
+                    pending.discard(n)
+                    commit(batches[n], preds)
+            elif msg[0] == "done":
+                finished += 1
+                if finished == len(devices) and pending:
+                    raise RuntimeError(f"every worker stopped with {len(pending)} batches still to predict")
+            elif msg[0] == "error":
+                _raise_payload(msg[1], msg[2])
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(timeout=10)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+        for q in (tasks, results):
+            q.cancel_join_thread()  # what no worker took must not hold this process at exit
+            q.close()
+
+
+# ---------------------------------------------------------------- Ray Data (--ray)
+
+
+class _RayPredictor:
+    """A Ray Data actor: loads and fits the method once, then predicts one runner batch per call."""
+
+    def __init__(self, prep_bytes: bytes, store_path: str | None, batch_size: int):
+        prep = pickle.loads(prep_bytes)
+        self.method, self.ctx, _ = load_for_worker(prep, store_path, batch_size, None)
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        n = [int(x) for x in row["n"]]
+        out = []
+        for texts in row["texts"]:
+            notes_before = len(self.ctx.notes)
+            preds = predict_texts(self.method, [str(t) for t in texts], self.ctx)
+            out.append(pickle.dumps((preds, self.ctx.notes[notes_before:], self.ctx.batch_size)))
+        return {"n": n, "out": out}
+
+
+def import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401 -- the Data library comes with the [data] extra only
+    except ImportError:
+        raise ConfigError(
+            "Ray is not installed",
+            expected="Ray with its Data library, to run the prediction on Ray",
+            fix='install it: pip install "workbench[ray]" (or pip install "ray[data]>=2.9"), or run without Ray',
+            field=RAY,
+        ) from None
+    return ray
+
+
+def ray_init_args(address: str) -> dict[str, Any]:
+    """``ray.init`` arguments for ``--ray``: ``local`` starts a Ray on this machine, ``auto`` joins
+    the cluster this machine belongs to, anything else is a cluster's address."""
+    text = address.strip()
+    if text == "local":
+        return {}
+    # The cluster's nodes run this workbench's code (the actors unpickle its PreparedRun), not
+    # whatever version they may have installed.
+    return {"address": text, "runtime_env": {"py_modules": [str(Path(__file__).resolve().parent)]}}
+
+
+def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
+    """Predict ``batches`` as Ray Data ``map_batches`` over an actor pool (one actor per device
+    of ``prep.devices``, else one; each loads the model once) and stream the finished batches
+    back (``iter_batches``) to ``commit``. One row is one runner batch, so the batches and the
+    predictions are a single-device run's."""
+    ray = import_ray()
+    if not batches:
+        return
+    started_here = False
+    if not ray.is_initialized():
+        try:
+            ray.init(**ray_init_args(prep.spec.ray or "local"), include_dashboard=False, log_to_driver=False)
+        except Exception as e:
+            raise ConfigError(f"cannot start or reach Ray at {prep.spec.ray!r} ({type(e).__name__}: {str(e)[:200]})", expected="a Ray address, auto (this machine's cluster) or local", field=RAY) from None
+        started_here = True
+    try:
+        devices = prep.devices or [prep.device]
+        gpu = devices[0].startswith("cuda")
+        # Under Ray an actor sees only the GPU it was given, as cuda:0.
+        actor_prep = worker_prep(prep, "cuda" if gpu else devices[0])
+        texts = prep.dataset.eval.texts
+        rows = [{"n": n, "texts": [texts[i] for i in idx]} for n, idx in enumerate(batches)]
+        ds = ray.data.from_items(rows, override_num_blocks=len(rows))
+        out = ds.map_batches(
+            _RayPredictor, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
+            num_cpus=1, fn_constructor_kwargs={"prep_bytes": pickle.dumps(actor_prep), "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
+        )  # fmt: skip
+        ctx.notes.append(f"predicted on Ray Data ({prep.spec.ray}): {len(devices)} actor(s) on {', '.join(devices)}")
+        pending = set(range(len(batches)))
+        for got in out.iter_batches(batch_size=1, batch_format="numpy", prefetch_batches=1):
+            ctx.check_cancelled()
+            for n, blob in zip(got["n"], got["out"]):
+                preds, notes, batch_size = pickle.loads(blob)
+                for note in notes:
+                    if note not in ctx.notes:
+                        ctx.notes.append(f"{note} (Ray actor)")
+                ctx.batch_size = min(ctx.batch_size, batch_size)
+                if int(n) in pending:
+                    pending.discard(int(n))
+                    commit(batches[int(n)], preds)
+        if pending:
+            raise RuntimeError(f"Ray returned no predictions for {len(pending)} batches")
+    except Exception as e:
+        if isinstance(e, WorkbenchError):
+            raise
+        cause = _workbench_cause(e)
+        if cause is not None:
+            raise cause from None
+        raise
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _workbench_cause(e: BaseException) -> WorkbenchError | None:
+    """The WorkbenchError an actor raised, out of Ray's wrapping of it (the user's fix is in it)."""
+    seen = 0
+    while e is not None and seen < 10:
+        if isinstance(e, WorkbenchError):
+            return e
+        inner = getattr(e, "cause", None)
+        e = inner if isinstance(inner, BaseException) else e.__cause__  # type: ignore[assignment]
+        seen += 1
+    return None
