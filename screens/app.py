@@ -29,7 +29,10 @@ class WorkbenchApp(App):
 
     CSS_PATH = "workbench.tcss"
     TITLE = "workbench"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False),
+        Binding("question_mark,f1", "keys", "Keys", key_display="?", show=False),  # shown by each screen, first
+    ]
 
     def __init__(self, engine: "Engine | RunStore", initial_spec: "RunSpec | None" = None):
         from workbench.engine import Engine  # light: the engine imports its parts lazily
@@ -42,6 +45,13 @@ class WorkbenchApp(App):
         from .setup_screen import SetupScreen
 
         self.push_screen(SetupScreen())
+
+    def action_keys(self) -> None:
+        """``?``: every key of the screen showing (the footer has room for some only)."""
+        from .keys_screen import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(self.screen))
 
     # ------------------------------------------------------------ navigation
 
@@ -115,9 +125,16 @@ class WorkbenchApp(App):
             return
         self.push_screen(SweepScreen(config))
 
-    def open_compare(self, run_a: str, run_b: str) -> None:
+    def open_compare(self, run_a: str, run_b: str, *, by_age: bool = True) -> None:
+        """Compare two stored runs; ``by_age``: the older one (by ``created_at``) is A, whichever
+        way they were named (the report's "compare with the previous run" names the run used just
+        before in this session, which may be newer). False keeps them as given (two marked runs)."""
         from .compare_screen import CompareScreen
 
+        if by_age:
+            a, b = self.engine.find(run_a), self.engine.find(run_b)
+            if a is not None and b is not None and b.created_at < a.created_at:
+                run_a, run_b = run_b, run_a
         self.push_screen(CompareScreen(run_a, run_b))
 
     def open_try(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from textual.binding import Binding
 from textual.screen import Screen
 
 if TYPE_CHECKING:
@@ -15,5 +16,8 @@ ResultType = TypeVar("ResultType")
 
 
 class WorkbenchScreen(Screen[ResultType]):
+    BINDINGS = [Binding("question_mark,f1", "app.keys", "Keys", key_display="?")]
+    """First in every screen's footer (a narrow one cuts the end off): ``?`` lists all the keys."""
+
     if TYPE_CHECKING:
         app: WorkbenchApp

@@ -1,4 +1,6 @@
-"""A modal file picker over DirectoryTree: choose a data file, or a folder of split files."""
+"""A modal file picker over DirectoryTree: choose a data file, or a folder of split files. The
+path field above the tree takes a typed path (relative to the folder shown: ``../shared``);
+backspace on the tree, or ``..`` typed, goes up a folder."""
 
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ class FilePickerScreen(ModalScreen[str | None]):
     """Returns the chosen path, or None when cancelled."""
 
     BINDINGS = [
+        Binding("question_mark,f1", "app.keys", "Keys", key_display="?"),
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "choose_highlighted", "Use highlighted"),
         Binding("backspace", "parent", "Parent folder"),
+        Binding("ctrl+l", "focus_path", "Type a path"),
     ]
 
     def __init__(self, start: Path):
@@ -32,7 +36,9 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield PlainLabel("Pick a data file (enter), or a folder of split files (ctrl+s on it)", id="picker-title")
+            yield PlainLabel(
+                "enter: pick a data file · ctrl+s: the folder highlighted (its split files) · backspace: up · ctrl+l: type a path", id="picker-title"
+            )
             yield Input(str(self.start), id="picker-path", compact=True)
             yield DirectoryTree(self.start, id="picker-tree")
             yield Plain(id="picker-error", classes="error-line")
@@ -54,7 +60,9 @@ class FilePickerScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#picker-path")
     def path_typed(self, event: Input.Submitted) -> None:
-        path = Path(event.value.strip()).expanduser()
+        typed = Path(event.value.strip() or ".").expanduser()
+        path = (typed if typed.is_absolute() else Path(self._tree().path) / typed).resolve()
+        self.query_one("#picker-error", Static).update("")
         if path.is_file():
             self.dismiss(str(path))
         elif path.is_dir():
@@ -67,6 +75,11 @@ class FilePickerScreen(ModalScreen[str | None]):
         node = self._tree().cursor_node
         path = node.data.path if node is not None and node.data is not None else Path(self._tree().path)
         self.dismiss(str(path))
+
+    def action_focus_path(self) -> None:
+        box = self.query_one("#picker-path", Input)
+        box.focus()
+        box.select_all()
 
     def action_parent(self) -> None:
         self._set_root(Path(self._tree().path).resolve().parent)

@@ -1,5 +1,7 @@
-"""History: every run in the store with its key figures, sortable; open one's report, take its
-configuration, resume one that did not finish, or mark two and compare them."""
+"""History: every run in the store with its key figures and what sets it apart (the engine's
+``describe_run``: parameters away from the method's defaults, dtype), sortable and filtered by any
+text (``/``); open one's report, take its configuration, resume one that did not finish, or mark
+two and compare them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
@@ -22,8 +24,26 @@ if TYPE_CHECKING:
 SORTS = (("when", "newest"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("n", "size"),
          ("method", "method"), ("model", "model"), ("data", "data"), ("status", "status"))  # fmt: skip
 MARKS = ("A", "B")
-COLUMNS = (("mark", " "), ("run", "run"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("method", "method"),
-           ("model", "model"), ("data", "data [split]"), ("n", "n"), ("when", "when"), ("status", "status"))  # fmt: skip
+COLUMNS = (("mark", " "), ("run", "run"), ("status", "status"), ("acc", "accuracy"), ("f1", "macro F1"), ("method", "method"),
+           ("what", "what sets it apart"), ("model", "model"), ("data", "data [split]"), ("invalid", "invalid"), ("n", "n"),
+           ("when", "when"))  # fmt: skip
+"""The status and the figures first, so they show in 80 columns; the rest scrolls sideways."""
+WHAT_WIDTH = 34
+"""Characters of a run's description shown in its column (the whole of it is in the filter)."""
+
+
+def abbreviated(text: str, width: int = WHAT_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def search_text(run: StoredRun, description: str) -> str:
+    """What ``/`` matches a run on: its id, status, method, model, data, description and the full
+    values of its parameters (a label text, a prompt), case-folded."""
+    import json
+
+    params = json.dumps(run.config.params or {}, ensure_ascii=False, default=str)
+    parts = (run.run_id, run.shown_status, run.method, run.model or "", run.dataset, run.split, description, params)
+    return " ".join(parts).casefold()
 
 
 class RunsTable(DataTable):
@@ -41,7 +61,8 @@ class HistoryScreen(WorkbenchScreen[None]):
         Binding("p", "prompt", "Prompt"),
         Binding("u", "resume", "Resume"),
         Binding("e", "retry_errors", "Retry errors"),
-        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "back", "Back/clear filter"),
     ]
 
     def __init__(self) -> None:
@@ -52,10 +73,13 @@ class HistoryScreen(WorkbenchScreen[None]):
         self.descending = True
         self.ready = False
         """True once the runs have been read from the store (in a worker) and shown."""
+        self.descriptions: dict[str, str] = {}
+        self.filter_text = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Plain("", id="history-status")
+        yield Input(placeholder="filter: any text of a run (data, method, model, a label text); escape clears", id="history-filter", compact=True)
         yield RunsTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 
@@ -86,15 +110,27 @@ class HistoryScreen(WorkbenchScreen[None]):
 
     @on(RunsListed)
     def runs_listed(self, message: RunsListed) -> None:
-        table = self.query_one("#runs", DataTable)
-        table.clear()
+        from workbench.describe import describe_run
+
         self.runs = {r.run_id: r for r in message.runs}
+        self.descriptions = {r.run_id: describe_run(r) for r in message.runs}
         self.marked = [m for m in self.marked if m in self.runs]
-        for run_id, r in self.runs.items():
+        self.show_rows()
+        self.ready = True
+
+    def shown_runs(self) -> list[str]:
+        """The runs the filter lets through (all without one), in store order."""
+        words = self.filter_text.casefold().split()
+        return [rid for rid, r in self.runs.items() if all(w in search_text(r, self.descriptions.get(rid, "")) for w in words)]
+
+    def show_rows(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        current = self.current_run()
+        table.clear()
+        for run_id in self.shown_runs():
+            r = self.runs[run_id]
             rep = r.report
-            status = r.shown_status  # 'interrupted': 'running' with no live process, it died
-            if r.status != "done":  # how far it got
-                status = f"{status} {r.progress}"
+            status = self.status_text(r)  # 'interrupted': 'running' with no live process, it died
             accuracy, f1, invalid = (rep.accuracy, rep.f1_macro, rep.invalid) if rep else (None, None, None)
             cells = {
                 "mark": self.mark_cell(run_id),
@@ -103,6 +139,7 @@ class HistoryScreen(WorkbenchScreen[None]):
                 "f1": SortCell(f1, figure(f1)),
                 "invalid": SortCell(invalid, str(invalid) if invalid is not None else "-"),
                 "method": SortCell(r.method, r.method, "left"),
+                "what": SortCell(self.descriptions.get(run_id, ""), abbreviated(self.descriptions.get(run_id, "")) or "-", "left"),
                 "model": SortCell(r.model or "", r.model or "-", "left"),
                 "data": SortCell(f"{r.dataset}:{r.split}", f"{r.dataset} [{r.split}]", "left"),
                 "n": SortCell(r.n, str(r.n)),
@@ -111,7 +148,8 @@ class HistoryScreen(WorkbenchScreen[None]):
             }
             table.add_row(*(cells[key] for key, _ in COLUMNS), key=run_id)
         self.apply_sort()
-        self.ready = True
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
 
     def mark_cell(self, run_id: str) -> Text:
         return Text(MARKS[self.marked.index(run_id)] if run_id in self.marked else " ", style="bold reverse" if run_id in self.marked else "")
@@ -121,11 +159,13 @@ class HistoryScreen(WorkbenchScreen[None]):
         self.query_one("#runs", DataTable).sort(key, key=SortCell.sort_key(self.descending), reverse=self.descending)
         order = "descending" if self.descending else "ascending"
         marked = " ".join(f"{m}={rid[:12]}" for m, rid in zip(MARKS, self.marked)) or "none"
-        self.query_one("#history-status", Static).update(f"{len(self.runs)} runs · sorted by {label} ({order}) · marked: {marked}")
+        table = self.query_one("#runs", DataTable)
+        shown = f"{table.row_count} of {len(self.runs)} runs match '{self.filter_text}'" if self.filter_text else f"{len(self.runs)} runs"
+        self.query_one("#history-status", Static).update(f"{shown} · sorted by {label} ({order}) · marked: {marked}")
 
     def current_run(self) -> str | None:
         table = self.query_one("#runs", DataTable)
-        if not self.runs or table.cursor_row < 0:
+        if not self.runs or table.row_count == 0 or table.cursor_row < 0:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
@@ -153,7 +193,7 @@ class HistoryScreen(WorkbenchScreen[None]):
         else:
             self.marked = (self.marked + [run_id])[-2:]
         table = self.query_one("#runs", DataTable)
-        for rid in self.runs:
+        for rid in self.shown_runs():
             table.update_cell(rid, "mark", self.mark_cell(rid))
         self.apply_sort()
 
@@ -169,8 +209,8 @@ class HistoryScreen(WorkbenchScreen[None]):
         if missing:
             self.notify(f"run {', '.join(missing)} has no report to compare", severity="warning")
             return
-        a, b = pair if len(self.marked) == 2 else sorted(pair, key=lambda r: self.runs[r].created_at)
-        self.app.open_compare(a, b)
+        a, b = pair
+        self.app.open_compare(a, b, by_age=len(self.marked) < 2)  # two marked: A and B as marked
 
     def action_next_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
@@ -189,15 +229,37 @@ class HistoryScreen(WorkbenchScreen[None]):
         run_id = self.current_run()
         if run_id is None:
             return
-        run = self.runs[run_id]
+        run = self.fresh_run(run_id)
+        if run is None:
+            return
         if run.status == "done" and run.report:
             self.notify(f"run {run_id[:12]} is complete: nothing to resume")
             self.app.open_report(run_id)
             return
-        if self.app.engine.is_live(run_id):
-            self.notify(f"run {run_id[:12]} is still running; resume is for a run whose process ended", severity="warning")
+        if run.shown_status == "running":  # the store's word: a live process computes it now
+            self.notify(f"run {run_id[:12]} is running in a live process; resume is for a run whose process ended", severity="warning")
             return
         self.app.resume_run(run_id)
+
+    def fresh_run(self, run_id: str) -> StoredRun | None:
+        """The run as the store has it now (its status may have changed since the list was read:
+        a process killed, a run finished), with its row's status brought up to date."""
+        run = self.app.engine.find(run_id)
+        if run is None:
+            self.notify(f"run {run_id[:12]} is no longer in the store", severity="warning")
+            return None
+        self.runs[run_id] = run
+        table = self.query_one("#runs", DataTable)
+        status = self.status_text(run)
+        table.update_cell(run_id, "status", SortCell(status, status, "left"))
+        return run
+
+    @staticmethod
+    def status_text(run: StoredRun) -> str:
+        """The store's status to show ('interrupted' for a run whose process died), with how far
+        an unfinished run got."""
+        status = run.shown_status
+        return status if run.status == "done" else f"{status} {run.progress}"
 
     def action_retry_errors(self) -> None:
         """Take the highlighted run up again (finished or not), asking again for the examples
@@ -205,8 +267,11 @@ class HistoryScreen(WorkbenchScreen[None]):
         run_id = self.current_run()
         if run_id is None:
             return
-        if self.app.engine.is_live(run_id):
-            self.notify(f"run {run_id[:12]} is still running; retry its errors once it has ended", severity="warning")
+        run = self.fresh_run(run_id)
+        if run is None:
+            return
+        if run.shown_status == "running":
+            self.notify(f"run {run_id[:12]} is running in a live process; retry its errors once it has ended", severity="warning")
             return
         errors = self.app.engine.count_errors(run_id)
         if not errors:
@@ -215,5 +280,28 @@ class HistoryScreen(WorkbenchScreen[None]):
         self.notify(f"asking again for the {errors} examples of run {run_id[:12]} that got no answer")
         self.app.resume_run(run_id, retry_errors=True)
 
+    def action_filter(self) -> None:
+        box = self.query_one("#history-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#history-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.show_rows()
+
+    @on(Input.Submitted, "#history-filter")
+    def filter_submitted(self) -> None:
+        self.query_one("#runs", DataTable).focus()  # the filter stays; the keys go to the table
+
     def action_back(self) -> None:
+        """Escape: clears the filter when one is open, else goes back."""
+        box = self.query_one("#history-filter", Input)
+        if box.has_class("-shown"):
+            box.remove_class("-shown")
+            box.value = ""
+            self.filter_text = ""
+            self.show_rows()
+            self.query_one("#runs", DataTable).focus()
+            return
         self.app.pop_screen()

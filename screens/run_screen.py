@@ -27,7 +27,16 @@ from .fields import tui_message
 from .format import Plain, model_name, seconds
 from .messages import RunFailed, RunFinished, RunProgress, RunStarted
 
-PHASE_NAMES = {"encoding train": "encoding the train split", "encoding label texts": "encoding the label texts"}
+PHASE_NAMES = {
+    "loading model": "loading the model", "encoding train": "encoding the train split (fit)",
+    "encoding label texts": "encoding the label texts", "fitting": "fitting the classifier",
+}  # fmt: skip
+
+
+def counted(ev) -> bool:
+    """Whether a progress event counts examples (shown as a bar, a rate and an ETA); a step with no
+    count (loading the model: 0 of 1, then 1 of 1) is shown as going on, never as 0% or 100%."""
+    return ev.phase == "predicting" or (ev.total or 0) > 1
 
 
 def device_label(prep) -> str:
@@ -39,8 +48,11 @@ def device_label(prep) -> str:
 class RunScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("c", "cancel", "Cancel"),
-        Binding("escape", "cancel_or_back", "Cancel/back"),
+        Binding("escape", "cancel_or_back", "Back (cancels the run)"),
     ]
+
+    LEAVE_WINDOW_S = 5.0
+    """Seconds within which a second escape confirms leaving a run that is still going."""
 
     def __init__(self, spec, rerun: bool = False, resume: str | None = None, retry_errors: bool = False):
         """``resume``: the id of a stored unfinished run to continue (``spec`` is its configuration);
@@ -58,6 +70,8 @@ class RunScreen(WorkbenchScreen[None]):
         self.device = "…"
         self.phases: list[str] = []
         self.last_event: ProgressEvent | None = None
+        self.leave_asked_at: float | None = None
+        """When escape asked to confirm leaving the unfinished run (None: not asked)."""
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -128,9 +142,13 @@ class RunScreen(WorkbenchScreen[None]):
         self.first_done.setdefault(ev.phase, ev.done)
         if not self.phases or self.phases[-1] != phase:
             self.phases.append(phase)
-        self.query_one("#run-phase", Static).update(f"phase: {phase}")
         bar = self.query_one("#run-progress", ProgressBar)
-        bar.update(total=ev.total, progress=ev.done)
+        if counted(ev):
+            self.query_one("#run-phase", Static).update(f"phase: {phase}")
+            bar.update(total=ev.total, progress=ev.done)
+        else:
+            self.query_one("#run-phase", Static).update(f"phase: {phase} …")
+            bar.update(total=None)  # indeterminate: it moves, with no percentage
         self.last_event = ev
         self.query_one("#run-stats", Static).update(self.stats_line(ev))
         done = " → ".join(self.phases)
@@ -139,7 +157,7 @@ class RunScreen(WorkbenchScreen[None]):
     def stats_line(self, ev) -> str:
         """Two lines: counts, speed and times; then device and running accuracy."""
         first = []
-        if ev.phase == "predicting" or (ev.total or 0) > 1:
+        if counted(ev):
             rate = (ev.done - self.first_done.get(ev.phase, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
             remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
             first += [f"{ev.done} / {ev.total} examples", f"{rate:.1f} examples/s", f"ETA {seconds(remaining)}"]
@@ -152,6 +170,9 @@ class RunScreen(WorkbenchScreen[None]):
     def tick(self) -> None:
         """Twice a second: the elapsed time moves even while a phase reports nothing."""
         if not self.finished:
+            if self.leave_asked_at is not None and time.monotonic() - self.leave_asked_at > self.LEAVE_WINDOW_S:
+                self.leave_asked_at = None  # the question lapsed: the run goes on
+                self.query_one("#run-error", Static).update("")
             self.sub_title = f"run · {seconds(time.monotonic() - self.started)}"
             if self.last_event is not None:
                 self.query_one("#run-stats", Static).update(self.stats_line(self.last_event))
@@ -200,7 +221,22 @@ class RunScreen(WorkbenchScreen[None]):
             self.query_one("#run-phase", Static).update("cancelling: finishing the current batch …")
 
     def action_cancel_or_back(self) -> None:
+        """Back when the run is over; while it goes on, leaving would cancel it (no run goes on
+        without its screen), so the first escape says so and a second one within a few seconds
+        cancels it and goes back (its finished predictions are kept: u on the history resumes it)."""
         if self.finished:
             self.app.pop_screen()
-        else:
-            self.action_cancel()
+            return
+        now = time.monotonic()
+        if self.leave_asked_at is not None and now - self.leave_asked_at <= self.LEAVE_WINDOW_S:
+            self.cancel_event.set()
+            self.notify("run cancelled: its finished predictions are kept (u on the history resumes it)", severity="warning")
+            self.app.pop_screen()
+            return
+        self.leave_asked_at = now
+        self.notify(
+            "leaving cancels the run (it does not go on without this screen): escape again within "
+            f"{self.LEAVE_WINDOW_S:.0f}s cancels it and goes back; c cancels and shows the report of what finished; else it goes on",
+            title="the run is still going", severity="warning", timeout=self.LEAVE_WINDOW_S,
+        )  # fmt: skip
+        self.query_one("#run-error", Static).update("escape again: cancel the run and go back · c: cancel and see the report")

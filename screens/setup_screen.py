@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from workbench.data import DataSpec
@@ -30,6 +31,8 @@ SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset"
 SOURCE_PLACEHOLDER = {"sample": "sample", "hub": "e.g. rotten_tomatoes", "local": "path to a folder of splits or a file (ctrl+o)"}
 DTYPE_HINT = "auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32"
 TRUST_NOTICE = "Models load with trust_remote_code off: no Python code from a model folder runs. Tick only for models whose authors you trust."
+AUTOLOAD_PAUSE_S = 0.6
+"""Seconds the dataset fields rest before a local path that exists is loaded."""
 TRUST_ON_NOTICE = "trust_remote_code on: Python code in the model's folder runs when it loads. Tick only for models whose authors you trust."
 
 
@@ -39,6 +42,17 @@ def source_kind(source: str) -> str:
     if source.startswith((".", "/", "~")) or Path(source).expanduser().exists():
         return "local"
     return "hub"
+
+
+class TickBox(Checkbox):
+    """A checkbox whose state shows by its shape, not its colour alone: blank when off, X when on
+    (Textual's draws the X either way, which reads as ticked on a terminal with few colours)."""
+
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        super().watch_value()
 
 
 def _row(label: str, *widgets, id: str | None = None) -> Horizontal:
@@ -65,6 +79,11 @@ class SetupScreen(WorkbenchScreen[None]):
         self._method: str | None = None
         self._kind: str | None = None
         self._shown_spec = None
+        self._summary_data: DataSpec | None = None
+        """The data whose summary (or error) is shown; None: none is."""
+        self._loading_data: DataSpec | None = None
+        """The data being loaded now (its summary is coming)."""
+        self._autoload: Timer | None = None
 
     def compose(self) -> ComposeResult:
         from workbench.methods import METHODS
@@ -95,7 +114,7 @@ class SetupScreen(WorkbenchScreen[None]):
                 _inline("precision"), Select([(d, d) for d in DTYPES], id="dtype", allow_blank=False, compact=True),
             )  # fmt: skip
             yield _row("", Plain(DTYPE_HINT, id="dtype-hint"))
-            yield _row("Model code", Checkbox("trust remote code", id="trust-remote-code", compact=True), Plain(TRUST_NOTICE, id="trust-notice"))
+            yield _row("Model code", TickBox("trust remote code", id="trust-remote-code", compact=True), Plain(TRUST_NOTICE, id="trust-notice"))
             yield Plain(id="setup-error", classes="error-line")
             yield Plain("no data loaded yet (ctrl+l loads it)", id="data-summary")
         yield Footer(compact=True)
@@ -241,6 +260,44 @@ class SetupScreen(WorkbenchScreen[None]):
     def data_fields_submitted(self) -> None:
         self.action_load_data()
 
+    @on(Input.Changed, "#source, #split, #train-split, #limit, #text-column, #label-column")
+    def data_fields_changed(self) -> None:
+        """The summary follows the form: once a data field no longer matches the data it shows,
+        it clears; a local path that exists (or the sample) loads after a short pause in typing."""
+        data = self.form_data()
+        if data is not None and data in (self._summary_data, self._loading_data):
+            return
+        if self._autoload is not None:
+            self._autoload.stop()
+            self._autoload = None
+        self._summary_data = None
+        summary = self.query_one("#data-summary", Static)
+        if data is None:
+            summary.update("no data named yet")
+            return
+        if source_kind(data.source) == "hub" or not self._loadable(data.source):
+            summary.update(f"{data.source} is not loaded yet (enter or ctrl+l loads it)")
+            return
+        summary.update(f"loading {data.source} …")
+        self._autoload = self.set_timer(AUTOLOAD_PAUSE_S, self._load_if_unchanged)
+
+    @staticmethod
+    def _loadable(source: str) -> bool:
+        return source_kind(source) == "sample" or Path(source).expanduser().exists()
+
+    def _load_if_unchanged(self) -> None:
+        self._autoload = None
+        data = self.form_data()
+        if data is not None and data not in (self._summary_data, self._loading_data) and self._loadable(data.source):
+            self.action_load_data()
+
+    def form_data(self) -> DataSpec | None:
+        """The data the form names now; None while it names none (or a field is not valid)."""
+        try:
+            return self.form_spec().data
+        except ValueError:
+            return None
+
     @on(Button.Pressed, "#browse")
     def browse_pressed(self) -> None:
         self.action_pick_file()
@@ -253,6 +310,7 @@ class SetupScreen(WorkbenchScreen[None]):
         from workbench.methods import METHODS
 
         spec = self.app.session.spec
+        self._summary_data, self._loading_data = None, spec.data
         self.query_one("#data-summary", Static).update(f"loading {spec.data.source} …")
         self.load_data(spec.data, METHODS[spec.method].uses_train(spec.params))
 
@@ -263,14 +321,16 @@ class SetupScreen(WorkbenchScreen[None]):
 
     @on(DatasetLoaded)
     def dataset_loaded(self, message: DatasetLoaded) -> None:
-        if message.data == self.app.session.spec.data:
+        if message.data == self._loading_data and message.data == self.form_data():
+            self._summary_data, self._loading_data = message.data, None
             self.query_one("#data-summary", Static).update(summary_content(message.dataset.summary()))
             self.mark_field(None)
 
     @on(DatasetFailed)
     def dataset_failed(self, message: DatasetFailed) -> None:
-        if message.data == self.app.session.spec.data:
-            self.query_one("#data-summary", Static).update("")
+        if message.data == self._loading_data and message.data == self.form_data():
+            self._summary_data, self._loading_data = message.data, None
+            self.query_one("#data-summary", Static).update(f"{message.data.source} is not loaded (the error is above)")
             self.query_one("#setup-error", Static).update(f"data: {message.error}")
             self.mark_field(message.field, focus=True)
 
@@ -296,11 +356,18 @@ class SetupScreen(WorkbenchScreen[None]):
         self.app.push_screen(FilePickerScreen(start), self._file_picked)
 
     def _file_picked(self, path: str | None) -> None:
+        self.call_after_refresh(self._focus_source)
         if not path:
             return
         self.query_one("#source-kind", Select).value = "local"
         self._apply_source_kind("local", path)
         self.action_load_data()
+
+    def _focus_source(self) -> None:
+        """Back from the file picker: the cursor in the path field (where a path is typed)."""
+        box = self.query_one("#source", Input)
+        if not box.disabled:
+            box.focus()
 
     # ------------------------------------------------------------ leaving
 

@@ -55,7 +55,9 @@ class _EmbeddingMethod(Method):
     def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
         """Embeddings in input order. Texts already in the store's embedding cache (same model,
         device kind and dtype) are not encoded again. With a phase, the rest is encoded
-        longest-first (in tokens) in chunks so progress and cancel requests are seen every few batches."""
+        longest-first (in tokens) one batch at a time, reporting progress (from 0, before the first
+        batch, so a rate and an ETA can be shown from the first batch on) and seeing a cancel
+        request after every batch."""
         texts = list(texts)
         cached = ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
         missing = [i for i, v in enumerate(cached) if v is None]
@@ -64,8 +66,10 @@ class _EmbeddingMethod(Method):
             # One batch is padded to its longest whatever its order: the runner's batches, already
             # in token order, are not measured again.
             todo = [missing[j] for j in longest_first(self, [texts[i] for i in missing])] if len(missing) > ctx.batch_size else missing
-            step = ctx.batch_size * 8 if phase else len(todo)
+            step = ctx.batch_size if phase else len(todo)
             done = len(texts) - len(missing)
+            if phase:
+                ctx.progress(phase, done, len(texts))
             for start in range(0, len(todo), step):
                 ctx.check_cancelled()
                 idx = todo[start : start + step]
