@@ -1,7 +1,8 @@
 """Report: the metrics with bootstrap intervals, the per-class table, the confusion matrix (plotext
 drawing and a selectable table), the browser of misclassified and invalid examples, filtered
 by the selected matrix cell, sorted by confidence or filtered to suspect labels, and the
-confidence figures (screens/confidence_view.py). From here one key goes back to the prompt/labels with this run's
+confidence figures (screens/confidence_view.py). The per-class table is ordered by class, F1 or
+support (o); with many classes the engine's top confusions are listed (enter: their examples). From here one key goes back to the prompt/labels with this run's
 configuration, runs it again, compares it with the previous run, or tries it on a text."""
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class ReportBody(Vertical):
         self.report = report
         self.predictions = predictions
         self.curve = curve
-
         self.class_order = "label"
         """The per-class table's order (workbench/confusions.py CLASS_ORDERS; the o key)."""
 
