@@ -2,8 +2,9 @@
 drawing and a selectable table), the browser of misclassified and invalid examples, filtered
 by the selected matrix cell, sorted by confidence or filtered to suspect labels, and the
 confidence figures (screens/confidence_view.py). The per-class table is ordered by class, F1 or
-support (o); with many classes the engine's top confusions are listed (enter: their examples). From here one key goes back to the prompt/labels with this run's
-configuration, runs it again, compares it with the previous run, or tries it on a text."""
+support (o); with many classes the engine's top confusions are listed (enter: their examples).
+From here one key goes back to the prompt/labels with this run's configuration, runs it again,
+compares it with the previous run, or tries it on a text."""
 
 from __future__ import annotations
 
