@@ -1,8 +1,10 @@
 """Report: the metrics with bootstrap intervals, the per-class table, the confusion matrix (plotext
 drawing and a selectable table), the browser of misclassified and invalid examples, filtered
 by the selected matrix cell, sorted by confidence or filtered to suspect labels, and the
-confidence figures (screens/confidence_view.py). From here one key goes back to the prompt/labels with this run's
-configuration, runs it again, compares it with the previous run, or tries it on a text."""
+confidence figures (screens/confidence_view.py). The per-class table is ordered by class, F1 or
+support (o); with many classes the engine's top confusions are listed (enter: their examples).
+From here one key goes back to the prompt/labels with this run's configuration, runs it again,
+compares it with the previous run, or tries it on a text."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
+from workbench.confusions import CLASS_ORDERS, many_classes
+
 from .base import WorkbenchScreen
 from .confidence_view import ConfidenceView
-from .confusion import ConfusionPlot, ConfusionTable
+from .confusion import ConfusionPlot, ConfusionTable, TopConfusions
 from .crash import reporting_failures
 from .example_browser import ExampleBrowser
 from .format import Plain
@@ -39,21 +43,29 @@ class ReportBody(Vertical):
         self.report = report
         self.predictions = predictions
         self.curve = curve
+        self.class_order = "label"
+        """The per-class table's order (workbench/confusions.py CLASS_ORDERS; the o key)."""
 
     def compose(self) -> ComposeResult:
         report = self.report
+        many = many_classes(report)  # top confusions listed; the matrix numbered, with a legend
+        self.set_class(many, "-many")
         with TabbedContent(initial="tab-metrics", id="report-tabs"):
             with TabPane("Metrics (m)", id="tab-metrics"):
                 with VerticalScroll(id="metrics-scroll"):
                     with Horizontal(id="metrics-row"):
                         yield DataTable(id="metrics", cursor_type="row")
                         yield DataTable(id="per-class", cursor_type="row")
+                    if many:
+                        yield Plain("top confusions (enter: their examples)", id="top-title")
+                        yield TopConfusions(id="top-confusions")
                     yield Plain(details_text(report), id="report-details")
                     yield ConfusionPlot(report, id="metrics-plot")
             with TabPane("Confusion & errors (e)", id="tab-errors"):
                 with Horizontal(id="confusion-row"):
                     yield ConfusionTable(id="confusion")
-                    yield ConfusionPlot(report, id="confusion-plot")
+                    if not many:  # beside a table of many columns it would have no room
+                        yield ConfusionPlot(report, id="confusion-plot")
                 yield ExampleBrowser(report.labels, self.predictions, id="example-browser")
             with TabPane("Confidence (k)", id="tab-confidence"):
                 yield ConfidenceView(report, self.curve, id="confidence")
@@ -62,6 +74,14 @@ class ReportBody(Vertical):
         fill_metrics(self.query_one("#metrics", DataTable), self.report)
         fill_per_class(self.query_one("#per-class", DataTable), self.report)
         self.query_one(ConfusionTable).show(self.report)
+        for top in self.query(TopConfusions):
+            top.show(self.report)
+
+    def next_class_order(self) -> str:
+        """The per-class table in the next order (label, F1, support); returns it."""
+        self.class_order = CLASS_ORDERS[(CLASS_ORDERS.index(self.class_order) + 1) % len(CLASS_ORDERS)]
+        fill_per_class(self.query_one("#per-class", DataTable), self.report, self.class_order)
+        return self.class_order
 
 
 class ReportScreen(WorkbenchScreen[None]):
@@ -77,6 +97,7 @@ class ReportScreen(WorkbenchScreen[None]):
         Binding("a", "all_errors", "All errors", show=False),
         Binding("s", "sort_confidence", "Sort", tooltip="errors by confidence, most confident first"),
         Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
+        Binding("o", "class_order", "Order", tooltip="the per-class table by class, by F1 (lowest first), by support"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -137,6 +158,7 @@ class ReportScreen(WorkbenchScreen[None]):
 
     @on(ConfusionTable.CellChosen)
     def cell_chosen(self, message: ConfusionTable.CellChosen) -> None:
+        self.query_one(TabbedContent).active = "tab-errors"  # chosen among the top confusions too
         self.query_one(ExampleBrowser).show_cell((message.gold, message.pred))
         self.query_one("#examples", DataTable).focus()
 
@@ -185,7 +207,12 @@ class ReportScreen(WorkbenchScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sort_confidence", "suspects"):  # the error browser's keys, on its tab
             return bool(self.run and self.run.report) and self.query_one(TabbedContent).active == "tab-errors"
+        if action == "class_order":  # the per-class table's, on the metrics tab
+            return bool(self.run and self.run.report) and self.query_one(TabbedContent).active == "tab-metrics"
         return True
+
+    def action_class_order(self) -> None:
+        self.query_one(ReportBody).next_class_order()  # the table's first column names the order
 
     def action_sort_confidence(self) -> None:
         browser = self.query_one(ExampleBrowser)

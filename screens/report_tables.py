@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import DataTable
 
-from .format import SortCell, figure, seconds
+from .format import SortCell, figure, one_line, seconds
 
 if TYPE_CHECKING:
     from workbench.results import Report
@@ -43,15 +43,25 @@ def fill_metrics(table: DataTable, report: "Report") -> None:
     table.add_row("invalid", SortCell(invalid, str(invalid)), SortCell(None, share), key="invalid")
 
 
-def fill_per_class(table: DataTable, report: "Report") -> None:
+CLASS_WIDTH = 26
+"""Characters of a class name in the per-class table (longer ones cut): the figures stay in view."""
+
+ORDER_NAMES = {"label": "class", "f1": "class · by F1, lowest first", "support": "class · by support"}
+
+
+def fill_per_class(table: DataTable, report: "Report", order: str = "label") -> None:
+    """The per-class figures, the classes in ``order`` (workbench/confusions.py class_order)."""
+    from workbench.confusions import class_order
+
     table.clear(columns=True)
-    table.add_column("class", key="class")
+    table.add_column(ORDER_NAMES.get(order, "class"), key="class")
     for col in ("precision", "recall", "f1", "support"):
         table.add_column(Text(col, justify="right"), key=col)
-    for name in report.labels:
+    for i in class_order(report, order):
+        name = report.labels[i]
         pc = report.per_class[name]
         table.add_row(
-            Text(name, style="bold"),
+            Text(one_line(name, CLASS_WIDTH), style="bold"),
             *(SortCell(v, figure(v)) for v in (pc.precision, pc.recall, pc.f1)),
             SortCell(pc.support, str(pc.support)),
             key=name,

@@ -36,7 +36,7 @@ def test_classifier_report_counts_truncated_texts(tiny_classifier, tmp_path):
     assert out.status == "done", out.error
     # 64 positions less [CLS] and [SEP]: 62 words fit, 63 do not; the 1 MB text is counted too.
     assert out.report.truncated == 3
-    assert "3 texts were longer than the model's 62-token limit and were truncated" in out.report.notes
+    assert "3 texts were longer than the model reads: 64 tokens (62 for text), and were truncated" in out.report.notes
     as_json = report_json(out.report)
     assert list(as_json)[: len(JSON_KEYS)] == list(JSON_KEYS) and as_json["truncated"] == 3
     assert "truncated   3 of 6" in report_text(out.report)
@@ -71,7 +71,7 @@ def test_embedding_methods_count_against_max_seq_length(tiny_classifier, tmp_pat
         out = execute(prepare(RunSpec(DataSpec(str(d)), method, model=str(tmp_path / "st"))), RunStore(tmp_path / "s.sqlite"))
         assert out.status == "done", out.error
         assert out.report.truncated == 2, method  # 32 less [CLS]/[SEP] = 30 words fit
-        assert "2 texts were longer than the model's 30-token limit and were truncated" in out.report.notes
+        assert "2 texts were longer than the model reads: 32 tokens (30 for text), and were truncated" in out.report.notes
 
 
 def test_counting_a_test_split(tiny_classifier):

@@ -139,6 +139,8 @@ def check_one(cls: type[Method], model: str | None, params: dict) -> None:
     assert method.fit(train_texts, train_labels, ctx) is method, f"{what}: fit must return self"
     limit = method.token_limit()
     assert limit is None or (len(limit) == 2 and limit[1] >= 1), what
+    in_all = method.model_token_limit()  # what the model reads in all: the text's share and more
+    assert in_all is None or (limit is not None and in_all >= limit[1]) or limit is None, what
 
     before = learned(method)
     first = method.predict(TEXTS, ctx)

@@ -149,6 +149,9 @@ def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finis
         def token_limit(self):
             return words, 6
 
+        def model_token_limit(self):  # the text's 6 and 2 around it
+            return 8
+
         def predict(self, texts, ctx):
             type(self).batches.append(list(texts))
             return super().predict(texts, ctx)
@@ -163,7 +166,7 @@ def test_batches_are_ordered_by_tokens_and_truncation_is_counted_over_what_finis
     assert sent == sorted(sent, reverse=True) and len(sent) == 12
     assert [len(t) for batch in ByWords.batches for t in batch] != sorted((len(r["text"]) for r in rows), reverse=True)
     # 2 + n words for n = 5..9 are over the 6-token limit: five texts
-    assert out.report.truncated == 5 and any("5 texts were longer than the model's 6-token limit" in n for n in out.report.notes)
+    assert out.report.truncated == 5 and any("5 texts were longer than the model reads: 8 tokens (6 for text)" in n for n in out.report.notes)
 
     # Cancelled after the first batch (the three longest, all over the limit): its count is theirs.
     ByWords.batches = []
@@ -207,4 +210,4 @@ def test_train_texts_the_fit_read_cut_are_noted_too(tmp_path, monkeypatch):
     monkeypatch.setitem(METHODS, "keyword", Fitting)
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), RunStore(tmp_path / "s.sqlite"))
     assert out.report.truncated == 0
-    assert "2 texts of the train split were longer than the model's 4-token limit and were truncated" in out.report.notes
+    assert "2 texts of the train split were longer than the model reads: 4 tokens of text, and were truncated" in out.report.notes

@@ -145,3 +145,45 @@ def test_report_confidence_at_80x24(snap_compare):
         await settle(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=ready)
+
+
+def many_classes_app() -> WorkbenchApp:
+    from many_classes import seed_many
+
+    store = RunStore()
+    seed_many(store)
+    return WorkbenchApp(store, replace(default_spec(), model="all-MiniLM-L6-v2"))
+
+
+async def open_many(pilot, *keys: str) -> None:
+    from many_classes import MANY_ID
+
+    await wait_for_screen(pilot, SetupScreen)
+    pilot.app.open_report(MANY_ID)
+    screen = await wait_for_screen(pilot, ReportScreen)
+    await wait_for(pilot, lambda: screen.ready and screen.query("#top-confusions"), what="the report")
+    await settle(pilot)
+    if keys:
+        await pilot.press(*keys)
+    await settle(pilot)
+
+
+def test_report_of_77_classes_at_80x24(snap_compare):
+    """The per-class table by F1 (o), the top confusions below it (fixed figures, 77 banking77-like
+    class names)."""
+
+    async def ready(pilot):
+        await open_many(pilot, "o")
+
+    assert snap_compare(many_classes_app(), terminal_size=(80, 24), run_before=ready)
+
+
+def test_report_of_77_classes_matrix_at_80x24(snap_compare):
+    """The numbered matrix drawn to the width, scrolled to its start."""
+
+    async def ready(pilot):
+        await open_many(pilot)
+        pilot.app.screen.query_one("#metrics-plot").scroll_visible(animate=False, top=True)
+        await settle(pilot)
+
+    assert snap_compare(many_classes_app(), terminal_size=(80, 24), run_before=ready)

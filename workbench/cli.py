@@ -250,7 +250,7 @@ def _cmd_resume(args) -> int:
 
 
 def _print_report(report: "Report | None", json_path: str | None, *, reused: bool = False, status: str = "done") -> int:
-    from .report import report_text
+    from .report import report_text, text_width
 
     if report is None:
         print(f"run {status} before any prediction finished; nothing to report")
@@ -263,7 +263,7 @@ def _print_report(report: "Report | None", json_path: str | None, *, reused: boo
             raise WorkbenchError(f"cannot write the JSON report to {path} ({e.strerror})", fix="pick a writable path for --json") from None
     if reused:
         print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
-    print(report_text(report))
+    print(report_text(report, text_width()))
     if status == "cancelled":
         print(f"\nrun cancelled: the report covers the {report.n} examples that finished")
         return 130

@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, legend_lines, many_classes, short_labels, top_confusions
 from .results import JSON_KEYS, Report
 
-__all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text"]
+__all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text", "text_width"]
+
+TEXT_WIDTH = 120
+"""The report's width where the output is no terminal (a pipe, a file)."""
 
 
-def confusion_text(matrix: list[list[int]], labels: list[str], invalid_by_gold: list[int] | None = None) -> str:
+def text_width() -> int:
+    """The terminal's columns when standard output is one, else TEXT_WIDTH."""
+    import shutil
+    import sys
+
+    try:
+        if sys.stdout.isatty():
+            return max(40, shutil.get_terminal_size((TEXT_WIDTH, 24)).columns)
+    except (AttributeError, ValueError, OSError):
+        pass
+    return TEXT_WIDTH
+
+
+def confusion_text(matrix: list[list[int]], labels: list[str], invalid_by_gold: list[int] | None = None, width: int | None = None) -> str:
     """Gold rows, predicted columns; each cell 'count (row share)'. An 'invalid' column appears
     when any prediction was invalid. Plain text (no colour) so it reads the same in a pipe, a log
-    or a file; the TUI draws its own with plotext."""
+    or a file; the TUI draws its own with plotext. Where that is wider than ``width`` (or there are
+    more than MANY_CLASSES classes), the compact form: see :func:`compact_confusion_text`."""
     show_invalid = bool(invalid_by_gold) and any(invalid_by_gold or [])
     cols = list(labels) + (["invalid"] if show_invalid else [])
     rows = []
@@ -25,14 +43,69 @@ def confusion_text(matrix: list[list[int]], labels: list[str], invalid_by_gold: 
     lines = ["gold \\ pred".ljust(head_w) + "  " + "  ".join(c.rjust(w) for c, w in zip(cols, col_w))]
     for label, r in zip(labels, rows):
         lines.append(label.ljust(head_w) + "  " + "  ".join(v.rjust(w) for v, w in zip(r, col_w)))
+    if width is not None and (len(labels) > MANY_CLASSES or max(len(line) for line in lines) > width):
+        return compact_confusion_text(matrix, labels, invalid_by_gold, width)
     return "\n".join(lines)
+
+
+def compact_confusion_text(matrix: list[list[int]], labels: list[str], invalid_by_gold: list[int] | None, width: int) -> str:
+    """The matrix in ``width`` columns: classes by number (short_labels), counts only ('.' for
+    none), the predicted columns in bands that fit, and a legend of the numbers' names."""
+    width = max(width, 20)
+    show_invalid = bool(invalid_by_gold) and any(invalid_by_gold or [])
+    short = short_labels(labels)
+    cols = short + (["x"] if show_invalid else [])
+    body = [list(row) + ([invalid_by_gold[i]] if show_invalid and invalid_by_gold else []) for i, row in enumerate(matrix)]
+    cell_w = max([len(c) for c in cols] + [len(str(c)) for row in body for c in row] + [1])
+    num_w = max(len(s) for s in short) if short else 1
+    name_w = min(max((len(n) for n in labels), default=0), 14 if width >= 80 else 0)
+    head_w = num_w + (1 + name_w if name_w else 0)
+    per_band = max(1, (width - head_w) // (cell_w + 1))
+    lines: list[str] = []
+    for start in range(0, len(cols), per_band):
+        band = range(start, min(start + per_band, len(cols)))
+        if start:
+            lines.append("")
+        lines.append("gold".ljust(head_w)[:head_w] + "".join(" " + cols[j].rjust(cell_w) for j in band))
+        for i, row in enumerate(body):
+            head = short[i].rjust(num_w) + (" " + fit(labels[i], name_w).ljust(name_w) if name_w else "")
+            lines.append(head + "".join(" " + (str(row[j]) if row[j] else ".").rjust(cell_w) for j in band))
+    lines += ["", *legend_lines(labels, width) + (["x  an invalid answer"] if show_invalid else [])]
+    return "\n".join(lines)
+
+
+def confusions_text(report: Report, width: int, k: int = TOP_CONFUSIONS) -> list[str]:
+    """The top confusions, ranked (workbench/confusions.py), one a line in ``width`` columns."""
+    top = top_confusions(report, k)
+    if not top:
+        return ["top confusions: none (every answer right)"]
+    lines = ["top confusions (gold -> predicted, count, share of gold)"]
+    for c in top:
+        pred = "invalid" if c.pred is None else report.labels[c.pred]
+        lines.append(fit(f"{c.count:>6}  {c.share:>4.0%}  {report.labels[c.gold]} -> {pred}", width))
+    return lines
 
 
 def _fmt_s(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds:.1f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
 
 
-def report_text(report: Report) -> str:
+def report_text(report: Report, width: int = TEXT_WIDTH) -> str:
+    """The report as the terminal shows it, no line wider than ``width`` (the CLI passes
+    :func:`text_width`): long notes wrap, long class names are cut, and a report with many classes
+    lists its top confusions and draws its matrix compactly with a legend."""
+    return "\n".join(line for block in _report_lines(report, width) for line in _wrapped(block, width))
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    import textwrap
+
+    return textwrap.wrap(line, width, subsequent_indent="  ", break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def _report_lines(report: Report, width: int) -> list[str]:
     t = report.timing
     ci = report.ci95
     lines = [
@@ -69,20 +142,27 @@ def report_text(report: Report) -> str:
     lines += calibration_line(report)
     lines.append("")
     names = report.labels
-    w = max(12, *(len(n) for n in names))
+    w = min(max(12, *(len(n) for n in names)), max(12, width - 36))  # 36: the four figures' columns
     lines.append(f"{'':<{w}}  precision  recall      f1  support")
     for name in names:
         pc = report.per_class[name]
-        lines.append(f"{name:<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
+        lines.append(f"{fit(name, w):<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
     for avg, precision, recall, f1 in (
         ("macro", report.precision_macro, report.recall_macro, report.f1_macro),
         ("weighted", report.precision_weighted, report.recall_weighted, report.f1_weighted),
     ):
         if precision is not None:
             lines.append(f"{avg + ' avg':<{w}}  {precision:>9.4f}  {recall or 0.0:>6.4f}  {f1:>6.4f}  {report.n:>7}")
-    lines += ["", "confusion matrix (rows: gold, columns: predicted; count and row share)"]
-    lines.append(confusion_text(report.confusion_matrix, names, report.invalid_by_gold))
-    return "\n".join(lines)
+    if many_classes(report):
+        lines += ["", *confusions_text(report, width)]
+    matrix = confusion_text(report.confusion_matrix, names, report.invalid_by_gold, width)
+    compact = matrix != confusion_text(report.confusion_matrix, names, report.invalid_by_gold)
+    if compact:
+        lines += ["", "confusion matrix (rows: gold, columns: predicted)", "classes by number, the legend below; counts, '.' for none"]
+    else:
+        lines += ["", "confusion matrix (rows: gold, columns: predicted; count and row share)"]
+    lines += matrix.split("\n")
+    return lines
 
 
 def report_json(report: Report) -> dict[str, Any]:

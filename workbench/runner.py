@@ -21,7 +21,7 @@ from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_devices, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .store import RunStore
-from .truncation import longest_first, text_lengths, truncation_note
+from .truncation import longest_first, model_tokens, text_lengths, truncation_note
 
 IDENTITY_VERSION = 2
 """Bump when a change to the code changes results, so old runs are not reused as if identical.
@@ -386,11 +386,12 @@ def _report(
     details = _details(method, ctx)
     found = text_lengths(method, ds.eval.texts, _lengths_key(prep), caches.lengths)  # measured once, when batches were ordered
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
-    truncation_notes = truncation_note(truncated, found[1]) if found else []
+    in_all = model_tokens(method) if found else None
+    truncation_notes = truncation_note(truncated, found[1], model_limit=in_all) if found else []
     train = ds.train if method is not None and prep.method_cls.uses_train(prep.params) else None
     if train is not None and found:  # the fit read these cut too (counted once per model and split)
         in_train = text_lengths(method, train.texts, (prep.model.identity, prep.identity["data"].get("train")), caches.lengths)
-        truncation_notes += truncation_note(sum(n > in_train[1] for n in in_train[0]), in_train[1], train.name) if in_train else []
+        truncation_notes += truncation_note(sum(n > in_train[1] for n in in_train[0]), in_train[1], train.name, in_all) if in_train else []
     return Report.from_dict({
         "run_id": prep.run_id,
         "method": prep.spec.method,

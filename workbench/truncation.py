@@ -11,6 +11,11 @@ the tokenizer the model reads with, and how many tokens *of the text* fit: the m
 what the method adds around the text (special tokens, the prompt, the NLI hypothesis). None: the
 method does not truncate, or cannot say (an API model). Texts are counted with the tokenizer's own
 batched (fast, Rust) encoding, without special tokens, so a whole test split takes milliseconds.
+
+A second optional hook says what the model reads in all, for the report's note ("256 tokens (254
+for text)")::
+
+    def model_token_limit(self) -> int | None
 """
 
 from __future__ import annotations
@@ -48,6 +53,19 @@ def limit_for(tokenizer: Any, max_length: Any, reserved: int = 0) -> tuple[Any, 
             field=param("prompt"),
         )
     return tokenizer, room
+
+
+def model_limit(max_length: Any) -> int | None:
+    """``max_length`` when it is a real limit (the ``model_token_limit`` hook's answer), else None."""
+    return max_length if isinstance(max_length, int) and 0 < max_length < NO_LIMIT else None
+
+
+def model_tokens(method: Any) -> int | None:
+    """What the method's model reads in all (its ``model_token_limit`` hook), None when it cannot say."""
+    try:
+        return model_limit(method.model_token_limit())
+    except Exception:  # a figure for a note: never worth losing a run over
+        return None
 
 
 def special_tokens(tokenizer: Any, pair: bool = False) -> int:
@@ -161,11 +179,13 @@ def count_truncated(method: Any, texts: Sequence[str], key: Any = None, cache: R
     return sum(n > limit for n in lengths), limit
 
 
-def truncation_note(count: int | None, limit: int, split: str | None = None) -> list[str]:
+def truncation_note(count: int | None, limit: int, split: str | None = None, model_limit: int | None = None) -> list[str]:
     """The report's note on ``count`` texts (of the ``split`` split when named: the train split's
-    are noted too) cut at ``limit`` tokens (none when nothing was cut)."""
+    are noted too) cut at ``limit`` tokens of text, of the ``model_limit`` the model reads in all
+    when known (none when nothing was cut)."""
     if not count:
         return []
     noun, verb = ("text", "was") if count == 1 else ("texts", "were")
     whose = f" of the {split} split" if split else ""
-    return [f"{count} {noun}{whose} {verb} longer than the model's {limit}-token limit and {verb} truncated"]
+    reads = f"{model_limit} tokens ({limit} for text)" if model_limit else f"{limit} tokens of text"
+    return [f"{count} {noun}{whose} {verb} longer than the model reads: {reads}, and {verb} truncated"]

@@ -288,6 +288,11 @@ class Method(ABC):
         say. Default: None."""
         return None
 
+    def model_token_limit(self) -> int | None:
+        """Tokens the model reads in all (the text and what the method puts around it), for the
+        report's truncation note: "256 tokens (254 for text)"; None when it cannot say. Default: None."""
+        return None
+
     def scores_rule(self) -> str:
         """How ``Prediction.scores`` are derived, for the report; a method whose scores are None
         starts it with "none" and says why."""

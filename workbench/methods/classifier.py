@@ -43,6 +43,9 @@ class Classifier(Method):
 
         return limit_for(self.pipe_.tokenizer, self.max_length_, special_tokens(self.pipe_.tokenizer))
 
+    def model_token_limit(self):
+        return self.max_length_
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         outputs = self.pipe_(list(texts), batch_size=ctx.batch_size, top_k=None, truncation=True, max_length=self.max_length_)
         index = {name: i for i, name in enumerate(self.model_labels_)}

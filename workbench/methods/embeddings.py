@@ -102,6 +102,9 @@ class _EmbeddingMethod(Method):
         tok = getattr(self.model_, "tokenizer", None)
         return limit_for(tok, getattr(self.model_, "max_seq_length", None), special_tokens(tok))
 
+    def model_token_limit(self):
+        return getattr(self.model_, "max_seq_length", None)
+
     def _fill_scores(self, scores: np.ndarray) -> list[Prediction]:
         """Predictions from per-class probabilities (rows summing to 1)."""
         return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in scores]

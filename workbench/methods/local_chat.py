@@ -45,6 +45,9 @@ class LocalChat(PromptMethod):
         around = len(self._render(""))
         return limit_for(self.tokenizer_, self.max_length_, around + self.config.params["max_new_tokens"])
 
+    def model_token_limit(self):
+        return self.max_length_
+
     def _render(self, text: str) -> list[int]:
         p = self.config.params
         messages = chat_messages(self.template, text, p.get("system"), self.shots_, self.answer_words)

@@ -101,6 +101,9 @@ class NLIZeroShot(Method):
         longest = max(len(tok(hyp.format(t), add_special_tokens=False)["input_ids"]) for t in self.label_texts_)
         return limit_for(tok, getattr(tok, "model_max_length", None), special_tokens(tok, pair=True) + longest)
 
+    def model_token_limit(self):
+        return getattr(self.pipe_.tokenizer, "model_max_length", None)
+
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
         hyp = self.config.params["hypothesis"]
         return {"hypotheses": " | ".join(hyp.format(t) for t in self.label_texts_)}

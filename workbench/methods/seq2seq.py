@@ -60,6 +60,9 @@ class Seq2Seq(PromptMethod):
         around = self.tokenizer_(plain_prompt(self.template, "", self.shots_, self.answer_words))["input_ids"]
         return limit_for(self.tokenizer_, self.max_length_, len(around))
 
+    def model_token_limit(self):
+        return self.max_length_
+
     def _encode(self, texts: Sequence[str], ctx: RunContext):
         from ..truncation import cut_texts
 
