@@ -96,7 +96,7 @@ def test_knn_room_for_the_text_allows_for_the_longest_examples(t5):
     assert rows == {9, 10}  # the two longest train texts
     tok, room = m.token_limit()
     around = len(m.tokenizer_(plain_prompt(m.template, "", m.widest_shots_, m.answer_words))["input_ids"])
-    assert room == m.max_length_ - around
+    assert room == m.max_length_ - around - 2 * 2  # two spare tokens per example: joins can merge differently
     text = " ".join(["the match"] * 200)  # its neighbours are the long texts: the prompt still fits, with the text cut
     enc = m._encode([text, "the cat"], ctx)
     lengths = enc["attention_mask"].sum(-1).tolist()

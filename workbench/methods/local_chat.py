@@ -43,7 +43,7 @@ class LocalChat(PromptMethod):
         if self.max_length_ is None:
             return None
         around = len(self._render("", self.widest_shots_))  # the longest few-shot turns a text can get
-        return limit_for(self.tokenizer_, self.max_length_, around + self.config.params["max_new_tokens"])
+        return limit_for(self.tokenizer_, self.max_length_, around + self.few_shot_slack + self.config.params["max_new_tokens"])
 
     def shot_length(self, text: str) -> int:
         return len(self.tokenizer_(text, add_special_tokens=False)["input_ids"])

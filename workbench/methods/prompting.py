@@ -162,6 +162,13 @@ class PromptMethod(Method):
         label = max(range(len(words)), key=lambda c: self.shot_length(words[c]))
         return FewShot(tuple((texts[i], label) for i in longest), tuple(longest))
 
+    @property
+    def few_shot_slack(self) -> int:
+        """Tokens token_limit() keeps spare beyond the widest few-shot set: a knn set's texts are
+        ranked by their own token counts, and a text's tokens can differ by one at each of its two
+        joins once rendered in the prompt; 0 where every text gets the same set."""
+        return 2 * len(self.widest_shots_.examples) if self.strategy == "knn" else 0
+
     def shots_for(self, texts: Sequence[str], ctx: RunContext | None = None) -> list[FewShot]:
         """The few-shot examples of each text: the fitted set, or for knn the text's nearest train
         examples (the batch's texts are encoded at once)."""

@@ -58,7 +58,7 @@ class Seq2Seq(PromptMethod):
         from ..truncation import limit_for
 
         around = self.tokenizer_(plain_prompt(self.template, "", self.widest_shots_, self.answer_words))["input_ids"]
-        return limit_for(self.tokenizer_, self.max_length_, len(around))
+        return limit_for(self.tokenizer_, self.max_length_, len(around) + self.few_shot_slack)
 
     def shot_length(self, text: str) -> int:
         return len(self.tokenizer_(text, add_special_tokens=False)["input_ids"])
