@@ -43,7 +43,8 @@ def recipe(name: str, tiny, server) -> tuple[str | None, dict, list[dict]]:
     """(model, parameters, parameter variants also checked) for a method; unknown methods get
     their default model and parameters."""
     minilm = "all-MiniLM-L6-v2"
-    prompts = [{"mode": "score"}, {"mode": "generate", "max_new_tokens": 3}, {"mode": "score", "few_shot": 2}]
+    knn = {"few_shot": 2, "few_shot_strategy": "knn"}  # per-text examples: batch order must not matter
+    prompts = [{"mode": "score"}, {"mode": "generate", "max_new_tokens": 3}, {"mode": "score", "few_shot": 2}, {"mode": "score", **knn}]
     recipes: dict[str, tuple[str | None, dict, list[dict]]] = {
         "classifier": (str(tiny["classifier"]), {"label_map": {"negative": "neg", "positive": "pos"}}, []),
         "embed-logreg": (minilm, {}, []),
@@ -52,7 +53,7 @@ def recipe(name: str, tiny, server) -> tuple[str | None, dict, list[dict]]:
         "nli-zeroshot": (str(tiny["nli"]), {}, []),
         "seq2seq": (str(tiny["t5"]), {}, prompts),
         "local-chat": (str(tiny["lm"]), {}, prompts),
-        "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}]),
+        "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}, knn]),
     }
     return recipes.get(name, (None, {}, []))
 

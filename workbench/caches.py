@@ -29,7 +29,11 @@ class Caches:
     def _forget_fitted(self, model: ModelKey) -> None:
         def on_model(key: object) -> bool:
             parts = json.loads(str(key))
-            return bool(parts.get("model") == model.identity and parts.get("device") == model.device)
+            if parts.get("model") == model.identity and parts.get("device") == model.device:
+                return True
+            # a prompt method with knn few-shot keeps its embedding model too (methods/prompting.py):
+            # let go of it on any embedding model's drop (at worst it is fitted again)
+            return model.kind == "sentence-transformer" and (parts.get("params") or {}).get("few_shot_strategy") == "knn"
 
         self.fitted.drop(on_model)
 

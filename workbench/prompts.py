@@ -10,6 +10,19 @@ block. Each example is the template filled with the example's text, answered by 
 answer word (see answers.py). Chat models get them as alternating user/assistant turns before the
 real question; a plain text-to-text model gets them as ``prompt\\nanswer`` blocks separated by a
 blank line, before the real prompt.
+
+Few-shot strategies (the ``few_shot_strategy`` parameter of every prompt method):
+
+* ``random`` (default): the rule above, one set of examples for every text.
+* ``knn``: per evaluated text, the ``k`` train examples whose sentence embeddings (``few_shot_model``,
+  all-MiniLM-L6-v2 by default) have the highest cosine similarity to the text's, as autolabel's
+  semantic selection and DSPy's KNNFewShot do; in order of similarity, the most similar last, right
+  before the question. Ties go to the earlier train row. Labels are not balanced.
+* ``label-diverse``: one set for every text: the labels take turns (label order, round-robin,
+  each label's quota as in ``random``), and within a label the examples are picked by greedy
+  farthest-point on the embeddings: the first at random (seeded), then each next the row whose
+  highest cosine similarity to the label's rows picked so far is lowest (ties: the earlier row).
+  Every label is covered when ``k`` is at least the number of labels and each has train rows.
 """
 
 from __future__ import annotations
@@ -22,6 +35,9 @@ from typing import Sequence
 from .errors import ConfigError, param
 
 PLACEHOLDERS = ("{text}", "[DOCUMENT]")
+
+STRATEGIES = ("random", "knn", "label-diverse")
+"""The few-shot strategies, the first the default (see the module's docstring)."""
 
 
 def check_template(template: str | None, what: str = "prompt") -> str:
@@ -67,19 +83,85 @@ class FewShot:
         return f"{len(self.examples)} from train (seed {seed}; {per}; rows {', '.join(map(str, self.rows))}), as in prompts.py"
 
 
+def check_strategy(strategy: object) -> str:
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"few_shot_strategy={strategy!r} is not a few-shot strategy", expected=" or ".join(STRATEGIES), field=param("few_shot_strategy"))
+    return str(strategy)
+
+
+def require_train(texts: Sequence[str] | None, labels: Sequence[int] | None, k: int) -> None:
+    if not texts or labels is None:
+        raise ConfigError(f"few_shot={k} needs a train split to draw examples from", fix="name a train split, or use few_shot=0", field=param("few_shot"))
+
+
+def _quota(k: int, n_classes: int) -> list[int]:
+    return [k // n_classes + (1 if c < k % n_classes else 0) for c in range(n_classes)]
+
+
 def choose_few_shot(texts: Sequence[str] | None, labels: Sequence[int] | None, k: int, n_classes: int, seed: int) -> FewShot:
     if k <= 0:
         return FewShot()
-    if not texts or labels is None:
-        raise ConfigError(f"few_shot={k} needs a train split to draw examples from", fix="name a train split, or use few_shot=0", field=param("few_shot"))
+    require_train(texts, labels, k)
+    assert texts is not None and labels is not None
     rng = random.Random(seed)
     by_class = [[i for i, y in enumerate(labels) if y == c] for c in range(n_classes)]
-    quota = [k // n_classes + (1 if c < k % n_classes else 0) for c in range(n_classes)]
+    quota = _quota(k, n_classes)
     rows: list[int] = []
     for c in range(n_classes):
         rows += rng.sample(by_class[c], min(quota[c], len(by_class[c])))
     rng.shuffle(rows)
     return FewShot(tuple((texts[i], labels[i]) for i in rows), tuple(rows))
+
+
+def shots_of(texts: Sequence[str], labels: Sequence[int], rows: Sequence[int]) -> FewShot:
+    return FewShot(tuple((texts[i], labels[i]) for i in rows), tuple(int(i) for i in rows))
+
+
+def _unit(x):
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)
+
+
+def nearest_rows(queries, train, k: int) -> list[list[int]]:
+    """Per query embedding, the ``k`` train rows of highest cosine similarity, the most similar
+    last; ties go to the earlier row."""
+    import numpy as np
+
+    sims = _unit(queries) @ _unit(train).T
+    k = min(k, sims.shape[1])
+    out = []
+    for row in sims:
+        order = np.argsort(-row, kind="stable")[:k]  # most similar first, earlier row on a tie
+        out.append([int(i) for i in order[::-1]])
+    return out
+
+
+def diverse_rows(emb, labels: Sequence[int], k: int, n_classes: int, seed: int) -> list[int]:
+    """``k`` rows, the labels in turn, mutually dissimilar within each label (greedy farthest-point
+    from a seeded random start; see the module's docstring)."""
+    import numpy as np
+
+    unit = _unit(emb)
+    rng = random.Random(seed)
+    picked: list[list[int]] = []
+    for c, quota in enumerate(_quota(k, n_classes)):
+        rows = [i for i, y in enumerate(labels) if y == c]
+        chosen: list[int] = []
+        if rows and quota:
+            chosen.append(rng.choice(rows))
+            closest = unit[rows] @ unit[chosen[0]]  # each row's highest similarity to the chosen
+            while len(chosen) < min(quota, len(rows)):
+                free = np.array([r not in chosen for r in rows])
+                j = int(np.argmin(np.where(free, closest, np.inf)))  # earlier row on a tie
+                chosen.append(rows[j])
+                closest = np.maximum(closest, unit[rows] @ unit[rows[j]])
+        picked.append(chosen)
+    order: list[int] = []
+    for turn in range(max((len(p) for p in picked), default=0)):
+        order += [p[turn] for p in picked if turn < len(p)]
+    return order
 
 
 def chat_messages(template: str, text: str, system: str | None, shots: FewShot, answer_words: Sequence[str]) -> list[dict[str, str]]:

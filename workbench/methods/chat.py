@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
 from ..errors import BASE_URL, MODEL, Cancelled, ConfigError, ServerError, WorkbenchError, param
 from ..pricing import TokenCounter, cost_usd, model_price
-from ..prompts import chat_messages
+from ..prompts import FewShot, chat_messages
 from .base import Estimate, Param, Prediction, RunContext
 from .local_chat import CHAT_PROMPT
 from .prompting import PromptMethod, prompt_params
@@ -124,8 +124,9 @@ class Chat(PromptMethod):
         assert self.config.model is not None  # the runner resolves the model before load
         return self.config.model.name
 
-    def messages(self, text: str) -> list[dict[str, str]]:
-        return chat_messages(self.template, text, self.config.params.get("system"), self.shots_, self.answer_words)
+    def messages(self, text: str, shots: FewShot | None = None) -> list[dict[str, str]]:
+        """The messages for ``text``, with ``shots`` (default: the fitted set every text gets)."""
+        return chat_messages(self.template, text, self.config.params.get("system"), self.shots_ if shots is None else shots, self.answer_words)
 
     PROBE_TRIES = 3
     """Until the server has answered once in a run, examples go one at a time, so a wrong key,
@@ -134,18 +135,20 @@ class Chat(PromptMethod):
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         client = self._client(ctx)
+        shots = self.shots_for(texts, ctx)
+        asked = [self.messages(t, s) for t, s in zip(texts, shots)]
         outcomes: dict[int, Prediction | Exception] = {}
         todo = list(range(len(texts)))
         while todo and client.usage.answers == 0:
             i = todo.pop(0)
-            outcome = self._gather(client, texts, [i], ctx, workers=1)[i]
+            outcome = self._gather(client, asked, [i], ctx, workers=1)[i]
             outcomes[i] = outcome
             self._raise_fatal([outcome])
             if isinstance(outcome, Exception):
                 self._probe_failed(client, outcome, ctx.run_state["probe_failures"])
         if todo:
             workers = min(self.config.params["concurrency"], len(todo))
-            done = self._gather(client, texts, todo, ctx, workers)
+            done = self._gather(client, asked, todo, ctx, workers)
             self._raise_fatal(done.values())
             outcomes.update(done)
             failed = [o for o in done.values() if isinstance(o, Exception)]
@@ -177,8 +180,10 @@ class Chat(PromptMethod):
                 field=BASE_URL,
             )
 
-    def _gather(self, client: ChatClient, texts: Sequence[str], indices: list[int], ctx: RunContext, workers: int) -> dict[int, Prediction | Exception]:
-        """Outcomes of ``texts[i]`` for ``indices``, from ``workers`` threads; stops taking new
+    def _gather(
+        self, client: ChatClient, texts: Sequence[list[dict[str, str]]], indices: list[int], ctx: RunContext, workers: int
+    ) -> dict[int, Prediction | Exception]:
+        """Outcomes of the messages ``texts[i]`` for ``indices``, from ``workers`` threads; stops taking new
         ones after a fatal error. Daemon threads, not an executor: the SDK can abort neither a
         request in flight nor its sleep before a retry (up to timeout or Retry-After seconds),
         so on a cancel the run returns at once and leaves those to end alone; an executor's
@@ -211,10 +216,10 @@ class Chat(PromptMethod):
             raise Cancelled()  # came as the last requests ended: some examples were never sent
         return out
 
-    def _one(self, client: ChatClient, text: str) -> Prediction | Exception:
+    def _one(self, client: ChatClient, messages: list[dict[str, str]]) -> Prediction | Exception:
         """One example's prediction, or the exception that ended it (after the SDK's retries)."""
         try:
-            answer, finish = client.complete(self.messages(text))
+            answer, finish = client.complete(messages)
         except Exception as e:  # per example, unless a WorkbenchError: the caller decides
             return e
         if finish == "content_filter":  # invalid, never parsed: the answer (if any) is partial
@@ -228,8 +233,8 @@ class Chat(PromptMethod):
         model = self.model_name
         counter = TokenCounter(model)
         calls = prompt_tokens = 0
-        for t in texts:
-            m = self.messages(t)
+        for t, shots in zip(texts, self.shots_for(texts)):
+            m = self.messages(t, shots)
             key = response_key(self.base_url, model, m, self.sampling())
             if cache is None or cache.get_response(key) is None:
                 calls += 1

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import MODEL, ConfigError
-from ..prompts import chat_messages
+from ..prompts import FewShot, chat_messages
 from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
 from .prompting import PromptMethod, load_pretrained, prompt_params
@@ -42,26 +42,31 @@ class LocalChat(PromptMethod):
         and the answer (max_new_tokens); a longer text is cut to its start (truncation.cut_texts)."""
         if self.max_length_ is None:
             return None
-        around = len(self._render(""))
-        return limit_for(self.tokenizer_, self.max_length_, around + self.config.params["max_new_tokens"])
+        around = len(self._render("", self.widest_shots_))  # the longest few-shot turns a text can get
+        return limit_for(self.tokenizer_, self.max_length_, around + self.few_shot_slack + self.config.params["max_new_tokens"])
 
     def model_token_limit(self):
         return self.max_length_
 
-    def _render(self, text: str) -> list[int]:
+    def shot_length(self, text: str) -> int:
+        return len(self.tokenizer_(text, add_special_tokens=False)["input_ids"])
+
+    def _render(self, text: str, shots: FewShot) -> list[int]:
         p = self.config.params
-        messages = chat_messages(self.template, text, p.get("system"), self.shots_, self.answer_words)
+        messages = chat_messages(self.template, text, p.get("system"), shots, self.answer_words)
         rendered = self.tokenizer_.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return self.tokenizer_(rendered, add_special_tokens=False)["input_ids"]
 
-    def _prompt_ids(self, texts: Sequence[str]) -> list[list[int]]:
+    def _prompt_ids(self, texts: Sequence[str], ctx: RunContext) -> list[list[int]]:
+        shots = self.shots_for(texts, ctx)  # knn: neighbours of the whole text, before any cut
         found = self.token_limit()
-        return [self._render(t) for t in (cut_texts(self.tokenizer_, texts, found[1]) if found else texts)]
+        cut = cut_texts(self.tokenizer_, texts, found[1]) if found else texts
+        return [self._render(t, s) for t, s in zip(cut, shots)]
 
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         import torch
 
-        prompts = self._prompt_ids(texts)
+        prompts = self._prompt_ids(texts, ctx)
         with torch.inference_mode():
             if self.mode == "score":
                 return score_predictions(self._score(prompts, ctx))

@@ -54,11 +54,14 @@ class Seq2Seq(PromptMethod):
 
     def token_limit(self):
         """Tokenizer and tokens of a text the model reads: max_length_ less the prompt around it
-        (template, few-shot blocks, </s>)."""
+        (template, the longest few-shot blocks a text can get, </s>)."""
         from ..truncation import limit_for
 
-        around = self.tokenizer_(plain_prompt(self.template, "", self.shots_, self.answer_words))["input_ids"]
-        return limit_for(self.tokenizer_, self.max_length_, len(around))
+        around = self.tokenizer_(plain_prompt(self.template, "", self.widest_shots_, self.answer_words))["input_ids"]
+        return limit_for(self.tokenizer_, self.max_length_, len(around) + self.few_shot_slack)
+
+    def shot_length(self, text: str) -> int:
+        return len(self.tokenizer_(text, add_special_tokens=False)["input_ids"])
 
     def model_token_limit(self):
         return self.max_length_
@@ -68,9 +71,10 @@ class Seq2Seq(PromptMethod):
 
         # A long text is cut, not the prompt's end: a template such as "Review: {text}\nAnswer:"
         # keeps its answer cue. truncation=True below is only a guard for a prompt with no room.
+        shots = self.shots_for(texts, ctx)  # knn: neighbours of the whole text, before any cut
         found = self.token_limit()
         texts = cut_texts(self.tokenizer_, texts, found[1]) if found else list(texts)
-        prompts = [plain_prompt(self.template, t, self.shots_, self.answer_words) for t in texts]
+        prompts = [plain_prompt(self.template, t, s, self.answer_words) for t, s in zip(texts, shots)]
         enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt", return_token_type_ids=False)
         return enc.to(ctx.device)
 
