@@ -123,7 +123,7 @@ def test_local_chat_cuts_a_text_too_long_for_the_model_and_says_so(data, tmp_pat
     write_jsonl(d / "test.jsonl", [{"text": t, "label": y} for t, y in zip(TEXTS + [long_text], LABELS + [0])])
     (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
     out, preds = run(str(d), "local-chat", lm, tmp_path, mode="score", max_new_tokens=4)
-    assert out.report.truncated == 1 and any("1 text was longer than the model's" in n for n in out.report.notes)
+    assert out.report.truncated == 1 and any("1 text was longer than the model reads: " in n for n in out.report.notes)
     tok = AutoTokenizer.from_pretrained(lm)
     template = out.report.params["prompt"]
     room = 48 - 4 - len(chat_prompt_ids(tok, "", template))
