@@ -25,8 +25,9 @@ method.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
-import pickle
 import queue
 from dataclasses import replace
 from pathlib import Path
@@ -178,7 +179,7 @@ def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, t
         else:
             try:
                 results.put(("error", device, _error_payload(e)))
-            except Exception:  # an exception class that does not pickle: its text still goes back
+            except Exception:  # an exception the queue cannot serialise: its text still goes back
                 results.put(("error", device, ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)))
     finally:
         if store is not None:
@@ -263,8 +264,7 @@ def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[lis
 class _RayPredictor:
     """A Ray Data actor: loads and fits the method once, then predicts one runner batch per call."""
 
-    def __init__(self, prep_bytes: bytes, store_path: str | None, batch_size: int):
-        prep = pickle.loads(prep_bytes)
+    def __init__(self, prep: PreparedRun, store_path: str | None, batch_size: int):
         self.method, self.ctx, _ = load_for_worker(prep, store_path, batch_size, None)
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +273,9 @@ class _RayPredictor:
         for texts in row["texts"]:
             notes_before = len(self.ctx.notes)
             preds = predict_texts(self.method, [str(t) for t in texts], self.ctx)
-            out.append(pickle.dumps((preds, self.ctx.notes[notes_before:], self.ctx.batch_size)))
+            # JSON: what comes back is data (predictions), never code to run.
+            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": self.ctx.notes[notes_before:], "batch_size": self.ctx.batch_size}
+            out.append(json.dumps(answer))
         return {"n": n, "out": out}
 
 
@@ -324,17 +326,21 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         actor_prep = worker_prep(prep, "cuda" if gpu else devices[0])
         texts = prep.dataset.eval.texts
         rows = [{"n": n, "texts": [texts[i] for i in idx]} for n, idx in enumerate(batches)]
+        from .methods import Prediction
+
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))
         out = ds.map_batches(
             _RayPredictor, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
-            num_cpus=1, fn_constructor_kwargs={"prep_bytes": pickle.dumps(actor_prep), "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
+            num_cpus=1, fn_constructor_kwargs={"prep": actor_prep, "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
         )  # fmt: skip
         ctx.notes.append(f"predicted on Ray Data ({prep.spec.ray}): {len(devices)} actor(s) on {', '.join(devices)}")
         pending = set(range(len(batches)))
         for got in out.iter_batches(batch_size=1, batch_format="numpy", prefetch_batches=1):
             ctx.check_cancelled()
             for n, blob in zip(got["n"], got["out"]):
-                preds, notes, batch_size = pickle.loads(blob)
+                answer = json.loads(str(blob))
+                preds = [Prediction(**p) for p in answer["preds"]]
+                notes, batch_size = answer["notes"], int(answer["batch_size"])
                 for note in notes:
                     if note not in ctx.notes:
                         ctx.notes.append(f"{note} (Ray actor)")
