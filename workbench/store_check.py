@@ -30,12 +30,14 @@ def check_store(path: str | Path | None = None) -> StoreCheck:
     if not path.is_file():
         raise StoreError(f"no run store file at {path}", fix="name the run store file to check", field=STORE)
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            db.close()
+            rows, version = _integrity(f"{path.resolve().as_uri()}?mode=ro")
+        except sqlite3.OperationalError as e:
+            if "readonly" not in str(e):
+                raise
+            # A WAL store in a folder this user cannot write: SQLite cannot make its -shm file to
+            # read it. Read the file as it is, as RunStore does; a sound store is not "damaged".
+            rows, version = _integrity(f"{path.resolve().as_uri()}?immutable=1")
     except sqlite3.Error as e:
         return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
     if rows == ["ok"]:
@@ -46,3 +48,12 @@ def check_store(path: str | Path | None = None) -> StoreCheck:
         f"the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
         "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh",
     )  # fmt: skip
+
+
+def _integrity(uri: str) -> tuple[list[str], int]:
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
+        return rows, db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
