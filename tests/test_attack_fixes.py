@@ -41,6 +41,8 @@ def test_a_sqlite_file_of_another_program_is_refused_and_left_untouched(tmp_path
         assert main(["--store", str(path), *argv]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and "not a workbench run store" in err and err.count("\n") == 1
+    assert main(["--store", str(path), "store", "check"]) == 1  # sound SQLite, but not a run store
+    assert "not a workbench run store" in capsys.readouterr().out
     assert path.read_bytes() == before
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 0
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import STORE, StoreError
-from .store import SCHEMA_VERSION, default_store_path
+from .store import SCHEMA_VERSION, _layout, default_store_path
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ def check_store(path: str | Path | None = None) -> StoreCheck:
     except sqlite3.Error as e:
         return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
     if rows == ["ok"]:
+        foreign = _foreign_tables(path)
+        if foreign:
+            return StoreCheck(path, False, foreign, f"{path} is a sound SQLite file but not a workbench run store: name another run store file")
         newer = f"; its layout ({version}) is from a newer workbench than this one ({SCHEMA_VERSION})" if version > SCHEMA_VERSION else ""
         return StoreCheck(path, True, [], f"the store is sound{newer}")
     return StoreCheck(
@@ -55,5 +58,19 @@ def _integrity(uri: str) -> tuple[list[str], int]:
     try:
         rows = [r[0] for r in db.execute("PRAGMA integrity_check(20)").fetchall()]
         return rows, db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def _foreign_tables(path: Path) -> list[str]:
+    """The store's tables that the file has with other columns (a database of another program)."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        out = []
+        for table, wanted in _layout().items():
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if have and wanted - have:
+                out.append(f"table '{table}' has no column {', '.join(sorted(wanted - have))}")
+        return out
     finally:
         db.close()
