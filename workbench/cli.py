@@ -173,6 +173,8 @@ def _params(args) -> dict:
         if "=" not in item:
             raise WorkbenchError(f"-p {item} has no '='", expected="NAME=VALUE")
         k, v = item.split("=", 1)
+        if not k.strip():
+            raise WorkbenchError(f"-p {item} names no parameter before '='", expected="NAME=VALUE (`workbench methods` lists the names)")
         params[k.strip()] = v
     if args.labels is not None:
         params["labels"] = list(args.labels)

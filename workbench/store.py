@@ -7,6 +7,7 @@ its owner only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -73,6 +74,18 @@ CREATE TABLE IF NOT EXISTS file_digests (
 SCHEMA_VERSION = 1
 """The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was
 numbered (the same tables), migrated on open; a store from a newer workbench is refused unread."""
+
+
+@functools.cache
+def _layout() -> dict[str, set[str]]:
+    """Each table of SCHEMA and its columns."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.executescript(SCHEMA)
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: {row[1] for row in db.execute(f"PRAGMA table_info({t})")} for t in tables}
+    finally:
+        db.close()
 
 
 def default_store_path() -> Path:
@@ -212,6 +225,7 @@ class RunStore:
         db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
         try:
             self._check_version(db)  # before anything is written: a newer store is left as it is
+            self._check_layout(db)  # ... and a database of some other program too
             db.execute("PRAGMA journal_mode=WAL")
             # WAL with synchronous=NORMAL: a commit is not fsynced, so a process that dies (even
             # SIGKILL) loses nothing and the file is never damaged; only a power loss can drop the
@@ -242,6 +256,7 @@ class RunStore:
                 db.close()
                 db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
                 self._check_version(db)
+            self._check_layout(db)
         except BaseException:
             db.close()
             raise
@@ -255,6 +270,19 @@ class RunStore:
                 fix="upgrade workbench to read it, or name another run store file; it was left untouched",
                 field=STORE,
             )
+
+    def _check_layout(self, db: sqlite3.Connection) -> None:
+        """Refuse a database whose tables of the store's names lack the store's columns (a SQLite
+        file of another program named as the store): its queries would fail on every read."""
+        for table, wanted in _layout().items():
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            missing = sorted(wanted - have) if have else []
+            if missing:
+                raise StoreError(
+                    f"{self.path} is not a workbench run store (its table '{table}' has no column {', '.join(missing)})",
+                    fix="name another run store file, or set WORKBENCH_STORE; it was left untouched",
+                    field=STORE,
+                )
 
     def close(self) -> None:
         self._db.close()

@@ -26,7 +26,13 @@ def _refuse_credentials_in_url(url: str) -> None:
     secret. The message does not repeat the URL: it would repeat the secret."""
     from urllib.parse import parse_qsl, urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is no number raises here
+    except ValueError:  # its message may quote the URL, which may carry a secret
+        raise ConfigError("the server URL is not a valid URL (a bracket or port that does not parse)", expected="http://HOST[:PORT]/PATH", field=BASE_URL) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("the server URL names no http(s) server", expected="http://HOST[:PORT]/PATH or https://...", field=BASE_URL)
     secret_words = ("key", "token", "secret", "pass", "pwd", "auth", "sig", "credential", "session")
     in_query = any(any(w in k.lower() for w in secret_words) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
     if parts.username or parts.password or in_query or any(_looks_secret(seg) for seg in parts.path.split("/")):
