@@ -254,3 +254,18 @@ def test_the_default_store_folder_is_created_private_whatever_the_umask(tmp_path
     assert store.path == tmp_path / "xdg" / "workbench" / "workbench.sqlite"
     assert stat.S_IMODE((tmp_path / "xdg" / "workbench").stat().st_mode) == 0o700
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_a_row_with_fields_of_the_wrong_kind_is_damaged_not_a_crash(tmp_path, data, keyword, capsys):
+    """A damaged page can hand back text where a time is (or NULL where a count is): the run shows
+    as damaged and the listing goes on."""
+    path = tmp_path / "s.sqlite"
+    assert main(eval_argv(path, data)) == 0
+    capsys.readouterr()
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE runs SET created_at = 'garbage', n = 'x'")
+    db.close()
+    assert main(argv(path, "runs")) == 0
+    out = capsys.readouterr().out
+    assert "damaged" in out and "internal error" not in out

@@ -419,6 +419,15 @@ class RunStore:
     def _row(self, row: sqlite3.Row | tuple) -> StoredRun:
         run_id, created_at, finished_at, status, method, model, dataset, split, n, config, report, error, predicted = row
         damaged = []
+        # A damaged page can hand back anything in any column: a row whose own fields are not what
+        # the schema says is shown as damaged, never let through to break a listing.
+        if not isinstance(created_at, (int, float)) or not isinstance(n, int) or not all(isinstance(v, str) for v in (run_id, status, method, dataset, split)):
+            damaged.append("its row")
+            created_at = created_at if isinstance(created_at, (int, float)) else 0.0
+            n = n if isinstance(n, int) else 0
+            run_id, status, method, dataset, split = (str(v) for v in (run_id, status, method, dataset, split))
+        if finished_at is not None and not isinstance(finished_at, (int, float)):
+            finished_at = None
         try:
             run_config = RunConfig(json.loads(config))
         except (ValueError, TypeError, KeyError, AttributeError):
