@@ -81,11 +81,4 @@ def tui_label(field: str) -> str:
 def tui_message(error: BaseException | str, field: str | None = None) -> str:
     """The error's one line with the UI's name of its field at the end (when it has one).
     ``error`` is a WorkbenchError (its own field is used), or a stored error text and its field."""
-    text = str(error)
-    field = field if field is not None else getattr(error, "field", None)
-    if field is None:
-        return text
-    try:
-        return f"{text} (field: {tui_label(field)})"
-    except ValueError:  # a field this version does not know: the message alone still says it
-        return text
+    return E.with_field(error, field, tui_label, "{text} (field: {name})")

@@ -129,13 +129,15 @@ def test_sigkill_leaves_a_sound_store_and_resume_asks_nothing_twice(tmp_path):
         assert PLANTED.encode() not in content  # ... and written nowhere
 
 
-def test_ctrl_c_cancels_the_run_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_cancels_the_run_and_says_how_to_resume(tmp_path, sig):
+    """Ctrl-C, and SIGTERM (a scheduler or a container stopping the process) alike."""
     store, data = tmp_path / "s.sqlite", reviews(tmp_path, 160)
     with FakeOpenAI(delay=0.03) as server:
         proc = chat_eval(store, data, server, tmp_path)
         try:
             wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 16, "16 stored predictions")
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             proc.wait(20)
         finally:
             if proc.poll() is None:

@@ -63,11 +63,4 @@ def cli_flag(field: str) -> str:
 def cli_message(error: BaseException | str, field: str | None = None) -> str:
     """The error's one line with the flag of its field in brackets at the end (when it has one).
     ``error`` is a WorkbenchError (its own field is used), or a stored error text and its field."""
-    text = str(error)
-    field = field if field is not None else getattr(error, "field", None)
-    if field is None:
-        return text
-    try:
-        return f"{text} [{cli_flag(field)}]"
-    except ValueError:  # a field this version does not know: the message alone still says it
-        return text
+    return E.with_field(error, field, cli_flag, "{text} [{name}]")

@@ -41,6 +41,8 @@ The words are constants below (``errors.TEXT_COLUMN``, ``errors.param("labels")`
 
 from __future__ import annotations
 
+from typing import Callable
+
 DATA = "data"
 SPLIT = "split"
 TRAIN_SPLIT = "train_split"
@@ -136,3 +138,18 @@ class StoreError(WorkbenchError):
 
 class Cancelled(Exception):
     """Raised inside a run when the user asked it to stop; finished predictions are kept."""
+
+
+def with_field(error: BaseException | str, field: str | None, name_of: Callable[[str], str], form: str) -> str:
+    """The error's one line with its field named as a front end names it: ``form`` is filled with
+    ``text`` and ``name`` (``name_of(field)``: a flag, a widget's label). ``error`` is a
+    WorkbenchError (its own field is used unless ``field`` is given) or a stored error text. A
+    field the front end cannot name leaves the message alone: it still says what is wrong."""
+    text = str(error)
+    field = field if field is not None else getattr(error, "field", None)
+    if field is None:
+        return text
+    try:
+        return form.format(text=text, name=name_of(field))
+    except ValueError:  # a field this version does not know
+        return text
