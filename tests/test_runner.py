@@ -195,6 +195,8 @@ def test_train_texts_the_fit_read_cut_are_noted_too(tmp_path, monkeypatch):
         return {"input_ids": [t.split() for t in texts]}
 
     class Fitting(KeywordMethod):
+        fit_reads_texts = True
+
         @classmethod
         def uses_train(cls, params):
             return True
@@ -211,3 +213,11 @@ def test_train_texts_the_fit_read_cut_are_noted_too(tmp_path, monkeypatch):
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), RunStore(tmp_path / "s.sqlite"))
     assert out.report.truncated == 0
     assert "2 texts of the train split were longer than the model reads: 4 tokens of text, and were truncated" in out.report.notes
+
+    # A method whose train split only supplies examples (few-shot prompts) does not cut them: no note.
+    class ExamplesOnly(Fitting):
+        fit_reads_texts = False
+
+    monkeypatch.setitem(METHODS, "keyword", ExamplesOnly)
+    out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), RunStore(tmp_path / "s2.sqlite"))
+    assert not any("train split" in n for n in out.report.notes)

@@ -388,8 +388,10 @@ def _report(
     truncated = sum(found[0][i] > found[1] for i in order) if found else None
     in_all = model_tokens(method) if found else None
     truncation_notes = truncation_note(truncated, found[1], model_limit=in_all) if found else []
-    train = ds.train if method is not None and prep.method_cls.uses_train(prep.params) else None
-    if train is not None and found:  # the fit read these cut too (counted once per model and split)
+    # The fit read the train texts cut too, where it feeds them through the model (a prompt
+    # method's few-shot examples are not cut at the text's limit): counted once per model and split.
+    train = ds.train if method is not None and method.fit_reads_texts and prep.method_cls.uses_train(prep.params) else None
+    if train is not None and found:
         in_train = text_lengths(method, train.texts, (prep.model.identity, prep.identity["data"].get("train")), caches.lengths)
         truncation_notes += truncation_note(sum(n > in_train[1] for n in in_train[0]), in_train[1], train.name, in_all) if in_train else []
     return Report.from_dict({

@@ -162,15 +162,14 @@ def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
         encoding=d.encoding,
     )
     notes = []
-    if has_split(d.source, d.select_split) is False:
-        select = DataSpec(split=HOLDOUT_SPLIT, limit=d.limit, holdout=d.holdout, **common)  # type: ignore[arg-type]
-        test = DataSpec(split=d.test_split, limit=d.limit, holdout=d.holdout, **common)  # type: ignore[arg-type]
+    held_out = has_split(d.source, d.select_split) is False
+    if held_out:
         notes.append(
             f"{d.source} has no split '{d.select_split}': variants are compared on a seeded {d.holdout:.0%} of '{d.train_split}' (seed {d.seed}); methods that fit use the other {1 - d.holdout:.0%}"
         )
-    else:
-        select = DataSpec(split=d.select_split, limit=d.limit, **common)  # type: ignore[arg-type]
-        test = DataSpec(split=d.test_split, limit=d.limit, **common)  # type: ignore[arg-type]
+    holdout = d.holdout if held_out else None  # both splits fit on the same (reduced) train
+    select = DataSpec(split=HOLDOUT_SPLIT if held_out else d.select_split, limit=d.limit, holdout=holdout, **common)  # type: ignore[arg-type]
+    test = DataSpec(split=d.test_split, limit=d.limit, holdout=holdout, **common)  # type: ignore[arg-type]
     return select, test, notes
 
 

@@ -217,6 +217,10 @@ class Method(ABC):
     """False when the model's activations overflow float16 (T5): ``auto`` then never picks it."""
     batch_sizes: ClassVar[Mapping[str, int]] = DEFAULT_BATCH
     """Examples per batch by device kind when the user gives none (see :meth:`auto_batch_size`)."""
+    fit_reads_texts: ClassVar[bool] = False
+    """True when ``fit`` feeds the train texts through the model (and so cuts them at
+    ``token_limit``, counted in the report's notes); False for a method whose train split only
+    supplies few-shot examples or label counts. Default: False."""
     live_preview: ClassVar[bool] = False
     """True when scoring one example again after an edit is cheap once the model is loaded (an
     embedding method encodes the label texts and one text): the prompt screen then re-scores its

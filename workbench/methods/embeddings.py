@@ -33,6 +33,7 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class _EmbeddingMethod(Method):
     default_model = EMBEDDING_MODEL
     live_preview = True  # the model stays loaded; an edit encodes a few label texts
+    fit_reads_texts = True  # logistic regression and centroids fit on the train texts' embeddings
 
     @classmethod
     def uses_train(cls, params) -> bool:
