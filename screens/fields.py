@@ -45,6 +45,7 @@ FIELDS: dict[str, TuiField] = {
     E.RUN: TuiField("the selected run (History)"),
     E.JSON_PATH: TuiField("the JSON report path"),
     E.CALIBRATE_ON: TuiField("the calibration split (kept from the reused run's configuration)"),
+    E.SUSPECT_VIEWS: TuiField("the views suspect labels are found from (a command-line setting)"),
 }
 """Every field that is not a method parameter."""
 

@@ -118,8 +118,14 @@ def test_embedding_cache_encodes_each_text_once(tmp_path, monkeypatch):
     from workbench.methods.embeddings import _EmbeddingMethod
 
     encoded: list[int] = []
-    real = _EmbeddingMethod._encode_batch
-    monkeypatch.setattr(_EmbeddingMethod, "_encode_batch", lambda self, texts, ctx: encoded.append(len(texts)) or real(self, texts, ctx))
+    real = _EmbeddingMethod._run_model
+
+    def counted(self, parts, ctx):
+        out = real(self, parts, ctx)
+        encoded.append(len(out))
+        return out
+
+    monkeypatch.setattr(_EmbeddingMethod, "_run_model", counted)
     store = RunStore(tmp_path / "s.sqlite")
 
     def run(method, **params):
@@ -148,9 +154,11 @@ def test_embeddings_are_encoded_a_batch_per_call_longest_first_in_tokens(tmp_pat
 
     from workbench.models import resolve_model
 
+    from workbench.methods.embeddings import _EmbeddingMethod
+
     calls: list[list[str]] = []
-    real = SentenceTransformer.encode
-    monkeypatch.setattr(SentenceTransformer, "encode", lambda self, sentences, *a, **kw: calls.append(list(sentences)) or real(self, sentences, *a, **kw))
+    real = _EmbeddingMethod._tokenise
+    monkeypatch.setattr(_EmbeddingMethod, "_tokenise", lambda self, texts, ctx: calls.append(list(texts)) or real(self, texts, ctx))
     store = RunStore(tmp_path / "s.sqlite")
     spec = RunSpec(DataSpec("sample"), "embed-centroid", model="all-MiniLM-L6-v2", batch_size=16, dtype="float32")  # compared with float32 below
     prep = prepare(spec)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from workbench.cli import main
-from workbench.suspects import eval_suspects, out_of_fold_probabilities, train_suspects
+from workbench.suspects import eval_suspects, out_of_fold_probabilities, train_probabilities, train_suspects, word_features
 
 
 def test_planted_flips_are_found_first():
@@ -27,6 +27,21 @@ def test_planted_flips_are_found_first():
     first = found[0]
     assert first.split == "train" and first.suggested != first.gold and 0.5 < first.score <= 1
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
+def test_two_views_average_out_of_fold_probabilities():
+    """The words view sees what the embeddings miss: rows whose word gives the label away."""
+    rng = np.random.default_rng(1)
+    n = 200
+    y = rng.integers(0, 2, n)
+    texts = [f"{'good' if label else 'bad'} film number {i}" for i, label in enumerate(y)]
+    x = rng.normal(size=(n, 8)).astype(np.float32)  # embeddings that carry nothing
+    words = train_probabilities(x, texts, y, 2, views=("words",), folds=5)
+    both = train_probabilities(x, texts, y, 2, folds=5)
+    emb = train_probabilities(x, texts, y, 2, views=("embeddings",), folds=5)
+    assert np.allclose(both, (words + emb) / 2) and np.allclose(both.sum(1), 1)
+    assert (words.argmax(1) == y).all() and (both.argmax(1) == y).mean() > 0.9
+    assert word_features(["a", "b"]).shape[0] == 2  # no word seen twice: unigrams seen once
 
 
 def test_eval_rows_ranked_by_confidence_in_another_label():
@@ -53,3 +68,8 @@ def test_cli_suspects_end_to_end_on_sample(tmp_path, capsys):
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     assert main(["--store", store, "suspects", "ffffff"]) == 2
     assert capsys.readouterr().err.startswith("error: no run ffffff")
+    assert main(["--store", store, "suspects", run_id[:10], "--views", "embeddings", "--top", "0"]) == 0
+    assert "LogisticRegression on the run's embeddings (C=1), then cleanlab" in capsys.readouterr().out
+    assert main(["--store", store, "suspects", run_id[:10], "--views", "pixels"]) == 2
+    err = capsys.readouterr().err
+    assert "views pixels given" in err and "embeddings, words" in err and "--views" in err

@@ -51,7 +51,7 @@ def test_parse_fills_base_and_keeps_the_variants_own_params():
 @pytest.mark.parametrize(
     "edit, variant, key, words",
     [
-        (lambda r: r["variants"][1].update(temperature=0.3), "very-movie", "temperature", "unknown key 'temperature'"),
+        (lambda r: r["variants"][1].update(top_p=0.3), "very-movie", "top_p", "unknown key 'top_p'"),
         (lambda r: r["variants"][2].update(dtype="float64"), "names", "dtype", "does not fit"),
         (lambda r: r["variants"][0].update(batch_size=0), "plain", "batch_size", "does not fit"),
         (lambda r: r["variants"][0].update(labels=3), "plain", "labels", "does not fit"),

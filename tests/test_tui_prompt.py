@@ -35,7 +35,7 @@ async def test_zeroshot_label_texts_edit_refuse_and_preview():
         screen = await open_prompt(pilot)
         assert app.session.spec.params == {}  # unchanged defaults are left out: the CLI's run identity
         editors = list(screen.query(".param-editor"))
-        assert [type(e) for e in editors] == [LabelTextsEditor]  # embed-zeroshot has only label texts
+        assert [type(e) for e in editors] == [LabelTextsEditor, LineEditor]  # label texts and the temperature
         boxes = list(screen.query(".label-text-row Input").results(Input))
         assert [b.value for b in boxes] == ["A negative review", "A positive review"]  # the default: phrases from the names
         preview = static_text(screen, "#preview")
@@ -54,6 +54,22 @@ async def test_zeroshot_label_texts_edit_refuse_and_preview():
         assert isinstance(app.screen, PromptScreen)  # the run is refused while a field is
         await pilot.press("ctrl+n")
         assert "example 2 of 120" in static_text(screen, "#preview")
+
+
+async def test_zeroshot_temperature_is_checked_by_the_engine_and_fit_is_kept_as_text():
+    app = WorkbenchApp(RunStore(), spec_for("embed-zeroshot"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_prompt(pilot)
+        field = screen.query_one("#param-temperature", Input)
+        assert field.value == "0.05"
+        field.value = "-1"
+        await pilot.pause()
+        assert "temperature='-1' given; expected a number > 0 or 'fit'" in static_text(screen, "#prompt-error")
+        assert not screen.valid
+        field.value = "fit"
+        await pilot.pause()
+        assert static_text(screen, "#prompt-error") == "" and screen.valid
+        assert app.session.spec.params == {"temperature": "fit"}
 
 
 async def test_prompt_method_template_and_system_editors_refuse_a_template_without_placeholder():

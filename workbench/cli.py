@@ -84,6 +84,7 @@ def _build_parser() -> argparse.ArgumentParser:
     su.add_argument("run", help="run id (a unique prefix is enough)")
     su.add_argument("--json", metavar="PATH", help="also write every suspect as JSON")
     su.add_argument("--top", type=int, default=20, help="print the N most suspicious [20]")
+    su.add_argument("--views", default="embeddings,words", help="what the train split's out-of-fold probabilities are averaged over: embeddings (the run's; the textbook route), words (TF-IDF) [embeddings,words]")
     sub.add_parser("methods", help="list methods with their parameters and defaults")
     sw = sub.add_parser("sweep", help="run many variants from a TOML file, pick the best on a selection split, confirm it on test")
     sw.add_argument("file", help="the sweep file (see README: Sweeps)")
@@ -353,7 +354,7 @@ def _with_target(engine, report, target: float | None):
 def _cmd_suspects(args) -> int:
     if args.top < 0:
         raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
-    result = _engine(args).suspects(args.run)
+    result = _engine(args).suspects(args.run, [v.strip() for v in args.views.split(",") if v.strip()])
     rows = result.suspects
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:

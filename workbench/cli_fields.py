@@ -30,6 +30,7 @@ FLAGS: dict[str, str] = {
     E.RUN: "RUN (the run id; `workbench runs` lists them)",
     E.JSON_PATH: "--json",
     E.CALIBRATE_ON: "--calibrate-on",
+    E.SUSPECT_VIEWS: "--views",
 }
 """The flag (or argument) of every field that is not a method parameter."""
 

@@ -170,13 +170,14 @@ class Engine:
 
     # ------------------------------------------------------------ confidence
 
-    def suspects(self, run_ref: str) -> "Suspects":
+    def suspects(self, run_ref: str, views: "Sequence[str] | None" = None) -> "Suspects":
         """Rows of a stored run's data likely to carry a wrong gold label, most suspicious first
         (workbench/suspects.py): the train split by confident learning for the embedding methods
-        that fit on it, the evaluated split by the method's own confidence in another label."""
-        from .suspects import find_suspects
+        that fit on it (out-of-fold probabilities from ``views``, default both), the evaluated
+        split by the method's own confidence in another label."""
+        from .suspects import VIEWS, find_suspects
 
-        return find_suspects(run_ref, self.store, self.caches)
+        return find_suspects(run_ref, self.store, self.caches, views=VIEWS if views is None else views)
 
     def selective(self, run_ref: str, target_accuracy: float) -> "dict[str, Any] | None":
         """A stored run's selective-prediction figures for another target accuracy (None: no scores)."""

@@ -64,10 +64,11 @@ STORE = "store"
 RUN = "run"
 JSON_PATH = "json_path"
 CALIBRATE_ON = "calibrate_on"
+SUSPECT_VIEWS = "suspect_views"
 
 FIELDS: tuple[str, ...] = (
     DATA, SPLIT, TRAIN_SPLIT, TEXT_COLUMN, LABEL_COLUMN, LIMIT, SEED, SKIP_EMPTY, ENCODING,
-    METHOD, MODEL, DEVICE, DEVICES, RAY, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON,
+    METHOD, MODEL, DEVICE, DEVICES, RAY, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON, SUSPECT_VIEWS,
 )  # fmt: skip
 """Every field that is not a method parameter (those are ``param:<name>``, see :func:`param`)."""
 

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Literal, Mapping
 
 from .caches import Caches
@@ -17,6 +18,7 @@ from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext
 from .metrics import compute_metrics
 from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
+from .prefetch import Prefetcher, prefetch_enabled
 from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_devices, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
@@ -295,24 +297,42 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
         predict_on_devices(prep, ctx, batches, commit, store)
         return
     start = 0
-    while start < len(order):
-        ctx.check_cancelled()
-        idx = order[start : start + ctx.batch_size]
-        try:
-            batch = _predict_batch(method, [ev.texts[i] for i in idx], ctx)
-        except Exception as e:
-            back_off(ctx, e)  # re-raises unless out of memory; then the same examples, fewer at a time
-            continue
-        start += len(idx)
-        commit(idx, batch)
+    # The next batch is prepared (tokenised) on a thread while the model runs this one: see
+    # workbench/prefetch.py. Same batches, same code, same predictions; only earlier.
+    with Prefetcher(method.prefetches and prefetch_enabled()) as prefetch:
+        while start < len(order):
+            ctx.check_cancelled()
+            idx = order[start : start + ctx.batch_size]
+            texts = [ev.texts[i] for i in idx]
+            prepared: Any = NOT_PREPARED
+            if method.prefetches:
+                try:
+                    prepared = prefetch.take(tuple(idx), partial(method.prepare, texts, ctx))
+                except Exception:  # noqa: BLE001 -- predict() below prepares again, inside the batch's own error handling
+                    prepared = NOT_PREPARED
+                following = order[start + len(idx) : start + len(idx) + ctx.batch_size]
+                if following:
+                    prefetch.ahead(tuple(following), partial(method.prepare, [ev.texts[i] for i in following], ctx))
+            try:
+                batch = _predict_batch(method, texts, ctx, prepared)
+            except Exception as e:
+                back_off(ctx, e)  # re-raises unless out of memory; then the same examples, fewer at a time
+                continue
+            start += len(idx)
+            commit(idx, batch)
 
 
-def _predict_batch(method, texts: list[str], ctx: RunContext) -> list[Prediction]:
+NOT_PREPARED: Any = object()
+"""The batch was not prepared ahead: ``predict`` does it all."""
+
+
+def _predict_batch(method, texts: list[str], ctx: RunContext, prepared: Any = NOT_PREPARED) -> list[Prediction]:
     """A failure on one example is data: when a batch raises, each example is tried alone and
     those that still fail become invalid predictions carrying the error. If every example fails
-    alone too, the problem is not the data, and it is raised."""
+    alone too, the problem is not the data, and it is raised. ``prepared``: the batch's
+    ``Method.prepare`` result (made ahead by the prefetch thread), for a method that prefetches."""
     try:
-        out = method.predict(texts, ctx)
+        out = method.predict(texts, ctx) if prepared is NOT_PREPARED else method.predict_prepared(prepared, texts, ctx)
     except (Cancelled, KeyboardInterrupt, WorkbenchError):
         raise
     except Exception as e:

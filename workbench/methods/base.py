@@ -225,9 +225,15 @@ class Method(ABC):
     """True when scoring one example again after an edit is cheap once the model is loaded (an
     embedding method encodes the label texts and one text): the prompt screen then re-scores its
     example as the user types; otherwise on a key."""
+    prefetches: ClassVar[bool] = False
+    """True when ``predict`` is :meth:`prepare_batch` (host-side work: rendering prompts,
+    tokenising, collating) then :meth:`predict_prepared` (the model). The runner then prepares the
+    next batch on a prefetch thread while the model runs the current one (workbench/prefetch.py),
+    so a GPU is not left waiting on Python. Default: False (``predict`` does it all)."""
 
     def __init__(self, config: MethodConfig) -> None:
         self.config = config
+        self._host_lock = threading.RLock()  # see host_lock; made here: predict must not add state
 
     # ------------------------------------------------------------ class-level hooks
 
@@ -283,6 +289,33 @@ class Method(ABC):
     @abstractmethod
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         """One Prediction per text, in order, under the score contract above."""
+
+    def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """The host-side work on a batch that needs no model forward pass (see ``prefetches``).
+        It may run on the prefetch thread while :meth:`predict_prepared` runs the previous batch:
+        it must not change the method's state, and the runner holds :attr:`host_lock` around it
+        (a fast tokenizer must not be used by two threads at once; ``predict_prepared`` takes
+        the lock for any tokenizer use of its own). Default: the texts."""
+        return list(texts)
+
+    def predict_prepared(self, prepared: Any, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        """``predict(texts)`` from :meth:`prepare_batch`'s result for the same texts. Default:
+        ``predict(texts, ctx)``, ignoring ``prepared``."""
+        return self.predict(texts, ctx)
+
+    @property
+    def host_lock(self) -> threading.RLock:
+        """Held around :meth:`prepare_batch` and any tokenizer use in :meth:`predict_prepared`."""
+        return self._host_lock
+
+    def prepare(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """:meth:`prepare_batch` under :attr:`host_lock` (what the runner and ``predict`` call)."""
+        with self.host_lock:
+            return self.prepare_batch(texts, ctx)
+
+    def predict_in_two_steps(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        """``predict`` of a method that ``prefetches``: prepare, then run the model."""
+        return self.predict_prepared(self.prepare(texts, ctx), texts, ctx)
 
     # ------------------------------------------------------------ after load
 

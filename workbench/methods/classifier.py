@@ -10,6 +10,7 @@ from ..label_map import describe_label_map, resolve_label_map
 from ..models import load_pipeline
 from ..truncation import NO_LIMIT
 from .base import Method, Param, Prediction, RunContext
+from .pipeline_steps import prepare_pipeline, run_pipeline
 from .registry import register
 
 
@@ -46,8 +47,17 @@ class Classifier(Method):
     def model_token_limit(self):
         return self.max_length_
 
+    prefetches = True  # tokenising and collating in prepare_batch, the model in predict_prepared
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
-        outputs = self.pipe_(list(texts), batch_size=ctx.batch_size, top_k=None, truncation=True, max_length=self.max_length_)
+        return self.predict_in_two_steps(texts, ctx)
+
+    def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """The pipeline's preprocessing of the batch (pipeline_steps.py), its model not run."""
+        return prepare_pipeline(self.pipe_, list(texts), ctx.batch_size, top_k=None, truncation=True, max_length=self.max_length_)
+
+    def predict_prepared(self, prepared: Any, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        outputs = run_pipeline(self.pipe_, prepared)
         index = {name: i for i, name in enumerate(self.model_labels_)}
         k = len(self.config.label_names)
         preds = []

@@ -63,10 +63,19 @@ class LocalChat(PromptMethod):
         cut = cut_texts(self.tokenizer_, texts, found[1]) if found else texts
         return [self._render(t, s) for t, s in zip(cut, shots)]
 
+    prefetches = True  # chat prompts rendered and tokenised in prepare_batch, the model in predict_prepared
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        return self.predict_in_two_steps(texts, ctx)
+
+    def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """The batch's chat prompts (few-shot turns, texts cut to fit) as token ids."""
+        return self._prompt_ids(texts, ctx)
+
+    def predict_prepared(self, prepared: Any, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         import torch
 
-        prompts = self._prompt_ids(texts, ctx)
+        prompts = prepared
         with torch.inference_mode():
             if self.mode == "score":
                 return score_predictions(self._score(prompts, ctx))
@@ -83,7 +92,8 @@ class LocalChat(PromptMethod):
             input_ids=ids, attention_mask=mask, max_new_tokens=self.config.params["max_new_tokens"],
             do_sample=False, pad_token_id=self.pad_id_,
         )  # fmt: skip
-        return [a.strip() for a in self.tokenizer_.batch_decode(out[:, width:], skip_special_tokens=True)]
+        with self.host_lock:  # the prefetch thread may be tokenising the next batch
+            return [a.strip() for a in self.tokenizer_.batch_decode(out[:, width:], skip_special_tokens=True)]
 
     def _score(self, prompts: list[list[int]], ctx: RunContext) -> np.ndarray:
         """Log-likelihood of each answer variant right after the assistant turn opens. Variants
@@ -91,10 +101,11 @@ class LocalChat(PromptMethod):
         pass over the prompts). Sequences are left-padded so every one ends in the last column and
         only the last few positions' logits are computed (a full vocabulary per position is large)."""
         variants, owners = [], []
-        for c, word in enumerate(self.answer_words):
-            for v in answer_variants(word):
-                variants.append(self.tokenizer_(v, add_special_tokens=False)["input_ids"])
-                owners.append(c)
+        with self.host_lock:  # the prefetch thread may be tokenising the next batch
+            for c, word in enumerate(self.answer_words):
+                for v in answer_variants(word):
+                    variants.append(self.tokenizer_(v, add_special_tokens=False)["input_ids"])
+                    owners.append(c)
         groups: dict[tuple[int, ...], list[int]] = {}
         for j, v in enumerate(variants):
             groups.setdefault(tuple(v[:-1]), []).append(j)

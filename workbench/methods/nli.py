@@ -9,6 +9,7 @@ from ..answers import check_label_texts, default_label_texts
 from ..errors import ConfigError, param
 from ..models import load_pipeline
 from .base import Method, Param, Prediction, Preview, RunContext
+from .pipeline_steps import prepare_pipeline, run_pipeline
 from .registry import register
 
 HYPOTHESIS = "This example is {}."
@@ -76,13 +77,20 @@ class NLIZeroShot(Method):
         self.label_texts_ = self.label_texts()
         return self
 
+    prefetches = True  # the (text, hypothesis) pairs tokenised in prepare_batch, the model in predict_prepared
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
-        outputs = self.pipe_(
-            list(texts), candidate_labels=self.label_texts_, hypothesis_template=self.config.params["hypothesis"],
-            multi_label=False, batch_size=ctx.batch_size,
+        return self.predict_in_two_steps(texts, ctx)
+
+    def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """The pipeline's preprocessing (one chunk per text and label text), its model not run."""
+        return prepare_pipeline(
+            self.pipe_, list(texts), ctx.batch_size,
+            candidate_labels=self.label_texts_, hypothesis_template=self.config.params["hypothesis"], multi_label=False,
         )  # fmt: skip
-        if isinstance(outputs, dict):
-            outputs = [outputs]
+
+    def predict_prepared(self, prepared: Any, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        outputs = run_pipeline(self.pipe_, prepared)
         index = {t: i for i, t in enumerate(self.label_texts_)}
         preds = []
         for out in outputs:

@@ -78,15 +78,24 @@ class Seq2Seq(PromptMethod):
         enc = self.tokenizer_(prompts, padding=True, truncation=True, max_length=self.max_length_, return_tensors="pt", return_token_type_ids=False)
         return enc.to(ctx.device)
 
+    prefetches = True  # prompts rendered and tokenised in prepare_batch, the model in predict_prepared
+
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
+        return self.predict_in_two_steps(texts, ctx)
+
+    def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
+        """The batch's prompts (few-shot examples, texts cut to fit), tokenised, on the device."""
+        return self._encode(texts, ctx)
+
+    def predict_prepared(self, prepared: Any, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         import torch
 
-        enc = self._encode(texts, ctx)
         with torch.inference_mode():
             if self.mode == "score":
-                return score_predictions(self._score(enc))
-            out = self.model_.generate(**enc, max_new_tokens=self.config.params["max_new_tokens"], do_sample=False, num_beams=1)
-        answers = self.tokenizer_.batch_decode(out, skip_special_tokens=True)
+                return score_predictions(self._score(prepared))
+            out = self.model_.generate(**prepared, max_new_tokens=self.config.params["max_new_tokens"], do_sample=False, num_beams=1)
+        with self.host_lock:  # the prefetch thread may be tokenising the next batch
+            answers = self.tokenizer_.batch_decode(out, skip_special_tokens=True)
         return [Prediction(self.parser_.parse(a), raw=a) for a in answers]
 
     def _score(self, enc) -> np.ndarray:
@@ -97,15 +106,16 @@ class Seq2Seq(PromptMethod):
         encoder_out = self.model_.get_encoder()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
         n = enc["input_ids"].shape[0]
         columns, owners = [], []
-        for c, word in enumerate(self.answer_words):
-            for variant in answer_variants(word):
-                target = self.tokenizer_([variant], return_tensors="pt")["input_ids"].to(enc["input_ids"].device).expand(n, -1).contiguous()
-                # decoder inputs rather than labels=: no loss is wanted, only the logits
-                decoder_ids = self.model_.prepare_decoder_input_ids_from_labels(labels=target)
-                logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], decoder_input_ids=decoder_ids).logits
-                logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1).sum(-1)
-                columns.append(logp.cpu().numpy())
-                owners.append(c)
+        with self.host_lock:  # the prefetch thread may be tokenising the next batch
+            variants = [(c, self.tokenizer_([v], return_tensors="pt")["input_ids"]) for c, word in enumerate(self.answer_words) for v in answer_variants(word)]
+        for c, ids in variants:  # one decoder pass per answer variant
+            target = ids.to(enc["input_ids"].device).expand(n, -1).contiguous()
+            # decoder inputs rather than labels=: no loss is wanted, only the logits
+            decoder_ids = self.model_.prepare_decoder_input_ids_from_labels(labels=target)
+            logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], decoder_input_ids=decoder_ids).logits
+            logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, target.unsqueeze(-1)).squeeze(-1).sum(-1)
+            columns.append(logp.cpu().numpy())
+            owners.append(c)
         return class_scores(np.stack(columns, axis=1), owners, len(self.answer_words))
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
