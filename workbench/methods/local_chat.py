@@ -11,9 +11,10 @@ from ..errors import MODEL, ConfigError
 from ..prompts import FewShot, chat_messages
 from ..truncation import NO_LIMIT, cut_texts, limit_for
 from .base import Prediction, RunContext
+from .first_token import first_token_scores
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .registry import register
-from .seq2seq import answer_variants, class_scores, score_predictions
+from .seq2seq import answer_variants, class_scores, generated_predictions, score_predictions
 
 CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"
 
@@ -79,10 +80,11 @@ class LocalChat(PromptMethod):
         with torch.inference_mode():
             if self.mode == "score":
                 return score_predictions(self._score(prompts, ctx))
-            answers = self._generate(prompts, ctx)
-        return [Prediction(self.parser_.parse(a), raw=a) for a in answers]
+            answers, scores = self._generate(prompts, ctx)
+        return generated_predictions(self.parser_, answers, scores)
 
-    def _generate(self, prompts: list[list[int]], ctx: RunContext) -> list[str]:
+    def _generate(self, prompts: list[list[int]], ctx: RunContext) -> tuple[list[str], list[list[float] | None]]:
+        """The answers, and their first-token class probabilities (methods/first_token.py)."""
         import torch
 
         width = max(len(p) for p in prompts)  # left padding: every answer starts at the same column
@@ -90,10 +92,12 @@ class LocalChat(PromptMethod):
         mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts], device=ctx.device)
         out = self.model_.generate(
             input_ids=ids, attention_mask=mask, max_new_tokens=self.config.params["max_new_tokens"],
-            do_sample=False, pad_token_id=self.pad_id_,
+            do_sample=False, pad_token_id=self.pad_id_, output_logits=True, return_dict_in_generate=True,
         )  # fmt: skip
+        generated = out.sequences[:, width:]
         with self.host_lock:  # the prefetch thread may be tokenising the next batch
-            return [a.strip() for a in self.tokenizer_.batch_decode(out[:, width:], skip_special_tokens=True)]
+            answers = [a.strip() for a in self.tokenizer_.batch_decode(generated, skip_special_tokens=True)]
+        return answers, first_token_scores(out.logits, generated.cpu().numpy(), self.class_tokens_)
 
     def _score(self, prompts: list[list[int]], ctx: RunContext) -> np.ndarray:
         """Log-likelihood of each answer variant right after the assistant turn opens. Variants

@@ -68,6 +68,8 @@ class PromptMethod(Method):
 
     default_prompt: ClassVar[str]
     batch_sizes: ClassVar[Mapping[str, int]] = DEFAULT_PROMPT_BATCH
+    tokenizer_: Any
+    """The local model's tokenizer (set by load() of seq2seq and local-chat; an API method has none)."""
 
     @classmethod
     def uses_train(cls, params: Mapping[str, Any]) -> bool:
@@ -114,6 +116,10 @@ class PromptMethod(Method):
     def scores_rule(self) -> str:
         if self.mode == "score":
             return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
+        if self.runs_locally:
+            from .first_token import FIRST_TOKEN_RULE
+
+            return FIRST_TOKEN_RULE
         return "none: generate mode parses the answer text, which gives no class probabilities"
 
     def build_parser(self) -> AnswerParser:
@@ -130,6 +136,10 @@ class PromptMethod(Method):
         the longest set a text can get, which token_limit() leaves room for."""
         self.validate()
         self.parser_ = self.build_parser()
+        if self.runs_locally and self.mode == "generate":  # the tokens generate mode's scores are read at
+            from .first_token import class_first_tokens
+
+            self.class_tokens_ = class_first_tokens(self.tokenizer_, self.answer_words)
         p = self.config.params
         k, n = p["few_shot"], len(self.config.label_names)
         self.shots_ = self.widest_shots_ = FewShot()

@@ -10,6 +10,7 @@ import numpy as np
 from ..prompts import plain_prompt
 from ..truncation import NO_LIMIT
 from .base import Prediction, RunContext
+from .first_token import first_token_scores
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .registry import register
 
@@ -34,6 +35,16 @@ def class_scores(loglik: np.ndarray, owners: list[int], n_classes: int) -> np.nd
 
 def score_predictions(probs: np.ndarray) -> list[Prediction]:
     return [Prediction(int(np.argmax(row)), [float(x) for x in row]) for row in probs]
+
+
+def generated_predictions(parser: Any, answers: list[str], scores: list[list[float] | None]) -> list[Prediction]:
+    """Generate mode's predictions: the parsed answer's label, the first-token scores of a valid one
+    (methods/first_token.py)."""
+    out = []
+    for answer, row in zip(answers, scores):
+        label = parser.parse(answer)
+        out.append(Prediction(label, row if label is not None else None, raw=answer))
+    return out
 
 
 @register
@@ -93,10 +104,15 @@ class Seq2Seq(PromptMethod):
         with torch.inference_mode():
             if self.mode == "score":
                 return score_predictions(self._score(prepared))
-            out = self.model_.generate(**prepared, max_new_tokens=self.config.params["max_new_tokens"], do_sample=False, num_beams=1)
+            out = self.model_.generate(
+                **prepared, max_new_tokens=self.config.params["max_new_tokens"], do_sample=False, num_beams=1,
+                output_logits=True, return_dict_in_generate=True,
+            )  # fmt: skip
         with self.host_lock:  # the prefetch thread may be tokenising the next batch
-            answers = self.tokenizer_.batch_decode(out, skip_special_tokens=True)
-        return [Prediction(self.parser_.parse(a), raw=a) for a in answers]
+            answers = self.tokenizer_.batch_decode(out.sequences, skip_special_tokens=True)
+        # sequences start with the decoder's start token; logits[t] chose sequences[:, t + 1]
+        scores = first_token_scores(out.logits, out.sequences[:, 1:].cpu().numpy(), self.class_tokens_)
+        return generated_predictions(self.parser_, answers, scores)
 
     def _score(self, enc) -> np.ndarray:
         """Log-likelihood of each answer variant (with its end-of-sequence token) as the decoder's
