@@ -13,7 +13,11 @@ The script reads the last user message:
 Whole-server behaviour: ``key`` (401 for any other key, its body echoing the key it was sent, as
 careless servers do), ``models`` (404 for any other model), ``reject_max_tokens`` (400 asking for
 max_completion_tokens, as OpenAI does for its reasoning models), ``reject_temperature`` (400 for
-any temperature but 1, as those models do too).
+any temperature but 1, as those models do too), ``logprobs`` (False: a server without logprobs
+support, which ignores the request's logprobs fields and sends none; otherwise, when a request
+asks, the answer's first token comes with TOP_LOGPROBS's alternatives, or ``alternatives``'s
+where it names the answer, cut to top_logprobs),
+``reject_logprobs`` (400 for a request asking for logprobs, as OpenAI's reasoning models do).
 """
 
 from __future__ import annotations
@@ -39,16 +43,26 @@ FAULTS = {
     "length": "200 with finish_reason length and no content (the token limit spent before any answer)",
     "echo500": "500 whose body echoes the Authorization header it got (a careless proxy)",
 }  # fmt: skip
+TOP_LOGPROBS = {
+    "Positive.": [("Positive", -0.05), (" Positive", -3.5), ("Negative", -4.0), ("The", -6.0), ("pos", -7.0)],
+    "negative": [("negative", -0.2), ("positive", -2.0), ("Neg", -3.0), ("**", -5.0), ("neutral", -6.0)],
+    "I cannot tell": [("I", -0.4), (" negative", -1.6), ("positive", -2.3), ("The", -3.0), ("Sorry", -4.0)],
+}
+"""The first token's alternatives of each scripted answer, most likely first. Their probabilities
+need not sum to 1 (a real server's top few never do): the method renormalises over the classes."""
+
 FAULT_TAG = re.compile(r"\[(" + "|".join(sorted(FAULTS, key=len, reverse=True)) + r")(?:x(\d+))?\]")
 
 
 class FakeOpenAI:
     def __init__(
         self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0,
-        models: set[str] | None = None, reject_max_tokens: bool = False, reject_temperature: bool = False,
+        models: set[str] | None = None, reject_max_tokens: bool = False, reject_temperature: bool = False, logprobs: bool = True,
+        reject_logprobs: bool = False, alternatives: dict[str, list[tuple[str, float]]] | None = None,
     ):  # fmt: skip
-        self.key, self.delay, self.slow = key, delay, slow
+        self.key, self.delay, self.slow, self.logprobs = key, delay, slow, logprobs
         self.models, self.reject_max_tokens, self.reject_temperature = models, reject_max_tokens, reject_temperature
+        self.reject_logprobs, self.alternatives = reject_logprobs, {**TOP_LOGPROBS, **(alternatives or {})}
         self.stopping = threading.Event()  # ends the handlers of [hang] when the server stops
         self.requests = 0
         self.attempts: Counter[str] = Counter()
@@ -170,6 +184,10 @@ class FakeOpenAI:
                 msg = f"Unsupported value: 'temperature' does not support {body['temperature']} with this model. Only the default (1) value is supported."
                 err = {"error": {"message": msg, "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}
                 return self._send(h, 400, json.dumps(err).encode())
+            if self.reject_logprobs and body.get("logprobs"):
+                msg = "This model does not support the 'logprobs' parameter."
+                err = {"error": {"message": msg, "type": "invalid_request_error", "param": "logprobs", "code": "unsupported_parameter"}}
+                return self._send(h, 400, json.dumps(err).encode())
             time.sleep(self.delay)
             tag = FAULT_TAG.search(text)
             if tag and (tag.group(2) is None or attempt <= int(tag.group(2))):
@@ -225,12 +243,16 @@ class FakeOpenAI:
             completion["choices"][0].update(message={"role": "assistant", "content": ""}, finish_reason="length")
         return self._send(h, 200, json.dumps(completion).encode())
 
-    @staticmethod
-    def _completion(body: dict, text: str) -> dict:
+    def _completion(self, body: dict, text: str) -> dict:
         low = text.lower()
         answer = "Positive." if ("good" in low or "great" in low) else "negative" if ("bad" in low or "awful" in low) else "I cannot tell"
+        choice: dict = {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+        if self.logprobs and body.get("logprobs"):
+            top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in self.alternatives[answer][: body.get("top_logprobs") or 0]]
+            first = {**top[0], "top_logprobs": top} if top else {"token": answer.split()[0], "logprob": -0.1, "bytes": None, "top_logprobs": []}
+            choice["logprobs"] = {"content": [first], "refusal": None}  # the first token only: all the method reads
         return {
             "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": body.get("model", "m"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "choices": [choice],
             "usage": {"prompt_tokens": 10 + len(text) // 4, "completion_tokens": 2, "total_tokens": 12 + len(text) // 4},
         }  # fmt: skip

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.answers import AnswerParser, default_label_texts, normalise, parse_verbalizer
+from workbench.answers import AnswerParser, default_label_texts, first_token_probabilities, normalise, parse_verbalizer
 from workbench.errors import ConfigError
 
 NEG_POS = AnswerParser.build(["neg", "pos"])
@@ -105,3 +105,49 @@ def test_a_label_is_only_ever_given_for_an_answer_word_present(text):
 @given(st.text(max_size=30))
 def test_normalise_is_idempotent_and_case_free(text):
     assert normalise(normalise(text)) == normalise(text) == normalise(text.upper().lower())
+
+
+# ---------------------------------------------------------------- class probabilities from the first token's alternatives
+
+
+def test_first_token_probabilities_sum_the_tokens_that_start_each_class_word():
+    from math import exp
+
+    top = [["Positive", -0.1], [" positive", -2.0], ["NEG", -3.0], ["The", -4.0], ["**", -5.0]]
+    scores = first_token_probabilities(top, NEG_POS.words)
+    pos, neg = exp(-0.1) + exp(-2.0), exp(-3.0)  # "The" and "**" start no answer word: left out
+    assert scores == pytest.approx([neg / (pos + neg), pos / (pos + neg)])
+    assert sum(scores) == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "token, label",
+    [
+        (" Positive", 1), ("positive", 1), ("POS", 1), ("p", 1), ("\tneg", 0), ("Negative", 0), ("pos.", 1),  # prefixes, any case
+        ("positively", None), ("posit ive", None), ("The", None), (" ", None), ("**", None), ("", None),  # no word starts so
+    ],
+)  # fmt: skip
+def test_a_token_counts_when_it_starts_a_class_word(token, label):
+    scores = first_token_probabilities([[token, -0.5], ["zzz", -0.1]], NEG_POS.words)
+    assert (scores is None) == (label is None)
+    if label is not None:
+        assert scores is not None and scores[label] == 1.0
+
+
+def test_a_token_that_starts_words_of_two_classes_counts_for_neither():
+    three = AnswerParser.build(["neg", "neu", "pos"])  # negative, neutral: both start with "ne"
+    assert first_token_probabilities([["ne", -0.1]], three.words) is None
+    assert first_token_probabilities([["ne", -0.1], ["Neutral", -1.0]], three.words) == [0.0, 1.0, 0.0]
+
+
+def test_verbalizer_words_and_underflow():
+    assert first_token_probabilities([["1", -0.2], ["0", -1.6]], DIGITS.words) == pytest.approx([0.2, 0.8], abs=0.01)  # "0" is neg, "1" is pos
+    assert first_token_probabilities([["positive", -9999.0]], NEG_POS.words) is None  # OpenAI's "negligible": no mass at all
+    assert first_token_probabilities([], NEG_POS.words) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["neg", " Pos", "positive", "NEGATIVE", "x", " ", "n", "po"]), st.floats(-50, 0)), max_size=8))
+def test_first_token_probabilities_are_probabilities(top):
+    scores = first_token_probabilities(top, NEG_POS.words)
+    assert scores is None or (len(scores) == 2 and all(0 <= s <= 1 for s in scores) and abs(sum(scores) - 1) <= 1e-9)

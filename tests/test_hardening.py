@@ -125,7 +125,7 @@ def test_an_over_long_answer_is_stored_cut(tmp_path, monkeypatch):
 
     client = ChatClient(base_url="http://localhost:1/v1", api_key="EMPTY", model="m", sampling={}, timeout=1, max_retries=0, cache=None)
     monkeypatch.setattr(client, "_create", lambda messages: Response())
-    answer, _ = client.complete([{"role": "user", "content": "hi"}])
+    answer = client.complete([{"role": "user", "content": "hi"}]).text
     assert len(answer) == MAX_ANSWER_CHARS and answer.startswith("positive") and client.usage.cut == 1
 
 

@@ -53,7 +53,8 @@ def recipe(name: str, tiny, server) -> tuple[str | None, dict, list[dict]]:
         "nli-zeroshot": (str(tiny["nli"]), {}, []),
         "seq2seq": (str(tiny["t5"]), {}, prompts),
         "local-chat": (str(tiny["lm"]), {}, prompts),
-        "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}, knn]),
+        # scores from the fake server's logprobs by default; logprobs=0 gives none and says so
+        "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}, knn, {"logprobs": 0}]),
     }
     return recipes.get(name, (None, {}, []))
 
@@ -153,7 +154,7 @@ def check_one(cls: type[Method], model: str | None, params: dict) -> None:
         else:
             assert 0 <= p.label < len(LABELS), what
         assert check_scores(p, len(LABELS)) is None, f"{what}: {check_scores(p, len(LABELS))}"
-    rule = method.scores_rule()
+    rule = method.scores_rule(ctx)
     if rule.startswith("none"):  # a method that cannot give probabilities says why, and gives none
         assert all(p.scores is None for p in first), what
     else:

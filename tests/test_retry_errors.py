@@ -21,7 +21,8 @@ OUTAGE = [("good [500x3]", 1), ("bad [503x3]", 0)]  # fail every try of the firs
 DOWN = [("good [500]", 1)]  # fails every attempt: still an error after the retry
 INVALID = [("so-so, who knows", 0)]  # answered 'I cannot tell': invalid, never asked again
 ROWS = CLEAN + OUTAGE + DOWN + INVALID
-PARAMS = {"timeout": 2.0, "max_retries": 2, "concurrency": 4}
+# logprobs=0: the invalid answer stays invalid (with logprobs it would get the most likely class)
+PARAMS = {"timeout": 2.0, "max_retries": 2, "concurrency": 4, "logprobs": 0}
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ here it is an error you can see.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -135,6 +136,34 @@ class AnswerParser:
     def describe(self, label_names: Sequence[str]) -> str:
         classes = "; ".join(f"{n}: {' | '.join(ws)}" for n, ws in zip(label_names, self.words))
         return f"first answer word found, case and punctuation ignored ({classes}); no word found = invalid"
+
+
+FIRST_TOKEN_RULE = (
+    "each class's probability is the summed probability of the answer's first-token alternatives "
+    "(the server's top_logprobs) that start one of its answer words (case, spaces and punctuation "
+    "aside; a token that starts words of two classes counts for neither), renormalised over the classes"
+)
+
+
+def first_token_probabilities(top_logprobs: Sequence[Sequence], words: Sequence[Sequence[str]]) -> list[float] | None:
+    """Class probabilities from the first answer token's alternatives (``[token, logprob]`` pairs)
+    by FIRST_TOKEN_RULE; ``words``: each class's answer words, normalised (AnswerParser.words).
+    None when no alternative starts any class's word (or their probabilities underflow to 0).
+
+    A token is matched by prefix, not equality: a model's tokenizer may split "negative" into
+    "neg" + "ative", and only the first piece is among the first token's alternatives."""
+    mass = [0.0] * len(words)
+    for token, logprob in top_logprobs:
+        t = normalise(token)
+        if not t:  # a space or a quote: starts every word and so tells nothing
+            continue
+        owners = {c for c, ws in enumerate(words) if any(w.startswith(t) for w in ws)}
+        if len(owners) == 1:
+            mass[owners.pop()] += math.exp(min(float(logprob), 0.0))  # a log-probability above 0 is a server's error
+    total = sum(mass)
+    if not total > 0:
+        return None
+    return [m / total for m in mass]
 
 
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import API_KEY_FILE, MODEL, ConfigError
 from .errors import param as param_field
@@ -26,7 +27,10 @@ LOCAL_KEY = "EMPTY"
 """Sent to a server named by its base URL when no key is set: vLLM, Ollama and llama.cpp accept any."""
 
 
-_SERVER_PARAMS = {"temperature": "temperature", "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens"}
+_SERVER_PARAMS = {
+    "temperature": "temperature", "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens",
+    "logprobs": "logprobs", "top_logprobs": "logprobs",
+}  # fmt: skip
 """Request parameters a server may refuse, by the method parameter that sets them."""
 
 
@@ -78,6 +82,34 @@ class Usage:
         with self._lock:
             for name, n in counts.items():
                 setattr(self, name, getattr(self, name) + n)
+
+
+class Answer(NamedTuple):
+    """One answer, as the server gave it or the cache kept it."""
+
+    text: str
+    finish_reason: str | None
+    top_logprobs: list[list] | None = None
+    """The first answer token's alternatives as ``[token, logprob]`` pairs, most likely first;
+    None when none were asked for, the server sent none, or the cached answer predates them."""
+
+
+def first_top_logprobs(choice: Any) -> list[list] | None:
+    """``choice.logprobs.content[0].top_logprobs`` as ``[token, logprob]`` pairs, or None. Read
+    leniently: a server that sends no logprobs, or a malformed entry, costs the scores only, never
+    the answer."""
+    content = getattr(getattr(choice, "logprobs", None), "content", None)
+    if not content:
+        return None
+    top = getattr(content[0], "top_logprobs", None)
+    if not isinstance(top, list):
+        return None
+    pairs = []
+    for alt in top:
+        token, logprob = getattr(alt, "token", None), getattr(alt, "logprob", None)
+        if isinstance(token, str) and isinstance(logprob, (int, float)) and not isinstance(logprob, bool) and math.isfinite(logprob):
+            pairs.append([token, float(logprob)])
+    return pairs or None
 
 
 class BadResponse(Exception):
@@ -132,14 +164,14 @@ class ChatClient:
             text = text.replace(secret, REDACTED)
         return text
 
-    def complete(self, messages: list[dict[str, str]]) -> tuple[str, str | None]:
-        """The answer's text and finish_reason, from the cache or the server. Raises ConfigError
+    def complete(self, messages: list[dict[str, str]]) -> Answer:
+        """The answer (text, finish_reason, first token's alternatives), from the cache or the server. Raises ConfigError
         for what no retry fixes (bad key, unknown model, a refused parameter), BadResponse for an
         answer that is not a chat completion, the SDK's error once its retries are spent otherwise."""
         hit = self.cached(messages)
         if hit is not None:
             self.usage.add(cache_hits=1)
-            return hit["content"], hit.get("finish_reason")
+            return Answer(hit["content"], hit.get("finish_reason"), hit.get("top_logprobs"))
         try:
             resp = self._create(messages)
         except Exception:
@@ -150,12 +182,15 @@ class ChatClient:
             content = content[:MAX_ANSWER_CHARS]
             self.usage.add(cut=1)
         finish = resp.choices[0].finish_reason
+        top = first_top_logprobs(resp.choices[0]) if self.sampling.get("logprobs") else None
         used = getattr(resp, "usage", None)
         tokens = {"prompt_tokens": getattr(used, "prompt_tokens", 0) or 0, "completion_tokens": getattr(used, "completion_tokens", 0) or 0}
         self.usage.add(answers=1, **tokens)
         if self.cache is not None:
-            self.cache.put_response(self.cache_key(messages), {"content": content, "finish_reason": finish, "usage": tokens})
-        return content, finish
+            # The alternatives are kept with the text, so a cached rerun gives the same scores.
+            record = {"content": content, "finish_reason": finish, "usage": tokens, "top_logprobs": top}
+            self.cache.put_response(self.cache_key(messages), record)
+        return Answer(content, finish, top)
 
     def _create(self, messages: list[dict[str, str]]) -> Any:
         """One chat completion (the SDK retrying transient failures), checked to have a choice."""
@@ -185,7 +220,8 @@ class ChatClient:
                 ours = _SERVER_PARAMS.get(param)  # the method parameter it comes from, where one does
                 raise ConfigError(
                     f"the server at {self.base_url} refuses {param} for model '{self.model}' (400: {said})",
-                    fix="change that parameter (e.g. temperature 1 for models that allow only the default)",
+                    fix="set logprobs to 0 (the model then gives labels without class probabilities)" if ours == "logprobs"
+                    else "change that parameter (e.g. temperature 1 for models that allow only the default)",
                     field=param_field(ours) if ours else None,
                 ) from None
             raise  # other 400s (a prompt too long for the model, say) are this example's problem

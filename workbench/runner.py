@@ -431,7 +431,7 @@ def _report(
         "status": status,
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
-        "score_rule": _score_rule(method),
+        "score_rule": _score_rule(method, ctx),
         "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
         "versions": library_versions(),
         "created_at": time.time(),
@@ -450,10 +450,10 @@ def _details(method: Method | None, ctx: RunContext) -> dict[str, Any]:
         return {}
 
 
-def _score_rule(method: Method | None) -> str | None:
+def _score_rule(method: Method | None, ctx: RunContext) -> str | None:
     """How the method's scores are derived (the score contract), for the report."""
     try:
-        return method.scores_rule() if method is not None else None
+        return method.scores_rule(ctx) if method is not None else None
     except AttributeError:  # as in _details: a method whose load() did not finish
         return None
 

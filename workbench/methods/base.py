@@ -330,9 +330,10 @@ class Method(ABC):
         report's truncation note: "256 tokens (254 for text)"; None when it cannot say. Default: None."""
         return None
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         """How ``Prediction.scores`` are derived, for the report; a method whose scores are None
-        starts it with "none" and says why."""
+        starts it with "none" and says why. ``ctx`` is the run's, as in :meth:`details`, for a
+        method whose scores depend on what came back during it (a server without logprobs)."""
         return "the model's own class probabilities"
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:

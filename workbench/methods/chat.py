@@ -1,5 +1,7 @@
 """An OpenAI chat-completions model (or any OpenAI-compatible server: vLLM, Ollama, llama.cpp)
-prompted with a template; its answer is parsed into a label or reported invalid.
+prompted with a template; its answer is parsed into a label or reported invalid, and its class
+probabilities are read from the first answer token's alternatives (``logprobs``) where the server
+gives them (see Chat.scores_rule).
 
 Requests for one batch run concurrently on ``concurrency`` threads (the runner's batch size caps
 it too), after the run's first answer (see PROBE_TRIES); every answer is cached in the store under
@@ -9,9 +11,11 @@ everything it depends on.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from ..chat_api import MAX_ANSWER_CHARS, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
+from ..answers import FIRST_TOKEN_RULE, first_token_probabilities
+from ..chat_api import MAX_ANSWER_CHARS, Answer, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
 from ..errors import BASE_URL, MODEL, Cancelled, ConfigError, ServerError, WorkbenchError, param
 from ..pricing import TokenCounter, cost_usd, model_price
 from ..prompts import FewShot, chat_messages
@@ -54,16 +58,42 @@ def _looks_secret(segment: str) -> bool:
     return len(segment) >= 32 and re.fullmatch(r"[A-Za-z0-9_\-.]+", segment) is not None and digits >= 6 and letters >= 6
 
 
+MAX_TOP_LOGPROBS = 20
+"""OpenAI's limit on top_logprobs (vLLM and llama.cpp take more, but a class word is among the
+first few alternatives or nowhere)."""
+
+
+@dataclass
+class LogprobCounts:
+    """One run's answers by what their first token's alternatives gave (kept in ctx.run_state:
+    the method object outlives runs). Answers come in on several threads, hence the lock."""
+
+    scored: int = 0
+    """Answers whose alternatives started a class's answer word: they have scores."""
+    no_class_word: int = 0
+    """Alternatives came, but none started an answer word (the answer began "The", say)."""
+    no_logprobs: int = 0
+    """The server sent no alternatives (it does not support logprobs)."""
+    labels_from_logprobs: int = 0
+    """Answers that parse to no label, labelled by the most likely class instead."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+
 @register
 class Chat(PromptMethod):
     name = "chat"
-    description = "an OpenAI(-compatible) chat model through the openai SDK; the answer is parsed into a label"
+    description = "an OpenAI(-compatible) chat model through the openai SDK; the answer is parsed into a label, logprobs give scores"
     default_model = "gpt-4o-mini"
     default_prompt = CHAT_PROMPT
     runs_locally = False
     """No local model: no device, no dtype, and torch is never imported for it."""
     params = prompt_params(CHAT_PROMPT, system=True, mode=None, max_new_tokens=16) + (
         Param("temperature", 0.0, "sampling temperature (0: as deterministic as the server allows)", "float"),
+        Param("logprobs", 5, f"alternatives of the answer's first token asked for (top_logprobs, 0-{MAX_TOP_LOGPROBS}) to give class probabilities; 0: none", "int"),
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
         Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)"),
         Param("concurrency", 16, "requests in flight at once (the batch size caps it too)", "int"),
@@ -88,6 +118,10 @@ class Chat(PromptMethod):
         p = self.config.params
         if p["concurrency"] < 1:
             raise ConfigError(f"concurrency={p['concurrency']} must be at least 1", field=param("concurrency"))
+        if not 0 <= p["logprobs"] <= MAX_TOP_LOGPROBS:
+            raise ConfigError(
+                f"logprobs={p['logprobs']} is out of range", expected=f"0 (no class probabilities) to {MAX_TOP_LOGPROBS} (OpenAI's limit)", field=param("logprobs")
+            )
         if p["max_retries"] < 0 or p["timeout"] <= 0:
             raise ConfigError("max_retries must be >= 0 and timeout > 0", field=param("max_retries" if p["max_retries"] < 0 else "timeout"))
         _refuse_credentials_in_url(self.base_url)
@@ -105,8 +139,13 @@ class Chat(PromptMethod):
         return resolve_base_url(self.config.params.get("base_url"))
 
     def sampling(self) -> dict[str, Any]:
+        """What is sent with every request besides the messages, and so part of the response
+        cache key: an answer cached without its alternatives cannot give scores."""
         p = self.config.params
-        return {"temperature": p["temperature"], "max_tokens": p["max_new_tokens"]}
+        out: dict[str, Any] = {"temperature": p["temperature"], "max_tokens": p["max_new_tokens"]}
+        if p["logprobs"] > 0:  # none asked for at 0: a server that refuses the fields still works
+            out.update(logprobs=True, top_logprobs=p["logprobs"])
+        return out
 
     def load(self, ctx: RunContext) -> None:
         # The key is read now, so a missing one stops the run before any request; the client (and
@@ -123,6 +162,7 @@ class Chat(PromptMethod):
                 timeout=p["timeout"], max_retries=p["max_retries"], cache=ctx.cache,
             )  # fmt: skip
             ctx.run_state["probe_failures"] = []
+            ctx.run_state["logprob_counts"] = LogprobCounts()
         return client
 
     @property
@@ -205,7 +245,7 @@ class Chat(PromptMethod):
                         i = next(queue, None)
                     if i is None:
                         return
-                    out[i] = self._one(client, texts[i])
+                    out[i] = self._one(client, texts[i], ctx.run_state["logprob_counts"])
                     if isinstance(out[i], WorkbenchError):
                         stop.set()
             finally:
@@ -222,17 +262,52 @@ class Chat(PromptMethod):
             raise Cancelled()  # came as the last requests ended: some examples were never sent
         return out
 
-    def _one(self, client: ChatClient, messages: list[dict[str, str]]) -> Prediction | Exception:
+    def _one(self, client: ChatClient, messages: list[dict[str, str]], counts: LogprobCounts) -> Prediction | Exception:
         """One example's prediction, or the exception that ended it (after the SDK's retries)."""
         try:
-            answer, finish = client.complete(messages)
+            answer = client.complete(messages)
         except Exception as e:  # per example, unless a WorkbenchError: the caller decides
             return e
+        text, finish = answer.text, answer.finish_reason
         if finish == "content_filter":  # invalid, never parsed: the answer (if any) is partial
-            return Prediction(None, raw=f"[withheld by the server's content filter] {answer}".strip())
-        if not answer.strip() and finish not in (None, "stop"):
+            return Prediction(None, raw=f"[withheld by the server's content filter] {text}".strip())
+        if not text.strip() and finish not in (None, "stop"):
             return Prediction(None, raw=f"[no answer text: finish_reason {finish}]")
-        return Prediction(self.parser_.parse(answer), raw=answer)
+        return self._read(answer, counts)
+
+    def _read(self, answer: Answer, counts: LogprobCounts) -> Prediction:
+        """The label and scores of an answer, by the rule in scores_rule."""
+        label = self.parser_.parse(answer.text)
+        scores = None
+        if self.config.params["logprobs"] > 0:
+            if answer.top_logprobs is None:
+                counts.add("no_logprobs")
+            else:
+                scores = first_token_probabilities(answer.top_logprobs, self.parser_.words)
+                counts.add("scored" if scores is not None else "no_class_word")
+        if label is None and scores is not None:
+            # The text names no class (a refusal, a hedge, an answer cut short), yet the model's
+            # first token leaned to one: its most likely class, the first on a tie.
+            label = max(range(len(scores)), key=scores.__getitem__)
+            counts.add("labels_from_logprobs")
+        return Prediction(label, scores=scores, raw=answer.text)
+
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
+        k = self.config.params["logprobs"]
+        if k <= 0:
+            return "none: logprobs is 0, so the server is asked for no token probabilities"
+        counts: LogprobCounts | None = ctx.run_state.get("logprob_counts") if ctx is not None else None
+        if counts is not None and counts.no_logprobs and not (counts.scored or counts.no_class_word):
+            return (
+                f"none: the server returned no logprobs for any of the {counts.no_logprobs} answers "
+                "(it does not support them; OpenAI, vLLM and llama.cpp servers do)"
+            )
+        return (
+            f"from the answer's first token, asked for with its top {k} alternatives: {FIRST_TOKEN_RULE}; "
+            "the label is still the parsed answer text's (even where the most likely class differs), and an answer "
+            "that parses to no label gets the most likely class (counted as labels_from_logprobs); "
+            "none for an answer with no class word among the alternatives, or no logprobs from the server"
+        )
 
     def estimate(self, texts: Sequence[str], cache: Any) -> Estimate:
         """Calls, tokens and cost of a run over ``texts`` before making it; cached answers are free."""
@@ -266,6 +341,13 @@ class Chat(PromptMethod):
         out["tokens"] = f"prompt {u.prompt_tokens}, completion {u.completion_tokens} (cached answers cost none)"
         if u.cut:
             out["notes"] = [f"{u.cut} answers were longer than {MAX_ANSWER_CHARS // 1024} KB and are stored cut to their start"]
+        counts: LogprobCounts | None = ctx.run_state.get("logprob_counts") if ctx is not None else None
+        if counts is not None and self.config.params["logprobs"] > 0:
+            out["logprobs"] = (
+                f"{counts.scored} answers scored from their first token, {counts.no_class_word} with no class word among its "
+                f"alternatives, {counts.no_logprobs} with no logprobs from the server"
+            )
+            out["labels_from_logprobs"] = counts.labels_from_logprobs
         price_file = self.config.params.get("price_file")
         cost = cost_usd(model, u.prompt_tokens, u.completion_tokens, price_file)
         if cost is None:

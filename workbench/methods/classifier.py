@@ -77,7 +77,7 @@ class Classifier(Method):
             preds.append(Prediction(int(np.argmax(scores)), [float(s) for s in scores]))
         return preds
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return "the pipeline's class probabilities, added up per data label through the label map and renormalised over the mapped classes"
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:

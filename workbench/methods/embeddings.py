@@ -264,7 +264,7 @@ class EmbedLogReg(_EmbeddingMethod):
         self.clf_ = clf
         return self
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return "LogisticRegression.predict_proba (a class absent from the train split gets 0)"
 
     def predict_embeddings(self, x: np.ndarray) -> list[Prediction]:
@@ -340,7 +340,7 @@ class EmbedCentroid(_SimilarityMethod):
     def predict_embeddings(self, x: np.ndarray) -> list[Prediction]:
         return self._from_similarities(self._similarities(x))
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return self._temperature_rule("the class centroids")
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:
@@ -389,7 +389,7 @@ class EmbedZeroShot(_SimilarityMethod):
     def predict_embeddings(self, x: np.ndarray) -> list[Prediction]:
         return self._from_similarities(cosine(x.astype(np.float64), self.label_emb_))
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return self._temperature_rule("the label texts")
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class Majority(Method):
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         return [Prediction(self.label_, list(self.priors_)) for _ in texts]
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return "the class shares of the train split, the same for every text"
 
     def details(self, ctx: RunContext | None = None) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class NLIZeroShot(Method):
         pairs = tuple((name, hypothesis.format(t)) for name, t in zip(self.config.label_names, self.label_texts()))
         return Preview("hypothesis", text, pairs=pairs, note="does the text entail each hypothesis?")
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         return "softmax of the entailment logits over the hypotheses (the zero-shot pipeline's single-label rule)"
 
     def load(self, ctx: RunContext) -> None:

@@ -113,7 +113,7 @@ class PromptMethod(Method):
         pairs = tuple(zip(self.config.label_names, self.label_texts()))
         return Preview("prompt", text, prompt=render(self.template, text), system=p.get("system") or None, few_shot=int(p["few_shot"] or 0), pairs=pairs)
 
-    def scores_rule(self) -> str:
+    def scores_rule(self, ctx: RunContext | None = None) -> str:
         if self.mode == "score":
             return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
         if self.runs_locally:
