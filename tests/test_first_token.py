@@ -7,7 +7,7 @@ import torch
 from conftest import write_jsonl
 from tiny_models import tiny_chat_lm, tiny_t5
 from workbench.data import DataSpec
-from workbench.methods.first_token import FIRST_TOKEN_RULE, class_first_tokens, first_token_scores
+from workbench.methods.first_token import GENERATE_SCORE_RULE, class_first_tokens, first_token_scores
 from workbench.runner import RunSpec, execute, prepare
 from workbench.store import RunStore
 
@@ -44,7 +44,7 @@ def test_generate_mode_runs_give_scores_for_their_valid_answers(tmp_path):
         spec = RunSpec(DataSpec(str(tmp_path / "d")), "seq2seq" if "t5" in str(model) else "local-chat", model=str(model), params={"mode": "generate", "max_new_tokens": 4}, device="cpu", dtype="float32")
         store = RunStore(tmp_path / "s.sqlite")
         out = execute(prepare(spec), store)
-        assert out.status == "done" and out.report.score_rule == FIRST_TOKEN_RULE
+        assert out.status == "done" and out.report.score_rule == GENERATE_SCORE_RULE
         for p in store.predictions(out.run_id):
             if p.pred is None:
                 assert p.scores is None  # no label, no confidence

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-FIRST_TOKEN_RULE = (
+GENERATE_SCORE_RULE = (
     "the probabilities of the classes' answer words' first tokens at the first answer position that starts one "
     "(summed per class, normalised over the classes); the parsed answer decides the label, an answer that "
     "starts no class word or gives no label has no scores"

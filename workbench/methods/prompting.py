@@ -117,9 +117,9 @@ class PromptMethod(Method):
         if self.mode == "score":
             return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
         if self.runs_locally:
-            from .first_token import FIRST_TOKEN_RULE
+            from .first_token import GENERATE_SCORE_RULE
 
-            return FIRST_TOKEN_RULE
+            return GENERATE_SCORE_RULE
         return "none: generate mode parses the answer text, which gives no class probabilities"
 
     def build_parser(self) -> AnswerParser:
