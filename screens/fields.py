@@ -33,7 +33,7 @@ FIELDS: dict[str, TuiField] = {
     E.METHOD: TuiField("Method", "setup", "#method"),
     E.MODEL: TuiField("Model", "setup", "#model"),
     E.DEVICE: TuiField("Running › device", "setup", "#device"),
-    E.DEVICES: TuiField("the devices the prediction is split over (a command-line setting)"),
+    E.DEVICES: TuiField("Devices", "setup", "#devices"),
     E.RAY: TuiField("the Ray cluster the prediction runs on (a command-line setting)"),
     E.BATCH_SIZE: TuiField("Running › batch", "setup", "#batch-size"),
     E.DTYPE: TuiField("Running › precision", "setup", "#dtype"),

@@ -30,6 +30,7 @@ from .session import recent_models
 SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset", "hub"), ("local folder or file", "local")]
 SOURCE_PLACEHOLDER = {"sample": "sample", "hub": "e.g. rotten_tomatoes", "local": "path to a folder of splits or a file (ctrl+o)"}
 DTYPE_HINT = "auto: bfloat16 on CUDA and on CPUs with bfloat16 instructions, else float32"
+DEVICES_HINT = "e.g. cuda:0,cuda:1 · all · cpu,cpu"  # one worker process per device
 TRUST_NOTICE = "Models load with trust_remote_code off: no Python code from a model folder runs. Tick only for models whose authors you trust."
 AUTOLOAD_PAUSE_S = 0.6
 """Seconds the dataset fields rest before a local path that exists is loaded."""
@@ -114,6 +115,7 @@ class SetupScreen(WorkbenchScreen[None]):
                 _inline("precision"), Select([(d, d) for d in DTYPES], id="dtype", allow_blank=False, compact=True),
             )  # fmt: skip
             yield _row("", Plain(DTYPE_HINT, id="dtype-hint"))
+            yield _row("Devices", Input(id="devices", placeholder="one (the device above)", compact=True), Plain(DEVICES_HINT, id="devices-hint"))
             yield _row("Model code", TickBox("trust remote code", id="trust-remote-code", compact=True), Plain(TRUST_NOTICE, id="trust-notice"))
             yield Plain(id="setup-error", classes="error-line")
             yield Plain("no data loaded yet (ctrl+l loads it)", id="data-summary")
@@ -140,6 +142,7 @@ class SetupScreen(WorkbenchScreen[None]):
             "#split": spec.data.split, "#train-split": spec.data.train_split or "", "#limit": "" if spec.data.limit is None else str(spec.data.limit),
             "#text-column": spec.data.text_column, "#label-column": spec.data.label_column,
             "#device": spec.device or "", "#batch-size": "" if spec.batch_size is None else str(spec.batch_size),
+            "#devices": spec.devices or "",
         }  # fmt: skip
         for selector, value in values.items():
             self.query_one(selector, Input).value = value
@@ -179,7 +182,7 @@ class SetupScreen(WorkbenchScreen[None]):
             raise ValueError("batch size must be 1 or more")
         params = {k: v for k, v in spec.params.items() if k in known}
         return replace(spec, data=data, method=method, model=text("#model") or None, params=params,
-                       device=text("#device") or None, batch_size=int(batch) if batch else None,
+                       device=text("#device") or None, batch_size=int(batch) if batch else None, devices=text("#devices") or None,
                        dtype=str(self.query_one("#dtype", Select).value), trust_remote_code=self.query_one("#trust-remote-code", Checkbox).value)  # fmt: skip
 
     def commit(self) -> bool:

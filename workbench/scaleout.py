@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import queue
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -146,9 +147,44 @@ def _raise_payload(device: str, payload: tuple) -> None:
 # ---------------------------------------------------------------- worker processes (--devices)
 
 
-def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int) -> None:
+def _has_fd(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.fileno() >= 0
+    except Exception:  # noqa: BLE001 -- a stand-in stream (Textual's capture, pytest's) has none
+        return False
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr. It hands ``sys.stderr``'s
+    file descriptor to its process; under the TUI ``sys.stderr`` is Textual's capture, whose
+    descriptor is -1, and the start fails ("bad value(s) in fds_to_keep"). Started once here, the
+    queues and workers below find it running."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    if not _has_fd(saved) and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _silence_output() -> None:
+    """Point the worker's stdout and stderr at /dev/null: under the TUI they are the terminal the
+    app draws on, and a model's loading bar would be drawn over it (errors go back by queue)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int, quiet: bool = False) -> None:
     """One device's worker: load and fit, then predict batches from ``tasks`` until a None, a stop
-    request, or the parent's death (a SIGKILLed parent leaves no orphan computing)."""
+    request, or the parent's death (a SIGKILLed parent leaves no orphan computing). ``quiet``:
+    the parent's stderr is not a terminal stream of its own (the TUI): no output at all."""
+    if quiet:
+        _silence_output()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     device = prep.device
     store = None
@@ -196,6 +232,8 @@ def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[lis
     if not batches:
         return
     mpc = mp.get_context("spawn")  # never fork a process that may hold CUDA or torch's threads
+    _start_resource_tracker()
+    quiet = not _has_fd(sys.stderr)  # the TUI: workers must not write on the screen
     tasks, results, stop = mpc.Queue(), mpc.Queue(), mpc.Event()
     texts = prep.dataset.eval.texts
     for n, idx in enumerate(batches):
@@ -206,7 +244,7 @@ def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[lis
     threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
     store_path = str(store.path) if store is not None else None
     procs = [
-        mpc.Process(target=_worker_main, args=(worker_prep(prep, d), store_path, ctx.batch_size, threads if d == "cpu" else None, tasks, results, stop, os.getpid()), daemon=True)
+        mpc.Process(target=_worker_main, args=(worker_prep(prep, d), store_path, ctx.batch_size, threads if d == "cpu" else None, tasks, results, stop, os.getpid(), quiet), daemon=True)
         for d in devices
     ]  # fmt: skip
     for p in procs:
