@@ -11,7 +11,7 @@ import json
 import pytest
 
 from fake_openai import FakeOpenAI
-from tiny_models import tiny_bert_classifier, tiny_chat_lm, tiny_nli, tiny_t5
+from tiny_models import tiny_local_models
 from workbench.methods import METHODS, Method, MethodConfig, Param, Prediction, Preview, RunContext, resolve_params
 from workbench.methods.base import check_scores
 from workbench.models import NO_MODEL, resolve_model
@@ -24,13 +24,7 @@ WORDS = TEXTS + [t for t, _ in TRAIN]
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("contract-models")
-    return {
-        "classifier": tiny_bert_classifier(root / "clf", ["negative", "positive"], WORDS),
-        "t5": tiny_t5(root / "t5", WORDS),
-        "lm": tiny_chat_lm(root / "lm", WORDS),
-        "nli": tiny_nli(root / "nli", WORDS),
-    }
+    return tiny_local_models(tmp_path_factory.mktemp("contract-models"), WORDS)
 
 
 @pytest.fixture(scope="module")

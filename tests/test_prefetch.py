@@ -11,7 +11,7 @@ import pytest
 
 import workbench.runner as runner
 from conftest import write_jsonl
-from tiny_models import tiny_bert_classifier, tiny_chat_lm, tiny_nli, tiny_t5
+from tiny_models import tiny_local_models
 from workbench.data import DataSpec
 from workbench.methods import METHODS, MethodConfig, RunContext
 from workbench.models import resolve_model
@@ -29,13 +29,7 @@ WORDS = TEST + [t for t, _ in TRAIN]
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    root = tmp_path_factory.mktemp("prefetch-models")
-    return {
-        "classifier": tiny_bert_classifier(root / "clf", ["negative", "positive"], WORDS),
-        "t5": tiny_t5(root / "t5", WORDS),
-        "lm": tiny_chat_lm(root / "lm", WORDS),
-        "nli": tiny_nli(root / "nli", WORDS),
-    }
+    return tiny_local_models(tmp_path_factory.mktemp("prefetch-models"), WORDS)
 
 
 @pytest.fixture(scope="module")

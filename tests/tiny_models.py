@@ -111,3 +111,14 @@ def tiny_chat_lm(path: Path, texts: list[str] | None = None, seed: int = 0, chat
 def tiny_nli(path: Path, texts: list[str] | None = None, seed: int = 0) -> Path:
     """A tiny BERT sequence-pair classifier labelled like an MNLI model."""
     return tiny_bert_classifier(path, ["contradiction", "neutral", "entailment"], texts, seed)
+
+
+def tiny_local_models(root: Path, texts: list[str]) -> dict[str, Path]:
+    """One tiny model per local transformers method, all over ``texts``' words: a sentiment
+    classifier (negative/positive), a T5, a chat LM and an NLI model."""
+    return {
+        "classifier": tiny_bert_classifier(root / "clf", ["negative", "positive"], texts),
+        "t5": tiny_t5(root / "t5", texts),
+        "lm": tiny_chat_lm(root / "lm", texts),
+        "nli": tiny_nli(root / "nli", texts),
+    }
