@@ -156,3 +156,36 @@ def test_a_text_whose_preparation_fails_is_an_invalid_prediction(tiny, data, tmp
     preds = {p.text: p for p in RunStore(tmp_path / "s.sqlite").predictions(out.run_id)}
     assert preds["nothing to say"].pred is None and "cannot tokenise this one" in (preds["nothing to say"].error or "")
     assert sum(p.pred is None for p in preds.values()) == 1  # its batch-mate was predicted alone
+
+
+def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypatch):
+    """The --devices worker loop (run here in-process, on plain queues): batches come back in the
+    order taken, each worker stops at its one None, and every batch but the first found its
+    preparation under way."""
+    import os
+    import queue
+
+    import workbench.scaleout as scaleout
+
+    used: list[Prefetcher] = []
+
+    class Counting(Prefetcher):
+        def __init__(self, enabled: bool = True):
+            super().__init__(enabled)
+            used.append(self)
+
+    monkeypatch.setattr(scaleout, "Prefetcher", Counting)
+    prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
+    tasks: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+    batches = [TEST[i : i + 3] for i in range(0, len(TEST), 3)]
+    for n, texts in enumerate(batches):
+        tasks.put((n, texts))
+    tasks.put(None)
+    tasks.put((99, ["left for another worker"]))
+    scaleout._worker_main(prep, str(tmp_path / "s.sqlite"), 3, None, tasks, results, threading.Event(), os.getppid())
+    got = [results.get_nowait() for _ in range(results.qsize())]
+    assert got[0] == ("ready", "cpu") and got[-1] == ("done", "cpu")
+    assert [m[1] for m in got[1:-1]] == list(range(len(batches))) and all(len(m[2]) == 3 for m in got[1:-1])
+    assert used[-1].hits == len(batches) - 1
+    assert tasks.get_nowait() == (99, ["left for another worker"])  # nothing taken past its None

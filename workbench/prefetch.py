@@ -22,6 +22,9 @@ import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Hashable
 
+NOT_PREPARED: Any = object()
+"""A batch not prepared ahead: ``Method.predict`` does it all."""
+
 
 def prefetch_enabled() -> bool:
     return os.environ.get("WORKBENCH_PREFETCH", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -18,7 +18,7 @@ from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext
 from .metrics import compute_metrics
 from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_versions, pick_device, resolve_model
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
-from .prefetch import Prefetcher, prefetch_enabled
+from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_devices, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
@@ -320,10 +320,6 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
                 continue
             start += len(idx)
             commit(idx, batch)
-
-
-NOT_PREPARED: Any = object()
-"""The batch was not prepared ahead: ``predict`` does it all."""
 
 
 def _predict_batch(method, texts: list[str], ctx: RunContext, prepared: Any = NOT_PREPARED) -> list[Prediction]:

@@ -31,10 +31,12 @@ import os
 import queue
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import DEVICES, RAY, ConfigError, WorkbenchError
+from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 
 if TYPE_CHECKING:
     from .methods import Method, Prediction, RunContext
@@ -113,22 +115,48 @@ def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int
     return fitted_method(prep, ctx, Caches()), ctx, store
 
 
-def predict_texts(method: "Method", texts: list[str], ctx: "RunContext") -> "list[Prediction]":
+def predict_texts(method: "Method", texts: list[str], ctx: "RunContext", prepared: Any = NOT_PREPARED) -> "list[Prediction]":
     """One batch of the runner's, predicted in pieces of ``ctx.batch_size`` (the whole batch
-    unless this worker ran out of memory before: then halved, as the runner does)."""
+    unless this worker ran out of memory before: then halved, as the runner does). ``prepared``:
+    ``Method.prepare(texts)`` made ahead by the prefetch thread, used while the batch goes in one
+    piece."""
     from .runner import _predict_batch, back_off
 
     out: list[Prediction] = []
     start = 0
     while start < len(texts):
         piece = texts[start : start + ctx.batch_size]
+        ready = prepared if len(piece) == len(texts) else NOT_PREPARED
+        prepared = NOT_PREPARED  # an out-of-memory retry prepares its smaller pieces itself
         try:
-            out.extend(_predict_batch(method, piece, ctx))
+            out.extend(_predict_batch(method, piece, ctx, ready))
         except Exception as e:
             back_off(ctx, e)  # re-raises unless out of memory
             continue
         start += len(piece)
     return out
+
+
+_ENDED: Any = object()
+"""What ``_next_task(wait=False)`` gives for this worker's end-of-work None."""
+
+
+def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> Any:
+    """The next ``(n, texts)`` from the queue. Waiting: None at this worker's end-of-work None, a
+    stop request or the parent's death. Not waiting: None when nothing is queued, ``_ENDED``
+    for the end-of-work None."""
+    if not wait:
+        try:
+            task = tasks.get_nowait()
+        except queue.Empty:
+            return None
+        return _ENDED if task is None else task
+    while not stop.is_set() and os.getppid() == parent_pid:
+        try:
+            return tasks.get(timeout=POLL_S)
+        except queue.Empty:
+            continue
+    return None
 
 
 def _error_payload(e: BaseException) -> tuple:
@@ -195,17 +223,25 @@ def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, t
             torch.set_num_threads(threads)  # the workers share the cores rather than each taking all
         method, ctx, store = load_for_worker(prep, store_path, batch_size, stop)
         results.put(("ready", device))
-        while not stop.is_set() and os.getppid() == parent_pid:
-            try:
-                task = tasks.get(timeout=POLL_S)
-            except queue.Empty:
-                continue
-            if task is None:
-                break
-            n, texts = task
-            notes_before = len(ctx.notes)
-            preds = predict_texts(method, texts, ctx)
-            results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
+        # One batch in hand and, when the queue has one, the next (prepared on the prefetch
+        # thread while this one runs, as in the runner). Each worker ends on one None.
+        with Prefetcher(method.prefetches and prefetch_enabled()) as prefetch:
+            task = _next_task(tasks, stop, parent_pid)
+            while isinstance(task, tuple) and not stop.is_set() and os.getppid() == parent_pid:
+                n, texts = task
+                ready = NOT_PREPARED
+                if method.prefetches:
+                    try:
+                        ready = prefetch.take(n, partial(method.prepare, texts, ctx))
+                    except Exception:  # noqa: BLE001 -- predict_texts prepares again, inside its own error handling
+                        ready = NOT_PREPARED
+                following = _next_task(tasks, stop, parent_pid, wait=False)
+                if isinstance(following, tuple):
+                    prefetch.ahead(following[0], partial(method.prepare, following[1], ctx))
+                notes_before = len(ctx.notes)
+                preds = predict_texts(method, texts, ctx, ready)
+                results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
+                task = following if following is not None else _next_task(tasks, stop, parent_pid)
         results.put(("done", device))
     except BaseException as e:  # noqa: BLE001 -- everything goes back to the parent, which decides
         from .errors import Cancelled
