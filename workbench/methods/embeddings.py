@@ -37,7 +37,7 @@ folds."""
 
 
 def temperature_param(default: Any) -> Param:
-    return Param("temperature", default, f"softmax temperature over the cosine similarities: a number > 0, or '{FIT}' (fitted on the train split's labels)", "str")
+    return Param("temperature", default, f"softmax temperature > 0, or '{FIT}' (fitted on the train labels)", "str")
 
 
 def parse_temperature(value: Any) -> float | None:
