@@ -259,11 +259,7 @@ def _print_report(report: "Report | None", json_path: str | None, *, reused: boo
         print(f"run {status} before any prediction finished; nothing to report")
         return 1 if status == "cancelled" else 0
     if json_path:  # before the text: a reader that leaves early (`| head`) does not cost the file
-        path = Path(json_path).expanduser()
-        try:
-            path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as e:
-            raise WorkbenchError(f"cannot write the JSON report to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+        _write_json(json_path, report.to_json(), "the JSON report")
     if reused:
         print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
     print(report_text(report, text_width()))
@@ -351,6 +347,15 @@ def _with_target(engine, report, target: float | None):
     return dataclasses.replace(report, selective=engine.selective(report.run_id, target))
 
 
+def _write_json(json_path: str, data: Any, what: str) -> None:
+    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held."""
+    path = Path(json_path).expanduser()
+    try:
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise WorkbenchError(f"cannot write {what} to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+
+
 def _cmd_suspects(args) -> int:
     if args.top < 0:
         raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
@@ -365,11 +370,7 @@ def _cmd_suspects(args) -> int:
         text = " ".join(s.text.split())
         print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
     if args.json:
-        path = Path(args.json).expanduser()
-        try:
-            path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as e:
-            raise WorkbenchError(f"cannot write the suspects to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+        _write_json(args.json, result.to_json(), "the suspects")
     return 0
 
 
@@ -410,11 +411,7 @@ def _cmd_sweep(args) -> int:
         progress.close()
     board.footer(result)
     if args.json:
-        path = Path(args.json).expanduser()
-        try:
-            path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
-        except OSError as e:
-            raise WorkbenchError(f"cannot write the sweep's JSON to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+        _write_json(args.json, result.to_json(), "the sweep's JSON")
     if result.status == "cancelled":
         print(f"\nsweep cancelled: finished runs are kept; run `workbench sweep {args.file}` again to continue")
         return 130
