@@ -16,6 +16,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .prompting import answer_variants
+
 GENERATE_SCORE_RULE = (
     "the probabilities of the classes' answer words' first tokens at the first answer position that starts one "
     "(summed per class, normalised over the classes); the parsed answer decides the label, an answer that "
@@ -26,8 +28,6 @@ GENERATE_SCORE_RULE = (
 def class_first_tokens(tokenizer: Any, answer_words: Sequence[str]) -> list[list[int]]:
     """Per class, the token ids an answer can start its word with: the first token of the word
     as given and capitalised, with and without a leading space; ids of two classes dropped."""
-    from .seq2seq import answer_variants  # score mode's spellings (seq2seq imports this module)
-
     found: list[set[int]] = []
     for word in answer_words:
         ids = set()

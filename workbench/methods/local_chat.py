@@ -14,7 +14,7 @@ from .base import Prediction, RunContext
 from .first_token import first_token_scores
 from .prompting import PromptMethod, load_pretrained, prompt_params
 from .registry import register
-from .seq2seq import answer_variants, class_scores, generated_predictions, score_predictions
+from .seq2seq import class_scores, generated_predictions, score_predictions
 
 CHAT_PROMPT = "Is the following movie review positive or negative? Answer with one word.\n\nReview: {text}"
 
@@ -48,6 +48,10 @@ class LocalChat(PromptMethod):
 
     def model_token_limit(self):
         return self.max_length_
+
+    def answer_ids(self, variant: str) -> list[int]:
+        """The variant as the assistant's answer right after its turn opens: no special tokens."""
+        return self.tokenizer_(variant, add_special_tokens=False)["input_ids"]
 
     def shot_length(self, text: str) -> int:
         return len(self.tokenizer_(text, add_special_tokens=False)["input_ids"])
@@ -104,12 +108,8 @@ class LocalChat(PromptMethod):
         that differ only in their last token share one forward pass (all one-token words: a single
         pass over the prompts). Sequences are left-padded so every one ends in the last column and
         only the last few positions' logits are computed (a full vocabulary per position is large)."""
-        variants, owners = [], []
-        with self.host_lock:  # the prefetch thread may be tokenising the next batch
-            for c, word in enumerate(self.answer_words):
-                for v in answer_variants(word):
-                    variants.append(self.tokenizer_(v, add_special_tokens=False)["input_ids"])
-                    owners.append(c)
+        owners = [c for c, _ in self.variant_ids_]
+        variants = [ids for _, ids in self.variant_ids_]
         groups: dict[tuple[int, ...], list[int]] = {}
         for j, v in enumerate(variants):
             groups.setdefault(tuple(v[:-1]), []).append(j)

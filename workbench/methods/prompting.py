@@ -22,6 +22,11 @@ SCORE_RULE = (
 )
 
 
+def answer_variants(word: str) -> list[str]:
+    """The spellings of an answer word that score mode adds up: as given, and capitalised."""
+    return list(dict.fromkeys([word, word[:1].upper() + word[1:]]))
+
+
 def prompt_params(default_prompt: str, *, system: bool, mode: str | None, max_new_tokens: int) -> tuple[Param, ...]:
     """The parameters of a prompt method; ``mode`` None: the method only generates (chat APIs)."""
     out = [Param("prompt", default_prompt, "prompt template; {text} or [DOCUMENT] is replaced by the text")]
@@ -113,6 +118,11 @@ class PromptMethod(Method):
         pairs = tuple(zip(self.config.label_names, self.label_texts()))
         return Preview("prompt", text, prompt=render(self.template, text), system=p.get("system") or None, few_shot=int(p["few_shot"] or 0), pairs=pairs)
 
+    def answer_ids(self, variant: str) -> list[int]:
+        """The token ids score mode scores for one spelling of an answer word (seq2seq and
+        local-chat tokenise it as their model reads an answer). Default: none (an API method)."""
+        return []
+
     def scores_rule(self, ctx: RunContext | None = None) -> str:
         if self.mode == "score":
             return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
@@ -140,6 +150,8 @@ class PromptMethod(Method):
             from .first_token import class_first_tokens
 
             self.class_tokens_ = class_first_tokens(self.tokenizer_, self.answer_words)
+        elif self.runs_locally:  # score mode: tokenised once here, not per batch beside the prefetch thread
+            self.variant_ids_ = [(c, self.answer_ids(v)) for c, word in enumerate(self.answer_words) for v in answer_variants(word)]
         p = self.config.params
         k, n = p["few_shot"], len(self.config.label_names)
         self.shots_ = self.widest_shots_ = FewShot()

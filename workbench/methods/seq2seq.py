@@ -17,11 +17,6 @@ from .registry import register
 SEQ2SEQ_PROMPT = "Is the following sentence positive or negative? {text}"
 
 
-def answer_variants(word: str) -> list[str]:
-    """The spellings of an answer word that score mode adds up: as given, and capitalised."""
-    return list(dict.fromkeys([word, word[:1].upper() + word[1:]]))
-
-
 def class_scores(loglik: np.ndarray, owners: list[int], n_classes: int) -> np.ndarray:
     """Per text, the probability of each class: log-likelihoods of every variant (columns, owned
     by ``owners[j]``) summed per class as probabilities, then normalised over the classes."""
@@ -77,6 +72,10 @@ class Seq2Seq(PromptMethod):
     def model_token_limit(self):
         return self.max_length_
 
+    def answer_ids(self, variant: str) -> list[int]:
+        """The variant as the decoder's whole output, with its end-of-sequence token."""
+        return self.tokenizer_(variant)["input_ids"]
+
     def _encode(self, texts: Sequence[str], ctx: RunContext):
         from ..truncation import cut_texts
 
@@ -122,10 +121,8 @@ class Seq2Seq(PromptMethod):
         encoder_out = self.model_.get_encoder()(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
         n = enc["input_ids"].shape[0]
         columns, owners = [], []
-        with self.host_lock:  # the prefetch thread may be tokenising the next batch
-            variants = [(c, self.tokenizer_([v], return_tensors="pt")["input_ids"]) for c, word in enumerate(self.answer_words) for v in answer_variants(word)]
-        for c, ids in variants:  # one decoder pass per answer variant
-            target = ids.to(enc["input_ids"].device).expand(n, -1).contiguous()
+        for c, ids in self.variant_ids_:  # one decoder pass per answer variant
+            target = torch.tensor([ids], device=enc["input_ids"].device).expand(n, -1).contiguous()
             # decoder inputs rather than labels=: no loss is wanted, only the logits
             decoder_ids = self.model_.prepare_decoder_input_ids_from_labels(labels=target)
             logits = self.model_(encoder_outputs=encoder_out, attention_mask=enc["attention_mask"], decoder_input_ids=decoder_ids).logits
