@@ -55,6 +55,19 @@ def cases(tiny):
     }
 
 
+def counted_prefetchers(monkeypatch, module) -> list[Prefetcher]:
+    """The Prefetchers ``module`` makes from now on, kept for their ``hits``."""
+    used: list[Prefetcher] = []
+
+    class Counting(Prefetcher):
+        def __init__(self, enabled: bool = True):
+            super().__init__(enabled)
+            used.append(self)
+
+    monkeypatch.setattr(module, "Prefetcher", Counting)
+    return used
+
+
 LOCAL = ["classifier", "embed-logreg", "embed-centroid", "embed-zeroshot", "nli-zeroshot", "seq2seq", "seq2seq generate", "local-chat", "local-chat generate"]
 
 
@@ -68,14 +81,7 @@ def test_every_local_method_prefetches():
 def test_prefetch_changes_no_prediction(case, tiny, data, tmp_path, monkeypatch):
     model, params = cases(tiny)[case]
     method = case.split()[0]
-    used: list[Prefetcher] = []
-
-    class Counting(Prefetcher):
-        def __init__(self, enabled: bool = True):
-            super().__init__(enabled)
-            used.append(self)
-
-    monkeypatch.setattr(runner, "Prefetcher", Counting)
+    used = counted_prefetchers(monkeypatch, runner)
 
     def run(prefetch: str, store: str):
         monkeypatch.setenv("WORKBENCH_PREFETCH", prefetch)
@@ -167,14 +173,7 @@ def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypat
 
     import workbench.scaleout as scaleout
 
-    used: list[Prefetcher] = []
-
-    class Counting(Prefetcher):
-        def __init__(self, enabled: bool = True):
-            super().__init__(enabled)
-            used.append(self)
-
-    monkeypatch.setattr(scaleout, "Prefetcher", Counting)
+    used = counted_prefetchers(monkeypatch, scaleout)
     prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
     tasks: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()

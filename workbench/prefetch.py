@@ -59,6 +59,15 @@ class Prefetcher:
             self._settle(future)
         return prepare()
 
+    def take_for_predict(self, key: Hashable, prepare: Callable[[], Any]) -> Any:
+        """``take``, or NOT_PREPARED when the preparation failed: ``Method.predict`` then prepares
+        the batch again inside the runner's per-example error handling, where a text that cannot
+        be prepared becomes an invalid prediction instead of ending the run."""
+        try:
+            return self.take(key, prepare)
+        except Exception:  # noqa: BLE001 -- see the docstring: the batch's own handling decides
+            return NOT_PREPARED
+
     def _drop(self) -> None:
         future, self._future, self._key = self._future, None, None
         if future is not None:

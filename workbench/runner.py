@@ -306,10 +306,7 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
             texts = [ev.texts[i] for i in idx]
             prepared: Any = NOT_PREPARED
             if method.prefetches:
-                try:
-                    prepared = prefetch.take(tuple(idx), partial(method.prepare, texts, ctx))
-                except Exception:  # noqa: BLE001 -- predict() below prepares again, inside the batch's own error handling
-                    prepared = NOT_PREPARED
+                prepared = prefetch.take_for_predict(tuple(idx), partial(method.prepare, texts, ctx))
                 following = order[start + len(idx) : start + len(idx) + ctx.batch_size]
                 if following:
                     prefetch.ahead(tuple(following), partial(method.prepare, [ev.texts[i] for i in following], ctx))

@@ -229,12 +229,7 @@ def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, t
             task = _next_task(tasks, stop, parent_pid)
             while isinstance(task, tuple) and not stop.is_set() and os.getppid() == parent_pid:
                 n, texts = task
-                ready = NOT_PREPARED
-                if method.prefetches:
-                    try:
-                        ready = prefetch.take(n, partial(method.prepare, texts, ctx))
-                    except Exception:  # noqa: BLE001 -- predict_texts prepares again, inside its own error handling
-                        ready = NOT_PREPARED
+                ready = prefetch.take_for_predict(n, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
                 following = _next_task(tasks, stop, parent_pid, wait=False)
                 if isinstance(following, tuple):
                     prefetch.ahead(following[0], partial(method.prepare, following[1], ctx))
