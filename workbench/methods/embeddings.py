@@ -40,11 +40,16 @@ def temperature_param(default: Any) -> Param:
     return Param("temperature", default, f"softmax temperature > 0, or '{FIT}' (fitted on the train labels)", "str")
 
 
+def is_fit(value: Any) -> bool:
+    """Whether a ``temperature`` value asks for the fit (any case, spaces around)."""
+    return isinstance(value, str) and value.strip().lower() == FIT
+
+
 def parse_temperature(value: Any) -> float | None:
     """The temperature as a number, or None for 'fit'; ConfigError for anything else."""
     from ..errors import ConfigError
 
-    if isinstance(value, str) and value.strip().lower() == FIT:
+    if is_fit(value):
         return None
     try:
         number = float(value)
@@ -58,16 +63,16 @@ def parse_temperature(value: Any) -> float | None:
 def canonical_temperature(params: dict[str, Any]) -> dict[str, Any]:
     """'0.050', '5e-2' and 0.05 are the same run: the parameter is text ('fit' or the number as
     Python writes it), whatever form it was given in (a flag, a TOML number, the TUI's field)."""
+    from ..errors import ConfigError
+
     value = params.get("temperature")
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool):
         return params
-    if isinstance(value, str) and value.strip().lower() == FIT:
-        return {**params, "temperature": FIT}
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = parse_temperature(value)
+    except ConfigError:
         return params  # validate() says what is wrong with it
-    return {**params, "temperature": repr(number)} if number > 0 and number != float("inf") else params
+    return {**params, "temperature": FIT if number is None else repr(number)}
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -285,12 +290,13 @@ class _SimilarityMethod(_EmbeddingMethod):
     def validate(self) -> None:
         parse_temperature(self.config.params["temperature"])
 
-    def _settle_temperature(self, sims: np.ndarray, labels: Sequence[int] | np.ndarray | None) -> None:
-        """The temperature given, or (``fit``) the one fitted on the train rows' similarities."""
+    def _settle_temperature(self, sims: np.ndarray | None, labels: Sequence[int] | np.ndarray | None) -> None:
+        """The temperature given, or (``fit``) the one fitted on the train rows' similarities
+        (none given: the documented default)."""
         from ..calibration import fit_temperature
 
         given = parse_temperature(self.config.params["temperature"])
-        if given is not None or labels is None or len(labels) == 0:
+        if given is not None or sims is None or labels is None or len(labels) == 0:
             self.temperature_ = given if given is not None else SIMILARITY_TEMPERATURE
             self.temperature_fitted_ = False
             return
@@ -372,15 +378,14 @@ class EmbedZeroShot(_SimilarityMethod):
         ctx.progress("encoding label texts", 0, 1)
         self.label_emb_ = self.encode(self.label_texts(), ctx).astype(np.float64)
         ctx.progress("encoding label texts", 1, 1)
-        fitting = parse_temperature(self.config.params["temperature"]) is None and bool(texts) and labels is not None
-        sims = cosine(self.encode(texts, ctx, "encoding train").astype(np.float64), self.label_emb_) if fitting else None
-        self._settle_temperature(sims if sims is not None else np.zeros((0, len(self.label_emb_))), labels if fitting else None)
+        fitting = is_fit(self.config.params["temperature"]) and bool(texts) and labels is not None
+        self._settle_temperature(cosine(self.encode(texts, ctx, "encoding train").astype(np.float64), self.label_emb_) if fitting else None, labels)
         return self
 
     @classmethod
     def uses_train(cls, params) -> bool:
         """Only to fit the temperature (``temperature=fit``): the labels come from the label texts."""
-        return isinstance(params.get("temperature"), str) and params["temperature"].strip().lower() == FIT
+        return is_fit(params.get("temperature"))
 
     def preview(self, text: str) -> Preview:
         pairs = tuple(zip(self.config.label_names, self.label_texts()))
