@@ -226,20 +226,24 @@ class HistoryScreen(WorkbenchScreen[None]):
             self.app.open_prompt()
 
     def action_resume(self) -> None:
-        run_id = self.current_run()
-        if run_id is None:
-            return
-        run = self.fresh_run(run_id)
+        run = self.ended_run("resume is for a run whose process ended")
         if run is None:
             return
         if run.status == "done" and run.report:
-            self.notify(f"run {run_id[:12]} is complete: nothing to resume")
-            self.app.open_report(run_id)
+            self.notify(f"run {run.run_id[:12]} is complete: nothing to resume")
+            self.app.open_report(run.run_id)
             return
-        if run.shown_status == "running":  # the store's word: a live process computes it now
-            self.notify(f"run {run_id[:12]} is running in a live process; resume is for a run whose process ended", severity="warning")
-            return
-        self.app.resume_run(run_id)
+        self.app.resume_run(run.run_id)
+
+    def ended_run(self, otherwise: str) -> StoredRun | None:
+        """The highlighted run as the store has it now, to take up again; None (said, with
+        ``otherwise``) while a live process computes it, and when it is gone."""
+        run_id = self.current_run()
+        run = self.fresh_run(run_id) if run_id is not None else None
+        if run is not None and run.shown_status == "running":  # the store's word: a live process computes it now
+            self.notify(f"run {run.run_id[:12]} is running in a live process; {otherwise}", severity="warning")
+            return None
+        return run
 
     def fresh_run(self, run_id: str) -> StoredRun | None:
         """The run as the store has it now (its status may have changed since the list was read:
@@ -264,15 +268,10 @@ class HistoryScreen(WorkbenchScreen[None]):
     def action_retry_errors(self) -> None:
         """Take the highlighted run up again (finished or not), asking again for the examples
         that got no answer (connection refused, 5xx, 429 after retries); its answers are kept."""
-        run_id = self.current_run()
-        if run_id is None:
-            return
-        run = self.fresh_run(run_id)
+        run = self.ended_run("retry its errors once it has ended")
         if run is None:
             return
-        if run.shown_status == "running":
-            self.notify(f"run {run_id[:12]} is running in a live process; retry its errors once it has ended", severity="warning")
-            return
+        run_id = run.run_id
         errors = self.app.engine.count_errors(run_id)
         if not errors:
             self.notify(f"run {run_id[:12]} has no errors to retry" + ("" if self.runs[run_id].status == "done" else ": u resumes it"))
