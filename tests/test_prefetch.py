@@ -188,3 +188,22 @@ def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypat
     assert [m[1] for m in got[1:-1]] == list(range(len(batches))) and all(len(m[2]) == 3 for m in got[1:-1])
     assert used[-1].hits == len(batches) - 1
     assert tasks.get_nowait() == (99, ["left for another worker"])  # nothing taken past its None
+
+
+def test_a_ray_actor_prepares_the_next_batch_of_its_call_ahead(data, tmp_path, monkeypatch):
+    """The Ray Data actor (called here in-process, as Ray calls it): a call of several runner
+    batches prepares each but its first ahead, and predicts what it predicts without prefetch."""
+    import json
+
+    import workbench.scaleout as scaleout
+
+    used = counted_prefetchers(monkeypatch, scaleout)
+    prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
+    batches = [TEST[i : i + 3] for i in range(0, len(TEST), 3)]
+    call = {"n": np.arange(len(batches)), "texts": [np.array(b, dtype=object) for b in batches]}
+    got = scaleout._RayPredictor(prep, str(tmp_path / "s.sqlite"), 3)(call)
+    assert list(got["n"]) == list(range(len(batches))) and used[-1].hits == len(batches) - 1
+    monkeypatch.setenv("WORKBENCH_PREFETCH", "0")
+    plain = scaleout._RayPredictor(prep, str(tmp_path / "s.sqlite"), 3)(call)
+    assert used[-1].hits == 0
+    assert [json.loads(a)["preds"] for a in got["out"]] == [json.loads(a)["preds"] for a in plain["out"]]

@@ -269,3 +269,47 @@ def test_a_row_with_fields_of_the_wrong_kind_is_damaged_not_a_crash(tmp_path, da
     assert main(argv(path, "runs")) == 0
     out = capsys.readouterr().out
     assert "damaged" in out and "internal error" not in out
+
+
+def _another_process_converting(path) -> sqlite3.Connection:
+    """What a second workbench holds while it turns a new store file into WAL: a write lock on
+    the file in rollback-journal mode (SQLite answers 'locked' to an opener at once then, without
+    its busy timeout)."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_store_another_process_is_creating_opens_once_it_lets_go(tmp_path, monkeypatch):
+    import workbench.store as store_module
+
+    path, pauses = tmp_path / "new.sqlite", []
+    other = _another_process_converting(path)
+
+    def pause(seconds):  # the opener's back-off: the other process finishes meanwhile
+        pauses.append(seconds)
+        if other.in_transaction:
+            other.execute("COMMIT")
+
+    monkeypatch.setattr(store_module.time, "sleep", pause)
+    store = RunStore(path)
+    assert pauses, "the first open met the lock and tried again"
+    store.put_response("k", {"answer": 1})
+    assert store.get_response("k") == {"answer": 1}
+    assert store.list_runs() == []
+    other.close()
+
+
+def test_a_store_locked_for_good_says_so_and_names_the_store(tmp_path, monkeypatch, capsys):
+    import workbench.store as store_module
+
+    path = tmp_path / "held.sqlite"
+    other = _another_process_converting(path)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.2)
+    with pytest.raises(StoreError) as caught:
+        RunStore(path)
+    assert caught.value.field == "store" and "locked by another process" in str(caught.value)
+    assert main(argv(path, "runs")) == 2
+    err = capsys.readouterr().err
+    assert "--store" in err and "locked by another process" in err and "Traceback" not in err
+    other.close()

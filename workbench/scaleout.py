@@ -330,20 +330,36 @@ def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[lis
 # ---------------------------------------------------------------- Ray Data (--ray)
 
 
+RAY_GROUP = 4
+"""Runner batches per Ray actor call. An actor sees one call's batches at a time, so within a
+call it prepares the next batch on its prefetch thread while the model runs this one (as the
+runner and the device workers do); 4 gives 3 of 4 batches prepared ahead, and keeps the calls
+small enough that the pool stays balanced and finished batches stream back often."""
+
+
 class _RayPredictor:
-    """A Ray Data actor: loads and fits the method once, then predicts one runner batch per call."""
+    """A Ray Data actor: loads and fits the method once, then predicts the runner batches of each
+    call (one row a batch), preparing the next on its prefetch thread while the model runs one."""
 
     def __init__(self, prep: PreparedRun, store_path: str | None, batch_size: int):
         self.method, self.ctx, _ = load_for_worker(prep, store_path, batch_size, None)
+        self.prefetch = Prefetcher(self.method.prefetches and prefetch_enabled())
 
-    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        n = [int(x) for x in row["n"]]
+    def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
+        method, ctx = self.method, self.ctx
+        n = [int(x) for x in rows["n"]]
+        groups = [[str(t) for t in texts] for texts in rows["texts"]]
         out = []
-        for texts in row["texts"]:
-            notes_before = len(self.ctx.notes)
-            preds = predict_texts(self.method, [str(t) for t in texts], self.ctx)
+        for i, texts in enumerate(groups):
+            # Keyed by the runner's batch number: a batch left prepared by a call that failed is
+            # never taken for another.
+            ready = self.prefetch.take_for_predict(n[i], partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
+            if i + 1 < len(groups):
+                self.prefetch.ahead(n[i + 1], partial(method.prepare, groups[i + 1], ctx))
+            notes_before = len(ctx.notes)
+            preds = predict_texts(method, texts, ctx, ready)
             # JSON: what comes back is data (predictions), never code to run.
-            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": self.ctx.notes[notes_before:], "batch_size": self.ctx.batch_size}
+            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": ctx.notes[notes_before:], "batch_size": ctx.batch_size}
             out.append(json.dumps(answer))
         return {"n": n, "out": out}
 
@@ -377,7 +393,7 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
     """Predict ``batches`` as Ray Data ``map_batches`` over an actor pool (one actor per device
     of ``prep.devices``, else one; each loads the model once) and stream the finished batches
     back (``iter_batches``) to ``commit``. One row is one runner batch, so the batches and the
-    predictions are a single-device run's."""
+    predictions are a single-device run's; an actor call takes ``RAY_GROUP`` of them."""
     ray = import_ray()
     if not batches:
         return
@@ -397,9 +413,9 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         rows = [{"n": n, "texts": [texts[i] for i in idx]} for n, idx in enumerate(batches)]
         from .methods import Prediction
 
-        ds = ray.data.from_items(rows, override_num_blocks=len(rows))
+        ds = ray.data.from_items(rows, override_num_blocks=-(-len(rows) // RAY_GROUP))
         out = ds.map_batches(
-            _RayPredictor, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
+            _RayPredictor, batch_size=RAY_GROUP, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
             num_cpus=1, fn_constructor_kwargs={"prep": actor_prep, "store_path": str(store.path) if store is not None else None, "batch_size": ctx.batch_size},
         )  # fmt: skip
         ctx.notes.append(f"predicted on Ray Data ({prep.spec.ray}): {len(devices)} actor(s) on {', '.join(devices)}")

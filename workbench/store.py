@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
@@ -174,7 +174,10 @@ def _damaged(path: Path, e: Exception) -> DamagedStoreError:
 
 
 # SQLite's primary result codes (sqlite3 exports them from Python 3.11, and not all in its stubs)
-_SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 8, 11, 13, 26
+_SQLITE_BUSY, _SQLITE_READONLY, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 8, 11, 13, 26
+
+BUSY_TIMEOUT = 30.0
+"""Seconds a connection waits for another process's lock before the store says it is locked."""
 
 
 def _code(e: Exception) -> int | None:
@@ -184,6 +187,28 @@ def _code(e: Exception) -> int | None:
 
 def _is_full(e: Exception) -> bool:
     return _code(e) == _SQLITE_FULL or "database or disk is full" in str(e)
+
+
+def _is_busy(e: Exception) -> bool:
+    return _code(e) == _SQLITE_BUSY or "database is locked" in str(e)
+
+
+def _opened_when_free(open_once: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+    """``open_once()``, tried again while another process holds the file for a moment. SQLite's
+    busy timeout does not cover opening: two processes turning a new store into WAL at once
+    (the second upgrades its read to a write, and SQLite answers 'locked' at once rather than
+    risk a deadlock), or a last connection cleaning up the WAL files as another opens
+    (https://www.sqlite.org/wal.html, 'Sometimes queries return SQLITE_BUSY'). Each lasts a
+    moment, so waiting up to the busy timeout is what a user expects of 'wait for the lock'."""
+    end, pause = time.monotonic() + BUSY_TIMEOUT, 0.005
+    while True:
+        try:
+            return open_once()
+        except sqlite3.OperationalError as e:
+            if not _is_busy(e) or time.monotonic() + pause > end:
+                raise
+        time.sleep(pause)  # a back-off, not a synchronisation: the other side's moment ends by itself
+        pause = min(pause * 2, 0.2)
 
 
 def _is_damage(e: Exception) -> bool:
@@ -208,12 +233,18 @@ class RunStore:
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
         try:
-            self._db = self._open_read_only() if self.read_only else self._open()
+            self._db = _opened_when_free(self._open_read_only if self.read_only else self._open)
         except WorkbenchError:
             raise
         except (OSError, sqlite3.Error) as e:
             if isinstance(e, sqlite3.Error) and _is_damage(e):
                 raise _damaged(self.path, e) from None
+            if isinstance(e, sqlite3.Error) and _is_busy(e):
+                raise StoreError(
+                    f"the run store at {self.path} stayed locked by another process for {BUSY_TIMEOUT:g} s",
+                    fix="wait for that process (a run writing to it, or a program holding it open) to finish, or name another run store file",
+                    field=STORE,
+                ) from None
             raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="name another run store file, or set WORKBENCH_STORE", field=STORE) from None
         self._lock = threading.Lock()
         self._runs = RunLocks(self.path)
@@ -222,7 +253,7 @@ class RunStore:
         _make_private_folder(self.path.parent)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
             self._check_version(db)  # before anything is written: a newer store is left as it is
             self._check_layout(db)  # ... and a database of some other program too
@@ -248,7 +279,7 @@ class RunStore:
         if not self.path.exists():
             raise StoreError(f"no run store at {self.path} (and it cannot be created there: the folder is read-only)", fix="name another run store file, or set WORKBENCH_STORE", field=STORE)
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT)
         try:
             try:
                 self._check_version(db)
