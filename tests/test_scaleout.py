@@ -1,7 +1,7 @@
 """Scale out (workbench/scaleout.py): a run split over two CPU worker processes (``--devices
 cpu,cpu``) gives the single-device run's predictions under the same run id, and a multi-device CLI
 run killed with SIGKILL leaves no worker computing and resumes like a local one; Ray Data (``--ray``)
-gives them too, when Ray is installed."""
+gives them too, when Ray is installed, and a killed Ray run leaves no actor and resumes the same way."""
 
 import json
 import os
@@ -128,6 +128,50 @@ def test_a_killed_multi_device_run_leaves_no_worker_and_resumes_like_a_local_one
     s = RunStore(store)
     assert s.find(run_id).status == "done"
     assert s.find(run_id).config.spec().devices == "cpu,cpu"  # resumed over the same devices
+    same_predictions(s, run_id, reference)
+
+
+def ray_actors() -> set[int]:
+    """The Ray Data actor processes on this machine (Ray names them by their class: MapWorker)."""
+    out = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"MapWorker" in cmdline.read_bytes():
+                out.add(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the actor processes through /proc")
+def test_a_killed_ray_run_leaves_no_actor_and_resumes_like_a_local_one(rt_data, reference, tmp_path):
+    pytest.importorskip("ray.data")
+    store, before = tmp_path / "s.sqlite", ray_actors()
+    argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", rt_data, "--method", "embed-zeroshot",
+            "--model", "all-MiniLM-L6-v2", "--dtype", "float32", "--device", "cpu", "--batch-size", "4", "--ray", "local", "-q"]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=REPO, env=env(), stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
+    try:
+        wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 4, "a stored batch", timeout=240)
+        actors = ray_actors() - before
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert actors, "the run's predictions came from a Ray actor"
+    end = time.monotonic() + 60
+    while any(alive(a) for a in actors) and time.monotonic() < end:  # Ray's own fate-sharing ends them
+        time.sleep(0.1)
+    assert not any(alive(a) for a in actors), "a Ray actor outlived its killed driver"
+
+    s = RunStore(store)
+    run_id = stored(store, "SELECT run_id FROM runs")
+    kept = s.count_predictions(run_id)
+    assert run_id == reference[0] and 4 <= kept < N and s.status_of(s.find(run_id)) == "interrupted"
+    resumed = subprocess.run([sys.executable, "-m", "workbench", "--store", str(store), "resume", run_id[:12], "-q"],
+                             cwd=REPO, env=env(), capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith(f"resuming run {run_id[:12]} (running): {kept} of {N} predictions kept")
+    s = RunStore(store)
+    assert s.find(run_id).status == "done" and s.find(run_id).config.spec().ray == "local"  # resumed on Ray again
     same_predictions(s, run_id, reference)
 
 
