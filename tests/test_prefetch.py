@@ -171,23 +171,23 @@ def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypat
     import os
     import queue
 
-    import workbench.scaleout as scaleout
+    import workbench.device_pool as device_pool
 
-    used = counted_prefetchers(monkeypatch, scaleout)
+    used = counted_prefetchers(monkeypatch, device_pool)
     prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
     tasks: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     batches = [TEST[i : i + 3] for i in range(0, len(TEST), 3)]
     for n, texts in enumerate(batches):
-        tasks.put((n, texts))
+        tasks.put((device_pool.PREDICT, n, texts))
     tasks.put(None)
-    tasks.put((99, ["left for another worker"]))
-    scaleout._worker_main(prep, str(tmp_path / "s.sqlite"), 3, None, tasks, results, threading.Event(), os.getppid())
+    tasks.put((device_pool.PREDICT, 99, ["left for another worker"]))
+    device_pool._worker_main(prep, str(tmp_path / "s.sqlite"), 3, None, tasks, results, threading.Event(), os.getppid())
     got = [results.get_nowait() for _ in range(results.qsize())]
     assert got[0] == ("ready", "cpu") and got[-1] == ("done", "cpu")
     assert [m[1] for m in got[1:-1]] == list(range(len(batches))) and all(len(m[2]) == 3 for m in got[1:-1])
     assert used[-1].hits == len(batches) - 1
-    assert tasks.get_nowait() == (99, ["left for another worker"])  # nothing taken past its None
+    assert tasks.get_nowait() == (device_pool.PREDICT, 99, ["left for another worker"])  # nothing taken past its None
 
 
 def test_a_ray_actor_prepares_the_next_batch_of_its_call_ahead(data, tmp_path, monkeypatch):

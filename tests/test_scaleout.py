@@ -1,7 +1,8 @@
 """Scale out (workbench/scaleout.py): a run split over two CPU worker processes (``--devices
 cpu,cpu``) gives the single-device run's predictions under the same run id, and a multi-device CLI
 run killed with SIGKILL leaves no worker computing and resumes like a local one; Ray Data (``--ray``)
-gives them too, when Ray is installed, and a killed Ray run leaves no actor and resumes the same way."""
+gives them too, when Ray is installed, and a killed Ray run leaves no actor and resumes the same way.
+A method that fits on the train split has the workers encode it, and fits as one device does."""
 
 import json
 import os
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,59 @@ def test_two_cpu_workers_give_the_single_device_predictions(rt_data, reference, 
     predicted = [done for phase, done in phases if phase == "predicting"]
     assert predicted == sorted(predicted) and len(predicted) >= N // BATCH  # one step per committed batch
     assert out.report is not None and out.report.n == N
+
+
+@pytest.fixture(scope="module")
+def rt_fit_data(tmp_path_factory) -> str:
+    """Rotten Tomatoes with a train split: 320 train and 120 test reviews, both classes."""
+    d = tmp_path_factory.mktemp("rt-fit")
+    for split, n in (("train", 320), ("test", 120)):
+        lines = (RT / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+        write_jsonl(d / f"{split}.jsonl", [json.loads(line) for line in lines[:: max(1, len(lines) // n)][:n]])
+    (d / "labels.json").write_text((RT / "labels.json").read_text())
+    return str(d)
+
+
+def test_two_cpu_workers_encode_the_train_split_and_fit_as_one_device_does(rt_fit_data, tmp_path, monkeypatch):
+    from workbench.methods.embeddings import _EmbeddingMethod
+
+    logreg = partial(RunSpec, data=DataSpec(rt_fit_data), method="embed-logreg", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=BATCH)
+    one = RunStore(tmp_path / "one.sqlite")
+    assert execute(prepare(logreg()), one).status == "done"
+    ref = {p.idx: p for p in one.predictions(prepare(logreg()).run_id)}
+
+    ran_here = []
+    real = _EmbeddingMethod._run_model
+    monkeypatch.setattr(_EmbeddingMethod, "_run_model", lambda self, parts, ctx: ran_here.append(len(parts)) or real(self, parts, ctx))
+    store, phases = RunStore(tmp_path / "two.sqlite"), []
+    prep = prepare(logreg(devices="cpu,cpu"))
+    out = execute(prep, store, on_progress=lambda e: phases.append((e.phase, e.done, e.total)))
+    assert out.status == "done", out.error
+    assert ran_here == []  # this process encoded nothing: the workers encoded the train split, then predicted
+    encoding = [(done, total) for phase, done, total in phases if phase == "encoding train"]
+    assert encoding[0] == (0, 320) and encoding[-1] == (320, 320) and len(encoding) > 320 // BATCH
+    assert "train split encoded by 2 worker processes, one per device (cpu, cpu)" in out.report.notes
+    got = {p.idx: p for p in store.predictions(prep.run_id)}
+    assert sorted(got) == sorted(ref) == list(range(120))
+    for i, p in got.items():  # the fit is the one-device fit: the same labels, scores to 1e-6 (thread counts)
+        assert p.pred == ref[i].pred, i
+        assert p.scores == pytest.approx(ref[i].scores, abs=1e-6), i
+
+
+def test_a_cancel_while_the_workers_encode_the_train_split_stops_them(rt_fit_data, tmp_path):
+    import multiprocessing
+    import threading
+
+    cancel = threading.Event()
+
+    def on_progress(e):
+        if e.phase == "encoding train" and e.done > 0:
+            cancel.set()
+
+    prep = prepare(RunSpec(DataSpec(rt_fit_data), "embed-logreg", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=BATCH, devices="cpu,cpu"))
+    out = execute(prep, RunStore(tmp_path / "s.sqlite"), on_progress=on_progress, cancel_event=cancel)
+    assert out.status == "cancelled" and out.report is None  # nothing was predicted yet
+    assert multiprocessing.active_children() == []
 
 
 def children(pid: int) -> list[int]:

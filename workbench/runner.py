@@ -13,6 +13,7 @@ from typing import Any, Callable, Literal, Mapping
 
 from .caches import Caches
 from .data import Dataset, DataSpec, Split, load_dataset
+from .device_pool import DevicePool
 from .errors import BATCH_SIZE, Cancelled, WorkbenchError
 from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
@@ -20,7 +21,7 @@ from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_ve
 from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
 from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 from .results import Report, RunConfig
-from .scaleout import import_ray, predict_on_devices, predict_on_ray, resolve_devices
+from .scaleout import import_ray, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .store import RunStore
 from .truncation import longest_first, model_tokens, text_lengths, truncation_note
@@ -186,10 +187,13 @@ def execute(
             timing["predict_s"] = time.perf_counter() - started
             timing["examples_per_s"] = (len(done) - len(kept)) / timing["predict_s"] if timing["predict_s"] > 0 else 0.0
 
+    # --devices: the worker processes, started when there is work for them (the train split's
+    # encoding, then the prediction) and ended however the run ends.
+    pool = DevicePool(prep, ctx, store) if prep.devices and not spec.ray else None
     try:
-        method = fitted_method(prep, ctx, caches, timing)
+        method = fitted_method(prep, ctx, caches, timing, pool.encode_for_fit if pool else None)
         started = time.perf_counter()
-        _predict_all(method, prep, store, ctx, done, caches)
+        _predict_all(method, prep, store, ctx, done, caches, pool)
         if retried:
             remain = sum(done[i].error is not None for i in retried if i in done)
             ctx.notes.append(f"retried {len(retried)} stored errors: {len(retried) - remain} answered now, {remain} still errors")
@@ -207,6 +211,9 @@ def execute(
     except Exception as e:
         _finish_failed(store, prep.run_id, f"{type(e).__name__}: {e}")
         raise
+    finally:
+        if pool is not None:
+            pool.close()
     report = _report(prep, ctx, timing, done, method, "done", caches, scaling)
     store.finish_run(prep.run_id, "done", report)
     return RunOutcome(prep.run_id, "done", report)
@@ -236,26 +243,46 @@ def _fit_key(prep: PreparedRun, device: str) -> str:
     return json.dumps(parts, sort_keys=True, default=str)
 
 
-def fitted_method(prep: PreparedRun, ctx: RunContext, caches: Caches, timing: dict | None = None) -> Method:
-    """The method of ``prep`` loaded and fitted, from the engine's cache when it can be."""
+def fitted_method(
+    prep: PreparedRun, ctx: RunContext, caches: Caches, timing: dict | None = None,
+    before_fit: Callable[[Method, list[str]], None] | None = None,
+) -> Method:  # fmt: skip
+    """The method of ``prep`` loaded and fitted, from the engine's cache when it can be.
+    ``before_fit(method, train_texts)``: run between load and fit, where the fit reads a train
+    split (the device workers encode it into the store's cache: workbench/device_pool.py)."""
     timing = timing if timing is not None else {}
 
     def load_and_fit():
-        ds = prep.dataset
-        ctx.progress("loading model", 0, 1)
-        t = time.perf_counter()
-        method = prep.method_cls(MethodConfig(prep.model, ds.label_names, prep.params))
-        method.load(ctx)
-        timing["load_s"] = time.perf_counter() - t
-        ctx.progress("loading model", 1, 1)
+        method = loaded_method(prep, ctx, timing)
         ctx.check_cancelled()
         t = time.perf_counter()
-        train = ds.train
-        shrinking_on_oom(ctx, lambda: method.fit(train.texts if train else None, train.labels if train else None, ctx))
+        train = prep.dataset.train
+        if before_fit is not None and train is not None and prep.method_cls.uses_train(prep.params):
+            before_fit(method, list(train.texts))
+        fit_loaded(method, prep, ctx)
         timing["fit_s"] = time.perf_counter() - t
         return method
 
     return caches.fitted.get(_fit_key(prep, ctx.device), load_and_fit)
+
+
+def loaded_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None) -> Method:
+    """The method of ``prep`` with its model loaded, not fitted yet."""
+    ctx.progress("loading model", 0, 1)
+    t = time.perf_counter()
+    method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
+    method.load(ctx)
+    if timing is not None:
+        timing["load_s"] = time.perf_counter() - t
+    ctx.progress("loading model", 1, 1)
+    return method
+
+
+def fit_loaded(method: Method, prep: PreparedRun, ctx: RunContext) -> None:
+    """Fit a loaded method on the train split of ``prep`` (None where it has none), halving the
+    batch size on running out of memory."""
+    train = prep.dataset.train
+    shrinking_on_oom(ctx, lambda: method.fit(train.texts if train else None, train.labels if train else None, ctx))
 
 
 def classify(
@@ -270,7 +297,7 @@ def classify(
     return shrinking_on_oom(ctx, lambda: _predict_batch(method, list(texts), ctx))
 
 
-def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction], caches: Caches) -> None:
+def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction], caches: Caches, pool: DevicePool | None = None) -> None:
     """Longest texts first in batches; each batch is stored as it finishes and lands in
     ``by_index`` (example index -> prediction), so a cancel keeps what finished. Length is counted
     in the model's tokens where the method says how its model reads: ordered by characters, a
@@ -293,8 +320,8 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
     if prep.spec.ray:  # the same batches, in the same order, made by Ray Data's actor pool
         predict_on_ray(prep, ctx, batches, commit, store)
         return
-    if prep.devices:  # the same batches, in the same order, made by one worker process per device
-        predict_on_devices(prep, ctx, batches, commit, store)
+    if pool is not None:  # the same batches, in the same order, made by one worker process per device
+        pool.predict(batches, commit)
         return
     start = 0
     # The next batch is prepared (tokenised) on a thread while the model runs this one: see

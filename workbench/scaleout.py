@@ -1,5 +1,6 @@
 """Scale out: the prediction phase of a run split over several devices (one worker process per
-device, ``--devices``) or run on Ray Data (an actor pool, ``--ray``).
+device, ``--devices``: workbench/device_pool.py, which also spreads the encoding of a train
+split) or run on Ray Data (an actor pool, ``--ray``: here).
 
 Either way the runner orders the texts and cuts the batches exactly as it does for one device, the
 batches are predicted through the same :class:`~workbench.methods.Method` interface, and each one
@@ -27,9 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import queue
-import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -101,10 +99,11 @@ def worker_prep(prep: "PreparedRun", device: str) -> "PreparedRun":
     return replace(prep, spec=spec, device=device, devices=None)
 
 
-def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int, cancel: Any) -> "tuple[Method, RunContext, RunStore | None]":
-    """The method of ``prep`` loaded and fitted in this (worker) process, and its context."""
+def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int, cancel: Any, *, fit: bool = True) -> "tuple[Method, RunContext, RunStore | None]":
+    """The method of ``prep`` loaded (and fitted, with ``fit``) in this (worker) process, and its
+    context."""
     from .caches import Caches
-    from .runner import _context, fitted_method
+    from .runner import _context, fitted_method, loaded_method
     from .store import RunStore
 
     store = RunStore(store_path) if store_path else None
@@ -112,7 +111,7 @@ def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int
     ctx.batch_size = batch_size
     if cancel is not None:
         ctx.cancel_event = cancel  # a multiprocessing Event: the parent's cancel reaches the worker
-    return fitted_method(prep, ctx, Caches()), ctx, store
+    return (fitted_method(prep, ctx, Caches()) if fit else loaded_method(prep, ctx)), ctx, store
 
 
 def predict_texts(method: "Method", texts: list[str], ctx: "RunContext", prepared: Any = NOT_PREPARED) -> "list[Prediction]":
@@ -135,196 +134,6 @@ def predict_texts(method: "Method", texts: list[str], ctx: "RunContext", prepare
             continue
         start += len(piece)
     return out
-
-
-_ENDED: Any = object()
-"""What ``_next_task(wait=False)`` gives for this worker's end-of-work None."""
-
-
-def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> Any:
-    """The next ``(n, texts)`` from the queue. Waiting: None at this worker's end-of-work None, a
-    stop request or the parent's death. Not waiting: None when nothing is queued, ``_ENDED``
-    for the end-of-work None."""
-    if not wait:
-        try:
-            task = tasks.get_nowait()
-        except queue.Empty:
-            return None
-        return _ENDED if task is None else task
-    while not stop.is_set() and os.getppid() == parent_pid:
-        try:
-            return tasks.get(timeout=POLL_S)
-        except queue.Empty:
-            continue
-    return None
-
-
-def _error_payload(e: BaseException) -> tuple:
-    if isinstance(e, WorkbenchError):
-        return ("workbench", type(e), e.found, e.expected, e.fix, e.field)
-    return ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)
-
-
-def _raise_payload(device: str, payload: tuple) -> None:
-    kind, cls, found, expected, fix, field = payload
-    if kind == "workbench":
-        raise cls(f"{found} (worker on {device})", expected=expected, fix=fix, field=field)
-    raise RuntimeError(f"the worker on {device} failed: {found}")
-
-
-# ---------------------------------------------------------------- worker processes (--devices)
-
-
-def _has_fd(stream: Any) -> bool:
-    try:
-        return stream is not None and stream.fileno() >= 0
-    except Exception:  # noqa: BLE001 -- a stand-in stream (Textual's capture, pytest's) has none
-        return False
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with the real stderr. It hands ``sys.stderr``'s
-    file descriptor to its process; under the TUI ``sys.stderr`` is Textual's capture, whose
-    descriptor is -1, and the start fails ("bad value(s) in fds_to_keep"). Started once here, the
-    queues and workers below find it running."""
-    from multiprocessing import resource_tracker
-
-    saved = sys.stderr
-    if not _has_fd(saved) and sys.__stderr__ is not None:
-        sys.stderr = sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = saved
-
-
-def _silence_output() -> None:
-    """Point the worker's stdout and stderr at /dev/null: under the TUI they are the terminal the
-    app draws on, and a model's loading bar would be drawn over it (errors go back by queue)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
-def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int, quiet: bool = False) -> None:
-    """One device's worker: load and fit, then predict batches from ``tasks`` until a None, a stop
-    request, or the parent's death (a SIGKILLed parent leaves no orphan computing). ``quiet``:
-    the parent's stderr is not a terminal stream of its own (the TUI): no output at all."""
-    if quiet:
-        _silence_output()
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    device = prep.device
-    store = None
-    try:
-        if threads is not None:
-            import torch
-
-            torch.set_num_threads(threads)  # the workers share the cores rather than each taking all
-        method, ctx, store = load_for_worker(prep, store_path, batch_size, stop)
-        results.put(("ready", device))
-        # One batch in hand and, when the queue has one, the next (prepared on the prefetch
-        # thread while this one runs, as in the runner). Each worker ends on one None.
-        with Prefetcher(method.prefetches and prefetch_enabled()) as prefetch:
-            task = _next_task(tasks, stop, parent_pid)
-            while isinstance(task, tuple) and not stop.is_set() and os.getppid() == parent_pid:
-                n, texts = task
-                ready = prefetch.take_for_predict(n, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
-                following = _next_task(tasks, stop, parent_pid, wait=False)
-                if isinstance(following, tuple):
-                    prefetch.ahead(following[0], partial(method.prepare, following[1], ctx))
-                notes_before = len(ctx.notes)
-                preds = predict_texts(method, texts, ctx, ready)
-                results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
-                task = following if following is not None else _next_task(tasks, stop, parent_pid)
-        results.put(("done", device))
-    except BaseException as e:  # noqa: BLE001 -- everything goes back to the parent, which decides
-        from .errors import Cancelled
-
-        if isinstance(e, (Cancelled, KeyboardInterrupt)):
-            results.put(("done", device))
-        else:
-            try:
-                results.put(("error", device, _error_payload(e)))
-            except Exception:  # an exception the queue cannot serialise: its text still goes back
-                results.put(("error", device, ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)))
-    finally:
-        if store is not None:
-            store.close()
-
-
-def predict_on_devices(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
-    """Predict ``batches`` (example indices, in the runner's order) with one worker process per
-    device of ``prep.devices``; each finished batch goes to ``commit`` as it arrives. A cancel
-    request stops every worker (the batches in flight are dropped; those committed stay)."""
-    import multiprocessing as mp
-
-    devices = prep.devices or [prep.device]
-    if not batches:
-        return
-    mpc = mp.get_context("spawn")  # never fork a process that may hold CUDA or torch's threads
-    _start_resource_tracker()
-    quiet = not _has_fd(sys.stderr)  # the TUI: workers must not write on the screen
-    tasks, results, stop = mpc.Queue(), mpc.Queue(), mpc.Event()
-    texts = prep.dataset.eval.texts
-    for n, idx in enumerate(batches):
-        tasks.put((n, [texts[i] for i in idx]))
-    for _ in devices:
-        tasks.put(None)
-    cpu_workers = sum(d == "cpu" for d in devices)
-    threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
-    store_path = str(store.path) if store is not None else None
-    procs = [
-        mpc.Process(target=_worker_main, args=(worker_prep(prep, d), store_path, ctx.batch_size, threads if d == "cpu" else None, tasks, results, stop, os.getpid(), quiet), daemon=True)
-        for d in devices
-    ]  # fmt: skip
-    for p in procs:
-        p.start()
-    ctx.notes.append(f"predicted by {len(devices)} worker processes, one per device ({', '.join(devices)})")
-    pending = set(range(len(batches)))
-    ready = finished = 0
-    ctx.progress("starting workers", 0, len(devices))
-    try:
-        while pending:
-            ctx.check_cancelled()
-            try:
-                msg = results.get(timeout=POLL_S)
-            except queue.Empty:
-                crashed = [(d, p.exitcode) for d, p in zip(devices, procs) if p.exitcode not in (None, 0)]
-                if crashed:  # killed (out of host memory, a signal) before it could say why
-                    d, code = crashed[0]
-                    raise RuntimeError(f"the worker on {d} ended (exit code {code}) with {len(pending)} batches still to predict") from None
-                continue
-            if msg[0] == "ready":
-                ready += 1
-                ctx.progress("starting workers", ready, len(devices))
-            elif msg[0] == "batch":
-                _, n, preds, notes, batch_size, device = msg
-                for note in notes:
-                    note = f"{note} (worker on {device})"
-                    if note not in ctx.notes:
-                        ctx.notes.append(note)
-                ctx.batch_size = min(ctx.batch_size, batch_size)
-                if n in pending:
-                    pending.discard(n)
-                    commit(batches[n], preds)
-            elif msg[0] == "done":
-                finished += 1
-                if finished == len(devices) and pending:
-                    raise RuntimeError(f"every worker stopped with {len(pending)} batches still to predict")
-            elif msg[0] == "error":
-                _raise_payload(msg[1], msg[2])
-    finally:
-        stop.set()
-        for p in procs:
-            p.join(timeout=10)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-                p.join(timeout=5)
-        for q in (tasks, results):
-            q.cancel_join_thread()  # what no worker took must not hold this process at exit
-            q.close()
 
 
 # ---------------------------------------------------------------- Ray Data (--ray)

@@ -286,6 +286,19 @@ class Method(ABC):
         Default: nothing to learn."""
         return self
 
+    def fit_batches(self, texts: Sequence[str], ctx: RunContext) -> list[list[str]]:
+        """The train texts ``fit`` would run through the model and the store's cache does not hold
+        yet, cut into the batches ``fit`` would run them in. Other processes with the same model,
+        device kind and dtype (``--devices`` workers) run them beforehand through
+        :meth:`run_fit_batch` into the store's cache, shown as the 'encoding train' phase; ``fit``
+        then finds them there and its result is the one it would have computed itself. Called
+        after ``load``. Default: none (the fit runs nothing through the model, or cannot share it)."""
+        return []
+
+    def run_fit_batch(self, texts: Sequence[str], ctx: RunContext) -> None:  # noqa: B027 -- an optional hook: its default has nothing to run
+        """Run one batch of :meth:`fit_batches` through the model into the store's cache
+        (``ctx.cache``). Default: nothing (there are no such batches)."""
+
     @abstractmethod
     def predict(self, texts: Sequence[str], ctx: RunContext) -> list[Prediction]:
         """One Prediction per text, in order, under the score contract above."""

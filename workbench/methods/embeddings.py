@@ -111,18 +111,14 @@ class _EmbeddingMethod(Method):
         batch, so a rate and an ETA can be shown from the first batch on) and seeing a cancel
         request after every batch."""
         texts = list(texts)
-        cached = ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
+        cached = self._cached(texts, ctx)
         missing = [i for i, v in enumerate(cached) if v is None]
         fresh: dict[int, np.ndarray] = {}
         if missing:
-            # One batch is padded to its longest whatever its order: the runner's batches, already
-            # in token order, are not measured again.
-            todo = [missing[j] for j in longest_first(self, [texts[i] for i in missing])] if len(missing) > ctx.batch_size else missing
-            step = ctx.batch_size if phase else len(todo)
             done = len(texts) - len(missing)
             if phase:
                 ctx.progress(phase, done, len(texts))
-            chunks = [todo[s : s + step] for s in range(0, len(todo), step)]
+            chunks = self._chunks(texts, missing, ctx, in_batches=bool(phase))
             # The next batch is tokenised on the prefetch thread while the model runs this one.
             with Prefetcher(len(chunks) > 1 and prefetch_enabled()) as prefetch:
                 for k, idx in enumerate(chunks):
@@ -142,6 +138,32 @@ class _EmbeddingMethod(Method):
             ctx.progress(phase, len(texts), len(texts))
         rows = [fresh[i] if v is None else v for i, v in enumerate(cached)]
         return np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def _cached(self, texts: list[str], ctx: RunContext) -> list[np.ndarray | None]:
+        return ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
+
+    def _chunks(self, texts: list[str], missing: list[int], ctx: RunContext, in_batches: bool) -> list[list[int]]:
+        """The indices of ``missing`` in the batches encode() runs them: longest first (in tokens)
+        and ``ctx.batch_size`` at a time, or all in one call (``in_batches`` False)."""
+        # One batch is padded to its longest whatever its order: the runner's batches, already
+        # in token order, are not measured again.
+        todo = [missing[j] for j in longest_first(self, [texts[i] for i in missing])] if len(missing) > ctx.batch_size else missing
+        step = ctx.batch_size if in_batches else len(todo)
+        return [todo[s : s + step] for s in range(0, len(todo), step)]
+
+    def fit_batches(self, texts: Sequence[str], ctx: RunContext) -> list[list[str]]:
+        """The train texts not in the store's cache, in fit's encoding batches (``encode`` with
+        a phase, as fit calls it). Each batch encoded alone (:meth:`run_fit_batch`) goes through
+        the same tokenising and forward pass as inside fit, so the cache then holds what fit
+        would have encoded."""
+        if ctx.cache is None:
+            return []
+        texts = list(texts)
+        missing = [i for i, v in enumerate(self._cached(texts, ctx)) if v is None]
+        return [[texts[i] for i in idx] for idx in self._chunks(texts, missing, ctx, in_batches=True)] if missing else []
+
+    def run_fit_batch(self, texts: Sequence[str], ctx: RunContext) -> None:
+        self.encode(texts, ctx)  # one batch (no reordering up to batch_size), into the store's cache
 
     # ------------------------------------------------- encoding in two steps (prefetch)
     # SentenceTransformer.encode() tokenises and runs the model in one call, so the next batch
@@ -192,7 +214,7 @@ class _EmbeddingMethod(Method):
     def prepare_batch(self, texts: Sequence[str], ctx: RunContext) -> Any:
         """The batch's cached embeddings and the rest tokenised (``_tokenise``)."""
         texts = list(texts)
-        cached = ctx.cache.get_embeddings(self.cache_key(ctx), texts) if ctx.cache is not None and texts else [None] * len(texts)
+        cached = self._cached(texts, ctx)
         missing = [i for i, v in enumerate(cached) if v is None]
         return cached, missing, self._tokenise([texts[i] for i in missing], ctx) if missing else []
 

@@ -1,0 +1,285 @@
+"""``--devices``: one worker process per device, serving a run in two phases over one queue.
+
+1. **The fit's encoding** (methods whose fit runs the train texts through the model:
+   ``Method.fit_batches``). The batches fit would encode are queued; each worker encodes what it
+   takes into the store's embedding cache. When every batch is back, the parent fits (finding
+   every train text in the cache) and each worker fits the same way before its first prediction,
+   so the train split is encoded once, spread over the devices, and every fit is the parent's.
+2. **The prediction.** The runner's batches (its order, its cut) are queued, then one end marker a
+   worker; each finished batch comes back to the runner, which commits it as it arrives.
+
+The phases are apart because the parent queues the predictions only once every fit batch is
+back (no worker can fit before the cache is whole). A cancel request stops every worker (the
+batches in flight are dropped; those committed stay); a worker that dies is reported with the
+batches still to do; each worker halves its own batch on running out of memory.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import WorkbenchError
+from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
+from .scaleout import POLL_S, Commit, load_for_worker, predict_texts, worker_prep
+
+if TYPE_CHECKING:
+    from .methods import Method, RunContext
+    from .runner import PreparedRun
+    from .store import RunStore
+
+FIT, PREDICT = "fit", "predict"
+"""The kinds of task a worker takes: ``(kind, n, texts)``; None ends its work."""
+
+_ENDED: Any = object()
+"""What ``_next_task(wait=False)`` gives for this worker's end-of-work None."""
+
+
+def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> Any:
+    """The next ``(kind, n, texts)`` from the queue. Waiting: None at this worker's end-of-work
+    None, a stop request or the parent's death. Not waiting: None when nothing is queued,
+    ``_ENDED`` for the end-of-work None."""
+    if not wait:
+        try:
+            task = tasks.get_nowait()
+        except queue.Empty:
+            return None
+        return _ENDED if task is None else task
+    while not stop.is_set() and os.getppid() == parent_pid:
+        try:
+            return tasks.get(timeout=POLL_S)
+        except queue.Empty:
+            continue
+    return None
+
+
+def _error_payload(e: BaseException) -> tuple:
+    if isinstance(e, WorkbenchError):
+        return ("workbench", type(e), e.found, e.expected, e.fix, e.field)
+    return ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)
+
+
+def _raise_payload(device: str, payload: tuple) -> None:
+    kind, cls, found, expected, fix, field = payload
+    if kind == "workbench":
+        raise cls(f"{found} (worker on {device})", expected=expected, fix=fix, field=field)
+    raise RuntimeError(f"the worker on {device} failed: {found}")
+
+
+def _has_fd(stream: Any) -> bool:
+    try:
+        return stream is not None and stream.fileno() >= 0
+    except Exception:  # noqa: BLE001 -- a stand-in stream (Textual's capture, pytest's) has none
+        return False
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr. It hands ``sys.stderr``'s
+    file descriptor to its process; under the TUI ``sys.stderr`` is Textual's capture, whose
+    descriptor is -1, and the start fails ("bad value(s) in fds_to_keep"). Started once here, the
+    queues and workers below find it running."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    if not _has_fd(saved) and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _silence_output() -> None:
+    """Point the worker's stdout and stderr at /dev/null: under the TUI they are the terminal the
+    app draws on, and a model's loading bar would be drawn over it (errors go back by queue)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
+def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int, quiet: bool = False) -> None:
+    """One device's worker: load, then serve tasks until a None, a stop request, or the parent's
+    death (a SIGKILLed parent leaves no orphan computing). It fits before its first prediction.
+    ``quiet``: the parent's stderr is not a terminal stream of its own (the TUI): no output."""
+    if quiet:
+        _silence_output()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    device = prep.device
+    store = None
+    try:
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)  # the workers share the cores rather than each taking all
+        method, ctx, store = load_for_worker(prep, store_path, batch_size, stop, fit=False)
+        results.put(("ready", device))
+        _serve_tasks(method, prep, ctx, tasks, results, stop, parent_pid)
+        results.put(("done", device))
+    except BaseException as e:  # noqa: BLE001 -- everything goes back to the parent, which decides
+        from .errors import Cancelled
+
+        if isinstance(e, (Cancelled, KeyboardInterrupt)):
+            results.put(("done", device))
+        else:
+            try:
+                results.put(("error", device, _error_payload(e)))
+            except Exception:  # an exception the queue cannot serialise: its text still goes back
+                results.put(("error", device, ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _serve_tasks(method: "Method", prep: "PreparedRun", ctx: "RunContext", tasks, results, stop, parent_pid: int) -> None:
+    """The worker's loop. A prediction: one batch in hand and, when the queue has one, the next
+    (prepared on the prefetch thread while this one runs, as in the runner)."""
+    from .runner import fit_loaded, shrinking_on_oom
+
+    device, fitted = prep.device, False
+    with Prefetcher(method.prefetches and prefetch_enabled()) as prefetch:
+        task = _next_task(tasks, stop, parent_pid)
+        while isinstance(task, tuple) and not stop.is_set() and os.getppid() == parent_pid:
+            kind, n, texts = task
+            if kind == FIT:
+                shrinking_on_oom(ctx, partial(method.run_fit_batch, texts, ctx))
+                results.put(("fitted", n, device))
+                task = _next_task(tasks, stop, parent_pid)
+                continue
+            if not fitted:
+                fit_loaded(method, prep, ctx)  # the train split's encodings are in the store's cache now
+                fitted = True
+            ready = prefetch.take_for_predict(n, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
+            following = _next_task(tasks, stop, parent_pid, wait=False)
+            if isinstance(following, tuple) and following[0] == PREDICT:
+                prefetch.ahead(following[1], partial(method.prepare, following[2], ctx))
+            notes_before = len(ctx.notes)
+            preds = predict_texts(method, texts, ctx, ready)
+            results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
+            task = following if following is not None else _next_task(tasks, stop, parent_pid)
+
+
+class DevicePool:
+    """The worker processes of one run, one per device of ``prep.devices``: started on first use
+    (:meth:`encode_for_fit` or :meth:`predict`), ended by :meth:`close`."""
+
+    def __init__(self, prep: "PreparedRun", ctx: "RunContext", store: "RunStore | None") -> None:
+        self.prep, self.ctx = prep, ctx
+        self.devices = prep.devices or [prep.device]
+        self.store_path = str(store.path) if store is not None else None
+        self.procs: list[Any] = []
+        self._ready = self._finished = 0
+
+    def _start(self) -> None:
+        if self.procs:
+            return
+        import multiprocessing as mp
+
+        mpc = mp.get_context("spawn")  # never fork a process that may hold CUDA or torch's threads
+        _start_resource_tracker()
+        quiet = not _has_fd(sys.stderr)  # the TUI: workers must not write on the screen
+        self.tasks, self.results, self.stop = mpc.Queue(), mpc.Queue(), mpc.Event()
+        cpu_workers = sum(d == "cpu" for d in self.devices)
+        threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
+        self.procs = [
+            mpc.Process(target=_worker_main, args=(worker_prep(self.prep, d), self.store_path, self.ctx.batch_size, threads if d == "cpu" else None,
+                                                   self.tasks, self.results, self.stop, os.getpid(), quiet), daemon=True)
+            for d in self.devices
+        ]  # fmt: skip
+        for p in self.procs:
+            p.start()
+        self.ctx.progress("starting workers", 0, len(self.devices))
+
+    def encode_for_fit(self, method: "Method", texts: list[str]) -> None:
+        """Phase 1: the batches of ``method.fit_batches(texts)`` encoded by the workers into the
+        store's cache, before the parent fits. Nothing to do without a store or such batches."""
+        batches = method.fit_batches(texts, self.ctx) if self.store_path is not None else []
+        if not batches:
+            return
+        self._start()
+        done = len(texts) - sum(len(b) for b in batches)
+        self.ctx.progress("encoding train", done, len(texts))
+
+        def fitted(n: int) -> None:
+            nonlocal done
+            done += len(batches[n])
+            self.ctx.progress("encoding train", done, len(texts))
+
+        self._serve(FIT, batches, lambda msg: fitted(msg[1]))
+        self.ctx.notes.append(f"train split encoded by {len(self.devices)} worker processes, one per device ({', '.join(self.devices)})")
+
+    def predict(self, batches: list[list[int]], commit: Commit) -> None:
+        """Phase 2: ``batches`` (example indices, in the runner's order) predicted by the workers;
+        each finished batch goes to ``commit`` as it arrives."""
+        if not batches:
+            return
+        self._start()
+        texts = self.prep.dataset.eval.texts
+        self.ctx.notes.append(f"predicted by {len(self.devices)} worker processes, one per device ({', '.join(self.devices)})")
+
+        def predicted(msg: tuple) -> None:
+            _, n, preds, notes, batch_size, device = msg
+            for note in notes:
+                note = f"{note} (worker on {device})"
+                if note not in self.ctx.notes:
+                    self.ctx.notes.append(note)
+            self.ctx.batch_size = min(self.ctx.batch_size, batch_size)
+            commit(batches[n], preds)
+
+        self._serve(PREDICT, [[texts[i] for i in idx] for idx in batches], predicted, end=True)
+
+    def _serve(self, kind: str, batches: list[list[str]], on_result: Callable[[tuple], None], end: bool = False) -> None:
+        """Queue ``batches`` as tasks of ``kind`` (then one end marker a worker, with ``end``) and
+        hand each result to ``on_result`` once, until every batch is back."""
+        for n, texts in enumerate(batches):
+            self.tasks.put((kind, n, texts))
+        if end:
+            for _ in self.devices:
+                self.tasks.put(None)
+        pending = set(range(len(batches)))
+        answer = "batch" if kind == PREDICT else "fitted"
+        while pending:
+            self.ctx.check_cancelled()
+            try:
+                msg = self.results.get(timeout=POLL_S)
+            except queue.Empty:
+                crashed = [(d, p.exitcode) for d, p in zip(self.devices, self.procs) if p.exitcode not in (None, 0)]
+                if crashed:  # killed (out of host memory, a signal) before it could say why
+                    d, code = crashed[0]
+                    raise RuntimeError(f"the worker on {d} ended (exit code {code}) with {len(pending)} batches still to do") from None
+                continue
+            if msg[0] == "ready":
+                self._ready += 1
+                self.ctx.progress("starting workers", self._ready, len(self.devices))
+            elif msg[0] == answer and msg[1] in pending:
+                pending.discard(msg[1])
+                on_result(msg)
+            elif msg[0] == "done":
+                self._finished += 1
+                if self._finished == len(self.devices) and pending:
+                    raise RuntimeError(f"every worker stopped with {len(pending)} batches still to do")
+            elif msg[0] == "error":
+                _raise_payload(msg[1], msg[2])
+
+    def close(self) -> None:
+        if not self.procs:
+            return
+        self.stop.set()
+        for p in self.procs:
+            p.join(timeout=10)
+        for p in self.procs:
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+        for q in (self.tasks, self.results):
+            q.cancel_join_thread()  # what no worker took must not hold this process at exit
+            q.close()
+
+    def __enter__(self) -> "DevicePool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
