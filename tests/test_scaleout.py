@@ -19,7 +19,7 @@ from test_interrupt import env, stored, wait_until
 
 from workbench.cli_fields import cli_message
 from workbench.data import DataSpec
-from workbench.errors import DEVICES, RAY, ConfigError
+from workbench.errors import DEVICES, RAY, ConfigError, WorkerError
 from workbench.runner import RunSpec, execute, prepare
 from workbench.store import RunStore
 
@@ -138,6 +138,26 @@ def test_a_cancel_while_the_workers_encode_the_train_split_stops_them(rt_fit_dat
     out = execute(prep, RunStore(tmp_path / "s.sqlite"), on_progress=on_progress, cancel_event=cancel)
     assert out.status == "cancelled" and out.report is None  # nothing was predicted yet
     assert multiprocessing.active_children() == []
+
+
+def test_a_worker_that_dies_ends_the_work_naming_its_device(rt_data, tmp_path):
+    from workbench.caches import Caches
+    from workbench.device_pool import DevicePool
+    from workbench.runner import _context
+
+    store = RunStore(tmp_path / "s.sqlite")
+    prep = prepare(spec(rt_data, devices="cpu"))
+    ctx = _context(prep, None, None, store, Caches())
+    committed = []
+    with DevicePool(prep, ctx, store) as pool:
+        pool.start()  # loaded and waiting for work
+        os.kill(pool.procs[0].pid, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        pool.procs[0].join(30)
+        batches = [list(range(i, i + BATCH)) for i in range(0, N, BATCH)]
+        with pytest.raises(WorkerError, match=rf"the worker on cpu ended \(exit code -9, SIGKILL\) with {N // BATCH} batches still to do") as e:
+            pool.predict(batches, lambda idx, preds: committed.append(idx))
+    assert committed == [] and e.value.field == DEVICES and "resume the run" in str(e.value)
+    assert cli_message(e.value).endswith("[--devices]")
 
 
 def children(pid: int) -> list[int]:

@@ -22,7 +22,7 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import WorkbenchError
+from .errors import DEVICES, WorkbenchError, WorkerError
 from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 from .scaleout import POLL_S, Commit, load_for_worker, predict_texts, worker_prep
 
@@ -67,6 +67,24 @@ def _raise_payload(device: str, payload: tuple) -> None:
     if kind == "workbench":
         raise cls(f"{found} (worker on {device})", expected=expected, fix=fix, field=field)
     raise RuntimeError(f"the worker on {device} failed: {found}")
+
+
+def _signal_name(code: int | None) -> str:
+    """', SIGKILL' for a negative exit code (the signal that ended the process), else ''."""
+    import signal
+
+    try:
+        return f", {signal.Signals(-code).name}" if code is not None and code < 0 else ""
+    except ValueError:
+        return ""
+
+
+def _worker_died(found: str) -> WorkerError:
+    return WorkerError(
+        found,
+        fix="the batches finished so far are stored: resume the run, on fewer devices or with a smaller batch size if a worker ran out of memory (SIGKILL is often the kernel's out-of-memory killer)",
+        field=DEVICES,
+    )
 
 
 def _has_fd(stream: Any) -> bool:
@@ -173,7 +191,8 @@ class DevicePool:
         self.procs: list[Any] = []
         self._ready = self._finished = 0
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the workers and wait until every one has loaded its model (once)."""
         if self.procs:
             return
         import multiprocessing as mp
@@ -191,7 +210,10 @@ class DevicePool:
         ]  # fmt: skip
         for p in self.procs:
             p.start()
+        # Every worker loaded before any work is queued: the phases the user sees then follow one
+        # another (starting workers, encoding train, predicting) instead of interleaving.
         self.ctx.progress("starting workers", 0, len(self.devices))
+        self._serve(None, [], lambda msg: None)
 
     def encode_for_fit(self, method: "Method", texts: list[str]) -> None:
         """Phase 1: the batches of ``method.fit_batches(texts)`` encoded by the workers into the
@@ -199,7 +221,7 @@ class DevicePool:
         batches = method.fit_batches(texts, self.ctx) if self.store_path is not None else []
         if not batches:
             return
-        self._start()
+        self.start()
         done = len(texts) - sum(len(b) for b in batches)
         self.ctx.progress("encoding train", done, len(texts))
 
@@ -216,7 +238,7 @@ class DevicePool:
         each finished batch goes to ``commit`` as it arrives."""
         if not batches:
             return
-        self._start()
+        self.start()
         texts = self.prep.dataset.eval.texts
         self.ctx.notes.append(f"predicted by {len(self.devices)} worker processes, one per device ({', '.join(self.devices)})")
 
@@ -231,17 +253,18 @@ class DevicePool:
 
         self._serve(PREDICT, [[texts[i] for i in idx] for idx in batches], predicted, end=True)
 
-    def _serve(self, kind: str, batches: list[list[str]], on_result: Callable[[tuple], None], end: bool = False) -> None:
+    def _serve(self, kind: str | None, batches: list[list[str]], on_result: Callable[[tuple], None], end: bool = False) -> None:
         """Queue ``batches`` as tasks of ``kind`` (then one end marker a worker, with ``end``) and
-        hand each result to ``on_result`` once, until every batch is back."""
+        hand each result to ``on_result`` once, until every batch is back; with no ``kind``, until
+        every worker is ready."""
         for n, texts in enumerate(batches):
             self.tasks.put((kind, n, texts))
         if end:
             for _ in self.devices:
                 self.tasks.put(None)
         pending = set(range(len(batches)))
-        answer = "batch" if kind == PREDICT else "fitted"
-        while pending:
+        answer = {PREDICT: "batch", FIT: "fitted"}.get(kind or "")
+        while pending or (kind is None and self._ready < len(self.devices)):
             self.ctx.check_cancelled()
             try:
                 msg = self.results.get(timeout=POLL_S)
@@ -249,18 +272,19 @@ class DevicePool:
                 crashed = [(d, p.exitcode) for d, p in zip(self.devices, self.procs) if p.exitcode not in (None, 0)]
                 if crashed:  # killed (out of host memory, a signal) before it could say why
                     d, code = crashed[0]
-                    raise RuntimeError(f"the worker on {d} ended (exit code {code}) with {len(pending)} batches still to do") from None
+                    doing = f"with {len(pending)} batches still to do" if kind else "while loading its model"
+                    raise _worker_died(f"the worker on {d} ended (exit code {code}{_signal_name(code)}) {doing}") from None
                 continue
             if msg[0] == "ready":
                 self._ready += 1
                 self.ctx.progress("starting workers", self._ready, len(self.devices))
-            elif msg[0] == answer and msg[1] in pending:
+            elif answer is not None and msg[0] == answer and msg[1] in pending:
                 pending.discard(msg[1])
                 on_result(msg)
             elif msg[0] == "done":
                 self._finished += 1
-                if self._finished == len(self.devices) and pending:
-                    raise RuntimeError(f"every worker stopped with {len(pending)} batches still to do")
+                if self._finished == len(self.devices) and (pending or kind is None):
+                    raise _worker_died(f"every worker stopped with {len(pending)} batches still to do" if kind else "every worker stopped while loading its model")
             elif msg[0] == "error":
                 _raise_payload(msg[1], msg[2])
 

@@ -137,6 +137,11 @@ class StoreError(WorkbenchError):
     """The run store cannot be opened, or a run named by the user is not in it."""
 
 
+class WorkerError(WorkbenchError):
+    """A worker process of a run spread over devices ended without a word (killed: out of host
+    memory, a signal); the batches it had finished are stored."""
+
+
 class Cancelled(Exception):
     """Raised inside a run when the user asked it to stop; finished predictions are kept."""
 

@@ -305,6 +305,8 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
     ev = prep.dataset.eval
     # A resumed run arrives with its finished predictions in ``by_index``: only the rest is done.
     order = [i for i in longest_first(method, ev.texts, _lengths_key(prep), caches.lengths) if i not in by_index]
+    if pool is not None and order:
+        pool.start()  # its workers load before 'predicting' shows
     correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
     ctx.progress("predicting", len(by_index), len(ev), correct)
 
