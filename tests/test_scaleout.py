@@ -92,9 +92,9 @@ def rt_fit_data(tmp_path_factory) -> str:
 
 
 def test_two_cpu_workers_encode_the_train_split_and_fit_as_one_device_does(rt_fit_data, tmp_path, monkeypatch):
-    from workbench.methods.embeddings import _EmbeddingMethod
-
     import torch
+
+    from workbench.methods.embeddings import _EmbeddingMethod
 
     logreg = partial(RunSpec, data=DataSpec(rt_fit_data), method="embed-logreg", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=BATCH)
     one, threads = RunStore(tmp_path / "one.sqlite"), torch.get_num_threads()
@@ -181,24 +181,28 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
-def test_a_killed_multi_device_run_leaves_no_worker_and_resumes_like_a_local_one(rt_data, reference, tmp_path):
-    store = tmp_path / "s.sqlite"
-    argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", rt_data, "--method", "embed-zeroshot",
-            "--model", "all-MiniLM-L6-v2", "--dtype", "float32", "--device", "cpu", "--batch-size", "4", "--devices", "cpu,cpu", "-q"]  # fmt: skip
+def killed_mid_run(store: Path, data: str, tmp_path: Path, helpers, *flags: str) -> set[int]:
+    """A CLI run (``flags`` say how it spreads) SIGKILLed once a batch is stored: the processes
+    ``helpers(its pid)`` found while it ran, once they have all ended (each within a minute)."""
+    argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", data, "--method", "embed-zeroshot",
+            "--model", "all-MiniLM-L6-v2", "--dtype", "float32", "--device", "cpu", "--batch-size", "4", "-q", *flags]  # fmt: skip
     proc = subprocess.Popen(argv, cwd=REPO, env=env(), stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
     try:
         wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 4, "a stored batch", timeout=240)
-        workers = children(proc.pid)
+        found = set(helpers(proc.pid))
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-    assert len(workers) >= 2  # the two device workers (and multiprocessing's resource tracker)
-    end = time.monotonic() + 30
-    while any(alive(w) for w in workers) and time.monotonic() < end:
+    end = time.monotonic() + 60
+    while any(alive(h) for h in found) and time.monotonic() < end:
         time.sleep(0.1)
-    assert not any(alive(w) for w in workers), "a worker outlived its killed parent"
+    assert not any(alive(h) for h in found), "a worker outlived its killed parent"
+    return found
 
+
+def resumed_like_a_local_run(store: Path, reference):
+    """``workbench resume`` of the killed run: it keeps the stored batches and ends with the
+    single-device predictions. The resumed run's configuration, for the caller to check."""
     s = RunStore(store)
     run_id = stored(store, "SELECT run_id FROM runs")
     kept = s.count_predictions(run_id)
@@ -209,8 +213,16 @@ def test_a_killed_multi_device_run_leaves_no_worker_and_resumes_like_a_local_one
     assert resumed.stdout.startswith(f"resuming run {run_id[:12]} (running): {kept} of {N} predictions kept")
     s = RunStore(store)
     assert s.find(run_id).status == "done"
-    assert s.find(run_id).config.spec().devices == "cpu,cpu"  # resumed over the same devices
     same_predictions(s, run_id, reference)
+    return s.find(run_id).config.spec()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
+def test_a_killed_multi_device_run_leaves_no_worker_and_resumes_like_a_local_one(rt_data, reference, tmp_path):
+    store = tmp_path / "s.sqlite"
+    workers = killed_mid_run(store, rt_data, tmp_path, children, "--devices", "cpu,cpu")
+    assert len(workers) >= 2  # the two device workers (and multiprocessing's resource tracker)
+    assert resumed_like_a_local_run(store, reference).devices == "cpu,cpu"  # resumed over the same devices
 
 
 def ray_actors() -> set[int]:
@@ -229,32 +241,9 @@ def ray_actors() -> set[int]:
 def test_a_killed_ray_run_leaves_no_actor_and_resumes_like_a_local_one(rt_data, reference, tmp_path):
     pytest.importorskip("ray.data")
     store, before = tmp_path / "s.sqlite", ray_actors()
-    argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", rt_data, "--method", "embed-zeroshot",
-            "--model", "all-MiniLM-L6-v2", "--dtype", "float32", "--device", "cpu", "--batch-size", "4", "--ray", "local", "-q"]  # fmt: skip
-    proc = subprocess.Popen(argv, cwd=REPO, env=env(), stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"))
-    try:
-        wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 4, "a stored batch", timeout=240)
-        actors = ray_actors() - before
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+    actors = killed_mid_run(store, rt_data, tmp_path, lambda pid: ray_actors() - before, "--ray", "local")  # Ray's own fate-sharing ends them
     assert actors, "the run's predictions came from a Ray actor"
-    end = time.monotonic() + 60
-    while any(alive(a) for a in actors) and time.monotonic() < end:  # Ray's own fate-sharing ends them
-        time.sleep(0.1)
-    assert not any(alive(a) for a in actors), "a Ray actor outlived its killed driver"
-
-    s = RunStore(store)
-    run_id = stored(store, "SELECT run_id FROM runs")
-    kept = s.count_predictions(run_id)
-    assert run_id == reference[0] and 4 <= kept < N and s.status_of(s.find(run_id)) == "interrupted"
-    resumed = subprocess.run([sys.executable, "-m", "workbench", "--store", str(store), "resume", run_id[:12], "-q"],
-                             cwd=REPO, env=env(), capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout.startswith(f"resuming run {run_id[:12]} (running): {kept} of {N} predictions kept")
-    s = RunStore(store)
-    assert s.find(run_id).status == "done" and s.find(run_id).config.spec().ray == "local"  # resumed on Ray again
-    same_predictions(s, run_id, reference)
+    assert resumed_like_a_local_run(store, reference).ray == "local"  # resumed on Ray again
 
 
 def test_devices_are_checked_before_any_model_loads(rt_data):
