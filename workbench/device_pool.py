@@ -23,7 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import DEVICES, WorkbenchError, WorkerError
-from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
+from .prefetch import Prefetcher, prefetch_enabled
 from .scaleout import POLL_S, Commit, load_for_worker, predict_texts, worker_prep
 
 if TYPE_CHECKING:
@@ -59,6 +59,11 @@ def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> 
 def _error_payload(e: BaseException) -> tuple:
     if isinstance(e, WorkbenchError):
         return ("workbench", type(e), e.found, e.expected, e.fix, e.field)
+    return _text_payload(e)
+
+
+def _text_payload(e: BaseException) -> tuple:
+    """The error as text alone: what the queue can carry whatever the exception holds."""
     return ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)
 
 
@@ -146,7 +151,7 @@ def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, t
             try:
                 results.put(("error", device, _error_payload(e)))
             except Exception:  # an exception the queue cannot serialise: its text still goes back
-                results.put(("error", device, ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)))
+                results.put(("error", device, _text_payload(e)))
     finally:
         if store is not None:
             store.close()
@@ -170,13 +175,10 @@ def _serve_tasks(method: "Method", prep: "PreparedRun", ctx: "RunContext", tasks
             if not fitted:
                 fit_loaded(method, prep, ctx)  # the train split's encodings are in the store's cache now
                 fitted = True
-            ready = prefetch.take_for_predict(n, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
             following = _next_task(tasks, stop, parent_pid, wait=False)
-            if isinstance(following, tuple) and following[0] == PREDICT:
-                prefetch.ahead(following[1], partial(method.prepare, following[2], ctx))
-            notes_before = len(ctx.notes)
-            preds = predict_texts(method, texts, ctx, ready)
-            results.put(("batch", n, preds, ctx.notes[notes_before:], ctx.batch_size, device))
+            ahead = following[1:] if isinstance(following, tuple) and following[0] == PREDICT else None
+            preds, notes = predict_texts(method, texts, ctx, prefetch, n, ahead)
+            results.put(("batch", n, preds, notes, ctx.batch_size, device))
             task = following if following is not None else _next_task(tasks, stop, parent_pid)
 
 

@@ -31,7 +31,7 @@ import json
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Hashable
 
 from .errors import DEVICES, RAY, ConfigError, WorkbenchError
 from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
@@ -114,13 +114,20 @@ def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int
     return (fitted_method(prep, ctx, Caches()) if fit else loaded_method(prep, ctx)), ctx, store
 
 
-def predict_texts(method: "Method", texts: list[str], ctx: "RunContext", prepared: Any = NOT_PREPARED) -> "list[Prediction]":
-    """One batch of the runner's, predicted in pieces of ``ctx.batch_size`` (the whole batch
-    unless this worker ran out of memory before: then halved, as the runner does). ``prepared``:
-    ``Method.prepare(texts)`` made ahead by the prefetch thread, used while the batch goes in one
-    piece."""
+def predict_texts(
+    method: "Method", texts: list[str], ctx: "RunContext", prefetch: Prefetcher, key: Hashable, following: "tuple[Hashable, list[str]] | None" = None,
+) -> "tuple[list[Prediction], list[str]]":  # fmt: skip
+    """One batch of the runner's (``key``, ``texts``) in a worker or an actor: the predictions and
+    the notes it added to ``ctx.notes``. It is predicted with what the prefetch thread prepared
+    for it, after starting the preparation of ``following`` (the next batch's key and texts), so
+    that runs while the model does; in pieces of ``ctx.batch_size`` (the whole batch unless this
+    worker ran out of memory before: then halved, as the runner does)."""
     from .runner import _predict_batch, back_off
 
+    prepared = prefetch.take_for_predict(key, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
+    if following is not None:
+        prefetch.ahead(following[0], partial(method.prepare, following[1], ctx))
+    notes_before = len(ctx.notes)
     out: list[Prediction] = []
     start = 0
     while start < len(texts):
@@ -133,7 +140,7 @@ def predict_texts(method: "Method", texts: list[str], ctx: "RunContext", prepare
             back_off(ctx, e)  # re-raises unless out of memory
             continue
         start += len(piece)
-    return out
+    return out, ctx.notes[notes_before:]
 
 
 # ---------------------------------------------------------------- Ray Data (--ray)
@@ -162,13 +169,10 @@ class _RayPredictor:
         for i, texts in enumerate(groups):
             # Keyed by the runner's batch number: a batch left prepared by a call that failed is
             # never taken for another.
-            ready = self.prefetch.take_for_predict(n[i], partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
-            if i + 1 < len(groups):
-                self.prefetch.ahead(n[i + 1], partial(method.prepare, groups[i + 1], ctx))
-            notes_before = len(ctx.notes)
-            preds = predict_texts(method, texts, ctx, ready)
+            following = (n[i + 1], groups[i + 1]) if i + 1 < len(groups) else None
+            preds, notes = predict_texts(method, texts, ctx, self.prefetch, n[i], following)
             # JSON: what comes back is data (predictions), never code to run.
-            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": ctx.notes[notes_before:], "batch_size": ctx.batch_size}
+            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": notes, "batch_size": ctx.batch_size}
             out.append(json.dumps(answer))
         return {"n": n, "out": out}
 
