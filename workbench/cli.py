@@ -438,10 +438,13 @@ class _ProgressPrinter:
             self.close()
             self._phase = ev.phase
             # initial: a resumed run starts part done, and its speed counts only what it does now
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+            unit = "step" if ev.phase == "training" else "ex" if (ev.total or 0) > 1 else ""
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit=unit, leave=False, file=sys.stderr)
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)
+        if ev.loss is not None:
+            self._bar.set_postfix_str(f"loss {ev.loss:.4f}", refresh=False)
         self._bar.refresh()
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from .artifacts import ARTIFACTS_TABLE
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
 from .run_locks import RunLocks
@@ -70,6 +71,8 @@ CREATE TABLE IF NOT EXISTS file_digests (
     PRIMARY KEY (path, size, mtime_ns, inode)
 ) WITHOUT ROWID;
 """
+
+SCHEMA += ARTIFACTS_TABLE  # fine-tuned models kept as artifacts (workbench/artifacts.py)
 
 SCHEMA_VERSION = 1
 """The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was
