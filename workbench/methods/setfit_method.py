@@ -35,12 +35,13 @@ def step_reporter(ctx: RunContext) -> Any:
         loss: float | None = None
 
         def on_log(self, args, state, control, logs=None, **kwargs):
+            # logged after each step (logging_steps=1), after on_step_end: the step's loss
             for name in ("embedding_loss", "loss"):
                 if logs and name in logs:
                     self.loss = float(logs[name])
+                    ctx.progress(TRAINING, state.global_step, state.max_steps or None, loss=self.loss)
 
         def on_step_end(self, args, state, control, **kwargs):
-            ctx.progress(TRAINING, state.global_step, state.max_steps or None, loss=self.loss)
             ctx.check_cancelled()
 
     return StepReporter()
