@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | store check``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | models | curve | store check``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ def _build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("store", help="look after the run store file")
     st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
-    for sp in (e, rs, ls, s, su, sw, sc):  # --store is accepted before or after the command
+    from .cli_finetune import add_parsers
+
+    finetuning = add_parsers(sub)  # models, curve
+    for sp in (e, rs, ls, s, su, sw, sc, *finetuning):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store,
+        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "models": _cmd_models, "curve": _cmd_curve,
     }  # fmt: skip
     try:
         code = commands[args.command](args)
@@ -382,7 +385,27 @@ def _cmd_store(args) -> int:
     for problem in result.problems:
         print(f"  {problem}")
     print(result.advice)
+    if result.ok:
+        from .artifacts import orphans
+
+        left = orphans(result.path)
+        for line in left:
+            print(f"  artifact: {line}")
+        if not left:
+            print("fine-tuned model artifacts: none orphaned")
     return 0 if result.ok else 1
+
+
+def _cmd_models(args) -> int:
+    from .cli_finetune import cmd_models
+
+    return cmd_models(args)
+
+
+def _cmd_curve(args) -> int:
+    from .cli_finetune import cmd_curve
+
+    return cmd_curve(args)
 
 
 def _cmd_methods(args) -> int:

@@ -26,7 +26,7 @@ def encoder_blocks(model: Any) -> list[Any]:
     import torch
 
     lists = [m for m in model.base_model.modules() if isinstance(m, torch.nn.ModuleList)]
-    return list(max(lists, key=len)) if lists else []
+    return list(max(lists, key=lambda m: len(m))) if lists else []
 
 
 @register

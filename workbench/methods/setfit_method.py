@@ -5,6 +5,7 @@ embeddings. Optional: ``pip install -e '.[finetune]'``."""
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,6 +24,12 @@ def import_setfit() -> Any:
         import setfit
     except ImportError:
         raise ConfigError("the setfit library is not installed", expected="setfit 1.2 or later", fix="pip install 'workbench[finetune]' (or pip install setfit)") from None
+    # setfit turns its own logging to INFO on import ("***** Running training *****", "model_head.pkl
+    # not found"), and datasets draws a bar per map: the run shows its own progress instead.
+    setfit.logging.set_verbosity_error()
+    import datasets
+
+    datasets.disable_progress_bars()
     return setfit
 
 
@@ -85,7 +92,9 @@ class SetFit(FineTuned):
             trainer = Trainer(model=model, args=args, train_dataset=Dataset.from_dict({"text": texts, "label": labels}), callbacks=[reporter])
             for quiet in (ProgressCallback, PrinterCallback):  # its own bars and log lines: the run shows progress
                 trainer.pop_callback(quiet)
-            trainer.train()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*pin_memory.*")  # torch's, on a machine with no GPU
+                trainer.train()
         self.model_ = model
         self.last_loss_ = reporter.loss
 
