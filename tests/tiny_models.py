@@ -50,8 +50,13 @@ def tiny_bert_classifier(path: Path, labels: list[str], texts: list[str] | None 
 def tiny_sentence_transformer(path: Path, texts: list[str] | None = None, seed: int = 0) -> Path:
     """A 1-layer, 16-wide BERT body with mean pooling, saved as a sentence-transformers folder."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
     from transformers import BertConfig, BertModel
+
+    try:  # sentence-transformers 6 moved the modules; 3-5 have them here only
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models  # type: ignore[no-redef]
 
     body = path / "body"
     tok = train_tokenizer(body, texts or WORDS)
