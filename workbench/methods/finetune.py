@@ -25,8 +25,11 @@ def encoder_blocks(model: Any) -> list[Any]:
     MPNet, DistilBERT ... name them differently): the longest ModuleList of the base model."""
     import torch
 
-    lists = [m for m in model.base_model.modules() if isinstance(m, torch.nn.ModuleList)]
-    return list(max(lists, key=lambda m: len(m))) if lists else []
+    blocks: list[Any] = []
+    for m in model.base_model.modules():
+        if isinstance(m, torch.nn.ModuleList) and len(m) > len(blocks):
+            blocks = list(m)
+    return blocks
 
 
 @register
