@@ -149,3 +149,18 @@ def test_a_curve_refuses_a_method_that_does_not_fit(data, tmp_path):
 
     with pytest.raises(ConfigError, match="does not fit on the train split"):
         run_curve(Engine(tmp_path / "store.sqlite"), RunSpec(data=DataSpec(source=data)), [("embed-zeroshot", None, {})], [2], [0])
+
+
+def test_a_curve_point_of_a_finetuning_method_is_its_own_per_class_run(data, bert, tmp_path):
+    """setfit and finetune draw the sample through their per_class parameter (the same rows as the
+    curve's sample files): the point is the run a user gets with -p per_class=N -p seed=S."""
+    engine = Engine(tmp_path / "store.sqlite")
+    base = RunSpec(data=DataSpec(source=data), device="cpu", dtype="float32")
+    curve = run_curve(engine, base, [("finetune", str(bert), {"batch_size": 4})], [2], [1])
+    (point,) = curve.points
+    assert point.status == "done"
+    run = engine.run(point.run_id)
+    assert run.config.params["per_class"] == 2 and run.config.params["seed"] == 1
+    spec = RunSpec(data=DataSpec(source=data), method="finetune", model=str(bert), params={"batch_size": 4, "per_class": 2, "seed": 1}, device="cpu", dtype="float32")
+    assert engine.prepare(spec).run_id == point.run_id
+    assert not (tmp_path / "curve-samples").exists()

@@ -8,7 +8,9 @@ store, named by the train split's fingerprint, the size and the seed; each point
 as its train split (a local data folder's train split may be a file), so every method of a curve
 fits on the same rows, and a point already computed is found in the store and not run again.
 A method with a ``seed`` parameter gets the point's seed too. Each row of a sample file keeps
-``source_row``, its position in the train split.
+``source_row``, its position in the train split. A method with a ``per_class`` parameter (the
+fine-tuning methods) draws the same rows itself: its point is the ordinary run
+``-p per_class=N -p seed=S`` on the whole train split, so a run made by hand is found again.
 """
 
 from __future__ import annotations
@@ -113,12 +115,17 @@ def run_curve(
     curve = Curve(metric)
     for size in sizes:
         for seed in seeds if size != ALL else seeds[:1]:
-            train = base.data.train_split if size == ALL else str(sample_file(full, size, seed, folder))
             for name, model, params in methods:
                 cls = get_method(name)
                 point = CurvePoint(name, size, seed)
                 curve.points.append(point)
-                extra = {"seed": seed} if any(p.name == "seed" for p in cls.params) else {}
+                own = {p.name for p in cls.params}
+                extra: dict[str, Any] = {"seed": seed} if "seed" in own else {}
+                train = base.data.train_split
+                if "per_class" in own:  # the same rows, drawn by the method: the run is `-p per_class=N -p seed=S`
+                    extra["per_class"] = None if size == ALL else size
+                elif size != ALL:
+                    train = str(sample_file(full, size, seed, folder))
                 spec = replace(base, data=replace(base.data, train_split=train), method=name, model=model, params={**params, **extra})
                 if cancel_event is not None and cancel_event.is_set():
                     point.status = "cancelled"
