@@ -56,7 +56,7 @@ class Curve:
             values = [p.value for p in self.points if p.method == method and p.per_class == size and p.value is not None]
             n = len(values)
             mean = sum(values) / n if n else None
-            sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 and mean is not None else (0.0 if n == 1 else None)
+            sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 and mean is not None else None  # one seed: no spread
             rows.append({"method": method, "per_class": size, "n": n, "mean": mean, "sd": sd, "min": min(values) if values else None, "max": max(values) if values else None})
         return rows
 
@@ -153,7 +153,8 @@ def curve_table(curve: Curve) -> str:
         if r["mean"] is None:
             lines.append(f"  {r['method']:<16} {size:>9}  {0:>2}  {'-':>14}")
             continue
-        lines.append(f"  {r['method']:<16} {size:>9}  {r['n']:>2}  {r['mean']:>14.4f}  {r['sd']:>7.4f}  {r['min']:>7.4f}  {r['max']:>7.4f}")
+        sd = f"{r['sd']:>7.4f}" if r["sd"] is not None else f"{'-':>7}"
+        lines.append(f"  {r['method']:<16} {size:>9}  {r['n']:>2}  {r['mean']:>14.4f}  {sd}  {r['min']:>7.4f}  {r['max']:>7.4f}")
     return "\n".join(lines)
 
 
