@@ -165,16 +165,26 @@ def orphans(store_path: Path) -> list[str]:
     root = artifacts_dir(store_path)
     recorded: dict[str, str] = {}
     if Path(store_path).is_file():
-        db = sqlite3.connect(f"{Path(store_path).resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            recorded = dict(db.execute("SELECT path, key FROM model_artifacts").fetchall())
-        except sqlite3.OperationalError:
-            recorded = {}
-        finally:
-            db.close()
+        # read-only; a WAL store in a folder this user cannot write is read as it is (store_check.py)
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                db = sqlite3.connect(f"{Path(store_path).resolve().as_uri()}?{mode}", uri=True)
+                try:
+                    recorded = dict(db.execute("SELECT path, key FROM model_artifacts").fetchall())
+                finally:
+                    db.close()
+                break
+            except sqlite3.Error as e:
+                if "no such table" in str(e):
+                    break  # a store from before the table: no artifact recorded
     found = []
-    if root.is_dir():
-        for folder in sorted(root.iterdir()):
+    try:
+        folders = sorted(root.iterdir()) if root.is_dir() else []
+    except OSError as e:  # a folder this user cannot read: say so, it is advice only
+        folders = []
+        found.append(f"{root}: cannot be listed ({e.strerror})")
+    if folders:
+        for folder in folders:
             if folder.name.startswith(".tmp-"):
                 found.append(f"{folder}: left by a training that did not finish (safe to delete)")
             elif str(folder) not in recorded:
