@@ -52,7 +52,7 @@ def recipe(name: str, tiny, server) -> tuple[str | None, dict, list[dict]]:
         # scores from the fake server's logprobs by default; logprobs=0 gives none and says so
         "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}, knn, {"logprobs": 0}]),
         # fine-tuning: a tiny sentence-transformer body, a tiny BERT (its head replaced)
-        "setfit": (str(tiny["st"]), {"num_iterations": 1, "batch_size": 4}, [{"per_class": 2}]),
+        "setfit": (str(tiny.get("st", "")), {"num_iterations": 1, "batch_size": 4}, [{"per_class": 2}]),
         "finetune": (str(tiny["classifier"]), {"batch_size": 2}, [{"freeze_layers": 1, "epochs": 2}]),
     }
     return recipes.get(name, (None, {}, []))
