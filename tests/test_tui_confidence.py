@@ -215,13 +215,15 @@ async def test_compare_shows_calibration_figures_side_by_side():
 
 
 def test_compare_figures_and_which_way_is_better():
-    from workbench.compare import improved
     from workbench.engine import Engine
+    from workbench.metric_registry import metric
 
     store = RunStore()
     seed_runs(store)
     unscored = seed_unscored(store)
     c = Engine(store).compare(SEED_IDS["a"], unscored)
     ece_a = stored_report(store, SEED_IDS["a"])["calibration"]["ece"]
-    assert c.confidence["ECE"] == (ece_a, None, None) and set(c.confidence) == {"ECE", "Brier", "log-loss", "AURC"}
-    assert improved("ECE", -0.1) and improved("invalid", -1) and not improved("accuracy", -0.1) and improved("AURC", 0.0) is None
+    assert c.confidence["ece"] == (ece_a, None, None) and set(c.confidence) == {"ece", "brier", "log_loss", "aurc"}
+    assert [m.label for m, _ in c.rows()][-4:] == ["ECE", "Brier", "log-loss", "AURC"]  # run A has them
+    improved = [metric(name).improved(delta) for name, delta in (("ece", -0.1), ("invalid", -1), ("accuracy", -0.1), ("aurc", 0.0))]
+    assert improved == [True, True, False, None]
