@@ -53,7 +53,7 @@ def test_curve_and_threshold_figures_come_from_the_engine():
     # run A: 2 invalid (confidence 0), 7 of 12 at or above 0.8 (idx 0-4, 9, 10), 4 of them right
     assert (at.answered, at.n, round(at.coverage, 4), round(at.accuracy, 4)) == (7, 12, round(7 / 12, 4), round(4 / 7, 4))
     assert expected_at(store, SEED_IDS["a"], 0.0).answered == 12 and expected_at(store, SEED_IDS["a"], 1.0).accuracy is None
-    drawing = draw_reliability(stored_report(store, SEED_IDS["a"])["calibration"]["bins"], 60, 16, threshold=0.8).plain
+    drawing = draw_reliability(store.find(SEED_IDS["a"]).report.calibration.bins, 60, 16, threshold=0.8).plain
     assert "confidence bin" in drawing and "confidence" in drawing and "█" in drawing
     assert "coverage" in draw_risk_coverage([(0.5, 1.0), (1.0, 0.5)], 60, 16).plain
 
