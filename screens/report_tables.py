@@ -27,7 +27,7 @@ def fill_metrics(table: DataTable, report: "Report") -> None:
     table.add_column(Text("95% CI (bootstrap)", justify="right"), key="ci")
     from workbench.metric_registry import metrics_for
 
-    for m in metrics_for(group="classification", headline=True):  # the registry's order
+    for m in metrics_for(report.task, group="classification", headline=True):  # the registry's order
         if m.name == "invalid":  # a count, with its share instead of an interval
             invalid = report.invalid
             share = f"{invalid / report.n:.1%} of all, counted wrong" if invalid and report.n else ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
-from .metric_registry import Metric, metric, metrics_for
+from .metric_registry import SINGLE_LABEL, Metric, metric, metrics_for
 from .results import flatten
 
 if TYPE_CHECKING:
@@ -92,7 +92,8 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     are paired by text and gold label, so two runs on the same split pair up even when one was
     limited to a sample. The config diff leaves out names that repeat another's change."""
     ra, rb = run_a.report, run_b.report
-    deltas = {m.name: d for m in metrics_for(group="classification", headline=True) if (d := _delta(m, ra, rb)).delta is not None}
+    task = ra.task if ra is not None else SINGLE_LABEL
+    deltas = {m.name: d for m in metrics_for(task, group="classification", headline=True) if (d := _delta(m, ra, rb)).delta is not None}
     notes = []
     if (ra.labels if ra else None) != (rb.labels if rb else None):
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
@@ -112,6 +113,6 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
-    confidence = {m.name: _delta(m, ra, rb) for m in metrics_for(group="confidence")}
+    confidence = {m.name: _delta(m, ra, rb) for m in metrics_for(task, group="confidence")}
     diff = config_diff(run_a.config.settings(), run_b.config.settings())
     return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence)
