@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .confidence_figures import Calibration, Selective
-from .metric_registry import SINGLE_LABEL, metric
+from .metric_registry import SINGLE_LABEL
+from .metric_registry import metric as registered
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .runner import RunSpec
@@ -147,11 +148,11 @@ class Report:
     def metric(self, name: str) -> float | int | None:
         """A figure by its name in the metric registry (workbench/metric_registry.py); None when
         this report lacks it. KeyError for a name that is no metric."""
-        return metric(name).read(self)
+        return registered(name).read(self)
 
     def interval(self, name: str) -> tuple[float, float] | None:
         """The 95% bootstrap interval of the metric ``name``; None when there is none."""
-        return metric(name).interval(self)
+        return registered(name).interval(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Report":
