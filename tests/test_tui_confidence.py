@@ -150,7 +150,7 @@ async def test_suspects_filter_marks_the_evaluated_splits_suspects(monkeypatch):
 
     def suspects(run_ref):
         asked.append(run_ref)
-        return Suspects(run_ref, (Suspect("test", 9, SEED_TEXTS[9], "pos", "neg", 0.8), Suspect("train", 4, "x", "neg", "pos", 0.7)), ())
+        return Suspects(run_ref, (Suspect("test", 9, SEED_TEXTS[9], "pos", "neg", 0.8, evaluated=True), Suspect("train", 4, "x", "neg", "pos", 0.7)), ())
 
     monkeypatch.setattr(app.engine, "suspects", suspects)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -12,7 +12,7 @@ from conftest import write_jsonl
 from fake_methods import ApiWords, LabelWordMethod  # noqa: F401 - the TUI tests' methods live there
 
 from workbench.confidence import confidence_entries
-from workbench.data import DataSpec
+from workbench.data import DataSpec, Origin
 from workbench.methods import Prediction
 from workbench.metrics import compute_metrics
 from workbench.runner import RunSpec
@@ -84,7 +84,7 @@ def seed_runs(store: RunStore) -> dict[str, str]:
         store.start_run(run_id, method="label-words", model="label-words-model", dataset="tiny", split="test", n=12, config=config)
         rows = []
         for i, (text, gold, pred) in enumerate(zip(SEED_TEXTS, SEED_GOLD, preds)):
-            rows.append((i, text, gold, Prediction(pred, seed_scores(key, i, pred), raw="no label word" if pred is None else None)))
+            rows.append((i, text, gold, Prediction(pred, seed_scores(key, i, pred), raw="no label word" if pred is None else None), Origin(row=i)))
         store.add_predictions(run_id, rows)
         confidence = confidence_entries(SEED_GOLD, preds, [r[3].scores for r in rows], 2)
         report = {
