@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from workbench.data import Dataset
     from workbench.methods import Prediction
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures

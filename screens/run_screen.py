@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers
     from textual.notifications import SeverityLevel
 
     from workbench.methods import ProgressEvent
-    from workbench.runner import PreparedRun
+    from workbench.spec import PreparedRun
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures

@@ -14,7 +14,8 @@ from tiny_models import WORDS, tiny_bert_classifier
 
 from workbench.data import DataSpec
 from workbench.report import JSON_KEYS, report_json, report_text
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 # ---------------------------------------------------------------- huge texts: truncated, counted, reported

@@ -102,7 +102,8 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     from tiny_models import tiny_bert_classifier
     from workbench.data import DataSpec
     from workbench.engine import Engine
-    from workbench.runner import RunSpec, prepare
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
 
     texts = ["a good film", "a bad film", "fine acting", "awful music"]
     first = tiny_bert_classifier(tmp_path / "m1", ["NEGATIVE", "POSITIVE"], texts, seed=1)
@@ -157,7 +158,8 @@ def test_two_threads_asking_for_one_model_load_it_once():
 def test_a_bad_budget_setting_stops_the_run_saying_so(tmp_path, monkeypatch):
     from tiny_models import tiny_bert_classifier
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     model = tiny_bert_classifier(tmp_path / "m", ["NEGATIVE", "POSITIVE"], ["a good film"])

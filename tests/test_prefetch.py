@@ -16,7 +16,8 @@ from workbench.data import DataSpec
 from workbench.methods import METHODS, MethodConfig, RunContext
 from workbench.models import resolve_model
 from workbench.prefetch import Prefetcher
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 TRAIN = [("loved it , great music", "pos"), ("hated it , dull mess", "neg"), ("great cast", "pos"), ("bad plot", "neg"), ("fine film", "pos"), ("awful script", "neg")]

@@ -6,7 +6,8 @@ from conftest import write_jsonl
 from fake_methods import KeywordMethod
 from workbench.data import DataSpec
 from workbench.methods import METHODS
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 

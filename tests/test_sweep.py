@@ -12,7 +12,7 @@ from workbench.cli import main
 from workbench.data import HOLDOUT_SPLIT, DataSpec, load_dataset
 from workbench.engine import Engine
 from workbench.methods import METHODS
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.sweep import SweepRecords
 from workbench.sweep_config import SweepConfigError, load_sweep, parse_sweep
 

@@ -169,14 +169,9 @@ def _engine(args):
 
 
 def _params(args) -> dict:
-    params: dict = {}
-    for item in args.param:
-        if "=" not in item:
-            raise WorkbenchError(f"-p {item} has no '='", expected="NAME=VALUE")
-        k, v = item.split("=", 1)
-        if not k.strip():
-            raise WorkbenchError(f"-p {item} names no parameter before '='", expected="NAME=VALUE (`workbench methods` lists the names)")
-        params[k.strip()] = v
+    from .pairs import parse_pairs
+
+    params: dict = parse_pairs(args.param, "-p {}", expected="NAME=VALUE (`workbench methods` lists the names)", key_words="parameter name", strip_values=False)
     if args.labels is not None:
         params["labels"] = list(args.labels)
     if args.label_map is not None:
@@ -195,7 +190,7 @@ def _params(args) -> dict:
 
 def _cmd_eval(args) -> int:
     from .data import DataSpec
-    from .runner import RunSpec
+    from .spec import RunSpec
 
     spec = RunSpec(
         data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding),

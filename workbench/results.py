@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
-    from .runner import RunSpec
+    from .spec import RunSpec
 
 FORMAT_VERSION = 1
 """The ``format_version`` of the report JSON; bump when a key changes meaning or goes away."""
@@ -238,7 +238,7 @@ class RunConfig:
         removed since are dropped. Raises ValueError when none is stored, TypeError or
         ValueError when it is malformed."""
         from .data import DataSpec
-        from .runner import RunSpec
+        from .spec import RunSpec
 
         if not self.has_spec:
             raise ValueError("it has no stored configuration")
