@@ -429,11 +429,11 @@ class _ProgressPrinter:
     def __call__(self, ev) -> None:
         from tqdm import tqdm
 
-        if ev.phase != self._phase:
+        if ev.label != self._phase:
             self.close()
-            self._phase = ev.phase
+            self._phase = ev.label
             # initial: a resumed run starts part done, and its speed counts only what it does now
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.label, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)

@@ -234,8 +234,9 @@ class DevicePool:
         """Queue ``batches`` as tasks of ``kind`` (then one end marker a worker, with ``end``) and
         hand each result to ``on_result`` once, until every batch is back; with no ``kind``, until
         every worker is ready."""
-        for n, texts in enumerate(batches):
-            self.tasks.put(Task(kind, n, texts))
+        if kind is not None:
+            for n, texts in enumerate(batches):
+                self.tasks.put(Task(kind, n, texts))
         if end:
             for _ in self.devices:
                 self.tasks.put(None)
@@ -255,7 +256,7 @@ class DevicePool:
             if isinstance(msg, Ready):
                 self._ready += 1
                 self.ctx.progress(Phase.STARTING_WORKERS, self._ready, len(self.devices))
-            elif answer is not None and isinstance(msg, answer) and msg.n in pending:
+            elif isinstance(msg, (Encoded, Predicted)) and type(msg) is answer and msg.n in pending:
                 pending.discard(msg.n)
                 on_result(msg)
             elif isinstance(msg, Ended):

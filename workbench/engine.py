@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .compare import Comparison
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
-    from .spec import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
+    from .spec import PreparedRun, RunOutcome, RunSpec
     from .store import RunStore, StoredPrediction, StoredRun
     from .store_check import StoreCheck
     from .suspects import Suspects

@@ -6,13 +6,13 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Mapping, Sequence
 
 from ..errors import Cancelled, ConfigError, param
 from ..models import ModelRef
 from ..pairs import parse_pairs
 from ..precision import DEFAULT_BATCH
+from ..progress import Phase, ProgressEvent
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -37,10 +37,12 @@ class Param:
     default: Any
     help: str
     kind: str = "str"  # str | int | float | bool | texts | mapping
-    editor: Literal["line", "texts", "template", "message"] | None = None
+    editor: Literal["line", "texts", "template", "template-line", "message"] | None = None
     """How a front end edits it: ``line`` (one line, coerced by :meth:`coerce`), ``texts`` (one
-    text per class), ``template`` (several lines, checked by ``check``) or ``message`` (several
-    lines, any text or none). None: ``texts`` for kind texts, else ``line``."""
+    text per class), ``template`` (several lines, checked by ``check``: a prompt),
+    ``template-line`` (one line checked by ``check``: a hypothesis) or ``message`` (several lines,
+    any text or none). None: ``texts`` for kind texts, else ``line``. All but ``line`` are the
+    prompt-and-labels part of a method's settings."""
     check: Callable[[str], Any] | None = field(default=None, compare=False)
     """The engine's check of one edited value on its own (raises ConfigError, returns the value),
     run as the user types; None: :meth:`coerce` alone. Whatever it refuses a run refuses too."""
@@ -77,46 +79,6 @@ class Param:
             expected = "a finite number" if self.kind == "float" else None
             raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", expected=expected, fix=f"e.g. {self.name}={example}", field=param(self.name)) from None
         return value
-
-
-class Phase(str, Enum):
-    """The phases of a run a front end shows (a line each, with a bar, a rate and an ETA where it
-    counts examples). The value is its name in a progress bar; ``ProgressEvent.detail`` adds what
-    the phase is about where it varies (the split a temperature is fitted on)."""
-
-    LOADING_MODEL = "loading model"
-    STARTING_WORKERS = "starting workers"
-    ENCODING_TRAIN = "encoding train"
-    """The train split through the model, for the fit (embedding methods)."""
-    ENCODING_FEW_SHOT = "encoding train for few-shot"
-    """The train split through the few-shot embedding model (knn, label-diverse)."""
-    ENCODING_LABEL_TEXTS = "encoding label texts"
-    FITTING = "fitting"
-    PREDICTING = "predicting"
-    """The evaluated split: the phase whose count is the run's progress."""
-    CALIBRATING = "calibrating"
-    """Predicting the held-out split a temperature is fitted on (``--calibrate-on``)."""
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Progress of one phase of a run; ``done`` of ``total`` units (examples, usually)."""
-
-    phase: Phase
-    done: int
-    total: int | None
-    elapsed_s: float = 0.0
-    correct: int | None = None
-    """Running count of correct predictions among ``done`` (predicting phase only)."""
-    detail: str | None = None
-    """What the phase is about where it varies: the split of a calibrating phase."""
-
-    @property
-    def label(self) -> str:
-        """The phase in words: ``predicting``, ``predicting validation (calibration)``."""
-        if self.phase is Phase.CALIBRATING:
-            return f"predicting {self.detail or 'the held-out split'} (calibration)"
-        return self.phase.value if self.detail is None else f"{self.phase.value} ({self.detail})"
 
 
 @dataclass
