@@ -13,7 +13,7 @@ import workbench.runner as runner
 from conftest import write_jsonl
 from tiny_models import tiny_local_models
 from workbench.data import DataSpec
-from workbench.methods import METHODS, MethodConfig, RunContext
+from workbench.methods import METHODS, MethodConfig, Phase, RunContext
 from workbench.models import resolve_model
 from workbench.prefetch import Prefetcher
 from workbench.runner import execute, prepare
@@ -119,7 +119,7 @@ def test_embeddings_in_two_steps_equal_sentence_transformers_encode():
     method = METHODS["embed-centroid"](MethodConfig(ref, ["neg", "pos"], {"temperature": "fit"}))
     ctx = RunContext(device="cpu", dtype="float32", batch_size=4)
     method.load(ctx)
-    ours = method.encode(WORDS, ctx, "encoding")
+    ours = method.encode(WORDS, ctx, Phase.ENCODING_TRAIN)
     theirs = SentenceTransformer(ref.location, device="cpu").encode(WORDS, batch_size=4)
     assert np.allclose(ours, theirs, atol=1e-6)
 
