@@ -67,7 +67,13 @@ class Param:
             if self.kind == "texts":  # -p labels="a very bad review|a very good review"
                 return [t.strip() for t in value.split("|")]
             if self.kind == "mapping":  # -p label_map="LABEL_0=neg,LABEL_2=" (an empty value ignores)
-                return parse_pairs(value, f"parameter {self.name}: item {{!r}}", field=param(self.name))
+                try:
+                    return parse_pairs(value, "item {!r}")
+                except ConfigError as e:
+                    raise ConfigError(
+                        f"parameter {self.name}={value!r} is not a valid mapping ({e.found})", expected=e.expected,
+                        fix=f"e.g. {self.name}=KEY=VALUE,KEY2=VALUE2", field=param(self.name),
+                    ) from None  # fmt: skip
             if self.kind == "bool":
                 if value.lower() in ("1", "true", "yes", "on"):
                     return True
