@@ -108,7 +108,8 @@ class GpuBusy:
 
 def run_one(label: str, method: str, model: str, args, params: dict | None = None, dtype: str | None = None) -> dict:
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     marks: dict[str, float] = {}

@@ -104,7 +104,8 @@ def child(task: str, args: argparse.Namespace) -> dict:
         import tempfile
 
         from workbench.data import DataSpec
-        from workbench.runner import RunSpec, execute, prepare
+        from workbench.runner import execute, prepare
+        from workbench.spec import RunSpec
         from workbench.store import RunStore
 
         data_dir = Path(tempfile.mkdtemp())  # the same rows as the lesson side
@@ -173,7 +174,8 @@ def _iterate(args: argparse.Namespace) -> dict:
 
     from workbench.data import DataSpec
     from workbench.report import report_text
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     store = RunStore(Path(tempfile.mkdtemp()) / "s.sqlite")
@@ -212,7 +214,8 @@ def _chat(task: str, args: argparse.Namespace, texts: list[str], labels: list[in
         import tempfile
 
         from workbench.data import DataSpec
-        from workbench.runner import RunSpec, execute, prepare
+        from workbench.runner import execute, prepare
+        from workbench.spec import RunSpec
         from workbench.store import RunStore
 
         data_dir = Path(tempfile.mkdtemp())

@@ -25,7 +25,8 @@ from bench_local_methods import GpuBusy, build_shaped
 
 def run_once(method: str, model: str, params: dict, args, prefetch: bool) -> tuple[float, list, float | None]:
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     os.environ["WORKBENCH_PREFETCH"] = "1" if prefetch else "0"

@@ -60,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     base = RunSpec(data=DataSpec(args.data, limit=args.limit), method=args.method, model=args.model, device=args.device, dtype="float32", batch_size=args.batch_size)
     setups: list[tuple[str, RunSpec]] = [("one process", base), ("one process, 1 thread", base)]

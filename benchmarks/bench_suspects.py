@@ -22,7 +22,8 @@ import numpy as np
 
 from workbench.caches import Caches
 from workbench.data import DataSpec
-from workbench.runner import RunSpec, prepare
+from workbench.runner import prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 from workbench.suspects import FOLDS, VIEWS, train_embeddings, train_probabilities, train_suspects
 

@@ -15,7 +15,7 @@ from .session import Session, default_spec
 
 if TYPE_CHECKING:
     from workbench.engine import Engine
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
 

@@ -12,9 +12,9 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.data import Dataset, DataSpec
     from workbench.methods import Prediction, ProgressEvent
     from workbench.results import Report
-    from workbench.runner import RunOutcome
     from workbench.selective import ConfidenceCurve
     from workbench.slices import SliceDelta
+    from workbench.spec import RunOutcome
     from workbench.store import StoredPrediction, StoredRun
     from workbench.suspects import Suspects
     from workbench.sweep import SweepPlan, SweepResult, VariantResult

@@ -1,6 +1,8 @@
-"""Editors for a method's parameters, chosen by the parameter's kind: label texts (kind "texts",
-one line per class), prompt-like templates (kind "template", or the prompt methods' ``prompt``),
-the NLI hypothesis, a system message, and a plain field for every other scalar parameter.
+"""Editors for a method's parameters, chosen by what the parameter declares (``Param.editor_kind``):
+label texts (one line per class), a template (several lines: a prompt), a one-line template (the
+NLI hypothesis), a message (a system message: any text or none), and a plain field for every
+other parameter. A value is checked by the parameter's own engine check (``Param.check``) or its
+coercion (``Param.coerce``).
 
 Each editor validates as it is edited and shows the reason it refuses a value in place, under the
 field; it posts :class:`ParamEdited` so the screen can refresh the preview."""
@@ -16,19 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
 from .format import Plain, PlainLabel
-from .validation import check_hypothesis, check_label_texts, check_template, param_text, parse_param_text
-
-
-def editor_kind(param) -> str:
-    if param.kind == "texts":
-        return "texts"
-    if param.kind == "template" or param.name == "prompt":
-        return "template"
-    if param.name == "hypothesis":
-        return "hypothesis"
-    if param.name == "system":
-        return "system"
-    return "scalar"
+from .validation import check_label_texts, check_param_text, param_text, parse_param_text
 
 
 class ParamEdited(Message):
@@ -134,7 +124,7 @@ class TemplateEditor(ParamEditor):
         text = self.query_one(TextArea).text
         if not self.required:
             return text if text.strip() else None
-        return check_template(text, self.param.name)
+        return check_param_text(self.param, text)
 
     @on(TextArea.Changed)
     def text_changed(self, event: TextArea.Changed) -> None:
@@ -143,12 +133,11 @@ class TemplateEditor(ParamEditor):
 
 
 class LineEditor(ParamEditor):
-    """A one-line field: the hypothesis template, or any scalar parameter (coerced by the
-    engine's ``Param.coerce``; empty means the default)."""
+    """A one-line field: a one-line template (checked by the parameter's engine check), or any
+    other parameter (coerced by the engine's ``Param.coerce``; empty means the default)."""
 
-    def __init__(self, param, value: Any, kind: str):
+    def __init__(self, param, value: Any):
         super().__init__(param, id=f"editor-{param.name}")
-        self.kind = kind
         self.initial = param_text(value)
 
     def compose_fields(self) -> ComposeResult:
@@ -156,10 +145,7 @@ class LineEditor(ParamEditor):
         yield Input(self.initial, id=f"param-{self.param.name}", placeholder=placeholder, compact=True)
 
     def value(self) -> Any:
-        text = self.query_one(Input).value
-        if self.kind == "hypothesis":
-            return check_hypothesis(text)
-        return parse_param_text(self.param, text)
+        return parse_param_text(self.param, self.query_one(Input).value)
 
     @on(Input.Changed)
     def text_changed(self, event: Input.Changed) -> None:
@@ -168,10 +154,10 @@ class LineEditor(ParamEditor):
 
 
 def make_editor(param, current: Any, label_names: list[str], default_texts: list[str]) -> ParamEditor:
-    kind = editor_kind(param)
+    kind = param.editor_kind
     if kind == "texts":
         fits = current and len(current) == len(label_names)  # texts for another dataset's classes do not
         return LabelTextsEditor(param, label_names, list(current) if fits else list(default_texts), default_texts)
-    if kind in ("template", "system"):
+    if kind in ("template", "message"):
         return TemplateEditor(param, current if current is not None else param.default, required=kind == "template")
-    return LineEditor(param, current if current is not None else param.default, kind)
+    return LineEditor(param, current if current is not None else param.default)

@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 
     from workbench.data import Dataset
     from workbench.methods import Prediction
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
 from .format import Plain, PlainLabel, model_name
 from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed
-from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
+from .param_editors import ParamEdited, ParamEditor, make_editor
 from .preview import preview_content
 from .validation import default_label_texts, method_error, method_instance
 
@@ -94,8 +94,8 @@ class PromptScreen(WorkbenchScreen[None]):
         assert self.dataset is not None  # built when the data has loaded
         spec, names = self.app.session.spec, self.dataset.label_names
         defaults = default_label_texts(self.method_cls, names)
-        main = [p for p in self.method_cls.params if editor_kind(p) != "scalar"]
-        other = [p for p in self.method_cls.params if editor_kind(p) == "scalar"]
+        main = [p for p in self.method_cls.params if p.editor_kind != "line"]  # prompt and labels
+        other = [p for p in self.method_cls.params if p.editor_kind == "line"]
         widgets = []
         if main:
             widgets.append(PlainLabel("Prompt and labels", classes="section-title"))

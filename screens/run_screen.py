@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers
     from textual.notifications import SeverityLevel
 
     from workbench.methods import ProgressEvent
-    from workbench.runner import PreparedRun
+    from workbench.spec import PreparedRun
+
+from workbench.progress import Phase
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
@@ -28,15 +30,16 @@ from .format import Plain, model_name, seconds
 from .messages import RunFailed, RunFinished, RunProgress, RunStarted
 
 PHASE_NAMES = {
-    "loading model": "loading the model", "encoding train": "encoding the train split (fit)",
-    "encoding label texts": "encoding the label texts", "fitting": "fitting the classifier",
+    Phase.LOADING_MODEL: "loading the model", Phase.ENCODING_TRAIN: "encoding the train split (fit)",
+    Phase.ENCODING_LABEL_TEXTS: "encoding the label texts", Phase.FITTING: "fitting the classifier",
 }  # fmt: skip
+"""The run screen's words for a phase where they differ from the engine's (``ProgressEvent.label``)."""
 
 
 def counted(ev) -> bool:
     """Whether a progress event counts examples (shown as a bar, a rate and an ETA); a step with no
     count (loading the model: 0 of 1, then 1 of 1) is shown as going on, never as 0% or 100%."""
-    return ev.phase == "predicting" or (ev.total or 0) > 1
+    return ev.phase is Phase.PREDICTING or (ev.total or 0) > 1
 
 
 def device_label(prep) -> str:
@@ -138,8 +141,8 @@ class RunScreen(WorkbenchScreen[None]):
     @on(RunProgress)
     def run_progress(self, message: RunProgress) -> None:
         ev = message.event
-        phase = PHASE_NAMES.get(ev.phase, ev.phase)
-        self.first_done.setdefault(ev.phase, ev.done)
+        phase = PHASE_NAMES.get(ev.phase, ev.label)
+        self.first_done.setdefault(ev.label, ev.done)
         if not self.phases or self.phases[-1] != phase:
             self.phases.append(phase)
         bar = self.query_one("#run-progress", ProgressBar)
@@ -158,7 +161,7 @@ class RunScreen(WorkbenchScreen[None]):
         """Two lines: counts, speed and times; then device and running accuracy."""
         first = []
         if counted(ev):
-            rate = (ev.done - self.first_done.get(ev.phase, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
+            rate = (ev.done - self.first_done.get(ev.label, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
             remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
             unit = "steps" if ev.loss is not None else "examples"
             first += [f"{ev.done} / {ev.total} {unit}", f"{rate:.1f} {unit}/s", f"ETA {seconds(remaining)}"]

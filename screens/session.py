@@ -11,7 +11,7 @@ from workbench.data import DataSpec
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from workbench.engine import Engine
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
 DEFAULT_SOURCE = "sample"
 DEFAULT_METHOD = "embed-zeroshot"
@@ -20,7 +20,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
 def default_spec() -> "RunSpec":
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     return RunSpec(data=DataSpec(DEFAULT_SOURCE), method=DEFAULT_METHOD, model=DEFAULT_MODEL)
 

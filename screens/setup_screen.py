@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -26,6 +27,9 @@ from .data_summary import summary_content
 from .format import Plain, PlainLabel
 from .messages import DatasetFailed, DatasetLoaded
 from .session import recent_models
+
+if TYPE_CHECKING:
+    from workbench.spec import RunSpec
 
 SOURCE_KINDS = [("built-in sample (offline)", "sample"), ("Hugging Face dataset", "hub"), ("local folder or file", "local")]
 SOURCE_PLACEHOLDER = {"sample": "sample", "hub": "e.g. rotten_tomatoes", "local": "path to a folder of splits or a file (ctrl+o)"}
@@ -215,10 +219,10 @@ class SetupScreen(WorkbenchScreen[None]):
         self.query_one("#browse", Button).disabled = kind != "local"
 
     def _show_method(self, method: str, model: str | None) -> None:
-        from workbench.methods import METHODS
+        from workbench.methods import METHODS, reads_train
 
         cls = METHODS[method]
-        fits = " (fits on the train split)" if cls.uses_train({}) and "train" not in cls.description else ""
+        fits = " (fits on the train split)" if reads_train(cls, {}) and "train" not in cls.description else ""
         self.query_one("#method-description", Static).update(f"{cls.description}{fits}")
         self.query_one("#model", Input).value = model or cls.default_model or ""
         default = cls.default_model
@@ -312,17 +316,18 @@ class SetupScreen(WorkbenchScreen[None]):
     def action_load_data(self) -> None:
         if not self.commit():
             return
-        from workbench.methods import METHODS
-
         spec = self.app.session.spec
         self._summary_data, self._loading_data = None, spec.data
         self.query_one("#data-summary", Static).update(f"loading {spec.data.source} …")
-        self.load_data(spec.data, METHODS[spec.method].uses_train(spec.params))
+        self.load_data(spec)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="setup-data")
-    def load_data(self, data: DataSpec, need_train: bool) -> None:
+    def load_data(self, spec: RunSpec) -> None:
+        """The data a run of ``spec`` reads (the train split where the method, with the spec's
+        parameters as a run resolves them, fits on one: the engine's rule)."""
+        data = spec.data
         with reporting_failures(self, lambda error, field: DatasetFailed(error, data, field)):
-            self.post_message(DatasetLoaded(self.app.engine.load_dataset(data, need_train), data))
+            self.post_message(DatasetLoaded(self.app.engine.load_data_for(spec), data))
 
     @on(DatasetLoaded)
     def dataset_loaded(self, message: DatasetLoaded) -> None:

@@ -159,9 +159,9 @@ class SweepScreen(WorkbenchScreen[None]):
         self.query_one("#sweep-progress", ProgressBar).update(total=ev.total, progress=ev.done)
         n = len(self.config.variants)
         where = (
-            f"{min(self.finished_runs, n)} of {n} variants finished · {ev.phase} {ev.done}/{ev.total}"
+            f"{min(self.finished_runs, n)} of {n} variants finished · {ev.label} {ev.done}/{ev.total}"
             if self.finished_runs < n
-            else f"confirming the best and the baseline on {self.config.data.test_split} · {ev.phase} {ev.done}/{ev.total}"
+            else f"confirming the best and the baseline on {self.config.data.test_split} · {ev.label} {ev.done}/{ev.total}"
         )
         self.query_one("#sweep-phase", Static).update(where)
 

@@ -79,7 +79,7 @@ class TryScreen(WorkbenchScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="try")
     def classify(self, text: str) -> None:
         def progress(event: ProgressEvent) -> None:
-            self.post_message(ClassifyProgress(event.phase))
+            self.post_message(ClassifyProgress(event.label))
 
         with reporting_failures(self, ClassifyFailed):
             prep = self.app.engine.prepare(self.spec)

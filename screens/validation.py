@@ -17,56 +17,41 @@ def _engine_check(check, *args) -> Any:
 
 
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> list[str]:
-    """Only what each editor can refuse on its own (an empty text); the rest (count, duplicates)
-    is the method's ``validate``, whose reason the screen shows under all the editors."""
-    empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
-    if empty:
-        raise ValueError(f"the label text for {', '.join(empty)} is empty: give every class a descriptive text")
+    """What refuses a label text on its own (the engine's ``check_each_label_text``: an empty
+    one); the rest (count, duplicates) is the method's ``validate``, whose reason the screen shows
+    under all the editors."""
+    from workbench.answers import check_each_label_text
+
+    _engine_check(check_each_label_text, label_names, texts)
     return list(texts)
 
 
-def check_template(text: str, what: str = "prompt") -> str:
-    from workbench.prompts import check_template as engine_check
-
-    return _engine_check(engine_check, text, what)
-
-
-def check_hypothesis(text: str) -> str:
-    from workbench.methods.nli import check_hypothesis as engine_check  # lazy: the registry pulls numpy
-
-    return _engine_check(engine_check, text)
+def check_param_text(param, text: str) -> Any:
+    """A multi-line field (a template) through the parameter's own engine check, if it has one."""
+    return _engine_check(param.check, text) if param.check is not None else text
 
 
 def param_text(value: Any) -> str:
-    """How a parameter value is written in a one-line field."""
+    """How a parameter value is written in a one-line field, as the engine reads it back
+    (``Param.coerce``: texts split at '|', pairs at ',')."""
     if value is None:
         return ""
     if isinstance(value, dict):
-        return " ".join(f"{k}={v}" for k, v in value.items())
+        return ", ".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return " | ".join(map(str, value))
     return str(value)
 
 
 def parse_param_text(param, text: str) -> Any:
-    """A one-line field back to the parameter's value; empty means the default."""
+    """A one-line field back to the parameter's value: the engine's own check of the parameter
+    when it has one, else its coercion (``Param.coerce``); empty means the default."""
+    if param.check is not None:
+        return _engine_check(param.check, text)
     text = text.strip()
     if not text:
         return param.default
-    if param.kind == "mapping":
-        out = {}
-        for item in text.replace(",", " ").split():
-            key, sep, value = item.partition("=")
-            if not sep or not key:
-                raise ValueError(f"{param.name}: '{item}' is not KEY=VALUE")
-            out[key] = value
-        return out
-    if param.kind == "texts":
-        return [t.strip() for t in text.split("|")]
-    try:
-        return param.coerce(text)
-    except WorkbenchError as e:
-        raise ValueError(str(e)) from None
+    return _engine_check(param.coerce, text)
 
 
 def method_instance(method_cls, label_names: Sequence[str], params: dict[str, Any]):

@@ -66,7 +66,7 @@ def seed_many(store) -> str:
 
     from workbench.data import DataSpec
     from workbench.methods import Prediction
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     gold, preds = many_gold_preds()
     spec = RunSpec(DataSpec("banking-like"), "label-words", model="label-words-model", params={})

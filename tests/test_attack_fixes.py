@@ -13,7 +13,7 @@ from workbench.store import RunStore
 def test_a_parameter_with_no_name_is_a_clean_error(tmp_path, capsys):
     code = main(["--store", str(tmp_path / "s.sqlite"), "eval", "--data", "sample", "--method", "majority", "-p", "=x"])
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith("error: -p =x names no parameter") and "internal error" not in err
+    assert code == 2 and err.startswith("error: -p =x has no parameter name before") and "internal error" not in err
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "http://localhost:notaport/v1", "notaurl", "ftp://127.0.0.1/x", "http://", "http://user:sk-secret@[::1/v1"])

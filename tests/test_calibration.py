@@ -12,7 +12,8 @@ from workbench.confidence import confidence_entries
 from workbench.data import DataSpec
 from workbench.methods import METHODS
 from workbench.methods.base import softmax
-from workbench.runner import IDENTITY_VERSION, RunSpec, prepare
+from workbench.runner import IDENTITY_VERSION, prepare
+from workbench.spec import RunSpec
 from workbench.selective import compute_selective
 
 

@@ -9,7 +9,8 @@ from conftest import cli_says, write_jsonl
 from fake_openai import FakeOpenAI
 from workbench.cli import main
 from workbench.data import DataSpec
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 KEY = "sk-test-PLANTED-123"

@@ -11,7 +11,8 @@ from fake_openai import TOP_LOGPROBS, FakeOpenAI
 
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 FAST = {"timeout": 2.0, "max_retries": 1}

@@ -9,7 +9,8 @@ from conftest import cli_says, write_jsonl
 from tiny_models import tiny_bert_classifier
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 TEXTS = [

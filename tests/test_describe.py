@@ -5,7 +5,7 @@ from workbench.cli import main
 from workbench.data import DataSpec
 from workbench.describe import changed_params, describe_run
 from workbench.engine import Engine
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 
 
 def test_two_runs_differing_in_label_texts_are_told_apart(label_words, tmp_path, capsys, monkeypatch):

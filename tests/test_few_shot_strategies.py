@@ -161,8 +161,9 @@ def test_a_dropped_embedding_model_lets_go_of_fitted_knn_methods():
     from workbench.kept import ModelKey
 
     caches = Caches()
-    knn = json.dumps({"model": "sha256:t5", "device": "cpu", "params": {"few_shot_strategy": "knn"}}, sort_keys=True)
-    plain = json.dumps({"model": "sha256:t5", "device": "cpu", "params": {"few_shot_strategy": "random"}}, sort_keys=True)
+    # fit keys (steps.fit_key) say what else the fitted method holds (Method.holds_models)
+    knn = json.dumps({"model": "sha256:t5", "device": "cpu", "params": {"few_shot_strategy": "knn"}, "holds": ["sentence-transformer"]}, sort_keys=True)
+    plain = json.dumps({"model": "sha256:t5", "device": "cpu", "params": {"few_shot_strategy": "random"}, "holds": []}, sort_keys=True)
     caches.fitted.get(knn, lambda: "knn method")
     caches.fitted.get(plain, lambda: "random method")
     caches._forget_fitted(ModelKey("sentence-transformer", "/m", "sha256:minilm", "cpu", "float32"))

@@ -8,7 +8,8 @@ from conftest import write_jsonl
 from tiny_models import tiny_chat_lm, tiny_t5
 from workbench.data import DataSpec
 from workbench.methods.first_token import GENERATE_SCORE_RULE, class_first_tokens, first_token_scores
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 

@@ -70,7 +70,7 @@ def test_cli_bad_data_exits_2_with_one_error_line(keyword, tmp_path, capsys, con
         (["--method", "nli-zeroshot", "--hypothesis", "no slot"], r"needs exactly one \{\}"),
         (["--method", "nli-zeroshot", "--labels", "only one"], r"gave 1 texts for 2 classes"),
         (["--method", "seq2seq", "--prompt", "{text!r}"], r"no place for the text"),
-        (["--method", "seq2seq", "--verbalizer", "yes"], r"verbalizer item 'yes' is not WORD=LABEL"),
+        (["--method", "seq2seq", "--verbalizer", "yes"], r"verbalizer item 'yes' has no '='"),
         (["--method", "seq2seq", "--verbalizer", "yes=maybe"], r"'maybe' is not a label"),
         (["--method", "classifier", "--label-map", "=neg"], r"no model label before '='"),
         (["--method", "embed-zeroshot", "-p", "labels=one|one"], r"same label text"),

@@ -14,7 +14,8 @@ from tiny_models import WORDS, tiny_bert_classifier
 
 from workbench.data import DataSpec
 from workbench.report import JSON_KEYS, report_json, report_text
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 # ---------------------------------------------------------------- huge texts: truncated, counted, reported
@@ -80,7 +81,12 @@ def test_counting_a_test_split(tiny_classifier):
     from transformers import AutoTokenizer
 
     from workbench.models import RecentCache
-    from workbench.truncation import count_truncated
+    from workbench.truncation import text_lengths
+
+    def count_truncated(method, texts, key=None, cache=None):
+        """How many texts the model reads only the start of, and its limit, from the lengths."""
+        found = text_lengths(method, texts, key, cache)
+        return None if found is None else (sum(n > found[1] for n in found[0]), found[1])
 
     lengths = RecentCache(size=8)  # an engine's cache of measured lengths (workbench/caches.py)
 

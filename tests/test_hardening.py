@@ -39,7 +39,7 @@ def test_a_huge_few_shot_fails_the_run_before_any_prediction(tmp_path):
     from tiny_models import tiny_t5
     from workbench.data import DataSpec
     from workbench.engine import Engine
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     texts = [f"a good film number {i}" for i in range(40)] + [f"a bad film number {i}" for i in range(40)]
     model = tiny_t5(tmp_path / "t5", texts)
@@ -56,7 +56,8 @@ def test_a_huge_few_shot_fails_the_run_before_any_prediction(tmp_path):
 
 def test_resume_never_takes_trust_remote_code_from_the_store(tmp_path):
     from workbench.resume import prepare_resume
-    from workbench.runner import RunSpec, _config, prepare
+    from workbench.runner import _config, prepare
+    from workbench.spec import RunSpec
     from workbench.data import DataSpec
 
     rows = [{"text": "a good film", "label": 1}, {"text": "a bad film", "label": 0}]
@@ -143,7 +144,8 @@ def test_the_store_folder_is_created_private_whatever_the_umask(tmp_path):
 
 def test_a_chat_run_on_a_local_model_folder_is_refused(tmp_path):
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec, prepare
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
 
     with pytest.raises(ConfigError, match="is a local model folder") as err:
         prepare(RunSpec(DataSpec("sample"), "chat", model="all-MiniLM-L6-v2", params={"base_url": "http://127.0.0.1:9/v1"}))

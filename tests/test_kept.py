@@ -102,7 +102,8 @@ def test_a_model_let_go_is_freed_with_the_fitted_methods_that_held_it(tmp_path, 
     from tiny_models import tiny_bert_classifier
     from workbench.data import DataSpec
     from workbench.engine import Engine
-    from workbench.runner import RunSpec, prepare
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
 
     texts = ["a good film", "a bad film", "fine acting", "awful music"]
     first = tiny_bert_classifier(tmp_path / "m1", ["NEGATIVE", "POSITIVE"], texts, seed=1)
@@ -157,7 +158,8 @@ def test_two_threads_asking_for_one_model_load_it_once():
 def test_a_bad_budget_setting_stops_the_run_saying_so(tmp_path, monkeypatch):
     from tiny_models import tiny_bert_classifier
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     model = tiny_bert_classifier(tmp_path / "m", ["NEGATIVE", "POSITIVE"], ["a good film"])
@@ -165,3 +167,29 @@ def test_a_bad_budget_setting_stops_the_run_saying_so(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_MODEL_MEMORY_GB", "8G")
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "classifier", model=str(model))), RunStore(tmp_path / "s.sqlite"))
     assert out.status == "failed" and out.error.startswith("$WORKBENCH_MODEL_MEMORY_GB='8G' is not a size in GB")  # not "could not load model"
+
+
+def test_a_fitted_method_holding_another_model_goes_with_that_kind_of_model(tmp_path):
+    """``Method.holds_models``: a prompt method with knn few-shot keeps its sentence-embedding
+    model; when the engine lets go of one such model, that fitted method goes too (its key says
+    what it holds), while one that holds none stays."""
+    from dataclasses import replace
+
+    from tiny_models import tiny_t5
+    from workbench.caches import Caches
+    from workbench.data import DataSpec
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
+    from workbench.steps import fit_key
+
+    write_jsonl(tmp_path / "d" / "test.jsonl", [{"text": "good", "label": "pos"}, {"text": "bad", "label": "neg"}])
+    write_jsonl(tmp_path / "d" / "train.jsonl", [{"text": "good film", "label": "pos"}, {"text": "bad film", "label": "neg"}])
+    spec = RunSpec(DataSpec(str(tmp_path / "d")), "seq2seq", model=str(tiny_t5(tmp_path / "t5")), device="cpu", params={"few_shot": 1})
+    knn = prepare(replace(spec, params={"few_shot": 1, "few_shot_strategy": "knn"}))
+    plain = prepare(spec)
+    assert json.loads(fit_key(knn, "cpu"))["holds"] == ["sentence-transformer"] and json.loads(fit_key(plain, "cpu"))["holds"] == []
+    caches = Caches()
+    for prep in (knn, plain):
+        caches.fitted.get(fit_key(prep, "cpu"), object)
+    caches._forget_fitted(ModelKey("sentence-transformer", "/m/minilm", "sha256:minilm", "cpu", "float32"))
+    assert caches.fitted.keys() == [fit_key(plain, "cpu")]

@@ -14,7 +14,7 @@ from workbench.data import DataSpec
 from workbench.engine import Engine
 from workbench.errors import ConfigError
 from workbench.models import folder_identity, resolve_model
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 

@@ -17,7 +17,8 @@ from workbench.methods.chat import Chat
 from workbench.methods.embeddings import EmbedZeroShot
 from workbench.methods.local_chat import LocalChat
 from workbench.methods.seq2seq import Seq2Seq
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 
@@ -98,7 +99,7 @@ def test_dtype_is_part_of_the_run_and_recorded(fast_bf16, tmp_path):
 
 def test_a_chat_run_has_no_device_or_dtype_and_imports_no_torch(tmp_path):
     code = (
-        "import sys; from workbench.runner import RunSpec, prepare; from workbench.data import DataSpec;"
+        "import sys; from workbench.runner import prepare; from workbench.spec import RunSpec; from workbench.data import DataSpec;"
         "p = prepare(RunSpec(DataSpec('sample'), 'chat', params={'base_url': 'http://127.0.0.1:9/v1'}));"
         "print(p.device, p.dtype, p.identity['dtype'], 'torch' in sys.modules)"
     )

@@ -13,10 +13,11 @@ import workbench.runner as runner
 from conftest import write_jsonl
 from tiny_models import tiny_local_models
 from workbench.data import DataSpec
-from workbench.methods import METHODS, MethodConfig, RunContext
+from workbench.methods import METHODS, MethodConfig, Phase, RunContext
 from workbench.models import resolve_model
 from workbench.prefetch import Prefetcher
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 TRAIN = [("loved it , great music", "pos"), ("hated it , dull mess", "neg"), ("great cast", "pos"), ("bad plot", "neg"), ("fine film", "pos"), ("awful script", "neg")]
@@ -118,7 +119,7 @@ def test_embeddings_in_two_steps_equal_sentence_transformers_encode():
     method = METHODS["embed-centroid"](MethodConfig(ref, ["neg", "pos"], {"temperature": "fit"}))
     ctx = RunContext(device="cpu", dtype="float32", batch_size=4)
     method.load(ctx)
-    ours = method.encode(WORDS, ctx, "encoding")
+    ours = method.encode(WORDS, ctx, Phase.ENCODING_TRAIN)
     theirs = SentenceTransformer(ref.location, device="cpu").encode(WORDS, batch_size=4)
     assert np.allclose(ours, theirs, atol=1e-6)
 
@@ -172,6 +173,7 @@ def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypat
     import queue
 
     import workbench.device_pool as device_pool
+    from workbench.worker import Ended, Predicted, Ready, Task, TaskKind
 
     used = counted_prefetchers(monkeypatch, device_pool)
     prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
@@ -179,23 +181,24 @@ def test_a_device_worker_prepares_its_next_batch_ahead(data, tmp_path, monkeypat
     results: queue.Queue = queue.Queue()
     batches = [TEST[i : i + 3] for i in range(0, len(TEST), 3)]
     for n, texts in enumerate(batches):
-        tasks.put((device_pool.PREDICT, n, texts))
+        tasks.put(Task(TaskKind.PREDICT, n, texts))
     tasks.put(None)
-    tasks.put((device_pool.PREDICT, 99, ["left for another worker"]))
+    tasks.put(Task(TaskKind.PREDICT, 99, ["left for another worker"]))
     device_pool._worker_main(prep, str(tmp_path / "s.sqlite"), 3, None, tasks, results, threading.Event(), os.getppid())
     got = [results.get_nowait() for _ in range(results.qsize())]
-    assert got[0] == ("ready", "cpu") and got[-1] == ("done", "cpu")
-    assert [m[1] for m in got[1:-1]] == list(range(len(batches))) and all(len(m[2]) == 3 for m in got[1:-1])
+    assert got[0] == Ready("cpu") and got[-1] == Ended("cpu")
+    predicted = got[1:-1]
+    assert all(isinstance(m, Predicted) and m.device == "cpu" and len(m.predictions) == 3 for m in predicted)
+    assert [m.n for m in predicted] == list(range(len(batches)))
     assert used[-1].hits == len(batches) - 1
-    assert tasks.get_nowait() == (device_pool.PREDICT, 99, ["left for another worker"])  # nothing taken past its None
+    assert tasks.get_nowait() == Task(TaskKind.PREDICT, 99, ["left for another worker"])  # nothing taken past its None
 
 
 def test_a_ray_actor_prepares_the_next_batch_of_its_call_ahead(data, tmp_path, monkeypatch):
     """The Ray Data actor (called here in-process, as Ray calls it): a call of several runner
     batches prepares each but its first ahead, and predicts what it predicts without prefetch."""
-    import json
-
     import workbench.scaleout as scaleout
+    from workbench.worker import Predicted
 
     used = counted_prefetchers(monkeypatch, scaleout)
     prep = prepare(RunSpec(DataSpec(data), "embed-zeroshot", model="all-MiniLM-L6-v2", dtype="float32", device="cpu", batch_size=3))
@@ -206,4 +209,5 @@ def test_a_ray_actor_prepares_the_next_batch_of_its_call_ahead(data, tmp_path, m
     monkeypatch.setenv("WORKBENCH_PREFETCH", "0")
     plain = scaleout._RayPredictor(prep, str(tmp_path / "s.sqlite"), 3)(call)
     assert used[-1].hits == 0
-    assert [json.loads(a)["preds"] for a in got["out"]] == [json.loads(a)["preds"] for a in plain["out"]]
+    assert [Predicted.from_json(a).n for a in got["out"]] == list(range(len(batches)))
+    assert [Predicted.from_json(a).predictions for a in got["out"]] == [Predicted.from_json(a).predictions for a in plain["out"]]

@@ -8,7 +8,8 @@ import pytest
 from conftest import write_jsonl
 from workbench.data import DataSpec
 from workbench.models import models_dir
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,8 @@ from tiny_models import tiny_chat_lm, tiny_nli, tiny_t5
 from workbench.answers import AnswerParser
 from workbench.data import DataSpec
 from workbench.errors import ConfigError
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 TEXTS = [

@@ -13,7 +13,8 @@ from workbench.data import DataSpec
 from workbench.errors import ConfigError, StoreError
 from workbench.methods import METHODS
 from workbench.resume import resume
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 VOLATILE = {"timing", "created_at", "notes", "versions"}

@@ -15,7 +15,7 @@ from workbench.cli import main
 from workbench.data import HOLDOUT_SPLIT, DataSpec, load_dataset
 from workbench.engine import Engine
 from workbench.errors import ID_COLUMN, DataError
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 
 MINILM = "all-MiniLM-L6-v2"
 

@@ -6,7 +6,8 @@ from conftest import write_jsonl
 from fake_methods import KeywordMethod
 from workbench.data import DataSpec
 from workbench.methods import METHODS
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 
@@ -221,3 +222,25 @@ def test_train_texts_the_fit_read_cut_are_noted_too(tmp_path, monkeypatch):
     monkeypatch.setitem(METHODS, "keyword", ExamplesOnly)
     out = execute(prepare(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")), RunStore(tmp_path / "s2.sqlite"))
     assert not any("train split" in n for n in out.report.notes)
+
+
+def test_the_data_a_front_end_loads_follows_the_methods_rule_on_resolved_params(tmp_path, monkeypatch):
+    """``Engine.load_data_for`` (the setup screen's data) reads the train split exactly when a run
+    would: the method's ``uses_train`` sees its parameters with defaults filled and strings
+    coerced, never the front end's raw ones."""
+    from workbench.engine import Engine
+    from workbench.methods import Param
+
+    class ShotsByDefault(KeywordMethod):
+        params = (Param("shots", 2, "few-shot examples", "int"),)
+
+        @classmethod
+        def uses_train(cls, params):
+            return params["shots"] > 0  # a KeyError or a str > int on unresolved parameters
+
+    write_jsonl(tmp_path / "d" / "test.jsonl", [{"text": "good", "label": 1}, {"text": "bad", "label": 0}])
+    write_jsonl(tmp_path / "d" / "train.jsonl", [{"text": "good film", "label": 1}, {"text": "bad film", "label": 0}])
+    monkeypatch.setitem(METHODS, "keyword", ShotsByDefault)
+    engine = Engine(tmp_path / "s.sqlite")
+    assert engine.load_data_for(RunSpec(DataSpec(str(tmp_path / "d")), "keyword")).train is not None  # the default: 2
+    assert engine.load_data_for(RunSpec(DataSpec(str(tmp_path / "d")), "keyword", params={"shots": "0"})).train is None

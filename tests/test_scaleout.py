@@ -20,7 +20,8 @@ from test_interrupt import env, stored, wait_until
 from workbench.cli_fields import cli_message
 from workbench.data import DataSpec
 from workbench.errors import DEVICES, RAY, ConfigError, WorkerError
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,11 +145,11 @@ def test_a_cancel_while_the_workers_encode_the_train_split_stops_them(rt_fit_dat
 def test_a_worker_that_dies_ends_the_work_naming_its_device(rt_data, tmp_path):
     from workbench.caches import Caches
     from workbench.device_pool import DevicePool
-    from workbench.runner import _context
+    from workbench.steps import run_context
 
     store = RunStore(tmp_path / "s.sqlite")
     prep = prepare(spec(rt_data, devices="cpu"))
-    ctx = _context(prep, None, None, store, Caches())
+    ctx = run_context(prep, None, None, store, Caches())
     committed = []
     with DevicePool(prep, ctx, store) as pool:
         pool.start()  # loaded and waiting for work

@@ -19,7 +19,8 @@ from conftest import REPO, write_jsonl
 from fake_openai import FakeOpenAI
 from workbench.cli import main
 from workbench.data import DataSpec
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 KEY = "sk-PLANTED-abc123"

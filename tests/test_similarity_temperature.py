@@ -9,7 +9,8 @@ from workbench.data import DataSpec
 from workbench.errors import ConfigError
 from workbench.methods.base import softmax
 from workbench.methods.embeddings import SIMILARITY_TEMPERATURE, EmbedCentroid, EmbedZeroShot, canonical_temperature, cosine, parse_temperature
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 
@@ -64,7 +65,7 @@ def test_fitted_temperature_maximises_train_likelihood_and_moves_no_label(tmp_pa
     assert train is not None
     from workbench.caches import Caches
     from workbench.methods import RunContext
-    from workbench.runner import fitted_method
+    from workbench.steps import fitted_method
 
     ctx = RunContext(device="cpu", dtype="float32", cache=store)
     ctx.batch_size = 32

@@ -15,7 +15,7 @@ from workbench.cli import main
 from workbench.data import DataSpec
 from workbench.engine import Engine
 from workbench.errors import SLICE_BY, ConfigError
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.slices import LENGTH, MISSING, available_columns, compute_slices
 
 

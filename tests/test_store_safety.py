@@ -18,7 +18,8 @@ from workbench.data import DataSpec
 from workbench.errors import StoreError
 from workbench.methods import METHODS
 from workbench.resume import resume
-from workbench.runner import RunSpec, execute, prepare
+from workbench.runner import execute, prepare
+from workbench.spec import RunSpec
 from workbench.store import SCHEMA, SCHEMA_VERSION, RunStore
 
 
@@ -140,6 +141,44 @@ def test_a_read_only_store_lists_and_shows_but_refuses_a_new_run(tmp_path, data,
     err = capsys.readouterr().err
     assert f"cannot write to the run store at {path}" in err and "a folder you can write" in err and err.rstrip().endswith("[--store]")
     assert [r.run_id for r in RunStore(path).list_runs()] == [run_id]
+
+
+def model_folder(folder):
+    """A local model folder as resolve_model takes one (its identity is its files' digests)."""
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text('{"model_type": "bert"}')
+    (folder / "weights.bin").write_bytes(bytes(range(256)) * 64)
+    return folder
+
+
+def test_a_read_only_store_resolves_a_local_model_folder_without_remembering_its_digests(tmp_path):
+    from workbench.models import file_digest, resolve_model
+
+    path = tmp_path / "s.sqlite"
+    RunStore(path).close()
+    store = RunStore(path, read_only=True)
+    folder = model_folder(tmp_path / "model")
+    weights = folder / "weights.bin"
+    assert file_digest(weights, store) == hashlib.sha256(weights.read_bytes()).hexdigest()
+    ref = resolve_model(str(folder), store)  # every file's digest is looked up, none written
+    assert ref.identity.startswith("sha256:") and ref.location == str(folder.resolve())
+    assert store.get_file_digest((str(weights.resolve()), *(getattr(weights.stat(), k) for k in ("st_size", "st_mtime_ns", "st_ino")))) is None
+    store.close()
+
+
+def test_an_eval_with_a_local_model_folder_on_a_read_only_store_is_a_clean_store_error(tmp_path, data, keyword, read_only, capsys):
+    """As a user without write permission: the model folder is resolved (its digests are not
+    remembered) and the run is refused with the store's message, not an internal error."""
+    folder, seal = read_only
+    path = folder / "s.sqlite"
+    RunStore(path).close()
+    plain_file(path)
+    seal()
+    model = model_folder(tmp_path / "model")
+    assert main(eval_argv(path, data, "--model", str(model))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot write to the run store at {path}") and err.rstrip().endswith("[--store]")
+    assert "internal error" not in err and "Traceback" not in err and "OperationalError" not in err
 
 
 # ------------------------------------------------------------ a full disk

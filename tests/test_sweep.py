@@ -12,8 +12,7 @@ from workbench.cli import main
 from workbench.data import HOLDOUT_SPLIT, DataSpec, load_dataset
 from workbench.engine import Engine
 from workbench.methods import METHODS
-from workbench.runner import RunSpec
-from workbench.sweep import SweepRecords
+from workbench.spec import RunSpec
 from workbench.sweep_config import SweepConfigError, load_sweep, parse_sweep
 
 MODEL = "all-MiniLM-L6-v2"
@@ -181,8 +180,8 @@ def test_cancel_keeps_what_finished_and_the_same_sweep_resumes(tmp_path, keyword
     again = Engine(tmp_path / "s.sqlite").sweep(cfg)
     assert again.status == "done" and again.variants[0].reused and not again.variants[1].reused
     assert any("resumed" in n for n in engine.store.find(b_id).report.notes)
-    assert {r["sweep_id"] for r in SweepRecords(engine.store).list()} == {res.sweep_id}
-    assert SweepRecords(engine.store).list()[0]["status"] == "done"
+    assert {r["sweep_id"] for r in engine.store.list_sweeps()} == {res.sweep_id}
+    assert engine.store.list_sweeps()[0]["status"] == "done"
 
 
 def _rt_folder(tmp_path, rt_dir, n=200):

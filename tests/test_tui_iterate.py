@@ -20,7 +20,7 @@ from screens.run_screen import RunScreen
 from screens.session import default_spec
 from screens.setup_screen import SetupScreen, TickBox
 from workbench.data import DataSpec
-from workbench.methods import MethodConfig, ProgressEvent, RunContext
+from workbench.methods import MethodConfig, Phase, ProgressEvent, RunContext
 from workbench.methods.embeddings import EmbedCentroid
 from workbench.store import RunStore
 
@@ -108,7 +108,7 @@ def test_encoding_reports_from_zero_then_every_batch():
     method.model_ = _FakeModel()
     events: list[ProgressEvent] = []
     ctx = RunContext(batch_size=4, on_progress=events.append)
-    out = method.encode([f"text {i}" for i in range(10)], ctx, "encoding train")
+    out = method.encode([f"text {i}" for i in range(10)], ctx, Phase.ENCODING_TRAIN)
     assert out.shape == (10, 3)
     assert [(e.done, e.total) for e in events] == [(0, 10), (4, 10), (8, 10), (10, 10)]
 
@@ -123,16 +123,16 @@ async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label
         screen = await wait_for_screen(pilot, RunScreen)
         await wait_for(pilot, lambda: "predicting" in static_text(screen, "#run-phase"), what="the run held")
         bar = screen.query_one("#run-progress", ProgressBar)
-        screen.post_message(RunProgress(ProgressEvent("loading model", 1, 1, 2.0)))
+        screen.post_message(RunProgress(ProgressEvent(Phase.LOADING_MODEL, 1, 1, 2.0)))
         await wait_for(pilot, lambda: "loading the model" in static_text(screen, "#run-phase"), what="loading")
         assert bar.total is None and bar.percentage is None  # going on, not 100%
-        screen.post_message(RunProgress(ProgressEvent("encoding train", 0, 100, 0.0)))
-        screen.post_message(RunProgress(ProgressEvent("encoding train", 16, 100, 0.5)))  # the first batch
+        screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 0, 100, 0.0)))
+        screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 16, 100, 0.5)))  # the first batch
         await wait_for(pilot, lambda: "16 / 100 examples" in static_text(screen, "#run-stats"), what="the first batch")
         stats = static_text(screen, "#run-stats")
         assert "32.0 examples/s" in stats and "ETA 2.6s" in stats
         assert "encoding the train split" in static_text(screen, "#run-phase") and bar.total == 100 and bar.progress == 16
-        screen.post_message(RunProgress(ProgressEvent("encoding train", 32, 100, 1.0)))
+        screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 32, 100, 1.0)))
         await wait_for(pilot, lambda: "32 / 100 examples" in static_text(screen, "#run-stats"), what="the second batch")
         assert "ETA 2.1s" in static_text(screen, "#run-stats")
 

@@ -7,7 +7,7 @@ from fake_methods import LabelWordMethod
 from tui_helpers import static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
-from screens.param_editors import LabelTextsEditor, LineEditor, TemplateEditor, editor_kind, make_editor
+from screens.param_editors import LabelTextsEditor, LineEditor, TemplateEditor, make_editor
 from screens.prompt_screen import PromptScreen
 from screens.report_screen import ReportScreen
 from screens.run_screen import RunScreen
@@ -132,13 +132,15 @@ async def test_fake_method_params_drive_the_editors_and_ctrl_r_runs(monkeypatch,
 
 
 def test_every_registered_method_gets_an_editor_per_parameter():
-    """Editors follow the parameters: texts -> label texts, prompt/template -> template, the rest
-    one-line fields; every parameter of every method gets exactly one."""
+    """Editors follow what each parameter declares (``Param.editor_kind``): texts -> label texts,
+    template and message -> several lines, the rest one-line fields; every parameter of every
+    method gets exactly one."""
     names = ["neg", "pos"]
     for name, cls in METHODS.items():
         editors = [make_editor(p, None, names, names) for p in cls.params]
         assert [e.param.name for e in editors] == [p.name for p in cls.params], name
         for param, editor in zip(cls.params, editors):
-            expected = {"texts": LabelTextsEditor, "template": TemplateEditor, "system": TemplateEditor}.get(editor_kind(param), LineEditor)
+            expected = {"texts": LabelTextsEditor, "template": TemplateEditor, "message": TemplateEditor}.get(param.editor_kind, LineEditor)
             assert type(editor) is expected, (name, param.name)
-    assert editor_kind(METHODS["seq2seq"].params[0]) == "template" and editor_kind(METHODS["nli-zeroshot"].params[0]) == "hypothesis"
+    assert METHODS["seq2seq"].params[0].editor_kind == "template" and METHODS["nli-zeroshot"].params[0].editor_kind == "template-line"
+    assert {p.name: p.editor_kind for p in METHODS["local-chat"].params}["system"] == "message"

@@ -18,7 +18,6 @@ from screens.setup_screen import SetupScreen
 from screens.sweep_screen import SweepScreen
 from workbench.data import DataSpec
 from workbench.store import RunStore
-from workbench.sweep import SweepRecords
 from workbench.sweep_config import SweepConfigError, sweep_from_spec
 
 
@@ -94,7 +93,7 @@ async def test_variants_from_the_prompt_screen_sweep_leaderboard_and_report(labe
         test = static_text(screen, "#sweep-test")
         assert "test confirmation on test" in test and "v1 (baseline)" in test and "v2 (best)" in test and "McNemar's p = " in test
         assert "done: best on train[20% seed 0] is v2" in static_text(screen, "#sweep-phase")
-        assert SweepRecords(store).list()[0]["status"] == "done"  # recorded like a CLI sweep
+        assert store.list_sweeps()[0]["status"] == "done"  # recorded like a CLI sweep
 
         await pilot.press("s")  # variant order
         assert rows_in_order(screen) == ["v1", "v2"] and "by variant order (asc)" in screen.sub_title

@@ -15,7 +15,7 @@ from workbench.confidence import confidence_entries
 from workbench.data import DataSpec, Origin
 from workbench.methods import Prediction
 from workbench.metrics import compute_metrics
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 

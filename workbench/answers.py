@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .errors import ConfigError, param
+from .pairs import parse_pairs
 
 FIELD_LABELS = param("labels")
 FIELD_VERBALIZER = param("verbalizer")
@@ -65,14 +66,7 @@ def parse_verbalizer(value: Mapping[str, str] | Sequence[str] | str | None) -> d
         return {str(k): str(v) for k, v in value.items()}
     if not isinstance(value, (str, list, tuple)):
         raise ConfigError(f"verbalizer {value!r} is not a list of WORD=LABEL items", expected="e.g. 1=pos 0=neg", field=FIELD_VERBALIZER)
-    items = value.split(",") if isinstance(value, str) else list(value)
-    out: dict[str, str] = {}
-    for item in items:
-        word, sep, label = str(item).partition("=")
-        if not sep or not word.strip() or not label.strip():
-            raise ConfigError(f"verbalizer item {item!r} is not WORD=LABEL", expected="e.g. 1=pos 0=neg", field=FIELD_VERBALIZER)
-        out[word.strip()] = label.strip()
-    return out
+    return parse_pairs(value, "verbalizer item {!r}", field=FIELD_VERBALIZER, expected="WORD=LABEL, e.g. 1=pos 0=neg", key_words="word", value_words="label", need_value=True)
 
 
 @dataclass(frozen=True)
@@ -166,6 +160,14 @@ def first_token_probabilities(top_logprobs: Sequence[Sequence], words: Sequence[
     return [m / total for m in mass]
 
 
+def check_each_label_text(label_names: Sequence[str], texts: Sequence[str]) -> None:
+    """What refuses a label text on its own, whatever the others are: an empty one (the UI runs it
+    as each text is edited; :func:`check_label_texts` runs it with the rest)."""
+    empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
+    if empty:
+        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
+
+
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
     if isinstance(texts, str) or not isinstance(texts, Sequence):  # one string would count as one text per character
         raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order", field=FIELD_LABELS)
@@ -175,9 +177,7 @@ def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
             expected="one text per class, in that order",
             field=FIELD_LABELS,
         )
-    empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
-    if empty:
-        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
+    check_each_label_text(label_names, texts)
     seen = [normalise(t) for t in texts]
     if len(set(seen)) != len(seen):
         raise ConfigError(f"two classes have the same label text ({', '.join(map(str, texts))})", fix="give every class its own label text", field=FIELD_LABELS)

@@ -31,9 +31,10 @@ class Caches:
             parts = json.loads(str(key))
             if parts.get("model") == model.identity and parts.get("device") == model.device:
                 return True
-            # a prompt method with knn few-shot keeps its embedding model too (methods/prompting.py):
-            # let go of it on any embedding model's drop (at worst it is fitted again)
-            return model.kind == "sentence-transformer" and (parts.get("params") or {}).get("few_shot_strategy") == "knn"
+            # a fitted method may hold another model of its own (Method.holds_models: a prompt
+            # method's knn few-shot embedder): let go of it on any drop of that kind (at worst it
+            # is fitted again)
+            return model.kind in (parts.get("holds") or ())
 
         self.fitted.drop(on_model)
 

@@ -184,14 +184,9 @@ def _engine(args):
 
 
 def _params(args) -> dict:
-    params: dict = {}
-    for item in args.param:
-        if "=" not in item:
-            raise WorkbenchError(f"-p {item} has no '='", expected="NAME=VALUE")
-        k, v = item.split("=", 1)
-        if not k.strip():
-            raise WorkbenchError(f"-p {item} names no parameter before '='", expected="NAME=VALUE (`workbench methods` lists the names)")
-        params[k.strip()] = v
+    from .pairs import parse_pairs
+
+    params: dict = parse_pairs(args.param, "-p {}", expected="NAME=VALUE (`workbench methods` lists the names)", key_words="parameter name", strip_values=False)
     if args.labels is not None:
         params["labels"] = list(args.labels)
     if args.label_map is not None:
@@ -210,7 +205,7 @@ def _params(args) -> dict:
 
 def _cmd_eval(args) -> int:
     from .data import DataSpec
-    from .runner import RunSpec
+    from .spec import RunSpec
 
     spec = RunSpec(
         data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding, id_column=args.id_column or None),
@@ -491,12 +486,12 @@ class _ProgressPrinter:
     def __call__(self, ev) -> None:
         from tqdm import tqdm
 
-        if ev.phase != self._phase:
+        if ev.label != self._phase:
             self.close()
-            self._phase = ev.phase
+            self._phase = ev.label
             # initial: a resumed run starts part done, and its speed counts only what it does now
             unit = "step" if ev.phase == "training" else "ex" if (ev.total or 0) > 1 else ""
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit=unit, leave=False, file=sys.stderr)
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.label, unit=unit, leave=False, file=sys.stderr)
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)

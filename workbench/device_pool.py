@@ -19,29 +19,27 @@ from __future__ import annotations
 import os
 import queue
 import sys
-from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import DEVICES, WorkbenchError, WorkerError
+from .errors import DEVICES, Cancelled, WorkerError
+from .methods import Phase
 from .prefetch import Prefetcher, prefetch_enabled
-from .scaleout import POLL_S, Commit, load_for_worker, predict_texts, worker_prep
+from .scaleout import POLL_S, Commit
+from .spec import PreparedRun
+from .worker import Encoded, Ended, Failed, MethodWorker, Predicted, Ready, Task, TaskKind, WorkerMessage, worker_prep
 
 if TYPE_CHECKING:
     from .methods import Method, RunContext
-    from .runner import PreparedRun
     from .store import RunStore
-
-FIT, PREDICT = "fit", "predict"
-"""The kinds of task a worker takes: ``(kind, n, texts)``; None ends its work."""
 
 _ENDED: Any = object()
 """What ``_next_task(wait=False)`` gives for this worker's end-of-work None."""
 
 
 def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> Any:
-    """The next ``(kind, n, texts)`` from the queue. Waiting: None at this worker's end-of-work
-    None, a stop request or the parent's death. Not waiting: None when nothing is queued,
-    ``_ENDED`` for the end-of-work None."""
+    """The next :class:`Task` from the queue (None ends a worker's work). Waiting: None at this
+    worker's end-of-work None, a stop request or the parent's death. Not waiting: None when
+    nothing is queued, ``_ENDED`` for the end-of-work None."""
     if not wait:
         try:
             task = tasks.get_nowait()
@@ -54,24 +52,6 @@ def _next_task(tasks: Any, stop: Any, parent_pid: int, *, wait: bool = True) -> 
         except queue.Empty:
             continue
     return None
-
-
-def _error_payload(e: BaseException) -> tuple:
-    if isinstance(e, WorkbenchError):
-        return ("workbench", type(e), e.found, e.expected, e.fix, e.field)
-    return _text_payload(e)
-
-
-def _text_payload(e: BaseException) -> tuple:
-    """The error as text alone: what the queue can carry whatever the exception holds."""
-    return ("other", None, f"{type(e).__name__}: {e}"[:500], None, None, None)
-
-
-def _raise_payload(device: str, payload: tuple) -> None:
-    kind, cls, found, expected, fix, field = payload
-    if kind == "workbench":
-        raise cls(f"{found} (worker on {device})", expected=expected, fix=fix, field=field)
-    raise RuntimeError(f"the worker on {device} failed: {found}")
 
 
 def _signal_name(code: int | None) -> str:
@@ -124,7 +104,7 @@ def _silence_output() -> None:
     os.close(devnull)
 
 
-def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int, quiet: bool = False) -> None:
+def _worker_main(prep: PreparedRun, store_path: str | None, batch_size: int, threads: int | None, tasks, results, stop, parent_pid: int, quiet: bool = False) -> None:
     """One device's worker: load, then serve tasks until a None, a stop request, or the parent's
     death (a SIGKILLed parent leaves no orphan computing). It fits before its first prediction.
     ``quiet``: the parent's stderr is not a terminal stream of its own (the TUI): no output."""
@@ -132,53 +112,47 @@ def _worker_main(prep: "PreparedRun", store_path: str | None, batch_size: int, t
         _silence_output()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     device = prep.device
-    store = None
+    worker = None
     try:
         if threads is not None:
             import torch
 
             torch.set_num_threads(threads)  # the workers share the cores rather than each taking all
-        method, ctx, store = load_for_worker(prep, store_path, batch_size, stop, fit=False)
-        results.put(("ready", device))
-        _serve_tasks(method, prep, ctx, tasks, results, stop, parent_pid)
-        results.put(("done", device))
+        worker = MethodWorker(prep, store_path, batch_size, stop)
+        worker.load()
+        results.put(Ready(device))
+        _serve_tasks(worker, tasks, results, stop, parent_pid)
+        results.put(Ended(device))
     except BaseException as e:  # noqa: BLE001 -- everything goes back to the parent, which decides
-        from .errors import Cancelled
-
         if isinstance(e, (Cancelled, KeyboardInterrupt)):
-            results.put(("done", device))
+            results.put(Ended(device))
         else:
             try:
-                results.put(("error", device, _error_payload(e)))
+                results.put(Failed.of(device, e))
             except Exception:  # an exception the queue cannot serialise: its text still goes back
-                results.put(("error", device, _text_payload(e)))
+                results.put(Failed.as_text(device, e))
     finally:
-        if store is not None:
-            store.close()
+        if worker is not None:
+            worker.close()
 
 
-def _serve_tasks(method: "Method", prep: "PreparedRun", ctx: "RunContext", tasks, results, stop, parent_pid: int) -> None:
+def _serve_tasks(worker: MethodWorker, tasks, results, stop, parent_pid: int) -> None:
     """The worker's loop. A prediction: one batch in hand and, when the queue has one, the next
     (prepared on the prefetch thread while this one runs, as in the runner)."""
-    from .runner import fit_loaded, shrinking_on_oom
-
-    device, fitted = prep.device, False
-    with Prefetcher(method.prefetches and prefetch_enabled()) as prefetch:
+    device = worker.prep.device
+    method = worker.method
+    with Prefetcher(method is not None and method.prefetches and prefetch_enabled()) as prefetch:
         task = _next_task(tasks, stop, parent_pid)
-        while isinstance(task, tuple) and not stop.is_set() and os.getppid() == parent_pid:
-            kind, n, texts = task
-            if kind == FIT:
-                shrinking_on_oom(ctx, partial(method.run_fit_batch, texts, ctx))
-                results.put(("fitted", n, device))
+        while isinstance(task, Task) and not stop.is_set() and os.getppid() == parent_pid:
+            if task.kind is TaskKind.FIT:
+                worker.encode_fit_batch(task.texts)
+                results.put(Encoded(task.n, device))
                 task = _next_task(tasks, stop, parent_pid)
                 continue
-            if not fitted:
-                fit_loaded(method, prep, ctx)  # the train split's encodings are in the store's cache now
-                fitted = True
             following = _next_task(tasks, stop, parent_pid, wait=False)
-            ahead = following[1:] if isinstance(following, tuple) and following[0] == PREDICT else None
-            preds, notes = predict_texts(method, texts, ctx, prefetch, n, ahead)
-            results.put(("batch", n, preds, notes, ctx.batch_size, device))
+            ahead = (following.n, following.texts) if isinstance(following, Task) and following.kind is TaskKind.PREDICT else None
+            preds, notes = worker.predict_batch(task.texts, prefetch, task.n, ahead)
+            results.put(Predicted(task.n, preds, notes, worker.ctx.batch_size, device))
             task = following if following is not None else _next_task(tasks, stop, parent_pid)
 
 
@@ -186,7 +160,7 @@ class DevicePool:
     """The worker processes of one run, one per device of ``prep.devices``: started on first use
     (:meth:`encode_for_fit` or :meth:`predict`), ended by :meth:`close`."""
 
-    def __init__(self, prep: "PreparedRun", ctx: "RunContext", store: "RunStore | None") -> None:
+    def __init__(self, prep: PreparedRun, ctx: "RunContext", store: "RunStore | None") -> None:
         self.prep, self.ctx = prep, ctx
         self.devices = prep.devices or [prep.device]
         self.store_path = str(store.path) if store is not None else None
@@ -214,7 +188,7 @@ class DevicePool:
             p.start()
         # Every worker loaded before any work is queued: the phases the user sees then follow one
         # another (starting workers, encoding train, predicting) instead of interleaving.
-        self.ctx.progress("starting workers", 0, len(self.devices))
+        self.ctx.progress(Phase.STARTING_WORKERS, 0, len(self.devices))
         self._serve(None, [], lambda msg: None)
 
     def encode_for_fit(self, method: "Method", texts: list[str]) -> None:
@@ -225,14 +199,15 @@ class DevicePool:
             return
         self.start()
         done = len(texts) - sum(len(b) for b in batches)
-        self.ctx.progress("encoding train", done, len(texts))
+        self.ctx.progress(Phase.ENCODING_TRAIN, done, len(texts))
 
-        def fitted(n: int) -> None:
+        def encoded(msg: WorkerMessage) -> None:
             nonlocal done
-            done += len(batches[n])
-            self.ctx.progress("encoding train", done, len(texts))
+            assert isinstance(msg, Encoded)
+            done += len(batches[msg.n])
+            self.ctx.progress(Phase.ENCODING_TRAIN, done, len(texts))
 
-        self._serve(FIT, batches, lambda msg: fitted(msg[1]))
+        self._serve(TaskKind.FIT, batches, encoded)
         self.ctx.notes.append(f"train split encoded by {len(self.devices)} worker processes, one per device ({', '.join(self.devices)})")
 
     def predict(self, batches: list[list[int]], commit: Commit) -> None:
@@ -244,28 +219,29 @@ class DevicePool:
         texts = self.prep.dataset.eval.texts
         self.ctx.notes.append(f"predicted by {len(self.devices)} worker processes, one per device ({', '.join(self.devices)})")
 
-        def predicted(msg: tuple) -> None:
-            _, n, preds, notes, batch_size, device = msg
-            for note in notes:
-                note = f"{note} (worker on {device})"
+        def predicted(msg: WorkerMessage) -> None:
+            assert isinstance(msg, Predicted)
+            for note in msg.notes:
+                note = f"{note} (worker on {msg.device})"
                 if note not in self.ctx.notes:
                     self.ctx.notes.append(note)
-            self.ctx.batch_size = min(self.ctx.batch_size, batch_size)
-            commit(batches[n], preds)
+            self.ctx.batch_size = min(self.ctx.batch_size, msg.batch_size)
+            commit(batches[msg.n], msg.predictions)
 
-        self._serve(PREDICT, [[texts[i] for i in idx] for idx in batches], predicted, end=True)
+        self._serve(TaskKind.PREDICT, [[texts[i] for i in idx] for idx in batches], predicted, end=True)
 
-    def _serve(self, kind: str | None, batches: list[list[str]], on_result: Callable[[tuple], None], end: bool = False) -> None:
+    def _serve(self, kind: TaskKind | None, batches: list[list[str]], on_result: Callable[[WorkerMessage], None], end: bool = False) -> None:
         """Queue ``batches`` as tasks of ``kind`` (then one end marker a worker, with ``end``) and
         hand each result to ``on_result`` once, until every batch is back; with no ``kind``, until
         every worker is ready."""
-        for n, texts in enumerate(batches):
-            self.tasks.put((kind, n, texts))
+        if kind is not None:
+            for n, texts in enumerate(batches):
+                self.tasks.put(Task(kind, n, texts))
         if end:
             for _ in self.devices:
                 self.tasks.put(None)
         pending = set(range(len(batches)))
-        answer = {PREDICT: "batch", FIT: "fitted"}.get(kind or "")
+        answer = {TaskKind.PREDICT: Predicted, TaskKind.FIT: Encoded}.get(kind) if kind is not None else None
         while pending or (kind is None and self._ready < len(self.devices)):
             self.ctx.check_cancelled()
             try:
@@ -277,18 +253,18 @@ class DevicePool:
                     doing = f"with {len(pending)} batches still to do" if kind else "while loading its model"
                     raise _worker_died(f"the worker on {d} ended (exit code {code}{_signal_name(code)}) {doing}") from None
                 continue
-            if msg[0] == "ready":
+            if isinstance(msg, Ready):
                 self._ready += 1
-                self.ctx.progress("starting workers", self._ready, len(self.devices))
-            elif answer is not None and msg[0] == answer and msg[1] in pending:
-                pending.discard(msg[1])
+                self.ctx.progress(Phase.STARTING_WORKERS, self._ready, len(self.devices))
+            elif isinstance(msg, (Encoded, Predicted)) and type(msg) is answer and msg.n in pending:
+                pending.discard(msg.n)
                 on_result(msg)
-            elif msg[0] == "done":
+            elif isinstance(msg, Ended):
                 self._finished += 1
                 if self._finished == len(self.devices) and (pending or kind is None):
                     raise _worker_died(f"every worker stopped with {len(pending)} batches still to do" if kind else "every worker stopped while loading its model")
-            elif msg[0] == "error":
-                _raise_payload(msg[1], msg[2])
+            elif isinstance(msg, Failed):
+                msg.raise_it()
 
     def close(self) -> None:
         if not self.procs:

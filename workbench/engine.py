@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from .caches import Caches
 
-if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
+if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .compare import Comparison
     from .confidence_figures import Selective
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .results import Report
-    from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
     from .slices import SliceDelta
+    from .spec import PreparedRun, RunOutcome, RunSpec
     from .store import RunStore, StoredPrediction, StoredRun
     from .store_check import StoreCheck
     from .suspects import Suspects
@@ -51,17 +51,17 @@ class Engine:
 
     # ------------------------------------------------------------ running
 
-    def uses_train(self, spec: "RunSpec") -> bool:
-        """Whether a run of ``spec`` reads the train split (the method's own rule)."""
-        from .methods import get_method, resolve_params
-
-        cls = get_method(spec.method)
-        return cls.uses_train(resolve_params(cls, dict(spec.params)))
-
     def load_dataset(self, data: "DataSpec", need_train: bool) -> "Dataset":
         from .data import load_dataset
 
         return load_dataset(data, need_train=need_train)
+
+    def load_data_for(self, spec: "RunSpec") -> "Dataset":
+        """The data a run of ``spec`` reads: the train split too where the method's rule, on the
+        parameters resolved as a run resolves them, says it fits on one."""
+        from .methods import get_method, reads_train
+
+        return self.load_dataset(spec.data, need_train=reads_train(get_method(spec.method), dict(spec.params)))
 
     def prepare(self, spec: "RunSpec") -> "PreparedRun":
         """Read and check the data, resolve the model and parameters, and compute the run's

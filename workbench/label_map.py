@@ -20,6 +20,7 @@ import re
 from typing import Mapping
 
 from .errors import ConfigError, param
+from .pairs import parse_pairs
 
 FIELD = param("label_map")
 
@@ -39,15 +40,7 @@ def _stars(name: str) -> int | None:
 
 def parse_label_map(items: list[str] | None) -> dict[str, str]:
     """``["NEGATIVE=neg", "neutral="]`` -> dict; an empty or '-' value means ignore that class."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ConfigError(f"label map item '{item}' has no '='", expected="MODEL_LABEL=DATASET_LABEL (or MODEL_LABEL= to ignore it)", field=FIELD)
-        k, v = item.split("=", 1)
-        if not k.strip():
-            raise ConfigError(f"label map item '{item}' has no model label before '='", expected="MODEL_LABEL=DATASET_LABEL", field=FIELD)
-        out[k.strip()] = v.strip()
-    return out
+    return parse_pairs(items or [], "label map item {!r}", field=FIELD, expected="MODEL_LABEL=DATASET_LABEL (or MODEL_LABEL= to ignore it)", key_words="model label")
 
 
 def resolve_label_map(model_labels: list[str], dataset_labels: list[str], explicit: Mapping[str, str] | None = None) -> list[int | None]:

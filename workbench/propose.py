@@ -5,7 +5,7 @@ setting is a :class:`LabelTemplate`, turned into texts by :func:`fill`."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from .answers import default_label_texts
 
@@ -41,22 +41,3 @@ def fill(template: str, label_names: Sequence[str]) -> list[str]:
         text = template.replace("{name}", name)
         texts.append(text[0].upper() + text[1:] if text else text)
     return texts
-
-
-def propose_variants(base: dict[str, Any], existing: list, n: int, noun: str = "review") -> list:
-    """``n`` variants of ``base`` (embed-zeroshot) whose labels are templates; named by the template."""
-    from .sweep_config import SweepConfigError, Variant
-
-    if base.get("method") != "embed-zeroshot":
-        raise SweepConfigError(
-            f"proposed label texts are for embed-zeroshot, and [base] method is {base.get('method')!r}", key="propose",
-            fix='set method = "embed-zeroshot" in [base], or ask for no proposals',
-        )  # fmt: skip
-    if n > len(TEMPLATES) * len(ADVERBS):
-        raise SweepConfigError(f"propose = {n} is more than the {len(TEMPLATES) * len(ADVERBS)} templates there are", key="propose")
-    names = {v.name for v in existing}
-    out = []
-    for t in templates(n, noun):
-        name = t if t not in names else f"proposed: {t}"
-        out.append(Variant(name, {**base, "labels": LabelTemplate(t)}, {"labels": t}))
-    return out

@@ -12,7 +12,7 @@ from .metric_registry import SINGLE_LABEL
 from .metric_registry import metric as registered
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
-    from .runner import RunSpec
+    from .spec import RunSpec
 
 FORMAT_VERSION = 1
 """The ``format_version`` of the report JSON; bump when a key changes meaning or goes away."""
@@ -291,7 +291,7 @@ class RunConfig:
         removed since are dropped. Raises ValueError when none is stored, TypeError or
         ValueError when it is malformed."""
         from .data import DataSpec
-        from .runner import RunSpec
+        from .spec import RunSpec
 
         if not self.has_spec:
             raise ValueError("it has no stored configuration")

@@ -10,7 +10,8 @@ from typing import Callable
 
 from .caches import Caches
 from .methods import ProgressEvent
-from .runner import PreparedRun, RunOutcome, execute, prepare
+from .runner import execute, prepare
+from .spec import PreparedRun, RunOutcome
 from .store import RunStore, StoredRun
 
 

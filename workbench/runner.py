@@ -7,22 +7,23 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Callable
 
 from .caches import Caches
-from .data import Dataset, DataSpec, Split, load_dataset
+from .data import load_dataset
 from .device_pool import DevicePool
-from .errors import BATCH_SIZE, Cancelled, WorkbenchError
-from .methods import Method, MethodConfig, Prediction, ProgressEvent, RunContext, get_method, resolve_params
+from .errors import BATCH_SIZE, RUN, Cancelled, StoreError, WorkbenchError
+from .methods import Method, MethodConfig, Phase, Prediction, ProgressEvent, RunContext, get_method, resolve_params
 from .metrics import compute_metrics
-from .models import NO_MODEL, DigestCache, ModelRef, check_available, library_versions, pick_device, resolve_model
-from .precision import check_dtype, default_batch_size, is_out_of_memory, release_memory, resolve_dtype
+from .models import NO_MODEL, DigestCache, check_available, library_versions, pick_device, resolve_model
+from .precision import check_dtype, resolve_dtype
 from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
+from .spec import PreparedRun, RunOutcome, RunSpec
+from .steps import back_off, fitted_method, predict_batch, run_context, shrinking_on_oom
 from .store import RunStore
 from .truncation import longest_first, model_tokens, text_lengths, truncation_note
 
@@ -39,69 +40,6 @@ negative review", answers.descriptive_label_texts), a result change the bump cov
 3: a split's fingerprint holds each example's row in its file and its id (data.Split.fingerprint):
 a stored prediction names the row it was made for, so a run over other rows of the same texts (one
 more empty row before them, another --limit sample) is another run."""
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything the user chose for one run; with the data's content it recreates the run."""
-
-    data: DataSpec = field(default_factory=DataSpec)
-    method: str = "embed-logreg"
-    model: str | None = None
-    """Hub id or local folder; None means the method's default."""
-    params: Mapping[str, Any] = field(default_factory=dict)
-    device: str | None = None
-    """auto (None), cpu, cuda, cuda:N or mps."""
-    batch_size: int | None = None
-    """None: the method's default for the device (see precision.default_batch_size)."""
-    dtype: str = "auto"
-    """auto, float32, bfloat16 or float16 (see workbench/precision.py for what auto picks)."""
-    trust_remote_code: bool = False
-    """Let a model folder's own Python code run. Off unless the user asks: it is arbitrary code."""
-    calibrate_on: str | None = None
-    """A held-out split (``validation``) to fit a temperature on (temperature scaling): the report
-    gives calibration before and after. Part of the identity only when set (workbench/scaling.py)."""
-    devices: str | None = None
-    """Split the prediction over these devices, one worker process each: ``cpu,cpu``,
-    ``cuda:0,cuda:1`` or ``all`` (workbench/scaleout.py). None: one device, in this process. Not
-    part of the identity: the predictions are the same whichever devices make them."""
-    ray: str | None = None
-    """Run the prediction phase on Ray Data (an actor pool): a cluster address, ``auto`` or
-    ``local``. None: no Ray. Not part of the identity either."""
-
-
-@dataclass
-class PreparedRun:
-    spec: RunSpec
-    dataset: Dataset
-    model: ModelRef
-    params: dict[str, Any]
-    run_id: str
-    identity: dict[str, Any]
-    device: str = "cpu"
-    """The resolved device; "api" for a method that runs no local model."""
-    dtype: str | None = "float32"
-    """The resolved dtype; None for a method that runs no local model."""
-    calibration_split: Split | None = None
-    """The split of ``spec.calibrate_on``, read at prepare (None when not asked for)."""
-    devices: list[str] | None = None
-    """The resolved ``spec.devices`` (one worker process each); None: this process alone."""
-
-    @property
-    def method_cls(self) -> type[Method]:
-        return get_method(self.spec.method)
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    run_id: str
-    status: Literal["done", "cancelled", "failed"]
-    report: Report | None
-    error: str | None = None
-    error_field: str | None = None
-    """The field (workbench/errors.py) the error is about, for the front end to point at."""
-    reused: bool = False
-    """True when an identical finished run was found in the store and nothing was computed."""
 
 
 def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
@@ -172,7 +110,7 @@ def execute(
     store.check_writable()  # a read-only store can show runs, not take one
     spec, ds = prep.spec, prep.dataset
     caches = caches if caches is not None else Caches()
-    ctx = _context(prep, on_progress, cancel_event, store, caches)
+    ctx = run_context(prep, on_progress, cancel_event, store, caches)
     retried: set[int] = set()
     if resume:
         kept = _claim_for_resume(prep, store, ctx, retried if retry_errors else None)
@@ -201,7 +139,7 @@ def execute(
             remain = sum(done[i].error is not None for i in retried if i in done)
             ctx.notes.append(f"retried {len(retried)} stored errors: {len(retried) - remain} answered now, {remain} still errors")
         predict_timing()
-        scaling = fit_scaling(prep, method, ctx, lambda texts: shrinking_on_oom(ctx, lambda: _predict_batch(method, texts, ctx)))
+        scaling = fit_scaling(prep, method, ctx, lambda texts: shrinking_on_oom(ctx, lambda: predict_batch(method, texts, ctx)))
     except (Cancelled, KeyboardInterrupt):
         if not timing["predict_s"]:
             predict_timing()
@@ -231,63 +169,6 @@ def _finish_failed(store: RunStore, run_id: str, error: str) -> None:
         pass
 
 
-def _context(prep: PreparedRun, on_progress, cancel_event: threading.Event | None, store: RunStore | None, caches: Caches) -> RunContext:
-    batch = prep.spec.batch_size or default_batch_size(prep.method_cls, prep.device, prep.params)
-    return RunContext(
-        device=prep.device, dtype=prep.dtype or "float32", trust_remote_code=prep.spec.trust_remote_code, batch_size=batch,
-        on_progress=on_progress, cancel_event=cancel_event or threading.Event(), cache=store, models=caches.models,
-    )  # fmt: skip
-
-
-def _fit_key(prep: PreparedRun, device: str) -> str:
-    train = prep.dataset.train.fingerprint() if prep.dataset.train else None
-    parts = {k: v for k, v in prep.identity.items() if k != "data"}
-    parts.update(train=train, labels=prep.dataset.label_names, device=device)
-    return json.dumps(parts, sort_keys=True, default=str)
-
-
-def fitted_method(
-    prep: PreparedRun, ctx: RunContext, caches: Caches, timing: dict | None = None,
-    before_fit: Callable[[Method, list[str]], None] | None = None,
-) -> Method:  # fmt: skip
-    """The method of ``prep`` loaded and fitted, from the engine's cache when it can be.
-    ``before_fit(method, train_texts)``: run between load and fit, where the fit reads a train
-    split (the device workers encode it into the store's cache: workbench/device_pool.py)."""
-    timing = timing if timing is not None else {}
-
-    def load_and_fit():
-        method = loaded_method(prep, ctx, timing)
-        ctx.check_cancelled()
-        t = time.perf_counter()
-        train = prep.dataset.train
-        if before_fit is not None and train is not None and prep.method_cls.uses_train(prep.params):
-            before_fit(method, list(train.texts))
-        fit_loaded(method, prep, ctx)
-        timing["fit_s"] = time.perf_counter() - t
-        return method
-
-    return caches.fitted.get(_fit_key(prep, ctx.device), load_and_fit)
-
-
-def loaded_method(prep: PreparedRun, ctx: RunContext, timing: dict | None = None) -> Method:
-    """The method of ``prep`` with its model loaded, not fitted yet."""
-    ctx.progress("loading model", 0, 1)
-    t = time.perf_counter()
-    method = prep.method_cls(MethodConfig(prep.model, prep.dataset.label_names, prep.params))
-    method.load(ctx)
-    if timing is not None:
-        timing["load_s"] = time.perf_counter() - t
-    ctx.progress("loading model", 1, 1)
-    return method
-
-
-def fit_loaded(method: Method, prep: PreparedRun, ctx: RunContext) -> None:
-    """Fit a loaded method on the train split of ``prep`` (None where it has none), halving the
-    batch size on running out of memory."""
-    train = prep.dataset.train
-    shrinking_on_oom(ctx, lambda: method.fit(train.texts if train else None, train.labels if train else None, ctx))
-
-
 def classify(
     prep: PreparedRun, texts: list[str], *, store: RunStore | None = None, caches: Caches | None = None,
     on_progress=None, cancel_event: threading.Event | None = None,
@@ -295,9 +176,9 @@ def classify(
     """Classify free texts with the setup of ``prep`` (the TUI's 'Try it'); no run is stored,
     but ``store``'s caches are used and filled when given, and the engine's ``caches`` too."""
     caches = caches if caches is not None else Caches()
-    ctx = _context(prep, on_progress, cancel_event, store, caches)
+    ctx = run_context(prep, on_progress, cancel_event, store, caches)
     method = fitted_method(prep, ctx, caches)
-    return shrinking_on_oom(ctx, lambda: _predict_batch(method, list(texts), ctx))
+    return shrinking_on_oom(ctx, lambda: predict_batch(method, list(texts), ctx))
 
 
 def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunContext, by_index: dict[int, Prediction], caches: Caches, pool: DevicePool | None = None) -> None:
@@ -313,7 +194,7 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
     if pool is not None and order:
         pool.start()  # its workers load before 'predicting' shows
     correct = sum(p.label == ev.labels[i] for i, p in by_index.items())
-    ctx.progress("predicting", len(by_index), len(ev), correct)
+    ctx.progress(Phase.PREDICTING, len(by_index), len(ev), correct)
 
     def commit(idx: list[int], batch: list[Prediction]) -> None:
         nonlocal correct
@@ -321,7 +202,7 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
         for i, p in zip(idx, batch):
             by_index[i] = p
             correct += p.label == ev.labels[i]
-        ctx.progress("predicting", len(by_index), len(ev), correct)
+        ctx.progress(Phase.PREDICTING, len(by_index), len(ev), correct)
 
     batches = [order[s : s + ctx.batch_size] for s in range(0, len(order), ctx.batch_size)]
     if prep.spec.ray:  # the same batches, in the same order, made by Ray Data's actor pool
@@ -345,81 +226,12 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
                 if following:
                     prefetch.ahead(tuple(following), partial(method.prepare, [ev.texts[i] for i in following], ctx))
             try:
-                batch = _predict_batch(method, texts, ctx, prepared)
+                batch = predict_batch(method, texts, ctx, prepared)
             except Exception as e:
                 back_off(ctx, e)  # re-raises unless out of memory; then the same examples, fewer at a time
                 continue
             start += len(idx)
             commit(idx, batch)
-
-
-def _predict_batch(method, texts: list[str], ctx: RunContext, prepared: Any = NOT_PREPARED) -> list[Prediction]:
-    """A failure on one example is data: when a batch raises, each example is tried alone and
-    those that still fail become invalid predictions carrying the error. If every example fails
-    alone too, the problem is not the data, and it is raised. ``prepared``: the batch's
-    ``Method.prepare`` result (made ahead by the prefetch thread), for a method that prefetches."""
-    try:
-        out = method.predict(texts, ctx) if prepared is NOT_PREPARED else method.predict_prepared(prepared, texts, ctx)
-    except (Cancelled, KeyboardInterrupt, WorkbenchError):
-        raise
-    except Exception as e:
-        if is_out_of_memory(e):  # not the examples' fault: the caller retries with smaller batches
-            raise
-        batch_error = f"{type(e).__name__}: {e}"[:200]
-        out = []
-        errors = 0
-        last: Exception | None = None
-        for text in texts:
-            try:
-                out.extend(method.predict([text], ctx))
-            except (Cancelled, KeyboardInterrupt, WorkbenchError):
-                raise
-            except Exception as e:
-                errors += 1
-                last = e
-                out.append(Prediction(None, error=f"{type(e).__name__}: {e}"[:500]))
-        if errors == len(texts) and last is not None:
-            raise last from None  # every example fails alone too: the problem is not the data
-        if errors == 0 and len(texts) > 1:
-            # Every example works alone, so batching itself is broken: slow, and worth saying.
-            note = f"batches failed ({batch_error}) but each example worked alone: examples were run one at a time"
-            if not any(n.startswith("batches failed (") for n in ctx.notes):
-                ctx.notes.append(note)
-    if len(out) != len(texts):
-        raise RuntimeError(f"method {method.name} returned {len(out)} predictions for {len(texts)} texts")
-    return out
-
-
-def back_off(ctx: RunContext, exc: Exception) -> None:
-    """Halve the batch size after the device ran out of memory (noted in the report); re-raise
-    anything else. A model that does not fit one example at a time gets an error saying what to
-    change instead of a crash."""
-    if not is_out_of_memory(exc):
-        raise exc
-    release_memory(ctx.device)
-    if ctx.batch_size <= 1:
-        from .errors import DEVICE
-
-        raise WorkbenchError(
-            f"out of memory on {ctx.device} even with a batch of 1 ({type(exc).__name__})",
-            fix="run on the CPU, in less precision (bfloat16), or with a smaller model",
-            field=DEVICE,
-        ) from None
-    ctx.batch_size = max(1, ctx.batch_size // 2)
-    note = f"out of memory on {ctx.device}: batch size lowered to {ctx.batch_size}"
-    if ctx.notes and ctx.notes[-1].startswith(f"out of memory on {ctx.device}"):
-        ctx.notes[-1] = note
-    else:
-        ctx.notes.append(note)
-
-
-def shrinking_on_oom(ctx: RunContext, step: Callable[[], Any]) -> Any:
-    """``step()``, retried with half the batch size each time the device runs out of memory."""
-    while True:
-        try:
-            return step()
-        except Exception as e:
-            back_off(ctx, e)
 
 
 def _report(
@@ -485,17 +297,11 @@ def _score_rule(method: Method | None, ctx: RunContext) -> str | None:
         return None
 
 
-def run_eval(spec: RunSpec, store: RunStore, **kwargs) -> RunOutcome:
-    return execute(prepare(spec, store), store, **kwargs)
-
-
 def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext, retried: set[int] | None = None) -> dict[int, Prediction]:
     """Take the stored run over (refused while a live process computes it) and load its finished
     predictions back, so they are neither recomputed nor, for a paid API, requested again.
     ``retried``: given, the stored errors (``error`` set: no answer came) are left out, to be
     asked again, and their indices added to it; answers and invalid answers are kept."""
-    from .errors import RUN, StoreError
-
     if store.find(prep.run_id) is None:
         raise StoreError(f"no run {prep.run_id[:12]} in {store.path} to resume", fix="start it afresh", field=RUN)
     store.claim_run(prep.run_id)

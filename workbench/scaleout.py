@@ -9,14 +9,15 @@ resume, a cancel and the report work as they do locally, and the predictions are
 single-device run's (the same batches go through the same model in the same dtype): the devices
 are not part of the run's identity.
 
-Each worker (or actor) gets the parent's :class:`~workbench.runner.PreparedRun` (picklable data:
+Each worker (or actor) gets the parent's :class:`~workbench.spec.PreparedRun` (picklable data:
 the spec, the dataset, the resolved model and parameters; the run id comes with it, so a worker
-cannot compute another run), with its own device, loads the method and fits it there. A method
+cannot compute another run), with its own device, loads the method and fits it there, through
+:class:`workbench.worker.MethodWorker` (load, fit, predict a batch). A method
 that fits on the train split (embed-logreg, embed-centroid) fits in every worker from the train
 embeddings the parent already put in the store's embedding cache (same model, device kind and
 dtype), so a worker encodes nothing twice and its fit is the parent's, bit for bit; what is
 shipped is data, never a model object. Out-of-memory back-off stays in each worker
-(``runner.back_off``): the batch it was given is predicted in smaller pieces.
+(``steps.back_off``): the batch it was given is predicted in smaller pieces.
 
 sentence-transformers' ``start_multi_process_pool`` is not used: it serves embedding methods
 only, re-cuts the texts into its own chunks (so the batches, and the padding, differ from a
@@ -26,19 +27,17 @@ method.
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Hashable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import DEVICES, RAY, ConfigError, WorkbenchError
-from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
+from .models import pick_device
+from .prefetch import Prefetcher, prefetch_enabled
+from .spec import PreparedRun
+from .worker import MethodWorker, Predicted, worker_prep
 
 if TYPE_CHECKING:
-    from .methods import Method, Prediction, RunContext
-    from .runner import PreparedRun
+    from .methods import Prediction, RunContext
     from .store import RunStore
 
 Commit = Callable[[list[int], "list[Prediction]"], None]
@@ -58,8 +57,6 @@ def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) ->
             fix="leave the devices out: an API method's parallelism is its concurrency",
             field=DEVICES,
         )
-    from .models import pick_device
-
     text = devices.strip().lower()
     if text == "all":
         import torch  # lazy: only when a model is about to run
@@ -90,59 +87,6 @@ def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) ->
     return out
 
 
-# ---------------------------------------------------------------- shared by workers and actors
-
-
-def worker_prep(prep: "PreparedRun", device: str) -> "PreparedRun":
-    """``prep`` for one worker: its own device, and no further scale-out of its own."""
-    spec = replace(prep.spec, device=device, devices=None, ray=None)
-    return replace(prep, spec=spec, device=device, devices=None)
-
-
-def load_for_worker(prep: "PreparedRun", store_path: str | None, batch_size: int, cancel: Any, *, fit: bool = True) -> "tuple[Method, RunContext, RunStore | None]":
-    """The method of ``prep`` loaded (and fitted, with ``fit``) in this (worker) process, and its
-    context."""
-    from .caches import Caches
-    from .runner import _context, fitted_method, loaded_method
-    from .store import RunStore
-
-    store = RunStore(store_path) if store_path else None
-    ctx = _context(prep, None, None, store, Caches())
-    ctx.batch_size = batch_size
-    if cancel is not None:
-        ctx.cancel_event = cancel  # a multiprocessing Event: the parent's cancel reaches the worker
-    return (fitted_method(prep, ctx, Caches()) if fit else loaded_method(prep, ctx)), ctx, store
-
-
-def predict_texts(
-    method: "Method", texts: list[str], ctx: "RunContext", prefetch: Prefetcher, key: Hashable, following: "tuple[Hashable, list[str]] | None" = None,
-) -> "tuple[list[Prediction], list[str]]":  # fmt: skip
-    """One batch of the runner's (``key``, ``texts``) in a worker or an actor: the predictions and
-    the notes it added to ``ctx.notes``. It is predicted with what the prefetch thread prepared
-    for it, after starting the preparation of ``following`` (the next batch's key and texts), so
-    that runs while the model does; in pieces of ``ctx.batch_size`` (the whole batch unless this
-    worker ran out of memory before: then halved, as the runner does)."""
-    from .runner import _predict_batch, back_off
-
-    prepared = prefetch.take_for_predict(key, partial(method.prepare, texts, ctx)) if method.prefetches else NOT_PREPARED
-    if following is not None:
-        prefetch.ahead(following[0], partial(method.prepare, following[1], ctx))
-    notes_before = len(ctx.notes)
-    out: list[Prediction] = []
-    start = 0
-    while start < len(texts):
-        piece = texts[start : start + ctx.batch_size]
-        ready = prepared if len(piece) == len(texts) else NOT_PREPARED
-        prepared = NOT_PREPARED  # an out-of-memory retry prepares its smaller pieces itself
-        try:
-            out.extend(_predict_batch(method, piece, ctx, ready))
-        except Exception as e:
-            back_off(ctx, e)  # re-raises unless out of memory
-            continue
-        start += len(piece)
-    return out, ctx.notes[notes_before:]
-
-
 # ---------------------------------------------------------------- Ray Data (--ray)
 
 
@@ -158,11 +102,11 @@ class _RayPredictor:
     call (one row a batch), preparing the next on its prefetch thread while the model runs one."""
 
     def __init__(self, prep: PreparedRun, store_path: str | None, batch_size: int):
-        self.method, self.ctx, _ = load_for_worker(prep, store_path, batch_size, None)
-        self.prefetch = Prefetcher(self.method.prefetches and prefetch_enabled())
+        self.worker = MethodWorker(prep, store_path, batch_size)
+        method = self.worker.load_fitted()
+        self.prefetch = Prefetcher(method.prefetches and prefetch_enabled())
 
     def __call__(self, rows: dict[str, Any]) -> dict[str, Any]:
-        method, ctx = self.method, self.ctx
         n = [int(x) for x in rows["n"]]
         groups = [[str(t) for t in texts] for texts in rows["texts"]]
         out = []
@@ -170,10 +114,8 @@ class _RayPredictor:
             # Keyed by the runner's batch number: a batch left prepared by a call that failed is
             # never taken for another.
             following = (n[i + 1], groups[i + 1]) if i + 1 < len(groups) else None
-            preds, notes = predict_texts(method, texts, ctx, self.prefetch, n[i], following)
-            # JSON: what comes back is data (predictions), never code to run.
-            answer = {"preds": [dataclasses.asdict(p) for p in preds], "notes": notes, "batch_size": ctx.batch_size}
-            out.append(json.dumps(answer))
+            preds, notes = self.worker.predict_batch(texts, self.prefetch, n[i], following)
+            out.append(Predicted(n[i], preds, notes, self.worker.ctx.batch_size).to_json())
         return {"n": n, "out": out}
 
 
@@ -202,7 +144,7 @@ def ray_init_args(address: str) -> dict[str, Any]:
     return {"address": text, "runtime_env": {"py_modules": [str(Path(__file__).resolve().parent)]}}
 
 
-def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
+def predict_on_ray(prep: PreparedRun, ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
     """Predict ``batches`` as Ray Data ``map_batches`` over an actor pool (one actor per device
     of ``prep.devices``, else one; each loads the model once) and stream the finished batches
     back (``iter_batches``) to ``commit``. One row is one runner batch, so the batches and the
@@ -224,8 +166,6 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         actor_prep = worker_prep(prep, "cuda" if gpu else devices[0])
         texts = prep.dataset.eval.texts
         rows = [{"n": n, "texts": [texts[i] for i in idx]} for n, idx in enumerate(batches)]
-        from .methods import Prediction
-
         ds = ray.data.from_items(rows, override_num_blocks=-(-len(rows) // RAY_GROUP))
         out = ds.map_batches(
             _RayPredictor, batch_size=RAY_GROUP, batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=len(devices)), num_gpus=1 if gpu else 0,
@@ -235,17 +175,15 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         pending = set(range(len(batches)))
         for got in out.iter_batches(batch_size=1, batch_format="numpy", prefetch_batches=1):
             ctx.check_cancelled()
-            for n, blob in zip(got["n"], got["out"]):
-                answer = json.loads(str(blob))
-                preds = [Prediction(**p) for p in answer["preds"]]
-                notes, batch_size = answer["notes"], int(answer["batch_size"])
-                for note in notes:
+            for blob in got["out"]:
+                answer = Predicted.from_json(str(blob))
+                for note in answer.notes:
                     if note not in ctx.notes:
                         ctx.notes.append(f"{note} (Ray actor)")
-                ctx.batch_size = min(ctx.batch_size, batch_size)
-                if int(n) in pending:
-                    pending.discard(int(n))
-                    commit(batches[int(n)], preds)
+                ctx.batch_size = min(ctx.batch_size, answer.batch_size)
+                if answer.n in pending:
+                    pending.discard(answer.n)
+                    commit(batches[answer.n], answer.predictions)
         if pending:
             raise RuntimeError(f"Ray returned no predictions for {len(pending)} batches")
     except Exception as e:

@@ -15,18 +15,20 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import CALIBRATE_ON, ConfigError, DataError
+from .methods import Phase
 
 if TYPE_CHECKING:
     from .confidence import ConfidenceEntries
     from .data import Dataset, Split
     from .methods import Method, Prediction, RunContext
+    from .spec import PreparedRun, RunSpec
 
 
-def calibration_split_of(spec: Any, dataset: "Dataset", identity: dict[str, Any]) -> "Split | None":
+def calibration_split_of(spec: "RunSpec", dataset: "Dataset", identity: dict[str, Any]) -> "Split | None":
     """The split to fit a temperature on (``spec.calibrate_on``), read with the eval split's
     columns and label names; its name and fingerprint are added to ``identity``. None (and the
     identity untouched) when not asked for."""
-    name = getattr(spec, "calibrate_on", None)
+    name = spec.calibrate_on
     if not name:
         return None
     from .data import Split, load_dataset
@@ -47,17 +49,16 @@ def calibration_split_of(spec: Any, dataset: "Dataset", identity: dict[str, Any]
     return split
 
 
-def fit_scaling(prep: Any, method: "Method", ctx: "RunContext", predict: Callable[[list[str]], "list[Prediction]"]) -> tuple[float, str] | None:
+def fit_scaling(prep: "PreparedRun", method: "Method", ctx: "RunContext", predict: Callable[[list[str]], "list[Prediction]"]) -> tuple[float, str] | None:
     """(temperature, split name) fitted on the predictions of ``prep.calibration_split``, or None
     when no split was asked for or its predictions have no scores (then a note says so)."""
-    split = getattr(prep, "calibration_split", None)
+    split = prep.calibration_split
     if split is None:
         return None
     import numpy as np
 
     from .calibration import fit_temperature
 
-    phase = f"predicting {split.name} (calibration)"
     rows: list[list[float]] = []
     gold: list[int] = []
     for start in range(0, len(split), ctx.batch_size):
@@ -67,14 +68,14 @@ def fit_scaling(prep: Any, method: "Method", ctx: "RunContext", predict: Callabl
             if p.label is not None and p.scores is not None:
                 rows.append(p.scores)
                 gold.append(y)
-        ctx.progress(phase, min(start + ctx.batch_size, len(split)), len(split))
+        ctx.progress(Phase.CALIBRATING, min(start + ctx.batch_size, len(split)), len(split), detail=split.name)
     if not rows:
         ctx.notes.append(f"no temperature fitted on split '{split.name}': its predictions have no scores")
         return None
     return fit_temperature(np.asarray(rows), gold), split.name
 
 
-def report_confidence(prep: Any, done: "dict[int, Prediction]", order: Sequence[int], scaling: tuple[float, str] | None) -> "ConfidenceEntries":
+def report_confidence(prep: "PreparedRun", done: "dict[int, Prediction]", order: Sequence[int], scaling: tuple[float, str] | None) -> "ConfidenceEntries":
     """The report's ``calibration`` and ``selective`` entries for the predictions ``done`` (in
     ``order``), with the calibration after scaling when a temperature was fitted."""
     from .confidence import confidence_entries

@@ -75,7 +75,20 @@ CREATE TABLE IF NOT EXISTS file_digests (
     digest   TEXT NOT NULL,             -- SHA-256 of its bytes (workbench/models.py folder_identity)
     PRIMARY KEY (path, size, mtime_ns, inode)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sweeps (
+    sweep_id   TEXT PRIMARY KEY,        -- workbench/sweep.py: its name, metric, baseline and runs
+    name       TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    status     TEXT NOT NULL,
+    config     TEXT NOT NULL,           -- JSON: the sweep file as read
+    result     TEXT NOT NULL            -- JSON: SweepResult.to_json()
+);
 """
+
+SWEEPS_TABLE = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS sweeps") :]
+"""The sweeps' table alone: a store of this layout made before sweeps were kept in it gets it on
+the first sweep saved (it is a table of its own; no run's identity depends on it)."""
 
 SCHEMA += ARTIFACTS_TABLE  # fine-tuned models kept as artifacts (workbench/artifacts.py)
 
@@ -622,15 +635,44 @@ class RunStore:
 
     def get_file_digest(self, key: tuple[str, int, int, int]) -> str | None:
         """The remembered SHA-256 of the file with this (path, size, mtime_ns, inode), or None."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute("SELECT digest FROM file_digests WHERE path = ? AND size = ? AND mtime_ns = ? AND inode = ?", key).fetchone()
         return row[0] if row else None
 
     def put_file_digest(self, key: tuple[str, int, int, int], digest: str) -> None:
-        """Remember a file's digest; older entries for the same path (the file changed) go."""
-        with self._lock, self._db:
+        """Remember a file's digest; older entries for the same path (the file changed) go. A
+        read-only store remembers nothing (a cache: the file is hashed again next time)."""
+        if self.read_only:
+            return
+        with self._writing():
             self._db.execute("DELETE FROM file_digests WHERE path = ?", (key[0],))
             self._db.execute("INSERT OR REPLACE INTO file_digests VALUES (?,?,?,?,?)", (*key, digest))
+
+    # ------------------------------------------------------------ sweeps
+
+    def save_sweep(self, sweep_id: str, name: str, status: str, config: Mapping[str, Any], result: Mapping[str, Any]) -> None:
+        """Record a sweep (workbench/sweep.py) or update its status and result: ``config`` is the
+        sweep file as read, ``result`` its SweepResult's JSON. Refused on a read-only store."""
+        now = time.time()
+        with self._writing():
+            self._db.execute(SWEEPS_TABLE)
+            self._db.execute(
+                "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?) ON CONFLICT(sweep_id) DO UPDATE SET updated_at = excluded.updated_at, "
+                "status = excluded.status, result = excluded.result",
+                (sweep_id, name, now, now, status, json.dumps(config), json.dumps(result)),
+            )
+
+    def list_sweeps(self) -> list[dict[str, Any]]:
+        """The recorded sweeps, last updated first: ``sweep_id``, ``name``, ``created_at``,
+        ``updated_at``, ``status`` and ``result`` (the SweepResult's JSON)."""
+        with self._reading():
+            if not self._has_table("sweeps"):
+                return []
+            rows = self._db.execute("SELECT sweep_id, name, created_at, updated_at, status, result FROM sweeps ORDER BY updated_at DESC").fetchall()
+        return [dict(zip(("sweep_id", "name", "created_at", "updated_at", "status"), r[:5]), result=json.loads(r[5])) for r in rows]
+
+    def _has_table(self, table: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
 
     def prediction_counts(self) -> dict[str, int]:
         """Stored predictions per run id (runs with none are absent)."""

@@ -49,8 +49,6 @@ VIEWS = ("embeddings", "words")
 WORDS_C = 3.0
 """LogisticRegression's C on the TF-IDF view: sparse word features want less regularisation than
 unit-length embeddings (C=1 and C=10 both ranked fewer flipped rows on the benchmark)."""
-EMBEDDING_METHODS = ("embed-logreg", "embed-centroid")
-"""Methods whose train split is checked (they fit on sentence embeddings of it)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +191,7 @@ def train_embeddings(prep: Any, report: Report, store: "RunStore", caches: "Cach
 def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: int = FOLDS, views: Sequence[str] = VIEWS) -> Suspects:
     """Suspect labels of the stored run ``run_ref`` (see the module docstring), most suspicious
     first. Raises WorkbenchError when the run cannot be read back as it was."""
+    from .methods import METHODS
     from .resume import prepare_resume
 
     unknown = [v for v in views if v not in VIEWS]
@@ -211,18 +210,20 @@ def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: i
     if (report.score_rule or "").startswith("none"):
         notes.append("the method gives no scores: no evaluated row is ranked")
     train = prep.dataset.train
-    if spec.method in EMBEDDING_METHODS and train is not None:
+    method_cls = prep.method_cls
+    if method_cls.fits_on_embeddings and train is not None:
         k = min(folds, _folds_for(train.labels))
         if k < 2:
             notes.append(f"train split '{train.name}' not checked: a class has fewer than 2 rows for {folds}-fold out-of-fold probabilities")
         else:
             x = train_embeddings(prep, report, store, caches) if "embeddings" in views else np.zeros((len(train.texts), 0))
-            c = float(prep.params.get("C", 1.0)) if spec.method == "embed-logreg" else 1.0
+            c = method_cls.train_check_c(prep.params)
             probs = train_probabilities(x, train.texts, np.asarray(train.labels), len(names), folds=k, C=c, views=views)
             found += train_suspects(train, probs, names)
             described = {"embeddings": f"the run's embeddings (C={c:g})", "words": f"TF-IDF words (C={WORDS_C:g})"}
             notes.append(f"train split '{train.name}': {k}-fold out-of-fold LogisticRegression on {' and '.join(described[v] for v in views)}" + (", probabilities averaged" if len(views) > 1 else "") + ", then cleanlab find_label_issues")
     else:
-        notes.append(f"no train split checked: {spec.method} does not fit on sentence embeddings of one (only {', '.join(EMBEDDING_METHODS)} do)")
+        checked = ", ".join(name for name, cls in METHODS.items() if cls.fits_on_embeddings)
+        notes.append(f"no train split checked: {spec.method} does not fit on sentence embeddings of one (only {checked} do)")
     found.sort(key=lambda s: (-s.score, s.split, s.row))
     return Suspects(run_id, tuple(found), tuple(notes))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import asdict, dataclass, replace
@@ -30,7 +29,8 @@ from .sweep_results import SweepResult, TestComparison, VariantResult, jsonable
 if TYPE_CHECKING:
     from .data import DataSpec
     from .engine import Engine
-    from .runner import PreparedRun, RunOutcome, RunSpec
+    from .spec import PreparedRun, RunOutcome, RunSpec
+    from .store import RunStore
 
 # ---------------------------------------------------------------- planning
 
@@ -84,7 +84,7 @@ def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
 def run_spec(variant: Variant, data: "DataSpec", label_names: list[str]) -> "RunSpec":
     """The RunSpec of one variant over ``data``; proposed label templates filled with the label names."""
     from .propose import LabelTemplate, fill
-    from .runner import RunSpec
+    from .spec import RunSpec
 
     s = variant.settings
     params = {k: v for k, v in s.items() if k not in RUN_KEYS}
@@ -142,8 +142,7 @@ def run_sweep(
         [VariantResult(v.name, _own_params(v, p), p.preps[v.name].run_id) for v in config.variants], notes=list(p.notes),
     )  # fmt: skip
     res.sweep_id = _sweep_id(config, p)
-    record = SweepRecords(engine.store)
-    record.save(res, config)
+    _save(engine.store, res, config)
     order = [config.baseline] + [v.name for v in config.variants if v.name != config.baseline]
     for name in order:
         vr = res.result(name)
@@ -153,14 +152,14 @@ def run_sweep(
             on_variant(vr, res)
         if outcome.status == "cancelled":
             res.status = "cancelled"
-            record.save(res, config)
+            _save(engine.store, res, config)
             return res
-        record.save(res, config)
+        _save(engine.store, res, config)
     done = [v for v in res.variants if v.value(config.metric) is not None]
     if not done or res.result(config.baseline).status != "done":
         res.status = "failed"
         res.notes.append("the baseline failed: nothing to confirm on the test split" if done else "every variant failed")
-        record.save(res, config)
+        _save(engine.store, res, config)
         return res
     best = max(done, key=lambda v: v.value(config.metric))  # type: ignore[arg-type,return-value]  # max keeps the first of equals
     res.best = best.name
@@ -171,7 +170,7 @@ def run_sweep(
         vr.test_run_id = prep.run_id
         if outcome.status == "cancelled":
             res.status = "cancelled"
-            record.save(res, config)
+            _save(engine.store, res, config)
             return res
         vr.test = outcome.report
         if outcome.status == "failed":
@@ -180,7 +179,7 @@ def run_sweep(
             on_variant(vr, res)
     res.test_comparison = _test_comparison(engine, res)
     res.status = "done"
-    record.save(res, config)
+    _save(engine.store, res, config)
     return res
 
 
@@ -236,53 +235,15 @@ def _sweep_id(config: SweepConfig, p: SweepPlan) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-class SweepRecords:
-    """Sweeps in a table of their own in the run store's SQLite file (the runs' tables are not
-    touched): which runs a sweep is made of and its last result."""
-
-    SCHEMA = """CREATE TABLE IF NOT EXISTS sweeps (
-        sweep_id   TEXT PRIMARY KEY,
-        name       TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        status     TEXT NOT NULL,
-        config     TEXT NOT NULL,       -- JSON: the sweep file as read
-        result     TEXT NOT NULL        -- JSON: SweepResult.to_json()
-    )"""
-
-    def __init__(self, store: Any):
-        self.path = store.path
-
-    def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute(self.SCHEMA)
-        return db
-
-    def save(self, res: SweepResult, config: SweepConfig) -> None:
-        now = time.time()
-        cfg = {
-            "name": config.name,
-            "path": str(config.path) if config.path else None,
-            "data": asdict(config.data),
-            "base": config.base,
-            "metric": config.metric,
-            "baseline": config.baseline,
-        }
-        db = self._db()
-        try:
-            with db:
-                db.execute(
-                    "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?) ON CONFLICT(sweep_id) DO UPDATE SET updated_at = excluded.updated_at, "
-                    "status = excluded.status, result = excluded.result",
-                    (res.sweep_id, res.name, now, now, res.status, json.dumps(jsonable(cfg)), json.dumps(res.to_json())),
-                )
-        finally:
-            db.close()
-
-    def list(self) -> list[dict[str, Any]]:
-        db = self._db()
-        try:
-            rows = db.execute("SELECT sweep_id, name, created_at, updated_at, status, result FROM sweeps ORDER BY updated_at DESC").fetchall()
-        finally:
-            db.close()
-        return [dict(zip(("sweep_id", "name", "created_at", "updated_at", "status"), r[:5]), result=json.loads(r[5])) for r in rows]
+def _save(store: "RunStore", res: SweepResult, config: SweepConfig) -> None:
+    """Record the sweep in the run store (its table of its own: which runs the sweep is made of
+    and its last result; the runs' tables are not touched)."""
+    cfg = {
+        "name": config.name,
+        "path": str(config.path) if config.path else None,
+        "data": asdict(config.data),
+        "base": config.base,
+        "metric": config.metric,
+        "baseline": config.baseline,
+    }
+    store.save_sweep(res.sweep_id, res.name, res.status, jsonable(cfg), res.to_json())

@@ -33,6 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
 from .metric_registry import selectable
+from .propose import ADVERBS, TEMPLATES, LabelTemplate, templates
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,9 +139,7 @@ def parse_sweep(
     check_settings(base, "[base]", partial=True)
     variants = _expand(raw, base)
     if n_propose:
-        from .propose import propose_variants
-
-        variants += propose_variants(base, variants, n_propose, noun)
+        variants += _proposed_variants(base, variants, n_propose, noun)
     if not variants:
         raise SweepConfigError("the sweep has no variants", expected="[[variants]] tables or a [matrix]", fix="add at least one variant")
     seen: set[str] = set()
@@ -161,6 +160,24 @@ def parse_sweep(
 
 
 # ---------------------------------------------------------------- sections
+
+
+def _proposed_variants(base: dict[str, Any], existing: list[Variant], n: int, noun: str = "review") -> list[Variant]:
+    """``n`` variants of ``base`` (embed-zeroshot) whose labels are templates (workbench/propose.py);
+    named by the template."""
+    if base.get("method") != "embed-zeroshot":
+        raise SweepConfigError(
+            f"proposed label texts are for embed-zeroshot, and [base] method is {base.get('method')!r}", key="propose",
+            fix='set method = "embed-zeroshot" in [base], or ask for no proposals',
+        )  # fmt: skip
+    if n > len(TEMPLATES) * len(ADVERBS):
+        raise SweepConfigError(f"propose = {n} is more than the {len(TEMPLATES) * len(ADVERBS)} templates there are", key="propose")
+    names = {v.name for v in existing}
+    out = []
+    for t in templates(n, noun):
+        name = t if t not in names else f"proposed: {t}"
+        out.append(Variant(name, {**base, "labels": LabelTemplate(t)}, {"labels": t}))
+    return out
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -169,16 +169,6 @@ def longest_first(method: Any, texts: Sequence[str], key: Any = None, cache: Rec
     return sorted(range(len(texts)), key=lambda i: -size[i])
 
 
-def count_truncated(method: Any, texts: Sequence[str], key: Any = None, cache: RecentCache | None = None) -> tuple[int, int] | None:
-    """(how many of ``texts`` the method's model reads only the start of, its limit in text tokens),
-    or None when the method has no limit to report (see text_lengths for ``key`` and ``cache``)."""
-    found = text_lengths(method, texts, key, cache)
-    if found is None:
-        return None
-    lengths, limit = found
-    return sum(n > limit for n in lengths), limit
-
-
 def truncation_note(count: int | None, limit: int, split: str | None = None, model_limit: int | None = None) -> list[str]:
     """The report's note on ``count`` texts (of the ``split`` split when named: the train split's
     are noted too) cut at ``limit`` tokens of text, of the ``model_limit`` the model reads in all

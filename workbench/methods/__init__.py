@@ -7,8 +7,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import Estimate, Method, MethodConfig, Param, Prediction, Preview, ProgressEvent, RunContext
-from .registry import METHODS, MethodRegistry, register, resolve_params
+from .base import Estimate, Method, MethodConfig, Param, Phase, Prediction, Preview, ProgressEvent, RunContext
+from .registry import METHODS, MethodRegistry, reads_train, register, resolve_params
 
 # The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
 # list); then whatever other module the package holds, found by name. Imported one by one, in this
@@ -22,6 +22,6 @@ for _name in [*LESSON_ORDER, *(n for n in _found if n not in LESSON_ORDER)]:
 get_method = METHODS.get_method
 
 __all__ = [
-    "METHODS", "Estimate", "Method", "MethodConfig", "MethodRegistry", "Param", "Prediction", "Preview",
-    "ProgressEvent", "RunContext", "get_method", "register", "resolve_params",
+    "METHODS", "Estimate", "Method", "MethodConfig", "MethodRegistry", "Param", "Phase", "Prediction", "Preview",
+    "ProgressEvent", "RunContext", "get_method", "reads_train", "register", "resolve_params",
 ]  # fmt: skip

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Mapping, Seq
 
 from ..errors import Cancelled, ConfigError, param
 from ..models import ModelRef
+from ..pairs import parse_pairs
 from ..precision import DEFAULT_BATCH
+from ..progress import Phase, ProgressEvent
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -35,6 +37,20 @@ class Param:
     default: Any
     help: str
     kind: str = "str"  # str | int | float | bool | texts | mapping
+    editor: Literal["line", "texts", "template", "template-line", "message"] | None = None
+    """How a front end edits it: ``line`` (one line, coerced by :meth:`coerce`), ``texts`` (one
+    text per class), ``template`` (several lines, checked by ``check``: a prompt),
+    ``template-line`` (one line checked by ``check``: a hypothesis) or ``message`` (several lines,
+    any text or none). None: ``texts`` for kind texts, else ``line``. All but ``line`` are the
+    prompt-and-labels part of a method's settings."""
+    check: Callable[[str], Any] | None = field(default=None, compare=False)
+    """The engine's check of one edited value on its own (raises ConfigError, returns the value),
+    run as the user types; None: :meth:`coerce` alone. Whatever it refuses a run refuses too."""
+
+    @property
+    def editor_kind(self) -> str:
+        """``editor``, or what the kind implies when none is declared."""
+        return self.editor or ("texts" if self.kind == "texts" else "line")
 
     def coerce(self, value: Any) -> Any:
         """Turn a CLI string into this parameter's type, or raise ConfigError saying what fits."""
@@ -51,10 +67,13 @@ class Param:
             if self.kind == "texts":  # -p labels="a very bad review|a very good review"
                 return [t.strip() for t in value.split("|")]
             if self.kind == "mapping":  # -p label_map="LABEL_0=neg,LABEL_2=" (an empty value ignores)
-                pairs = [item.partition("=") for item in value.split(",") if item.strip()]
-                if any(not sep or not key.strip() for key, sep, _ in pairs):
-                    raise ValueError(value)
-                return {key.strip(): v.strip() for key, _, v in pairs}
+                try:
+                    return parse_pairs(value, "item {!r}")
+                except ConfigError as e:
+                    raise ConfigError(
+                        f"parameter {self.name}={value!r} is not a valid mapping ({e.found})", expected=e.expected,
+                        fix=f"e.g. {self.name}=KEY=VALUE,KEY2=VALUE2", field=param(self.name),
+                    ) from None  # fmt: skip
             if self.kind == "bool":
                 if value.lower() in ("1", "true", "yes", "on"):
                     return True
@@ -62,24 +81,10 @@ class Param:
                     return False
                 raise ValueError(value)
         except ValueError:
-            example = "KEY=VALUE,KEY2=VALUE2" if self.kind == "mapping" else self.default
+            example = self.default
             expected = "a finite number" if self.kind == "float" else None
             raise ConfigError(f"parameter {self.name}={value!r} is not a valid {self.kind}", expected=expected, fix=f"e.g. {self.name}={example}", field=param(self.name)) from None
         return value
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Progress of one phase of a run; ``done`` of ``total`` units (examples, usually)."""
-
-    phase: str
-    done: int
-    total: int | None
-    elapsed_s: float = 0.0
-    correct: int | None = None
-    """Running count of correct predictions among ``done`` (predicting phase only)."""
-    loss: float | None = None
-    """The training loss of the last step (training phase only: ``done`` and ``total`` are steps)."""
 
 
 @dataclass
@@ -105,12 +110,12 @@ class RunContext:
     run_state: dict[str, Any] = field(default_factory=dict)
     """A method's state for this run only (counters, a client): the method object itself is
     cached and outlives runs, so it keeps none."""
-    _phase_start: dict[str, float] = field(default_factory=dict)
+    _phase_start: dict[tuple[Phase, str | None], float] = field(default_factory=dict)
 
-    def progress(self, phase: str, done: int, total: int | None, correct: int | None = None, loss: float | None = None) -> None:
-        start = self._phase_start.setdefault(phase, time.perf_counter())
+    def progress(self, phase: Phase, done: int, total: int | None, correct: int | None = None, detail: str | None = None, loss: float | None = None) -> None:
+        start = self._phase_start.setdefault((phase, detail), time.perf_counter())
         if self.on_progress is not None:
-            self.on_progress(ProgressEvent(phase, done, total, time.perf_counter() - start, correct, loss))
+            self.on_progress(ProgressEvent(phase, done, total, time.perf_counter() - start, correct, detail, loss))
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
@@ -227,6 +232,10 @@ class Method(ABC):
     """True when scoring one example again after an edit is cheap once the model is loaded (an
     embedding method encodes the label texts and one text): the prompt screen then re-scores its
     example as the user types; otherwise on a key."""
+    fits_on_embeddings: ClassVar[bool] = False
+    """True when ``fit`` learns from sentence embeddings of the train split (embed-logreg,
+    embed-centroid): ``workbench suspects`` then checks the train split too, by out-of-fold
+    probabilities on the run's embeddings of it (see :meth:`train_check_c`). Default: False."""
     prefetches: ClassVar[bool] = False
     """True when ``predict`` is :meth:`prepare_batch` (host-side work: rendering prompts,
     tokenising, collating) then :meth:`predict_prepared` (the model). The runner then prepares the
@@ -243,6 +252,20 @@ class Method(ABC):
     def uses_train(cls, params: Mapping[str, Any]) -> bool:
         """Whether a run with these (resolved) parameters reads the train split. Default: no."""
         return False
+
+    @classmethod
+    def holds_models(cls, params: Mapping[str, Any]) -> frozenset[str]:
+        """Kinds of model (``models.load_model``'s ``kind``) a fitted method with these parameters
+        holds besides its own: when the engine lets go of a model of such a kind to stay within
+        memory, it lets go of this fitted method too, or the memory is not freed. Default: none."""
+        return frozenset()
+
+    @classmethod
+    def train_check_c(cls, params: Mapping[str, Any]) -> float:
+        """The inverse regularisation (C) of the LogisticRegression that checks the train split for
+        suspect labels, for a method that ``fits_on_embeddings``: its own C where it has one.
+        Default: 1.0."""
+        return 1.0
 
     @classmethod
     def complete_params(cls, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ..models import load_model
 from ..precision import torch_dtype
 from ..prefetch import Prefetcher, prefetch_enabled
 from ..truncation import longest_first
-from .base import Method, Param, Prediction, Preview, RunContext, softmax
+from .base import Method, Param, Phase, Prediction, Preview, RunContext, softmax
 from .registry import register
 
 EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
@@ -104,7 +104,7 @@ class _EmbeddingMethod(Method):
         assert self.config.model is not None  # embeddings are cached per model: only after load
         return f"{self.config.model.identity}|{ctx.device.split(':')[0]}|{ctx.dtype}"
 
-    def encode(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], ctx: RunContext, phase: Phase | None = None) -> np.ndarray:
         """Embeddings in input order. Texts already in the store's embedding cache (same model,
         device kind and dtype) are not encoded again. With a phase, the rest is encoded
         longest-first (in tokens) one batch at a time, reporting progress (from 0, before the first
@@ -264,6 +264,12 @@ class EmbedLogReg(_EmbeddingMethod):
         Param("C", 1.0, "inverse regularisation strength of LogisticRegression", "float"),
         Param("max_iter", 100, "LogisticRegression's iteration limit (its default, as in the lesson)", "int"),
     )
+    fits_on_embeddings = True
+
+    @classmethod
+    def train_check_c(cls, params) -> float:
+        """The suspects' check of the train split regularises as this run's own fit did."""
+        return float(params.get("C", 1.0))
 
     def validate(self) -> None:
         """Refuse what scikit-learn would refuse only after the train split is encoded."""
@@ -278,16 +284,16 @@ class EmbedLogReg(_EmbeddingMethod):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression
 
-        x = self.encode(texts, ctx, "encoding train")
+        x = self.encode(texts, ctx, Phase.ENCODING_TRAIN)
         self.notes_: list[str] = []
-        ctx.progress("fitting", 0, 1)
+        ctx.progress(Phase.FITTING, 0, 1)
         clf = LogisticRegression(C=self.config.params["C"], max_iter=self.config.params["max_iter"], random_state=42)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             clf.fit(x, np.asarray(labels))
         if any(issubclass(w.category, ConvergenceWarning) for w in caught):
             self.notes_.append(f"logistic regression did not converge in max_iter={clf.max_iter} iterations; raise the max_iter parameter (e.g. to 1000)")
-        ctx.progress("fitting", 1, 1)
+        ctx.progress(Phase.FITTING, 1, 1)
         self.clf_ = clf
         return self
 
@@ -346,9 +352,10 @@ class EmbedCentroid(_SimilarityMethod):
     name = "embed-centroid"
     description = "sentence embeddings; cosine similarity to each class's mean train embedding"
     params = (temperature_param(FIT),)
+    fits_on_embeddings = True
 
     def fit(self, texts, labels, ctx: RunContext) -> "EmbedCentroid":
-        x = self.encode(texts, ctx, "encoding train")
+        x = self.encode(texts, ctx, Phase.ENCODING_TRAIN)
         y = np.asarray(labels)
         k = len(self.config.label_names)
         centroids = np.zeros((k, x.shape[1]), dtype=np.float64)
@@ -397,11 +404,11 @@ class EmbedZeroShot(_SimilarityMethod):
         return texts
 
     def fit(self, texts, labels, ctx: RunContext) -> "EmbedZeroShot":
-        ctx.progress("encoding label texts", 0, 1)
+        ctx.progress(Phase.ENCODING_LABEL_TEXTS, 0, 1)
         self.label_emb_ = self.encode(self.label_texts(), ctx).astype(np.float64)
-        ctx.progress("encoding label texts", 1, 1)
+        ctx.progress(Phase.ENCODING_LABEL_TEXTS, 1, 1)
         fitting = is_fit(self.config.params["temperature"]) and bool(texts) and labels is not None
-        self._settle_temperature(cosine(self.encode(texts, ctx, "encoding train").astype(np.float64), self.label_emb_) if fitting else None, labels)
+        self._settle_temperature(cosine(self.encode(texts, ctx, Phase.ENCODING_TRAIN).astype(np.float64), self.label_emb_) if fitting else None, labels)
         return self
 
     @classmethod

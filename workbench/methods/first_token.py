@@ -16,13 +16,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .prompting import answer_variants
-
 GENERATE_SCORE_RULE = (
     "the probabilities of the classes' answer words' first tokens at the first answer position that starts one "
     "(summed per class, normalised over the classes); the parsed answer decides the label, an answer that "
     "starts no class word or gives no label has no scores"
 )
+
+
+def answer_variants(word: str) -> list[str]:
+    """The spellings of an answer word that score mode adds up: as given, and capitalised."""
+    return list(dict.fromkeys([word, word[:1].upper() + word[1:]]))
 
 
 def class_first_tokens(tokenizer: Any, answer_words: Sequence[str]) -> list[list[int]]:

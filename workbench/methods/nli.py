@@ -45,7 +45,7 @@ class NLIZeroShot(Method):
     description = "an NLI model (zero-shot-classification pipeline): does the text entail 'This example is <label text>.'?"
     default_model = "facebook/bart-large-mnli"
     params = (
-        Param("hypothesis", HYPOTHESIS, "hypothesis template; {} is replaced by each label text"),
+        Param("hypothesis", HYPOTHESIS, "hypothesis template; {} is replaced by each label text", editor="template-line", check=check_hypothesis),
         Param("labels", None, "one label text per class, in label order (default: the label names, neg/pos spelled out)", "texts"),
     )
 

@@ -9,7 +9,8 @@ from ..answers import AnswerParser, default_label_texts, parse_verbalizer
 from ..errors import ConfigError, param
 from ..precision import DEFAULT_PROMPT_BATCH
 from ..prompts import FewShot, check_strategy, check_template, choose_few_shot, diverse_rows, nearest_rows, render, require_train, shots_of
-from .base import Method, Param, Preview, RunContext
+from .base import Method, Param, Phase, Preview, RunContext
+from .first_token import GENERATE_SCORE_RULE, answer_variants, class_first_tokens
 
 MODES = ("generate", "score")
 
@@ -22,16 +23,11 @@ SCORE_RULE = (
 )
 
 
-def answer_variants(word: str) -> list[str]:
-    """The spellings of an answer word that score mode adds up: as given, and capitalised."""
-    return list(dict.fromkeys([word, word[:1].upper() + word[1:]]))
-
-
 def prompt_params(default_prompt: str, *, system: bool, mode: str | None, max_new_tokens: int) -> tuple[Param, ...]:
     """The parameters of a prompt method; ``mode`` None: the method only generates (chat APIs)."""
-    out = [Param("prompt", default_prompt, "prompt template; {text} or [DOCUMENT] is replaced by the text")]
+    out = [Param("prompt", default_prompt, "prompt template; {text} or [DOCUMENT] is replaced by the text", editor="template", check=check_template)]
     if system:
-        out.append(Param("system", None, "system message (none by default)"))
+        out.append(Param("system", None, "system message (none by default)", editor="message"))
     if mode is not None:
         out.append(Param("mode", mode, "generate (decode, then parse the answer) or score (compare the label words' likelihood)"))
     out += [
@@ -81,6 +77,12 @@ class PromptMethod(Method):
         """Only few-shot examples come from the train split: a zero-shot prompt run needs none."""
         return int(params.get("few_shot") or 0) > 0
 
+    @classmethod
+    def holds_models(cls, params: Mapping[str, Any]) -> frozenset[str]:
+        """With knn few-shot the fitted method keeps its sentence-embedding model (each text's
+        nearest train examples are found at predict time)."""
+        return frozenset({"sentence-transformer"}) if params.get("few_shot_strategy") == "knn" else frozenset()
+
     @property
     def template(self) -> str:
         return self.config.params["prompt"]
@@ -127,8 +129,6 @@ class PromptMethod(Method):
         if self.mode == "score":
             return "softmax over the classes of the answer words' log-likelihoods (" + SCORE_RULE + ")"
         if self.runs_locally:
-            from .first_token import GENERATE_SCORE_RULE
-
             return GENERATE_SCORE_RULE
         return "none: generate mode parses the answer text, which gives no class probabilities"
 
@@ -147,8 +147,6 @@ class PromptMethod(Method):
         self.validate()
         self.parser_ = self.build_parser()
         if self.runs_locally and self.mode == "generate":  # the tokens generate mode's scores are read at
-            from .first_token import class_first_tokens
-
             self.class_tokens_ = class_first_tokens(self.tokenizer_, self.answer_words)
         elif self.runs_locally:  # score mode: tokenised once here, not per batch beside the prefetch thread
             self.variant_ids_ = [(c, self.answer_ids(v)) for c, word in enumerate(self.answer_words) for v in answer_variants(word)]
@@ -161,7 +159,7 @@ class PromptMethod(Method):
             require_train(texts, labels, k)
             assert texts is not None and labels is not None
             self.embedder_ = self._load_embedder(ctx)
-            emb = self._embed(texts, ctx, "encoding train for few-shot")
+            emb = self._embed(texts, ctx, Phase.ENCODING_FEW_SHOT)
             if self.strategy == "label-diverse":
                 del self.embedder_  # not needed past fit: the engine's kept models hold it, not this method
                 self.shots_ = self.widest_shots_ = shots_of(texts, labels, diverse_rows(emb, labels, k, n, p["few_shot_seed"]))
@@ -221,7 +219,7 @@ class PromptMethod(Method):
 
         return load_model("sentence-transformer", ref, ctx, make)
 
-    def _embed(self, texts: Sequence[str], ctx: RunContext, phase: str | None = None):
+    def _embed(self, texts: Sequence[str], ctx: RunContext, phase: Phase | None = None):
         """Embeddings of ``texts`` by the few-shot model, through the store's embedding cache
         (keyed as workbench/methods/embeddings.py keys it) when the run has one."""
         import numpy as np

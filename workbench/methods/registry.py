@@ -56,3 +56,10 @@ def resolve_params(method: type[Method], given: dict[str, Any]) -> dict[str, Any
         raise ConfigError(f"{method.name} has no parameter {', '.join(unknown)} (its parameters: {names})", field=param(unknown[0]))
     params = {name: p.coerce(given[name]) if name in given else p.default for name, p in known.items()}
     return method.complete_params(params)
+
+
+def reads_train(method: type[Method], given: dict[str, Any]) -> bool:
+    """Whether a run of ``method`` with the parameters ``given`` (as a front end holds them:
+    strings, defaults left out) reads the train split: the method's own ``uses_train`` rule on
+    the parameters resolved as :func:`resolve_params` resolves them for a run."""
+    return method.uses_train(resolve_params(method, given))

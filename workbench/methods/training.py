@@ -16,10 +16,11 @@ import numpy as np
 from ..artifacts import artifact_key, find_artifact, save_artifact, train_fingerprint, training_versions
 from ..errors import ConfigError, WorkbenchError, param
 from ..precision import is_out_of_memory
+from ..progress import Phase
 from .base import Method, Param, RunContext
 
-TRAINING = "training"
-"""The phase name of a training: ``done``/``total`` are optimiser steps, with the loss."""
+TRAINING = Phase.TRAINING
+"""The phase of a training: ``done``/``total`` are optimiser steps, with the loss."""
 
 
 def per_class_param() -> Param:
@@ -110,9 +111,9 @@ class FineTuned(Method):
         self.last_loss_: float | None = None
         found = find_artifact(store, key) if store is not None else None
         if found is not None:
-            ctx.progress("loading fine-tuned model", 0, 1)
+            ctx.progress(Phase.LOADING_FINE_TUNED, 0, 1)
             self.read(found.path, ctx)
-            ctx.progress("loading fine-tuned model", 1, 1)
+            ctx.progress(Phase.LOADING_FINE_TUNED, 1, 1)
             self.artifact_: Path | None = found.path
             self.trained_ = False
             return self
