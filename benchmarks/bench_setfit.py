@@ -57,7 +57,7 @@ def library_side(args) -> tuple[float, float]:
 def workbench_side(args, limit: int | None):
     from workbench.data import DataSpec
     from workbench.engine import Engine
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     params = {"per_class": args.per_class, "seed": args.seed, "num_iterations": args.num_iterations}
     spec = RunSpec(data=DataSpec(source=str(args.data), limit=limit), method="setfit", model=args.model, params=params, device="cpu", dtype="float32")

@@ -20,7 +20,7 @@ from workbench.errors import Cancelled
 from workbench.methods import METHODS, MethodConfig, RunContext, resolve_params
 from workbench.methods.training import sample_per_class
 from workbench.models import resolve_model
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.store import RunStore
 
 POS = "great wonderful loved brilliant fine good".split()

@@ -80,7 +80,7 @@ def cmd_curve(args) -> int:
     from .curve import curve_plot, curve_table, run_curve
     from .data import DataSpec
     from .engine import Engine
-    from .runner import RunSpec
+    from .spec import RunSpec
 
     engine = Engine(args.store)
     data = DataSpec(source=args.data, split=args.split, train_split=args.train_split, text_column=args.text_column, label_column=args.label_column, limit=args.limit)
