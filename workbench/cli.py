@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import WorkbenchError
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from .results import Report
@@ -111,8 +112,15 @@ def main(argv: list[str] | None = None) -> int:
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
         "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store,
     }  # fmt: skip
+    from .safe_text import visible_output
+
+    with visible_output():  # no control character from data reaches the terminal (safe_text.py)
+        return _run_command(commands[args.command], args)
+
+
+def _run_command(command, args) -> int:
     try:
-        code = commands[args.command](args)
+        code = command(args)
         sys.stdout.flush()  # a closed pipe is told here, not at exit
         return code
     except BrokenPipeError:
@@ -126,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         from .store import DamagedStoreError
 
         hint = " (`workbench store check` runs SQLite's integrity check on it)" if isinstance(e, DamagedStoreError) else ""
-        print(f"error: {cli_message(e)}{hint}", file=sys.stderr)  # the message, and the flag that fixes it
+        print(f"error: {visible(cli_message(e))}{hint}", file=sys.stderr)  # one line, whatever the data held  # the message, and the flag that fixes it
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -135,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         first = (str(e).splitlines() or [""])[0][:300]
-        print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
+        print(f"internal error: {type(e).__name__}: {visible(first)} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
 
 
@@ -306,7 +314,7 @@ def _cmd_runs(args) -> int:
         # apart (label texts, prompt, dtype); where and when last, cut first when space runs out.
         what = describe_run(r)
         line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset}:{r.split} n={r.n}  {when}"
-        print(_fit(line, width))
+        print(_fit(visible(line), width))  # one line: a newline in a label text is shown, not obeyed
     return 0
 
 
@@ -330,7 +338,7 @@ def _cmd_show(args) -> int:
             print(f"its predictions are kept: `workbench resume {run.run_id[:12]}` computes its report again")
         return 1
     if run.report is None:
-        print(f"run {run.run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else ""))
+        print(f"run {run.run_id[:12]} is {run.status}" + (f": {visible(run.error)}" if run.error else ""))
         if run.status != "done" and not engine.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
@@ -363,12 +371,13 @@ def _cmd_suspects(args) -> int:
     rows = result.suspects
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {visible(note)}")
     if rows[: args.top]:
         print(f"\n{'score':>6}  {'split':<10} {'row':>6}  gold -> suggested  text")
     for s in rows[: args.top]:
         text = " ".join(s.text.split())
-        print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
+        line = f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}"
+        print(visible(line))
     if args.json:
         _write_json(args.json, result.to_json(), "the suspects")
     return 0
@@ -438,7 +447,7 @@ class _ProgressPrinter:
             self.close()
             self._phase = ev.phase
             # initial: a resumed run starts part done, and its speed counts only what it does now
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=getattr(sys.stderr, "raw_stream", sys.stderr))
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)

@@ -1,0 +1,60 @@
+"""Safe at the edges (issue 20): no control character from data reaches a terminal, no secret in a
+base URL, a read-only command leaves a foreign SQLite file as it was, --rerun keeps the finished run
+until the new one finishes, and the other guards the attack harness (benchmarks/attack.py) checks."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import write_jsonl
+from fake_methods import KeywordMethod
+from workbench.cli import main
+from workbench.methods import METHODS
+from workbench.safe_text import visible, visible_lines
+
+ESC_LABEL = "pos\x1b]0;pwned\x07\x1b[2J"
+NL_LABEL = "neg\nline two"
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def test_visible_shows_every_control_character_and_keeps_plain_text():
+    assert visible("plain [b]text[/b] é") == "plain [b]text[/b] é"
+    assert visible("a\x1b[2Jb\x07\x08\r\t") == "a␛[2Jb␇␈␍␉"
+    assert visible("a\nb") == "a␊b" and visible_lines("a\nb") == "a\nb"
+    assert visible("\x9b31m\x7f\u202e") == "\\x9b31m␡\\u202e"
+    assert not RAW_CONTROL.search(visible("".join(map(chr, range(0x100)))))
+
+
+@pytest.fixture
+def hostile(tmp_path, monkeypatch):
+    """A data folder whose label names carry an OSC title sequence, a clear-screen and a newline."""
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    rows = [{"text": "good one\x1b[2J", "label": ESC_LABEL}, {"text": "bad one", "label": NL_LABEL}, {"text": "meh\x1b]0;t\x07", "label": ESC_LABEL}]
+    return str(write_jsonl(tmp_path / "d" / "test.jsonl", rows).parent)
+
+
+def test_terminal_injection_from_labels_and_texts_is_shown_not_obeyed(hostile, capsys):
+    assert main(["eval", "--data", hostile, "--method", "keyword"]) == 0
+    out = capsys.readouterr()
+    assert not RAW_CONTROL.search(out.out + out.err)
+    assert "␛]0;pwned␇␛[2J" in out.out
+    # a label holding a newline keeps its table row whole: the name and its figures on one line
+    rows = [line for line in out.out.splitlines() if line.startswith("neg␊line two")]
+    assert len(rows) == 2 and all(re.search(r"\d", r[len("neg␊line two"):]) for r in rows)
+    assert not any(line.startswith("line two") for line in out.out.splitlines())
+    run_id = out.out.split()[1]
+    for argv in (["runs"], ["show", run_id]):
+        assert main(argv) == 0
+        got = capsys.readouterr()
+        assert not RAW_CONTROL.search(got.out + got.err)
+
+
+def test_an_error_message_holding_data_is_one_visible_line(tmp_path, capsys):
+    bad = tmp_path / "no\x1b[2Jsuch\nfolder"
+    assert main(["eval", "--data", str(bad), "--method", "majority"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and not RAW_CONTROL.search(err)
+    assert "␛[2J" in err
