@@ -58,3 +58,31 @@ def test_an_error_message_holding_data_is_one_visible_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and not RAW_CONTROL.search(err)
     assert "␛[2J" in err
+
+
+@pytest.mark.parametrize(
+    "url, part",
+    [
+        ("http://127.0.0.1:9/v1#sk-PLANTED-frag", "a fragment"),
+        ("http://127.0.0.1:9/v1;api_key=sk-PLANTED-params", "path parameters"),
+        ("http://127.0.0.1:9/v1?q=sk-PLANTED-query", "a query"),
+        ("http://127.0.0.1:9/v1?code=PLANTEDcode", "a query"),
+        ("http://127.0.0.1:9/v1/Bearer%20sk-PLANTED-pct", "a key in its path"),
+        ("http://127.0.0.1:9/Bearer%20tok-PLANTED/v1", "a key in its path"),
+        ("http://me:PLANTED@127.0.0.1:9/v1", "user:password@"),
+        ("http://127.0.0.1:9/v1?", "a query"),
+    ],
+)
+def test_a_base_url_with_more_than_host_and_path_is_refused_naming_the_part(tmp_path, capsys, url, part):
+    store = tmp_path / "s.sqlite"
+    assert main(["eval", "--store", str(store), "--data", "sample", "--method", "chat", "--base-url", url]) == 2
+    err = capsys.readouterr().err
+    assert f"it has {part}" in err and "PLANTED" not in err and "[--base-url]" in err
+    assert b"PLANTED" not in b"".join(p.read_bytes() for p in tmp_path.glob("s.sqlite*"))
+
+
+def test_a_secret_in_openai_base_url_is_refused_too(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1#tok-PLANTED-env")
+    assert main(["eval", "--store", str(tmp_path / "s.sqlite"), "--data", "sample", "--method", "chat"]) == 2
+    err = capsys.readouterr().err
+    assert "it has a fragment" in err and "PLANTED" not in err
