@@ -42,6 +42,8 @@ FAULTS = {
     "filtered": "200 with finish_reason content_filter and no content",
     "length": "200 with finish_reason length and no content (the token limit spent before any answer)",
     "echo500": "500 whose body echoes the Authorization header it got (a careless proxy)",
+    "echoupper": "500 whose body echoes the key it got upper-cased",
+    "echospaced": "500 whose body echoes the key it got spelled out, a space between its characters",
 }  # fmt: skip
 TOP_LOGPROBS = {
     "Positive.": [("Positive", -0.05), (" Positive", -3.5), ("Negative", -4.0), ("The", -6.0), ("pos", -7.0)],
@@ -216,6 +218,10 @@ class FakeOpenAI:
         if name == "echo500":
             echoed = {"error": {"message": f"upstream failed for Authorization: {h.headers.get('Authorization')}"}}
             return self._send(h, 500, json.dumps(echoed).encode())
+        if name in ("echoupper", "echospaced"):
+            key = h.headers.get("Authorization", "").removeprefix("Bearer ")
+            shown = key.upper() if name == "echoupper" else " ".join(key)
+            return self._send(h, 500, json.dumps({"error": {"message": f"bad request from {shown}"}}).encode())
         if name == "slow":
             time.sleep(self.slow)
             return self._send(h, 200, json.dumps(self._completion(body, text)).encode())

@@ -86,3 +86,22 @@ def test_a_secret_in_openai_base_url_is_refused_too(tmp_path, capsys, monkeypatc
     assert main(["eval", "--store", str(tmp_path / "s.sqlite"), "--data", "sample", "--method", "chat"]) == 2
     err = capsys.readouterr().err
     assert "it has a fragment" in err and "PLANTED" not in err
+
+
+def test_a_key_echoed_as_a_logprob_token_upper_cased_or_spaced_out_is_masked(tmp_path, monkeypatch, capsys):
+    from fake_openai import FakeOpenAI
+
+    key = "sk-PLANTED-edge-9c2f"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    d = tmp_path / "d"
+    write_jsonl(d / "test.jsonl", [{"text": "good", "label": 1}, {"text": "bad [echoupper]", "label": 0}, {"text": "bad [echospaced]", "label": 0}])
+    (d / "labels.json").write_text('["neg", "pos"]')
+    store = tmp_path / "s.sqlite"
+    alternatives = {"Positive.": [("Positive", -0.05), (key, -1.0), (key.upper(), -2.0)]}
+    with FakeOpenAI(alternatives=alternatives) as server:
+        assert main(["--store", str(store), "eval", "--data", str(d), "--method", "chat", "--base-url", server.url, "-p", "max_retries=0", "-p", "logprobs=5", "-q"]) == 0
+    out = capsys.readouterr()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("s.sqlite*")) + (out.out + out.err).encode()
+    for form in (key, key.upper(), " ".join(key), "PLANTED", "P L A N T E D"):
+        assert form.encode() not in stored, form
+    assert b"[api key]" in stored
