@@ -105,3 +105,36 @@ def test_a_key_echoed_as_a_logprob_token_upper_cased_or_spaced_out_is_masked(tmp
     for form in (key, key.upper(), " ".join(key), "PLANTED", "P L A N T E D"):
         assert form.encode() not in stored, form
     assert b"[api key]" in stored
+
+
+def test_a_read_only_command_leaves_another_programs_database_untouched(tmp_path, capsys):
+    import sqlite3
+
+    path = tmp_path / "places.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    db.execute("INSERT INTO moz_places (url) VALUES ('https://example.org')")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    for argv in (["runs"], ["show", "abc"], ["suspects", "abc"], ["eval", "--data", "sample", "--method", "majority", "-q"]):
+        assert main(["--store", str(path), *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "not a workbench run store" in err and "moz_places" in err
+    assert main(["--store", str(path), "store", "check"]) == 1
+    assert "not a workbench run store" in capsys.readouterr().out
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["places.sqlite"]
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete" and db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def test_store_check_on_a_file_that_reads_as_empty_but_holds_text_is_not_ok(capsys):
+    from pathlib import Path
+
+    if not Path("/proc/version").is_file():
+        pytest.skip("no /proc here")
+    assert main(["--store", "/proc/version", "store", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "damaged" in out and "not a SQLite database" in out and "ok" not in out.split("\n")[0]
+    assert main(["--store", "/proc/version", "runs"]) == 2
+    assert "damaged" in capsys.readouterr().err

@@ -215,6 +215,27 @@ def _is_damage(e: Exception) -> bool:
     return _code(e) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in str(e) for w in ("malformed", "not a database"))
 
 
+def _check_cells(db: sqlite3.Connection) -> None:
+    """Have SQLite check each page's cell pointers and sizes as it reads the page. Without it a
+    damaged pointer is followed past the page into whatever memory lies there, so one damaged file
+    reads as 'damaged' on one try and as a row of NULLs on the next; with it, always as damaged."""
+    db.execute("PRAGMA cell_size_check = ON")
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def not_sqlite(path: Path) -> bool:
+    """Whether ``path`` holds bytes that are not a SQLite database (an empty or missing file is
+    a new store). Read, not stat'ed: a /proc file says its size is 0 and holds text."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return False  # missing or unreadable: opening it says so
+    return bool(head) and head != SQLITE_HEADER
+
+
 def _writable(path: Path) -> bool:
     """Whether this process may write the store at ``path``: the file (when it exists) and its
     folder (SQLite writes its journal files beside it)."""
@@ -232,6 +253,8 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
+        if not_sqlite(self.path):  # SQLite would read /proc/version (size 0) as an empty database, and write to it
+            raise _damaged(self.path, "not a database: its first bytes are not SQLite's header")
         try:
             self._db = _opened_when_free(self._open_read_only if self.read_only else self._open)
         except WorkbenchError:
@@ -255,6 +278,7 @@ class RunStore:
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
+            _check_cells(db)
             self._check_version(db)  # before anything is written: a newer store is left as it is
             self._check_layout(db)  # ... and a database of some other program too
             db.execute("PRAGMA journal_mode=WAL")
@@ -281,11 +305,13 @@ class RunStore:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT)
         try:
+            _check_cells(db)
             try:
                 self._check_version(db)
             except sqlite3.OperationalError:  # a WAL store whose -shm cannot be made here: read the file as it is
                 db.close()
                 db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
+                _check_cells(db)
                 self._check_version(db)
             self._check_layout(db)
         except BaseException:
@@ -305,6 +331,13 @@ class RunStore:
     def _check_layout(self, db: sqlite3.Connection) -> None:
         """Refuse a database whose tables of the store's names lack the store's columns (a SQLite
         file of another program named as the store): its queries would fail on every read."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "runs" not in tables:  # another program's database: not one byte of it is changed
+            raise StoreError(
+                f"{self.path} is not a workbench run store (it holds tables of another program: {', '.join(sorted(tables)[:5])})",
+                fix="name another run store file, or set WORKBENCH_STORE; it was left untouched",
+                field=STORE,
+            )
         for table, wanted in _layout().items():
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             missing = sorted(wanted - have) if have else []
