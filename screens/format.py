@@ -123,10 +123,10 @@ class PlainLabelWidget(Label):
         super().update(shown(content), layout=layout)
 
 
-def Plain(content: Any = "", **kwargs) -> PlainStatic:
+def Plain(content: Any = "", **kwargs) -> Any:
     """A Static that shows its text as is (see PlainStatic)."""
     return PlainStatic(content, **kwargs)
 
 
-def PlainLabel(content: Any = "", **kwargs) -> PlainLabelWidget:
+def PlainLabel(content: Any = "", **kwargs) -> Any:
     return PlainLabelWidget(content, **kwargs)

@@ -4,14 +4,14 @@ until the new one finishes, and the other guards the attack harness (benchmarks/
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-
 from conftest import write_jsonl
 from fake_methods import KeywordMethod
+
 from workbench.cli import main
+from workbench.data import DataSpec
 from workbench.methods import METHODS
 from workbench.safe_text import visible, visible_lines
 
@@ -138,3 +138,33 @@ def test_store_check_on_a_file_that_reads_as_empty_but_holds_text_is_not_ok(caps
     assert "damaged" in out and "not a SQLite database" in out and "ok" not in out.split("\n")[0]
     assert main(["--store", "/proc/version", "runs"]) == 2
     assert "damaged" in capsys.readouterr().err
+
+
+def test_rerun_then_ctrl_c_keeps_the_finished_run_until_the_new_one_finishes(tmp_path, monkeypatch):
+    from workbench.runner import RunSpec, execute, prepare
+    from workbench.store import RunStore
+
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    rows = [{"text": f"{'good' if i % 2 else 'bad'} film {i}", "label": "pos" if i % 2 else "neg"} for i in range(40)]
+    data = str(write_jsonl(tmp_path / "d" / "test.jsonl", rows).parent)
+    store = RunStore(tmp_path / "s.sqlite")
+    spec = RunSpec(DataSpec(data), "keyword", batch_size=8)
+    done = execute(prepare(spec), store)
+    before = [(p.idx, p.pred) for p in store.predictions(done.run_id)]
+    assert done.status == "done" and len(before) == 40
+
+    def ctrl_c_after_two_batches(ev):
+        if ev.phase == "predicting" and ev.done >= 16:
+            raise KeyboardInterrupt
+
+    cancelled = execute(prepare(spec), store, rerun=True, on_progress=ctrl_c_after_two_batches)
+    assert cancelled.status == "cancelled" and cancelled.kept_finished and cancelled.run_id == done.run_id
+    kept = store.find(done.run_id)
+    assert kept.status == "done" and kept.report.n == 40 and kept.predicted == 40
+    assert [(p.idx, p.pred) for p in store.predictions(done.run_id)] == before
+    assert [r.run_id for r in store.list_runs()] == [done.run_id]  # the unfinished rerun left nothing behind
+
+    again = execute(prepare(spec), store, rerun=True)
+    assert again.status == "done" and not again.reused and again.report.run_id == done.run_id
+    assert [r.run_id for r in store.list_runs()] == [done.run_id]
+    assert store.find(done.run_id).report.run_id == done.run_id and len(store.predictions(done.run_id)) == 40

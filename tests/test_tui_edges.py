@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
+from conftest import write_jsonl
+from fake_methods import KeywordMethod
 from textual.widgets import DataTable
 from tui_helpers import wait_for, wait_for_screen
 
-from conftest import write_jsonl
-from fake_methods import KeywordMethod
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
 from screens.report_screen import ReportScreen

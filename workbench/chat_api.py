@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

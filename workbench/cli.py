@@ -227,10 +227,12 @@ def _cmd_eval(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        kept = engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
+        kept = 0 if outcome.kept_finished else engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
         raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
     code = _print_report(_with_target(engine, outcome.report, args.target_accuracy), args.json, reused=outcome.reused, status=outcome.status)
-    if outcome.status == "cancelled":
+    if outcome.kept_finished:
+        print(f"the rerun did not finish: run {outcome.run_id[:12]} is kept as it was before --rerun")
+    elif outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
     return code
 

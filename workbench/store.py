@@ -254,7 +254,7 @@ class RunStore:
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
         if not_sqlite(self.path):  # SQLite would read /proc/version (size 0) as an empty database, and write to it
-            raise _damaged(self.path, "not a database: its first bytes are not SQLite's header")
+            raise _damaged(self.path, ValueError("not a database: its first bytes are not SQLite's header"))
         try:
             self._db = _opened_when_free(self._open_read_only if self.read_only else self._open)
         except WorkbenchError:
@@ -433,6 +433,25 @@ class RunStore:
                 )
         finally:  # even when it could not be written (a full disk): the run stays resumable, as interrupted
             self._runs.release(run_id)
+
+    def replace_run(self, work_id: str, run_id: str, report: Report) -> None:
+        """Put the finished run ``work_id`` (a --rerun computed beside the run it replaces) in
+        the place of ``run_id``, in one transaction: until it commits the old run is whole, after
+        it the new one is, under the old id."""
+        with self._writing():
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(runs)")]
+            others = ", ".join(c for c in columns if c != "run_id")
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))  # its predictions go with it (ON DELETE CASCADE)
+            self._db.execute(f"INSERT INTO runs (run_id, {others}) SELECT ?, {others} FROM runs WHERE run_id = ?", (run_id, work_id))
+            self._db.execute("UPDATE predictions SET run_id = ? WHERE run_id = ?", (run_id, work_id))
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (work_id,))
+            self._db.execute("UPDATE runs SET report = ? WHERE run_id = ?", (json.dumps(report.to_json()), run_id))
+
+    def discard_run(self, run_id: str) -> None:
+        """Delete a run and its predictions (a --rerun that did not finish: the run it was to
+        replace is kept as it was)."""
+        with self._writing():
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
     def claim_run(self, run_id: str) -> None:
         """Take over an unfinished run to resume it: refused while a live process (this one
