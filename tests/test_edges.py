@@ -168,3 +168,12 @@ def test_rerun_then_ctrl_c_keeps_the_finished_run_until_the_new_one_finishes(tmp
     assert again.status == "done" and not again.reused and again.report.run_id == done.run_id
     assert [r.run_id for r in store.list_runs()] == [done.run_id]
     assert store.find(done.run_id).report.run_id == done.run_id and len(store.predictions(done.run_id)) == 40
+
+
+@pytest.mark.parametrize("method", ["chat", "majority"])
+def test_ray_for_a_method_that_runs_no_local_model_is_refused_as_devices_is(tmp_path, capsys, method):
+    argv = ["--store", str(tmp_path / "s.sqlite"), "eval", "--data", "sample", "--method", method, "--ray", "local"]
+    assert main(argv + (["--base-url", "http://127.0.0.1:9/v1"] if method == "chat" else [])) == 2
+    err = capsys.readouterr().err
+    assert "runs no local model" in err and "[--ray]" in err
+    assert not (tmp_path / "s.sqlite").exists() or b"running" not in (tmp_path / "s.sqlite").read_bytes()

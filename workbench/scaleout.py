@@ -50,6 +50,14 @@ POLL_S = 0.2
 def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) -> list[str] | None:
     """``cpu,cpu`` -> ``["cpu", "cpu"]``; ``all`` -> every CUDA device; None -> None (one device,
     in this process). A method that runs no local model (an API) has no devices to split over."""
+    if ray and not runs_locally:
+        # Its actors would make the requests, and their tokens, cost and answers' log-probabilities
+        # would be counted in processes whose counts never reach the report.
+        raise ConfigError(
+            f"--ray {ray!r} given for a method that runs no local model",
+            fix="leave --ray out: an API method's parallelism is its concurrency (--concurrency)",
+            field=RAY,
+        )
     if devices is None or not devices.strip():
         return None
     if not runs_locally:
