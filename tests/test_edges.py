@@ -4,6 +4,7 @@ until the new one finishes, and the other guards the attack harness (benchmarks/
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -177,3 +178,41 @@ def test_ray_for_a_method_that_runs_no_local_model_is_refused_as_devices_is(tmp_
     err = capsys.readouterr().err
     assert "runs no local model" in err and "[--ray]" in err
     assert not (tmp_path / "s.sqlite").exists() or b"running" not in (tmp_path / "s.sqlite").read_bytes()
+
+
+def test_selective_figures_do_not_depend_on_row_order_when_scores_tie():
+    import numpy as np
+
+    from workbench.selective import compute_selective, confidence_curve
+
+    gold = [0, 1, 1, 0, 1, 0, 0, 1]
+    preds = [0] * 8  # the majority baseline: one class, one score for every text
+    scores = [[0.6, 0.4]] * 8
+    forward = compute_selective(gold, preds, scores, 2)
+    backward = compute_selective(gold[::-1], preds, scores, 2)
+    assert forward == backward
+    assert forward.accuracy_at == {0.5: 0.5, 0.8: 0.5, 0.9: 0.5, 1.0: 0.5} and forward.aurc == 0.5
+    curve = confidence_curve(gold, preds, scores, 2)
+    assert curve.points() == confidence_curve(gold[::-1], preds, scores, 2).points()
+    assert curve.at(0.6).accuracy == 0.5 and curve.at(0.6).answered == 8
+    # two groups: the tied examples inside a group count by the group's share, whatever their order
+    scores = [[0.9, 0.1]] * 4 + [[0.6, 0.4]] * 4
+    g1, g2 = [0, 0, 0, 1], [1, 1, 0, 0]
+    a = compute_selective(g1 + g2, preds, scores, 2)
+    b = compute_selective(g1[::-1] + g2[::-1], preds, scores, 2)
+    assert a == b and a.accuracy_at[0.5] == 0.75 and np.isclose(a.accuracy_at[1.0], 5 / 8)
+    assert a.coverage_at_target is None  # 0.75 at the first group's end: no coverage reaches 0.9
+
+
+def test_majority_on_a_file_and_on_it_reversed_gives_the_same_selective_figures(tmp_path, capsys):
+    rows = [{"text": f"review {i}", "label": i % 3 == 0} for i in range(30)]
+    for name, ordered in (("fwd", rows), ("rev", rows[::-1])):
+        write_jsonl(tmp_path / name / "train.jsonl", rows)
+        write_jsonl(tmp_path / name / "test.jsonl", ordered)
+    got = []
+    for name in ("fwd", "rev"):
+        out = tmp_path / f"{name}.json"
+        assert main(["eval", "--data", str(tmp_path / name), "--method", "majority", "-q", "--json", str(out)]) == 0
+        got.append(json.loads(out.read_text())["selective"])
+    capsys.readouterr()
+    assert got[0] == got[1]
