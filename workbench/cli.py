@@ -371,6 +371,8 @@ def _cmd_suspects(args) -> int:
         raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
     result = _engine(args).suspects(args.run, [v.strip() for v in args.views.split(",") if v.strip()])
     rows = result.suspects
+    if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
+        _write_json(args.json, result.to_json(), "the suspects")
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:
         print(f"note: {visible(note)}")
@@ -380,8 +382,6 @@ def _cmd_suspects(args) -> int:
         text = " ".join(s.text.split())
         line = f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}"
         print(visible(line))
-    if args.json:
-        _write_json(args.json, result.to_json(), "the suspects")
     return 0
 
 
@@ -417,16 +417,32 @@ def _cmd_sweep(args) -> int:
     from .cli_sweep import Leaderboard
 
     board = Leaderboard(config.metric, config.baseline)
-    result = engine.sweep(config, on_variant=lambda vr, res: board.line(vr, res, progress), on_progress=progress, on_plan=board.header)
+    on_variant, on_plan = _reader_may_leave(lambda vr, res: board.line(vr, res, progress)), _reader_may_leave(board.header)
+    result = engine.sweep(config, on_variant=on_variant, on_progress=progress, on_plan=on_plan)
     if progress:
         progress.close()
-    board.footer(result)
-    if args.json:
+    if args.json:  # before the board: a reader that left early (`| head`) does not cost the file
         _write_json(args.json, result.to_json(), "the sweep's JSON")
+    board.footer(result)
     if result.status == "cancelled":
         print(f"\nsweep cancelled: finished runs are kept; run `workbench sweep {args.file}` again to continue")
         return 130
     return 0 if result.status == "done" else 1
+
+
+def _reader_may_leave(show):
+    """``show`` for a sweep's live lines: when the reader leaves (`| head`), the rest of the
+    output goes nowhere and the sweep goes on, so its runs and its --json file are still written."""
+
+    def shown(*args):
+        try:
+            show(*args)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+    return shown
 
 
 def train_use(cls) -> str:
