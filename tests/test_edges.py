@@ -216,3 +216,17 @@ def test_majority_on_a_file_and_on_it_reversed_gives_the_same_selective_figures(
         got.append(json.loads(out.read_text())["selective"])
     capsys.readouterr()
     assert got[0] == got[1]
+
+
+def test_a_local_ray_stays_on_loopback():
+    ray = pytest.importorskip("ray")
+    from workbench.scaleout import init_ray
+
+    if ray.is_initialized():
+        pytest.skip("a Ray is running in this process already")
+    init_ray("local")
+    try:
+        assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
+        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+    finally:
+        ray.shutdown()

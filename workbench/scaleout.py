@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -204,10 +206,45 @@ def ray_init_args(address: str) -> dict[str, Any]:
     the cluster this machine belongs to, anything else is a cluster's address."""
     text = address.strip()
     if text == "local":
-        return {}
+        return {"_node_ip_address": LOOPBACK}
     # The cluster's nodes run this workbench's code (the actors unpickle its PreparedRun), not
     # whatever version they may have installed.
     return {"address": text, "runtime_env": {"py_modules": [str(Path(__file__).resolve().parent)]}}
+
+
+LOOPBACK = "127.0.0.1"
+"""A local Ray's node address: its processes talk over loopback, reachable from no other machine."""
+
+
+def init_ray(address: str) -> None:
+    """``ray.init`` for ``--ray ADDRESS``; a ConfigError naming the address when it fails."""
+    import ray
+
+    args = ray_init_args(address)
+    try:
+        with _loopback_node(args.get("_node_ip_address") == LOOPBACK):
+            ray.init(**args, include_dashboard=False, log_to_driver=False)
+    except Exception as e:
+        raise ConfigError(f"cannot start or reach Ray at {address!r} ({type(e).__name__}: {str(e)[:200]})", expected="a Ray address, auto (this machine's cluster) or local", field=RAY) from None
+
+
+@contextmanager
+def _loopback_node(on: bool) -> Iterator[None]:
+    """Ray turns a node address of 127.0.0.1 into the machine's outward address (so that other
+    nodes can join) unless clusters are off, as they are on macOS and Windows
+    (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER``, read once at import). A local Ray has no other nodes:
+    clusters are off while it starts, so it stays on loopback."""
+    if not on:
+        yield
+        return
+    from ray._private import ray_constants
+
+    saved = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved
 
 
 def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
@@ -220,10 +257,7 @@ def predict_on_ray(prep: "PreparedRun", ctx: "RunContext", batches: list[list[in
         return
     started_here = False
     if not ray.is_initialized():
-        try:
-            ray.init(**ray_init_args(prep.spec.ray or "local"), include_dashboard=False, log_to_driver=False)
-        except Exception as e:
-            raise ConfigError(f"cannot start or reach Ray at {prep.spec.ray!r} ({type(e).__name__}: {str(e)[:200]})", expected="a Ray address, auto (this machine's cluster) or local", field=RAY) from None
+        init_ray(prep.spec.ray or "local")
         started_here = True
     try:
         devices = prep.devices or [prep.device]
