@@ -230,3 +230,42 @@ def test_a_local_ray_stays_on_loopback():
         assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
     finally:
         ray.shutdown()
+
+
+def test_a_temperature_so_small_that_scores_overflow_is_refused(capsys):
+    assert main(["eval", "--data", "sample", "--method", "embed-zeroshot", "-p", "temperature=1e-320"]) == 2
+    err = capsys.readouterr().err
+    assert "temperature='1e-320'" in err and ">= 1e-06" in err and "[-p temperature=VALUE]" in err
+
+
+def test_the_json_file_never_holds_a_bare_nan(tmp_path):
+    from workbench.cli import _write_json
+
+    _write_json(str(tmp_path / "r.json"), {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf")}, "e": "NaN"}, "x")
+    text = (tmp_path / "r.json").read_text()
+    assert "NaN" not in text.replace('"NaN"', "") and "Infinity" not in text
+    assert json.loads(text) == {"a": None, "b": [1.0, None], "c": {"d": None}, "e": "NaN"}
+
+
+def test_show_calls_a_dead_run_interrupted_as_runs_does(tmp_path, capsys):
+    from workbench.methods import Prediction
+    from workbench.store import RunStore
+
+    s = RunStore(tmp_path / "s.sqlite")
+    dead = "b" * 64
+    s.start_run(dead, method="m", model=None, dataset="d", split="test", n=4, config={})
+    s.add_predictions(dead, [(0, "t", 1, Prediction(1))])
+    s._runs.release(dead)  # as when its process died: the system drops the lock
+    s.close()
+    assert main(["--store", str(tmp_path / "s.sqlite"), "show", dead[:12]]) == 1
+    out = capsys.readouterr().out
+    assert f"run {dead[:12]} is interrupted" in out and "resume it with" in out
+
+
+def test_more_cpu_workers_than_cores_are_refused_before_any_starts(tmp_path, capsys):
+    import os
+
+    many = ",".join(["cpu"] * (max(2, len(os.sched_getaffinity(0))) + 1))
+    assert main(["--store", str(tmp_path / "s.sqlite"), "eval", "--data", "sample", "--method", "embed-zeroshot", "--devices", many]) == 2
+    err = capsys.readouterr().err
+    assert "CPU workers on a machine with" in err and "[--devices]" in err

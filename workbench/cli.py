@@ -352,7 +352,7 @@ def _cmd_show(args) -> int:
             print(f"its predictions are kept: `workbench resume {run.run_id[:12]}` computes its report again")
         return 1
     if run.report is None:
-        print(f"run {run.run_id[:12]} is {run.status}" + (f": {visible(run.error)}" if run.error else ""))
+        print(f"run {run.run_id[:12]} is {run.shown_status or run.status}" + (f": {visible(run.error)}" if run.error else ""))
         if run.status != "done" and not engine.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
@@ -373,9 +373,21 @@ def _write_json(json_path: str, data: Any, what: str) -> None:
     """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held."""
     path = Path(json_path).expanduser()
     try:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     except OSError as e:
         raise WorkbenchError(f"cannot write {what} to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every NaN or infinity as null: JSON has no such numbers, and a file with a
+    bare NaN is one that other tools cannot read."""
+    if isinstance(data, float):
+        return data if data == data and data not in (float("inf"), float("-inf")) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 def _cmd_suspects(args) -> int:

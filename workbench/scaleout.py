@@ -93,11 +93,30 @@ def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) ->
         except WorkbenchError as e:
             raise ConfigError(e.found, expected=e.expected or "a comma-separated list such as cpu,cpu or cuda:0,cuda:1, or all", fix=e.fix, field=DEVICES) from None
         out.append(found)
+    cores = _cores()
+    if out[0] == "cpu" and len(out) > cores:
+        # Each worker loads its own copy of the model and takes its share of the cores: more
+        # workers than cores only add memory (64 x cpu on 2 cores: 65 processes, 11 GB and growing).
+        raise ConfigError(
+            f"devices {devices!r} asks for {len(out)} CPU workers on a machine with {cores} cores",
+            expected=f"at most {cores} CPU workers", fix=f"name at most {cores} (e.g. {','.join(['cpu'] * min(cores, 4))})", field=DEVICES,
+        )  # fmt: skip
     kinds = {d.split(":")[0] for d in out}
     if len(kinds) > 1:
         # One dtype (part of the identity) and one embedding cache key serve all: one kind of device.
         raise ConfigError(f"devices {devices!r} mix kinds ({', '.join(sorted(kinds))})", expected="devices of one kind: all CPU or all CUDA", field=DEVICES)
     return out
+
+
+def _cores() -> int:
+    """The cores this process may run on (at least 2, so that two CPU workers are always allowed)."""
+    import os
+
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(2, n)
 
 
 # ---------------------------------------------------------------- shared by workers and actors
