@@ -166,6 +166,14 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     if figures[0] != figures[1] or figures[0] is None:
         h.silent_wrong.append(f"edges:selective figures change with row order: {figures}")
 
+    # ----- guards: a temperature whose softmax is NaN, more CPU workers than cores
+    o = h.run("edges:temperature 1e-320", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "-p", "temperature=1e-320", "-q"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: accepted (its labels change and its scores are NaN)")
+    o = h.run("edges:64 cpu workers", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--devices", ",".join(["cpu"] * 64), "-q"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: started 64 workers")
+
     # ----- --json with a reader that leaves at once
     try:
         run_id = json.loads((root / "sel-fwd.json").read_text())["run_id"]
