@@ -269,3 +269,12 @@ def test_more_cpu_workers_than_cores_are_refused_before_any_starts(tmp_path, cap
     assert main(["--store", str(tmp_path / "s.sqlite"), "eval", "--data", "sample", "--method", "embed-zeroshot", "--devices", many]) == 2
     err = capsys.readouterr().err
     assert "CPU workers on a machine with" in err and "[--devices]" in err
+
+
+def test_a_sweep_file_that_is_a_fifo_is_refused_at_once(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)
+    assert main(["--store", str(tmp_path / "s.sqlite"), "sweep", str(fifo)]) == 2
+    assert "is not a regular file" in capsys.readouterr().err
