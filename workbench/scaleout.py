@@ -56,8 +56,8 @@ def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) ->
         # Its actors would make the requests, and their tokens, cost and answers' log-probabilities
         # would be counted in processes whose counts never reach the report.
         raise ConfigError(
-            f"--ray {ray!r} given for a method that runs no local model",
-            fix="leave --ray out: an API method's parallelism is its concurrency (--concurrency)",
+            f"Ray ({ray!r}) given for a method that runs no local model",
+            fix="leave Ray out: an API method's parallelism is its concurrency",
             field=RAY,
         )
     if devices is None or not devices.strip():
