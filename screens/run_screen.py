@@ -160,9 +160,12 @@ class RunScreen(WorkbenchScreen[None]):
         if counted(ev):
             rate = (ev.done - self.first_done.get(ev.phase, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
             remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
-            first += [f"{ev.done} / {ev.total} examples", f"{rate:.1f} examples/s", f"ETA {seconds(remaining)}"]
+            unit = "steps" if ev.loss is not None else "examples"
+            first += [f"{ev.done} / {ev.total} {unit}", f"{rate:.1f} {unit}/s", f"ETA {seconds(remaining)}"]
         first.append(f"elapsed {seconds(time.monotonic() - self.started)}")
         second = [f"device {self.device}"]
+        if ev.loss is not None:
+            second.append(f"training loss {ev.loss:.4f}")
         if ev.correct is not None and ev.done:
             second.append(f"accuracy so far {ev.correct / ev.done:.4f} ({ev.correct} of {ev.done} right)")
         return "  ·  ".join(first) + "\n" + "  ·  ".join(second)
