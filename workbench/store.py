@@ -278,13 +278,6 @@ def _is_damage(e: Exception) -> bool:
     return _code(e) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in str(e) for w in ("malformed", "not a database"))
 
 
-def _check_cells(db: sqlite3.Connection) -> None:
-    """Have SQLite check each page's cell pointers and sizes as it reads the page. Without it a
-    damaged pointer is followed past the page into whatever memory lies there, so one damaged file
-    reads as 'damaged' on one try and as a row of NULLs on the next; with it, always as damaged."""
-    db.execute("PRAGMA cell_size_check = ON")
-
-
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -341,7 +334,6 @@ class RunStore:
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         try:
-            _check_cells(db)
             self._check_version(db)  # before anything is written: a newer store is left as it is
             self._check_layout(db)  # ... and a database of some other program too
             db.execute("PRAGMA journal_mode=WAL")
@@ -375,13 +367,11 @@ class RunStore:
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT)
         try:
-            _check_cells(db)
             try:
                 self._check_version(db)
             except sqlite3.OperationalError:  # a WAL store whose -shm cannot be made here: read the file as it is
                 db.close()
                 db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, check_same_thread=False)
-                _check_cells(db)
                 self._check_version(db)
             self._check_layout(db)
         except BaseException:
