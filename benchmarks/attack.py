@@ -45,9 +45,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
+from attack_edges import edges  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 
 PLANTED = "sk-PLANTED-4c1d9e7a-attack-harness-never-store"
+PLANTED_FORMS = (PLANTED.encode(), PLANTED[10:30].encode(), PLANTED.upper().encode(), PLANTED[10:30].upper().encode(),
+                 " ".join(PLANTED[10:30]).encode(), PLANTED.encode("utf-16-le"))  # fmt: skip
+"""The planted key as it may leak: whole, in part, upper-cased, spelled out, in UTF-16."""
 PY = sys.executable
 TIMEOUT = 90
 
@@ -79,6 +83,8 @@ class Harness:
         self.asked_twice = 0
         self.skipped: list[str] = []
         self.extra_failures: list[str] = []
+        self.silent_wrong: list[str] = []
+        """A wrong answer given as if right (attack_edges.py checks what it can)."""
         self.home = root / "home"
         self.home.mkdir()
         os.chmod(root, 0o777)
@@ -700,7 +706,7 @@ class Harness:
         leaks = []
         for o in self.outcomes:
             for stream, text in (("stdout", o.stdout), ("stderr", o.stderr)):
-                if PLANTED in text or PLANTED[10:30] in text:
+                if any(form.decode() in text for form in PLANTED_FORMS[:-1]):
                     leaks.append(f"{o.name}: {stream}")
         for p in self.root.rglob("*"):
             try:
@@ -709,7 +715,7 @@ class Harness:
                 data = p.read_bytes()
             except OSError:
                 continue
-            if PLANTED.encode() in data or PLANTED[10:30].encode() in data or PLANTED.encode("utf-16-le") in data:
+            if any(form in data for form in PLANTED_FORMS):
                 leaks.append(str(p.relative_to(self.root)))
         return leaks
 
@@ -719,16 +725,16 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--show-ok", action="store_true", help="list the bad inputs that were accepted (exit 0)")
-    ap.add_argument("--only", default="", help="comma-separated: data,options,stores,chat,kills")
+    ap.add_argument("--only", default="", help="comma-separated: data,options,stores,chat,kills,edges")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="wb-attack-"))
     h = Harness(root, args.workers)
-    parts = set(filter(None, args.only.split(","))) or {"data", "options", "stores", "chat", "kills"}
+    parts = set(filter(None, args.only.split(","))) or {"data", "options", "stores", "chat", "kills", "edges"}
     start = time.monotonic()
     try:
         with FakeOpenAI(delay=0.03, slow=3.0) as server:
             steps = [("data", h.bad_data), ("options", lambda: h.bad_options(server)), ("stores", h.bad_stores),
-                     ("chat", lambda: h.chat_faults(server)), ("kills", h.kills_)]  # fmt: skip
+                     ("chat", lambda: h.chat_faults(server)), ("kills", h.kills_), ("edges", lambda: edges(h, server, PLANTED, REPO))]  # fmt: skip
             (root / "stores").mkdir(exist_ok=True)
             (root / "data").mkdir(exist_ok=True)
             (root / "data" / "ok").mkdir(exist_ok=True)
@@ -759,6 +765,7 @@ def main() -> int:
     outs = h.outcomes
     fails = [o for o in outs if o.verdict.startswith("FAIL")]
     internal = [o for o in outs if "internal error" in o.stderr or "Traceback (most recent call last)" in o.stderr]
+    hangs = [o for o in outs if o.rc is None] + [f for f in h.extra_failures if "did not end" in f]
     by_cat: dict[str, int] = {}
     for o in outs:
         by_cat[o.category] = by_cat.get(o.category, 0) + 1
@@ -775,8 +782,10 @@ def main() -> int:
     print(f"  examples lost:                 {h.examples_lost}  (asked twice after being stored: {h.asked_twice})")
     print(f"  secrets leaked:                {len(leaks)}")
     print(f"  'internal error' exits:        {len(internal)}")
+    print(f"  silent wrong:                  {len(h.silent_wrong)}")
+    print(f"  hangs:                         {len(hangs)}")
     print(f"  outcomes:                      {', '.join(f'{k} {v}' for k, v in sorted(verdicts.items()))}")
-    print(f"  failures (any kind):           {len(fails) + len(h.extra_failures) + len(leaks)}")
+    print(f"  failures (any kind):           {len(fails) + len(h.extra_failures) + len(leaks) + len(h.silent_wrong)}")
     for o in fails:
         last = (o.stderr.strip().splitlines() or [""])[-1][:200]
         print(f"  FAIL [{o.verdict}] {o.name}\n      $ {shlex.join(o.argv)[:400]}\n      rc={o.rc} stderr: {last}")
@@ -784,6 +793,8 @@ def main() -> int:
         print(f"  FAIL {f}")
     for leak in leaks:
         print(f"  LEAK {leak}")
+    for wrong in h.silent_wrong:
+        print(f"  SILENT WRONG {wrong}")
     for o in outs:
         if o.notes:
             print(f"  note {o.name}: {'; '.join(o.notes)}")

@@ -14,6 +14,8 @@ from textual.binding import Binding
 from .session import Session, default_spec
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from workbench.engine import Engine
     from workbench.spec import RunSpec
     from workbench.store import RunStore
@@ -40,6 +42,14 @@ class WorkbenchApp(App):
         super().__init__()
         self.engine = engine if isinstance(engine, Engine) else Engine(engine)
         self.session = Session(initial_spec or default_spec())
+
+    def notify(self, message: str, *, title: str = "", severity: "SeverityLevel" = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification as plain text with its control characters shown: a message often
+        names data (a label, a file, a server's error) and must neither carry an escape sequence
+        to the terminal nor be read as markup."""
+        from workbench.safe_text import visible, visible_lines
+
+        super().notify(visible_lines(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         from .setup_screen import SetupScreen

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from workbench.confusions import TOP_CONFUSIONS, fit, legend_lines, many_classes, short_labels, top_confusions
+from workbench.safe_text import visible
 
 from .format import SortCell
 
@@ -80,7 +81,7 @@ def scale_key(empty: tuple[int, int, int], plain: bool | None = None, width: int
 
 def matrix_rows(report: "Report") -> tuple[list[str], list[str], list[list[int]]]:
     """(row labels, column labels, counts) with the invalid column appended when needed."""
-    labels = list(report.labels)
+    labels = [visible(name) for name in report.labels]  # drawn and shown: no control character (safe_text.py)
     matrix = [list(r) for r in report.confusion_matrix]
     invalid = report.invalid_by_gold or [0] * len(labels)
     columns = list(labels)
@@ -256,8 +257,8 @@ class TopConfusions(DataTable):
         top = top_confusions(report, k)
         self.cells = [(c.gold, c.pred) for c in top]
         for n, c in enumerate(top):
-            pred = INVALID if c.pred is None else report.labels[c.pred]
-            self.add_row(fit(report.labels[c.gold], 30), fit(pred, 30), SortCell(c.count, str(c.count)), SortCell(c.share, f"{c.share:.0%}"), key=f"top-{n}")
+            pred = INVALID if c.pred is None else visible(report.labels[c.pred])
+            self.add_row(Text(fit(visible(report.labels[c.gold]), 30)), Text(fit(pred, 30)), SortCell(c.count, str(c.count)), SortCell(c.share, f"{c.share:.0%}"), key=f"top-{n}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from workbench.safe_text import visible, visible_lines
+
 from .format import Plain, SortCell, label_name, one_line
 
 if TYPE_CHECKING:
@@ -141,12 +143,12 @@ class ExampleBrowser(Vertical):
         lines = [head]
         suspect = (self.suspects or {}).get(_row(p))
         if suspect is not None:
-            lines.append(f"{SUSPECT_MARK} suspect label: the evidence suggests {suspect.suggested} ({suspect.score:.3f} against {suspect.gold})")
+            lines.append(f"{SUSPECT_MARK} suspect label: the evidence suggests {visible(suspect.suggested)} ({suspect.score:.3f} against {visible(suspect.gold)})")
         if p.raw:
             lines.append(f"raw answer: {one_line(p.raw, 300)}")
         if p.error:
             lines.append(f"error: {one_line(p.error, 300)}")
-        lines.append(p.text)
+        lines.append(visible_lines(p.text))
         detail.update(Text("\n".join(lines)))
 
 

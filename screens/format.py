@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from rich.text import JustifyMethod
 
 from rich.text import Text
+from textual.content import Content
+from textual.widgets import Label, Static
+
+from workbench.safe_text import visible, visible_lines
 
 
 def seconds(value: float | None) -> str:
@@ -37,7 +41,7 @@ def when(timestamp: float | None) -> str:
 
 def one_line(text: Any, width: int | None = None) -> str:
     """A text on one line (newlines shown as ⏎), cut to ``width`` with an ellipsis."""
-    flat = " ⏎ ".join(str(text).splitlines()) if text is not None else ""
+    flat = visible(" ⏎ ".join(str(text).splitlines())) if text is not None else ""
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat
@@ -56,7 +60,7 @@ def model_name(spec) -> str:
 def label_name(labels: list[str], index: int | None) -> str:
     if index is None:
         return "invalid"
-    return labels[index] if 0 <= index < len(labels) else str(index)
+    return visible(labels[index]) if 0 <= index < len(labels) else str(index)
 
 
 class SortCell:
@@ -64,7 +68,7 @@ class SortCell:
 
     def __init__(self, value: Any, text: str | Text, justify: JustifyMethod = "right"):
         self.value = value
-        self.text = text if isinstance(text, Text) else Text(text, justify=justify)
+        self.text = shown(text) if isinstance(text, Text) else Text(visible(text), justify=justify)
 
     def __rich__(self) -> Text:
         return self.text
@@ -83,14 +87,46 @@ class SortCell:
         return key
 
 
-def Plain(content: Any = "", **kwargs):
-    """A Static that shows its text as is: no markup, so '[test]' or '[DOCUMENT]' stay visible."""
-    from textual.widgets import Static
+def shown(content: Any) -> Any:
+    """``content`` (a str, a rich Text or a textual Content) safe for the terminal: its control
+    characters made visible by the engine's one rule (workbench/safe_text.py), newlines kept. A
+    styled text that holds none is returned as it is; one that does keeps its text, not its spans."""
+    if isinstance(content, str):
+        return visible_lines(content)
+    if isinstance(content, Text):
+        safe = visible_lines(content.plain)
+        return content if safe == content.plain else Text(safe, style=content.style, justify=content.justify)
+    if isinstance(content, Content):
+        safe = visible_lines(content.plain)
+        return content if safe == content.plain else Content(safe)
+    return content
 
-    return Static(content, markup=False, **kwargs)
+
+class PlainStatic(Static):
+    """A Static without markup whose every content, at first and on update, goes through
+    :func:`shown`: '[test]' or '[DOCUMENT]' stay visible, an escape sequence is shown, not obeyed."""
+
+    def __init__(self, content: Any = "", **kwargs):
+        super().__init__(shown(content), markup=False, **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(shown(content), layout=layout)
 
 
-def PlainLabel(content: Any = "", **kwargs):
-    from textual.widgets import Label
+class PlainLabelWidget(Label):
+    """PlainStatic's rule for a Label."""
 
-    return Label(content, markup=False, **kwargs)
+    def __init__(self, content: Any = "", **kwargs):
+        super().__init__(shown(content), markup=False, **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(shown(content), layout=layout)
+
+
+def Plain(content: Any = "", **kwargs) -> Any:
+    """A Static that shows its text as is (see PlainStatic)."""
+    return PlainStatic(content, **kwargs)
+
+
+def PlainLabel(content: Any = "", **kwargs) -> Any:
+    return PlainLabelWidget(content, **kwargs)

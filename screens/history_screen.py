@@ -180,7 +180,7 @@ class HistoryScreen(WorkbenchScreen[None]):
     def open_run(self, run_id: str) -> None:
         run = self.runs[run_id]
         if not run.report:
-            self.notify(f"run {run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else "") + "; no report", severity="warning")
+            self.notify(f"run {run_id[:12]} is {run.shown_status or run.status}" + (f": {run.error}" if run.error else "") + "; no report", severity="warning")
             return
         self.app.open_report(run_id)
 

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Select, Static
 
+from workbench.safe_text import visible
 from workbench.slices import LENGTH, available_columns
 
 from .crash import reporting_failures
@@ -87,7 +88,7 @@ class SlicesView(Vertical):
         table.clear()
         for d in message.deltas:
             table.add_row(
-                Text(d.value), str(d.a.n), f"{d.a.accuracy:.4f}", f"{d.b.accuracy:.4f}", signed(d.accuracy_delta),
+                Text(visible(d.value)), str(d.a.n), f"{d.a.accuracy:.4f}", f"{d.b.accuracy:.4f}", signed(d.accuracy_delta),
                 f"{d.a.f1_macro:.4f}", f"{d.b.f1_macro:.4f}", signed(d.f1_delta), Text("n < 30", style="dim") if d.a.small else "",
             )  # fmt: skip
         worst = min(message.deltas, key=lambda d: d.accuracy_delta, default=None)
@@ -105,7 +106,7 @@ class SlicesView(Vertical):
         table.clear()
         for s in figures:
             table.add_row(
-                Text(s.value), str(s.n), f"{s.accuracy:.4f}", _interval(s.ci95.accuracy), f"{s.f1_macro:.4f}", _interval(s.ci95.f1_macro),
+                Text(visible(s.value)), str(s.n), f"{s.accuracy:.4f}", _interval(s.ci95.accuracy), f"{s.f1_macro:.4f}", _interval(s.ci95.f1_macro),
                 str(s.invalid), Text("n < 30: wide interval", style="dim") if s.small else "",
             )  # fmt: skip
         weakest = message.report.weakest_slice()

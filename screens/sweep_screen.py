@@ -19,6 +19,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from workbench.safe_text import visible
+
 from .base import WorkbenchScreen
 from .crash import reporting_failures
 from .format import Plain, SortCell, figure, one_line, seconds, signed
@@ -211,7 +213,7 @@ class SweepScreen(WorkbenchScreen[None]):
         base_value = base.value(c.metric) if base else None
         value = vr.value(c.metric) if vr else None
         tags = [t for t, on_ in (("baseline", name == c.baseline), ("best", self.result is not None and self.result.best == name)) if on_]
-        label = Text(name + "".join(f" · {t}" for t in tags), style="bold" if "best" in tags else "")
+        label = Text(visible(name) + "".join(f" · {t}" for t in tags), style="bold" if "best" in tags else "")
         from workbench.sweep_results import metric_interval
 
         ci = metric_interval(vr.select, c.metric) if vr and value is not None else None

@@ -42,6 +42,8 @@ FAULTS = {
     "filtered": "200 with finish_reason content_filter and no content",
     "length": "200 with finish_reason length and no content (the token limit spent before any answer)",
     "echo500": "500 whose body echoes the Authorization header it got (a careless proxy)",
+    "echoupper": "500 whose body echoes the key it got upper-cased",
+    "echospaced": "500 whose body echoes the key it got spelled out, a space between its characters",
 }  # fmt: skip
 TOP_LOGPROBS = {
     "Positive.": [("Positive", -0.05), (" Positive", -3.5), ("Negative", -4.0), ("The", -6.0), ("pos", -7.0)],
@@ -59,11 +61,16 @@ class FakeOpenAI:
         self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0,
         models: set[str] | None = None, reject_max_tokens: bool = False, reject_temperature: bool = False, logprobs: bool = True,
         reject_logprobs: bool = False, alternatives: dict[str, list[tuple[str, float]]] | None = None,
+        hold_after: int | None = None,
     ):  # fmt: skip
         self.key, self.delay, self.slow, self.logprobs = key, delay, slow, logprobs
         self.models, self.reject_max_tokens, self.reject_temperature = models, reject_max_tokens, reject_temperature
         self.reject_logprobs, self.alternatives = reject_logprobs, {**TOP_LOGPROBS, **(alternatives or {})}
         self.stopping = threading.Event()  # ends the handlers of [hang] when the server stops
+        self.hold_after = hold_after
+        """Requests after this many wait, unanswered, until :meth:`release` (or the server stops):
+        a run is then surely in progress when a test signals it, on any machine under any load."""
+        self.released = threading.Event()
         self.requests = 0
         self.attempts: Counter[str] = Counter()
         self.times: dict[str, list[float]] = {}
@@ -105,8 +112,13 @@ class FakeOpenAI:
         self.thread.start()
         return self
 
+    def release(self) -> None:
+        """Answer the requests held by ``hold_after``, and every later one at once."""
+        self.released.set()
+
     def __exit__(self, *exc) -> None:
         self.stopping.set()
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -162,6 +174,7 @@ class FakeOpenAI:
             self.requests += 1
             self.attempts[text] += 1
             attempt = self.attempts[text]
+            held = self.hold_after is not None and self.requests > self.hold_after
             self.times.setdefault(text, []).append(time.monotonic())
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -189,6 +202,8 @@ class FakeOpenAI:
                 err = {"error": {"message": msg, "type": "invalid_request_error", "param": "logprobs", "code": "unsupported_parameter"}}
                 return self._send(h, 400, json.dumps(err).encode())
             time.sleep(self.delay)
+            if held:
+                self.released.wait()
             tag = FAULT_TAG.search(text)
             if tag and (tag.group(2) is None or attempt <= int(tag.group(2))):
                 return self._fault(h, tag.group(1), body, text)
@@ -216,6 +231,10 @@ class FakeOpenAI:
         if name == "echo500":
             echoed = {"error": {"message": f"upstream failed for Authorization: {h.headers.get('Authorization')}"}}
             return self._send(h, 500, json.dumps(echoed).encode())
+        if name in ("echoupper", "echospaced"):
+            key = h.headers.get("Authorization", "").removeprefix("Bearer ")
+            shown = key.upper() if name == "echoupper" else " ".join(key)
+            return self._send(h, 500, json.dumps({"error": {"message": f"bad request from {shown}"}}).encode())
         if name == "slow":
             time.sleep(self.slow)
             return self._send(h, 200, json.dumps(self._completion(body, text)).encode())

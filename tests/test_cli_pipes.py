@@ -46,3 +46,23 @@ def test_show_piped_into_head(tmp_path):
     first, status = r.stdout.splitlines()
     assert first.startswith(f"run {run_id[:12]}") and status in ("rc=0", "rc=141")  # 0 when it wrote all before head left
     assert r.stderr == ""
+
+
+def test_suspects_and_sweep_into_a_closed_pipe_write_their_json_first(tmp_path):
+    """Issue 20, item 11: `suspects ... --json F | head` and `sweep ... --json F | head`."""
+    cmd, env = workbench(tmp_path, "eval", "--data", "sample", "--method", "majority", "-q", "--json", str(tmp_path / "r.json"))
+    subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+    run_id = json.loads((tmp_path / "r.json").read_text())["run_id"]
+    rc, err = closed_reader(workbench(tmp_path, "suspects", run_id[:12], "--json", str(tmp_path / "s.json"))[0], env)
+    assert (rc, err) == (141, "") and json.loads((tmp_path / "s.json").read_text())["run_id"] == run_id
+
+    toml = tmp_path / "s.toml"  # the keyword test double (tests/fake_cli.py): two variants, two runs, no model
+    toml.write_text(
+        '[data]\nsource = "sample"\n[sweep]\nmetric = "accuracy"\nbaseline = "a"\n[base]\nmethod = "keyword"\nmodel = "none"\n'
+        '[[variants]]\nname = "a"\npatience = 1.0\n[[variants]]\nname = "b"\npatience = 2.0\n',
+        encoding="utf-8",
+    )
+    sweep = [sys.executable, str(REPO / "tests" / "fake_cli.py"), "sweep", str(toml), "-q", "--json", str(tmp_path / "sweep.json")]
+    rc, err = closed_reader(sweep, env)
+    result = json.loads((tmp_path / "sweep.json").read_text())
+    assert rc in (0, 141) and err == "" and [v["name"] for v in result["variants"]] == ["a", "b"] and result["best"] in ("a", "b")

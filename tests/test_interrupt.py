@@ -133,7 +133,10 @@ def test_sigkill_leaves_a_sound_store_and_resume_asks_nothing_twice(tmp_path):
 def test_ctrl_c_cancels_the_run_and_says_how_to_resume(tmp_path, sig):
     """Ctrl-C, and SIGTERM (a scheduler or a container stopping the process) alike."""
     store, data = tmp_path / "s.sqlite", reviews(tmp_path, 160)
-    with FakeOpenAI(delay=0.03) as server:
+    # The server answers 24 requests and holds the rest until it stops: the signal surely comes
+    # while the run is in progress (with every answer flowing, a loaded machine could finish the
+    # run before the test's poll saw 16 stored, and the process then exited 0).
+    with FakeOpenAI(delay=0.03, hold_after=24) as server:
         proc = chat_eval(store, data, server, tmp_path)
         try:
             wait_until(lambda: stored(store, "SELECT COUNT(*) FROM predictions", 0) >= 16, "16 stored predictions")

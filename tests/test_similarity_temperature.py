@@ -22,7 +22,7 @@ def test_temperature_forms_are_one_run_and_bad_ones_are_refused():
     for bad in ("0", "-1", "inf", "nan", "warm", None):
         with pytest.raises(ConfigError) as caught:
             parse_temperature(bad)
-        assert caught.value.field == "param:temperature" and "a number > 0 or 'fit'" in str(caught.value)
+        assert caught.value.field == "param:temperature" and "a number >= 1e-06 or 'fit'" in str(caught.value)
     assert EmbedCentroid.uses_train({"temperature": "0.05"}) and not EmbedZeroShot.uses_train({"temperature": "0.05"})
     assert EmbedZeroShot.uses_train({"temperature": "fit"})  # only to fit the temperature
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +120,13 @@ class BadResponse(Exception):
 
 REDACTED = "[api key]"
 
+
+def key_pattern(key: str) -> re.Pattern[str]:
+    """The key as a server may echo it: in any case, and with spaces, dashes, dots or
+    underscores between its characters (a body that spells it out, an upper-cased error)."""
+    chars = [c for c in key if c.isalnum()]
+    return re.compile(r"[\s\-_.]*".join(re.escape(c) for c in chars), re.IGNORECASE)
+
 MAX_ANSWER_CHARS = 65536
 """The longest answer kept (64 KB of text): a label is in the first words of an answer, and a
 server that streams megabytes back must not fill the store."""
@@ -145,7 +153,7 @@ class ChatClient:
         self.usage = Usage()
         # Short "keys" (the EMPTY sent to local servers) are no secret, and masking them would
         # garble ordinary words in messages.
-        self._secrets = [api_key] if len(api_key) >= 8 and api_key != LOCAL_KEY else []
+        self._secrets = [key_pattern(api_key)] if len(api_key) >= 8 and api_key != LOCAL_KEY else []
         self.token_param = "max_tokens"
         """The name the answer-length limit is sent under: OpenAI's reasoning models refuse
         max_tokens and want max_completion_tokens (same meaning), switched to when a server says so."""
@@ -161,7 +169,7 @@ class ChatClient:
     def redact(self, text: str) -> str:
         """``text`` with the API key masked, for anything built from a server's words."""
         for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+            text = secret.sub(REDACTED, text)
         return text
 
     def complete(self, messages: list[dict[str, str]]) -> Answer:
@@ -183,6 +191,8 @@ class ChatClient:
             self.usage.add(cut=1)
         finish = resp.choices[0].finish_reason
         top = first_top_logprobs(resp.choices[0]) if self.sampling.get("logprobs") else None
+        if top:  # an alternative token is the server's words too: stored, so masked
+            top = [[self.redact(token), logprob] for token, logprob in top]
         used = getattr(resp, "usage", None)
         tokens = {"prompt_tokens": getattr(used, "prompt_tokens", 0) or 0, "completion_tokens": getattr(used, "completion_tokens", 0) or 0}
         self.usage.add(answers=1, **tokens)
@@ -236,14 +246,14 @@ class ChatClient:
         return resp
 
     def _snippet(self, text: str) -> str:
-        text = " ".join(str(text).split())
-        return self.redact(text[:200] + ("..." if len(text) > 200 else "")) or "(empty body)"
+        text = self.redact(" ".join(str(text).split()))  # masked before it is cut: a cut key is no longer found
+        return text[:200] + ("..." if len(text) > 200 else "") or "(empty body)"
 
     def _says(self, e: Exception) -> str:
         """What the server said in an error response: its message, not the SDK's wrapper."""
         body = getattr(e, "body", None)
         message = body.get("message") if isinstance(body, dict) else None
-        return self.redact(" ".join(str(message or getattr(e, "message", None) or e).split())[:300])
+        return self.redact(" ".join(str(message or getattr(e, "message", None) or e).split()))[:300]
 
     def describe(self, e: BaseException) -> str:
         """One line for a prediction's error: what failed and how often it was tried, key masked."""

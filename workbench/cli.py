@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import RUN, WorkbenchError
+from .safe_text import visible
 
 if TYPE_CHECKING:
     from .results import Report
@@ -126,8 +127,15 @@ def main(argv: list[str] | None = None) -> int:
         "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare,
         "models": _cmd_models, "curve": _cmd_curve,
     }  # fmt: skip
+    from .safe_text import visible_output
+
+    with visible_output():  # no control character from data reaches the terminal (safe_text.py)
+        return _run_command(commands[args.command], args)
+
+
+def _run_command(command, args) -> int:
     try:
-        code = commands[args.command](args)
+        code = command(args)
         sys.stdout.flush()  # a closed pipe is told here, not at exit
         return code
     except BrokenPipeError:
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         from .store import DamagedStoreError
 
         hint = " (`workbench store check` runs SQLite's integrity check on it)" if isinstance(e, DamagedStoreError) else ""
-        print(f"error: {cli_message(e)}{hint}", file=sys.stderr)  # the message, and the flag that fixes it
+        print(f"error: {visible(cli_message(e))}{hint}", file=sys.stderr)  # one line, whatever the data held  # the message, and the flag that fixes it
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -150,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         first = (str(e).splitlines() or [""])[0][:300]
-        print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
+        print(f"internal error: {type(e).__name__}: {visible(first)} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
 
 
@@ -229,11 +237,13 @@ def _cmd_eval(args) -> int:
     if progress:
         progress.close()
     if outcome.status == "failed":
-        kept = engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
+        kept = 0 if outcome.kept_finished else engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
         raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
     report = _with_target(engine, outcome.report, args.target_accuracy)
     code = _print_report(engine.with_slices(report, args.slice_by) if report else None, args.json, reused=outcome.reused, status=outcome.status)
-    if outcome.status == "cancelled":
+    if outcome.kept_finished:
+        print(f"the rerun did not finish: run {outcome.run_id[:12]} is kept as it was before --rerun")
+    elif outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
     return code
 
@@ -317,7 +327,7 @@ def _cmd_runs(args) -> int:
         # apart (label texts, prompt, dtype); where and when last, cut first when space runs out.
         what = describe_run(r)
         line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset}:{r.split} n={r.n}  {when}"
-        print(_fit(line, width))
+        print(_fit(visible(line), width))  # one line: a newline in a label text is shown, not obeyed
     return 0
 
 
@@ -341,7 +351,7 @@ def _cmd_show(args) -> int:
             print(f"its predictions are kept: `workbench resume {run.run_id[:12]}` computes its report again")
         return 1
     if run.report is None:
-        print(f"run {run.run_id[:12]} is {run.status}" + (f": {run.error}" if run.error else ""))
+        print(f"run {run.run_id[:12]} is {run.shown_status or run.status}" + (f": {visible(run.error)}" if run.error else ""))
         if run.status != "done" and not engine.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
@@ -362,9 +372,21 @@ def _write_json(json_path: str, data: Any, what: str) -> None:
     """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held."""
     path = Path(json_path).expanduser()
     try:
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     except OSError as e:
         raise WorkbenchError(f"cannot write {what} to {path} ({e.strerror})", fix="pick a writable path for --json") from None
+
+
+def _finite(data: Any) -> Any:
+    """``data`` with every NaN or infinity as null: JSON has no such numbers, and a file with a
+    bare NaN is one that other tools cannot read."""
+    if isinstance(data, float):
+        return data if data == data and data not in (float("inf"), float("-inf")) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
 
 
 def _cmd_suspects(args) -> int:
@@ -372,9 +394,11 @@ def _cmd_suspects(args) -> int:
         raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
     result = _engine(args).suspects(args.run, [v.strip() for v in args.views.split(",") if v.strip()])
     rows = result.suspects
+    if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
+        _write_json(args.json, result.to_json(), "the suspects")
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:
-        print(f"note: {note}")
+        print(f"note: {visible(note)}")
     shown = rows[: args.top]
     id_width = max((len(s.id) for s in shown if s.id is not None), default=0)
     id_head = f"{'id':<{min(id_width, 24)}}  " if id_width else ""
@@ -382,10 +406,9 @@ def _cmd_suspects(args) -> int:
         print(f"\n{'score':>6}  {'split':<10} {'row':>6}  {id_head}gold -> suggested  text")
     for s in shown:
         text = " ".join(s.text.split())
-        ident = f"{_fit(s.id or '', 24):<{min(id_width, 24)}}  " if id_width else ""
-        print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {ident}{s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
-    if args.json:
-        _write_json(args.json, result.to_json(), "the suspects")
+        ident = f"{_fit(visible(s.id or ''), 24):<{min(id_width, 24)}}  " if id_width else ""
+        line = f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {ident}{s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}"
+        print(visible(line))  # one line: a newline in a label or a text is shown, not obeyed
     return 0
 
 
@@ -458,16 +481,32 @@ def _cmd_sweep(args) -> int:
     from .cli_sweep import Leaderboard
 
     board = Leaderboard(config.metric, config.baseline)
-    result = engine.sweep(config, on_variant=lambda vr, res: board.line(vr, res, progress), on_progress=progress, on_plan=board.header)
+    on_variant, on_plan = _reader_may_leave(lambda vr, res: board.line(vr, res, progress)), _reader_may_leave(board.header)
+    result = engine.sweep(config, on_variant=on_variant, on_progress=progress, on_plan=on_plan)
     if progress:
         progress.close()
-    board.footer(result)
-    if args.json:
+    if args.json:  # before the board: a reader that left early (`| head`) does not cost the file
         _write_json(args.json, result.to_json(), "the sweep's JSON")
+    board.footer(result)
     if result.status == "cancelled":
         print(f"\nsweep cancelled: finished runs are kept; run `workbench sweep {args.file}` again to continue")
         return 130
     return 0 if result.status == "done" else 1
+
+
+def _reader_may_leave(show):
+    """``show`` for a sweep's live lines: when the reader leaves (`| head`), the rest of the
+    output goes nowhere and the sweep goes on, so its runs and its --json file are still written."""
+
+    def shown(*args):
+        try:
+            show(*args)
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+    return shown
 
 
 def train_use(cls) -> str:
@@ -491,7 +530,7 @@ class _ProgressPrinter:
             self._phase = ev.label
             # initial: a resumed run starts part done, and its speed counts only what it does now
             unit = "step" if ev.phase == "training" else "ex" if (ev.total or 0) > 1 else ""
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.label, unit=unit, leave=False, file=sys.stderr)
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.label, unit=unit, leave=False, file=getattr(sys.stderr, "raw_stream", sys.stderr))
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .safe_text import visible
+
 if TYPE_CHECKING:
     from .compare import Comparison, Flip
     from .slices import SliceDelta
@@ -20,7 +22,7 @@ def _name(labels: list[str], label: int | None) -> str:
 
 
 def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
+    flat = visible(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
@@ -57,7 +59,8 @@ def _figure(value: float | None, spec: str) -> str:
 
 
 def _flip_line(f: Flip, labels: list[str]) -> str:
-    return f"  row {f.name or f.idx}: gold {_name(labels, f.gold)}, A {_name(labels, f.pred_a)}, B {_name(labels, f.pred_b)}  {_one_line(f.text, 70)}"
+    line = f"  row {f.name or f.idx}: gold {_name(labels, f.gold)}, A {_name(labels, f.pred_a)}, B {_name(labels, f.pred_b)}  {_one_line(f.text, 70)}"
+    return visible(line)  # one line: a newline in a label or a row id is shown, not obeyed
 
 
 def comparison_json(run_a: str, run_b: str, comparison: Comparison, labels: list[str], slices: dict[str, list[SliceDelta]]) -> dict[str, Any]:

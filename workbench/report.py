@@ -7,6 +7,7 @@ from typing import Any
 from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, legend_lines, many_classes, short_labels, top_confusions
 from .metric_registry import metric
 from .results import JSON_KEYS, Report
+from .safe_text import visible
 
 __all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text", "text_width"]
 
@@ -82,8 +83,8 @@ def confusions_text(report: Report, width: int, k: int = TOP_CONFUSIONS) -> list
         return ["top confusions: none (every answer right)"]
     lines = ["top confusions (gold -> predicted, count, share of gold)"]
     for c in top:
-        pred = "invalid" if c.pred is None else report.labels[c.pred]
-        lines.append(fit(f"{c.count:>6}  {c.share:>4.0%}  {report.labels[c.gold]} -> {pred}", width))
+        pred = "invalid" if c.pred is None else visible(report.labels[c.pred])
+        lines.append(fit(f"{c.count:>6}  {c.share:>4.0%}  {visible(report.labels[c.gold])} -> {pred}", width))
     return lines
 
 
@@ -108,20 +109,22 @@ def _wrapped(line: str, width: int) -> list[str]:
 
 def _report_lines(report: Report, width: int) -> list[str]:
     t = report.timing
+    # Every field from data or configuration on one line each: a newline in a label or a note is
+    # shown (␊), not obeyed, so no row of a table breaks (safe_text.py)
     lines = [
-        f"run {report.run_id[:12]}  {report.method}  model {report.model}",
-        f"data {report.dataset} [{report.split}, n={report.n}]  status {report.status}",
+        f"run {report.run_id[:12]}  {visible(report.method)}  model {visible(report.model)}",
+        f"data {visible(report.dataset)} [{visible(report.split)}, n={report.n}]  status {report.status}",
         f"device {report.device or '-'}{' ' + report.dtype if report.dtype else ''}  "
         f"load {_fmt_s(t.load_s)}  fit {_fmt_s(t.fit_s)}  predict {_fmt_s(t.predict_s)}"
         f"  ({t.examples_per_s:.1f} examples/s)",
     ]
     for key, value in report.details.items():
         for item in value if isinstance(value, list) else [value]:
-            lines.append(f"{key.replace('_', ' ')}: {item}")
+            lines.append(f"{key.replace('_', ' ')}: {visible(item)}")
     if report.score_rule:
         lines.append(f"scores: {report.score_rule}")
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"note: {visible(note)}")
     lines.append("")
 
     def with_ci(name: str) -> str:
@@ -142,11 +145,11 @@ def _report_lines(report: Report, width: int) -> list[str]:
 
     lines += calibration_line(report)
     lines.append("")
-    names = report.labels
+    names = [visible(name) for name in report.labels]
     w = min(max(12, *(len(n) for n in names)), max(12, width - 36))  # 36: the four figures' columns
     lines.append(f"{'':<{w}}  precision  recall      f1  support")
-    for name in names:
-        pc = report.per_class[name]
+    for name, key in zip(names, report.labels):
+        pc = report.per_class[key]
         lines.append(f"{fit(name, w):<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
     for avg, precision, recall, f1 in (
         ("macro", report.precision_macro, report.recall_macro, report.f1_macro),
@@ -171,18 +174,18 @@ def _slice_lines(report: Report, width: int) -> list[str]:
     """A table per sliced column (``--slice-by``), then the weakest slice."""
     lines: list[str] = []
     for column, figures in report.slices.items():
-        w = min(max(8, *(len(s.value) for s in figures)), max(8, width - 60))
-        lines += ["", f"slices by {column}", f"{'value':<{w}}  {'n':>6}  {'accuracy':>8}  {'95% CI':<16}  {'macro F1':>8}  {'95% CI':<16}  {'invalid':>7}"]
+        w = min(max(8, *(len(visible(s.value)) for s in figures)), max(8, width - 60))
+        lines += ["", f"slices by {visible(column)}", f"{'value':<{w}}  {'n':>6}  {'accuracy':>8}  {'95% CI':<16}  {'macro F1':>8}  {'95% CI':<16}  {'invalid':>7}"]
         for s in figures:
             acc, f1 = s.ci95.accuracy, s.ci95.f1_macro
             acc_ci = f"[{acc[0]:.3f}, {acc[1]:.3f}]" if acc else ""
             f1_ci = f"[{f1[0]:.3f}, {f1[1]:.3f}]" if f1 else ""
             small = "  n < 30: wide interval" if s.small else ""
-            lines.append(f"{fit(s.value, w):<{w}}  {s.n:>6}  {s.accuracy:>8.4f}  {acc_ci:<16}  {s.f1_macro:>8.4f}  {f1_ci:<16}  {s.invalid:>7}{small}")
+            lines.append(f"{fit(visible(s.value), w):<{w}}  {s.n:>6}  {s.accuracy:>8.4f}  {acc_ci:<16}  {s.f1_macro:>8.4f}  {f1_ci:<16}  {s.invalid:>7}{small}")
     weakest = report.weakest_slice()
     if weakest:
         column, s = weakest
-        lines += ["", f"weakest slice: {column} = {s.value} (accuracy {s.accuracy:.4f}, n={s.n}{', under 30 rows' if s.small else ''})"]
+        lines += ["", f"weakest slice: {visible(column)} = {visible(s.value)} (accuracy {s.accuracy:.4f}, n={s.n}{', under 30 rows' if s.small else ''})"]
     return lines
 
 

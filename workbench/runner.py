@@ -3,6 +3,7 @@ store as it goes), report. The CLI and the UI both call :func:`prepare` and :fun
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -101,6 +102,10 @@ def execute(
     after the retries) are asked again too, never the stored answers nor the invalid ones; a
     stored run of ``prep``, finished or not, is then resumed rather than started over. ``caches``:
     the engine's models, fitted methods and token lengths (workbench/engine.py); none: this run's own."""
+    if rerun and not resume and not retry_errors and not prep.run_id.startswith(RERUN_PREFIX):
+        previous = store.find(prep.run_id)
+        if previous is not None and previous.status == "done" and previous.report is not None:
+            return _rerun_beside(prep, store, on_progress=on_progress, cancel_event=cancel_event, caches=caches)
     old = store.find(prep.run_id) if not resume and (retry_errors or not rerun) else None
     finished = old is not None and old.status == "done" and old.report is not None
     if old is not None and retry_errors and not rerun and (not finished or store.count_errors(prep.run_id)):
@@ -158,6 +163,27 @@ def execute(
     report = _report(prep, ctx, timing, done, method, "done", caches, scaling)
     store.finish_run(prep.run_id, "done", report)
     return RunOutcome(prep.run_id, "done", report)
+
+
+RERUN_PREFIX = "rerun~"
+"""The id a --rerun of a finished run is computed under, beside the run it replaces."""
+
+
+def _rerun_beside(prep: PreparedRun, store: RunStore, **kwargs: Any) -> RunOutcome:
+    """--rerun of a finished run: computed under its own id, so a Ctrl-C, a failure or a kill
+    in the middle leaves the finished run whole; it takes the finished run's place only once done."""
+    work = dataclasses.replace(prep, run_id=RERUN_PREFIX + prep.run_id)
+    try:
+        outcome = execute(work, store, rerun=True, **kwargs)
+    except BaseException:
+        store.discard_run(work.run_id)
+        raise
+    report = dataclasses.replace(outcome.report, run_id=prep.run_id) if outcome.report is not None else None
+    if outcome.status == "done" and report is not None:
+        store.replace_run(work.run_id, prep.run_id, report)
+        return dataclasses.replace(outcome, run_id=prep.run_id, report=report)
+    store.discard_run(work.run_id)
+    return dataclasses.replace(outcome, run_id=prep.run_id, report=report, kept_finished=True)
 
 
 def _finish_failed(store: RunStore, run_id: str, error: str) -> None:

@@ -27,6 +27,8 @@ method.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -49,6 +51,14 @@ POLL_S = 0.2
 def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) -> list[str] | None:
     """``cpu,cpu`` -> ``["cpu", "cpu"]``; ``all`` -> every CUDA device; None -> None (one device,
     in this process). A method that runs no local model (an API) has no devices to split over."""
+    if ray and not runs_locally:
+        # Its actors would make the requests, and their tokens, cost and answers' log-probabilities
+        # would be counted in processes whose counts never reach the report.
+        raise ConfigError(
+            f"Ray ({ray!r}) given for a method that runs no local model",
+            fix="leave Ray out: an API method's parallelism is its concurrency",
+            field=RAY,
+        )
     if devices is None or not devices.strip():
         return None
     if not runs_locally:
@@ -80,11 +90,30 @@ def resolve_devices(devices: str | None, ray: str | None, runs_locally: bool) ->
         except WorkbenchError as e:
             raise ConfigError(e.found, expected=e.expected or "a comma-separated list such as cpu,cpu or cuda:0,cuda:1, or all", fix=e.fix, field=DEVICES) from None
         out.append(found)
+    cores = _cores()
+    if out[0] == "cpu" and len(out) > cores:
+        # Each worker loads its own copy of the model and takes its share of the cores: more
+        # workers than cores only add memory (64 x cpu on 2 cores: 65 processes, 11 GB and growing).
+        raise ConfigError(
+            f"devices {devices!r} asks for {len(out)} CPU workers on a machine with {cores} cores",
+            expected=f"at most {cores} CPU workers", fix=f"name at most {cores} (e.g. {','.join(['cpu'] * min(cores, 4))})", field=DEVICES,
+        )  # fmt: skip
     kinds = {d.split(":")[0] for d in out}
     if len(kinds) > 1:
         # One dtype (part of the identity) and one embedding cache key serve all: one kind of device.
         raise ConfigError(f"devices {devices!r} mix kinds ({', '.join(sorted(kinds))})", expected="devices of one kind: all CPU or all CUDA", field=DEVICES)
     return out
+
+
+def _cores() -> int:
+    """The cores this process may run on (at least 2, so that two CPU workers are always allowed)."""
+    import os
+
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(2, n)
 
 
 # ---------------------------------------------------------------- Ray Data (--ray)
@@ -138,10 +167,45 @@ def ray_init_args(address: str) -> dict[str, Any]:
     the cluster this machine belongs to, anything else is a cluster's address."""
     text = address.strip()
     if text == "local":
-        return {}
+        return {"_node_ip_address": LOOPBACK}
     # The cluster's nodes run this workbench's code (the actors unpickle its PreparedRun), not
     # whatever version they may have installed.
     return {"address": text, "runtime_env": {"py_modules": [str(Path(__file__).resolve().parent)]}}
+
+
+LOOPBACK = "127.0.0.1"
+"""A local Ray's node address: its processes talk over loopback, reachable from no other machine."""
+
+
+def init_ray(address: str) -> None:
+    """``ray.init`` for ``--ray ADDRESS``; a ConfigError naming the address when it fails."""
+    import ray
+
+    args = ray_init_args(address)
+    try:
+        with _loopback_node(args.get("_node_ip_address") == LOOPBACK):
+            ray.init(**args, include_dashboard=False, log_to_driver=False)
+    except Exception as e:
+        raise ConfigError(f"cannot start or reach Ray at {address!r} ({type(e).__name__}: {str(e)[:200]})", expected="a Ray address, auto (this machine's cluster) or local", field=RAY) from None
+
+
+@contextmanager
+def _loopback_node(on: bool) -> Iterator[None]:
+    """Ray turns a node address of 127.0.0.1 into the machine's outward address (so that other
+    nodes can join) unless clusters are off, as they are on macOS and Windows
+    (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER``, read once at import). A local Ray has no other nodes:
+    clusters are off while it starts, so it stays on loopback."""
+    if not on:
+        yield
+        return
+    from ray._private import ray_constants
+
+    saved = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved
 
 
 def predict_on_ray(prep: PreparedRun, ctx: "RunContext", batches: list[list[int]], commit: Commit, store: "RunStore") -> None:
@@ -154,10 +218,7 @@ def predict_on_ray(prep: PreparedRun, ctx: "RunContext", batches: list[list[int]
         return
     started_here = False
     if not ray.is_initialized():
-        try:
-            ray.init(**ray_init_args(prep.spec.ray or "local"), include_dashboard=False, log_to_driver=False)
-        except Exception as e:
-            raise ConfigError(f"cannot start or reach Ray at {prep.spec.ray!r} ({type(e).__name__}: {str(e)[:200]})", expected="a Ray address, auto (this machine's cluster) or local", field=RAY) from None
+        init_ray(prep.spec.ray or "local")
         started_here = True
     try:
         devices = prep.devices or [prep.device]

@@ -4,8 +4,10 @@ least confident about, as a risk-coverage curve (Geifman & El-Yaniv 2017).
 The examples are ranked by top-label confidence (the score of the predicted label), most confident
 first; at coverage ``k/n`` the method answers the top ``k``. Risk is the error rate among them.
 ``aurc`` is the mean risk over k = 1..n (lower is better; 0 for a perfect ranking of a perfect
-method). An invalid prediction is wrong with confidence 0, so it is abstained on first. Ties in
-confidence keep the examples' order (a stable sort), so the figures are reproducible.
+method). An invalid prediction is wrong with confidence 0, so it is abstained on first. Examples
+with the same confidence are one group: nothing tells them apart, so within a group each of them
+counts as correct by the group's share of correct ones (the expectation over every order), and a
+threshold answers a group whole. The figures therefore do not depend on the examples' order.
 """
 
 from __future__ import annotations
@@ -25,9 +27,25 @@ COVERAGES = (0.5, 0.8, 0.9, 1.0)
 def risk_coverage(confidence: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(coverage, accuracy, confidence) after answering the top k, for k = 1..n."""
     order = np.argsort(-confidence, kind="stable")
-    hits = np.cumsum(correct[order])
+    hits = tied_hits(confidence[order], correct[order])
     k = np.arange(1, len(order) + 1)
     return k / len(order), hits / k, confidence[order]
+
+
+def tied_hits(confidence: np.ndarray, correct: np.ndarray) -> np.ndarray:
+    """``hits[k-1]``: correct among the ``k`` most confident, for ``confidence`` sorted descending,
+    with each group of equal confidence counted by its share of correct ones at every position
+    inside it: the same for any order of the tied examples, exact at each group's end."""
+    n = len(confidence)
+    hits = np.cumsum(correct, dtype=np.float64)
+    if n == 0:
+        return hits
+    starts = np.flatnonzero(np.r_[True, confidence[1:] != confidence[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    before = np.r_[0.0, hits][starts]
+    share = (hits[starts + sizes - 1] - before) / sizes
+    group = np.repeat(np.arange(len(starts)), sizes)
+    return before[group] + (np.arange(n) - starts[group] + 1) * share[group]
 
 
 def compute_selective(
@@ -41,7 +59,8 @@ def compute_selective(
         return Selective(0, 0.0, {}, target_accuracy)
     cov, acc, conf_sorted = risk_coverage(conf, correct.astype(np.float64))
     accuracy_at = {float(c): float(acc[max(1, math.ceil(c * n - 1e-9)) - 1]) for c in coverages}
-    reach = np.flatnonzero(acc >= target_accuracy - 1e-12)
+    ends = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]  # a threshold answers a tied group whole
+    reach = np.flatnonzero((acc >= target_accuracy - 1e-12) & ends)
     at = int(reach[-1]) if len(reach) else None
     return Selective(
         n, float((1.0 - acc).mean()), accuracy_at, target_accuracy,
@@ -72,7 +91,7 @@ class ConfidenceCurve:
     confidence: np.ndarray
     """Top-label confidence, sorted descending (ties in the examples' order)."""
     hits: np.ndarray
-    """``hits[k-1]``: correct among the ``k`` most confident."""
+    """``hits[k-1]``: correct among the ``k`` most confident (ties counted by their group's share: :func:`tied_hits`)."""
 
     @property
     def n(self) -> int:
@@ -100,4 +119,4 @@ def confidence_curve(gold: Sequence[int] | np.ndarray, preds: Sequence[int | Non
     """The :class:`ConfidenceCurve` of predictions with per-class ``scores`` (rows may be None)."""
     _, conf, correct, _, _ = top_label(gold, preds, scores, n_classes)
     order = np.argsort(-conf, kind="stable")
-    return ConfidenceCurve(conf[order], np.cumsum(correct[order].astype(np.int64)))
+    return ConfidenceCurve(conf[order], tied_hits(conf[order], correct[order]))

@@ -77,3 +77,5 @@ class RunOutcome:
     """The field (workbench/errors.py) the error is about, for the front end to point at."""
     reused: bool = False
     """True when an identical finished run was found in the store and nothing was computed."""
+    kept_finished: bool = False
+    """A --rerun that did not finish: the finished run it was to replace is kept as it was."""

@@ -291,6 +291,20 @@ def _is_damage(e: Exception) -> bool:
     return _code(e) in (_SQLITE_CORRUPT, _SQLITE_NOTADB) or any(w in str(e) for w in ("malformed", "not a database"))
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def not_sqlite(path: Path) -> bool:
+    """Whether ``path`` holds bytes that are not a SQLite database (an empty or missing file is
+    a new store). Read, not stat'ed: a /proc file says its size is 0 and holds text."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return False  # missing or unreadable: opening it says so
+    return bool(head) and head != SQLITE_HEADER
+
+
 def _writable(path: Path) -> bool:
     """Whether this process may write the store at ``path``: the file (when it exists) and its
     folder (SQLite writes its journal files beside it)."""
@@ -308,6 +322,8 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
+        if not_sqlite(self.path):  # SQLite would read /proc/version (size 0) as an empty database, and write to it
+            raise _damaged(self.path, ValueError("not a database: its first bytes are not SQLite's header"))
         try:
             self._db = _opened_when_free(self._open_read_only if self.read_only else self._open)
         except WorkbenchError:
@@ -388,6 +404,13 @@ class RunStore:
     def _check_layout(self, db: sqlite3.Connection) -> None:
         """Refuse a database whose tables of the store's names lack the store's columns (a SQLite
         file of another program named as the store): its queries would fail on every read."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "runs" not in tables:  # another program's database: not one byte of it is changed
+            raise StoreError(
+                f"{self.path} is not a workbench run store (it holds tables of another program: {', '.join(sorted(tables)[:5])})",
+                fix="name another run store file, or set WORKBENCH_STORE; it was left untouched",
+                field=STORE,
+            )
         version = db.execute("PRAGMA user_version").fetchone()[0]
         not_yet = _added_since(max(version, 1))  # columns a migration adds are not missing
         for table, wanted in _layout().items():
@@ -487,6 +510,25 @@ class RunStore:
                 )
         finally:  # even when it could not be written (a full disk): the run stays resumable, as interrupted
             self._runs.release(run_id)
+
+    def replace_run(self, work_id: str, run_id: str, report: Report) -> None:
+        """Put the finished run ``work_id`` (a --rerun computed beside the run it replaces) in
+        the place of ``run_id``, in one transaction: until it commits the old run is whole, after
+        it the new one is, under the old id."""
+        with self._writing():
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(runs)")]
+            others = ", ".join(c for c in columns if c != "run_id")
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))  # its predictions go with it (ON DELETE CASCADE)
+            self._db.execute(f"INSERT INTO runs (run_id, {others}) SELECT ?, {others} FROM runs WHERE run_id = ?", (run_id, work_id))
+            self._db.execute("UPDATE predictions SET run_id = ? WHERE run_id = ?", (run_id, work_id))
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (work_id,))
+            self._db.execute("UPDATE runs SET report = ? WHERE run_id = ?", (json.dumps(report.to_json()), run_id))
+
+    def discard_run(self, run_id: str) -> None:
+        """Delete a run and its predictions (a --rerun that did not finish: the run it was to
+        replace is kept as it was)."""
+        with self._writing():
+            self._db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
     def claim_run(self, run_id: str) -> None:
         """Take over an unfinished run to resume it: refused while a live process (this one

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import STORE, StoreError
-from .store import SCHEMA_VERSION, _layout, default_store_path
+from .store import SCHEMA_VERSION, _layout, default_store_path, not_sqlite
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,17 @@ class StoreCheck:
     """What can be done."""
 
 
+_UNREADABLE = "SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)"
+
+
 def check_store(path: str | Path | None = None) -> StoreCheck:
     """Run SQLite's ``PRAGMA integrity_check`` on the store file, read-only (nothing is written,
     a damaged file is not made worse)."""
     path = Path(path).expanduser() if path else default_store_path()
     if not path.is_file():
         raise StoreError(f"no run store file at {path}", fix="name the run store file to check", field=STORE)
+    if not_sqlite(path):
+        return StoreCheck(path, False, ["not a SQLite database: its first bytes are not SQLite's header"], _UNREADABLE.format(path=path))
     try:
         try:
             rows, version = _integrity(f"{path.resolve().as_uri()}?mode=ro")
@@ -39,7 +44,7 @@ def check_store(path: str | Path | None = None) -> StoreCheck:
             # read it. Read the file as it is, as RunStore does; a sound store is not "damaged".
             rows, version = _integrity(f"{path.resolve().as_uri()}?immutable=1")
     except sqlite3.Error as e:
-        return StoreCheck(path, False, [str(e)], f"SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)")
+        return StoreCheck(path, False, [str(e)], _UNREADABLE.format(path=path))
     if rows == ["ok"]:
         foreign = _foreign_tables(path)
         if foreign:
@@ -67,6 +72,9 @@ def _foreign_tables(path: Path) -> list[str]:
     db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
     try:
         out = []
+        tables = sorted(row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        if tables and "runs" not in tables:
+            out.append(f"no table 'runs'; it holds other tables ({', '.join(tables[:5])})")
         for table, wanted in _layout().items():
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if have and wanted - have:

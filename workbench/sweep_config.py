@@ -105,6 +105,8 @@ class SweepConfig:
 def load_sweep(path: str | Path, *, propose: int | None = None) -> SweepConfig:
     """Read and check a sweep file; ``propose``: label-text variants to add (overrides [sweep] propose)."""
     path = Path(path).expanduser()
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever, a folder fail it
+        raise SweepConfigError(f"the sweep file {path} is not a regular file", fix="name a TOML file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:

@@ -28,7 +28,8 @@ from .registry import register
 def _refuse_credentials_in_url(url: str) -> None:
     """The server URL is stored with the run (it identifies the server), so it must not carry a
     secret. The message does not repeat the URL: it would repeat the secret."""
-    from urllib.parse import parse_qsl, urlsplit
+    import re
+    from urllib.parse import unquote, urlsplit
 
     try:
         parts = urlsplit(url)
@@ -37,11 +38,21 @@ def _refuse_credentials_in_url(url: str) -> None:
         raise ConfigError("the server URL is not a valid URL (a bracket or port that does not parse)", expected="http://HOST[:PORT]/PATH", field=BASE_URL) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError("the server URL names no http(s) server", expected="http://HOST[:PORT]/PATH or https://...", field=BASE_URL)
-    secret_words = ("key", "token", "secret", "pass", "pwd", "auth", "sig", "credential", "session")
-    in_query = any(any(w in k.lower() for w in secret_words) for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    if parts.username or parts.password or in_query or any(_looks_secret(seg) for seg in parts.path.split("/")):
+    # The URL is stored with the run and shown on every report's api line, so a part that only
+    # ever carries extra data (user:password@, a query, a fragment, ;parameters) is refused outright
+    # rather than guessed at by its name: a key hides as well under ?q= as under ?api_key=.
+    path = unquote(parts.path)
+    extra = (
+        "user:password@ before the host" if parts.username is not None or parts.password is not None or "@" in parts.netloc else
+        "a fragment (#...)" if parts.fragment or "#" in url else
+        "a query (?...)" if parts.query or "?" in url else
+        "path parameters (;...)" if ";" in path else
+        "a key in its path" if "bearer" in path.lower() or any(_looks_secret(seg) for seg in re.split(r"[/\s]+", path)) else None
+    )  # fmt: skip
+    if extra:
         raise ConfigError(
-            "the server URL carries credentials (user:password@, a key in its query or its path), and the URL is stored with the run",
+            f"the server URL carries credentials or may: it has {extra}, and the URL is stored with the run and shown in its report",
+            expected="http(s)://HOST[:PORT]/PATH with nothing after the path",
             fix="give the bare URL as the server address, and the key in OPENAI_API_KEY or an API key file",
             field=BASE_URL,
         )

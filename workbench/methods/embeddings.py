@@ -36,6 +36,10 @@ own row moves a centroid by a fraction of a percent, so the fit is not held out 
 folds."""
 
 
+MIN_TEMPERATURE = 1e-6
+"""The smallest temperature: cosine similarities (at most 2 apart) over it stay finite."""
+
+
 def temperature_param(default: Any) -> Param:
     return Param("temperature", default, f"softmax temperature > 0, or '{FIT}' (fitted on the train labels)", "str")
 
@@ -55,8 +59,10 @@ def parse_temperature(value: Any) -> float | None:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
-    if not (number > 0 and number != float("inf")):
-        raise ConfigError(f"temperature={value!r} given", expected=f"a number > 0 or '{FIT}'", fix=f"give e.g. {SIMILARITY_TEMPERATURE}, or {FIT} to fit it on the train split", field=param("temperature"))
+    # Below MIN_TEMPERATURE the similarities divided by it overflow to inf, and the softmax of
+    # infinities is NaN: the labels would change and the scores be no numbers.
+    if not (MIN_TEMPERATURE <= number < float("inf")):
+        raise ConfigError(f"temperature={value!r} given", expected=f"a number >= {MIN_TEMPERATURE:g} or '{FIT}'", fix=f"give e.g. {SIMILARITY_TEMPERATURE}, or {FIT} to fit it on the train split", field=param("temperature"))
     return number
 
 

@@ -1,0 +1,192 @@
+"""The attack harness's "edges" step (issue 20, "Safe at the edges"): what a second attack run found,
+tried again on every run of benchmarks/attack.py so that it stays fixed.
+
+- terminal injection: escape sequences and newlines in label names, texts, variant names and
+  error messages; every stdout/stderr byte is checked for a raw control character;
+- secrets in the base URL (fragment, path parameters, a query, a percent-encoded Bearer segment,
+  OPENAI_BASE_URL) and a key echoed upper-cased, spelled out or as a logprob alternative (the
+  planted-key scan at the end looks for those forms too);
+- another program's SQLite file given as the store, and /proc/version to ``store check``;
+- ``--rerun`` then SIGINT: the finished run must be whole afterwards;
+- chat over ``--ray``; selective figures of the same file in two row orders;
+- ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``.
+
+A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
+harness's timeout, as a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from attack import Harness
+
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+ESC_LABEL = "pos\x1b]0;pwned\x07\x1b[2J"
+
+
+def jsonl(rows) -> str:
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 - attack.py's constants
+    from fake_openai import FakeOpenAI
+
+    root, st = h.root, str(h.root / "stores" / "edges.sqlite")
+
+    # ----- terminal injection
+    d = h.data_dir("edges-escapes")
+    train = [{"text": f"a {'good' if i % 2 else 'bad'} film \x1b[2J {i}", "label": ESC_LABEL if i % 2 else "neg\nline two"} for i in range(30)]
+    (d / "train.jsonl").write_text(jsonl(train))
+    (d / "test.jsonl").write_text(jsonl(train[:12]))
+    runs = [
+        h.run("edges:escapes eval", "edge", h.cli("--store", st, "eval", "--data", str(d), "--method", "majority", "-q", "--json", str(root / "esc.json"))),
+        h.run("edges:escapes runs", "edge", h.cli("--store", st, "runs")),
+        h.run("edges:escapes error line", "edge", h.cli("--store", st, "eval", "--data", str(root / "no\x1b]0;t\x07such\nfolder"), "--method", "majority")),
+    ]
+    try:
+        run_id = json.loads((root / "esc.json").read_text())["run_id"]
+        runs.append(h.run("edges:escapes show", "edge", h.cli("--store", st, "show", run_id[:12])))
+        runs.append(h.run("edges:escapes suspects", "edge", h.cli("--store", st, "suspects", run_id[:12])))
+    except (OSError, ValueError, KeyError):
+        h.silent_wrong.append("edges:escapes eval wrote no JSON report")
+    sweep = root / "esc-sweep.toml"
+    sweep.write_text(
+        f'[data]\nsource = "{d}"\n[sweep]\nmetric = "accuracy"\nbaseline = "a\\u001b[2J"\n[base]\nmethod = "keyword"\nmodel = "none"\n'
+        '[[variants]]\nname = "a\\u001b[2J"\npatience = 1.0\n[[variants]]\nname = "b\\u001b]0;x\\u0007"\npatience = 2.0\n'
+    )
+    runs.append(h.run("edges:escapes sweep", "edge", h.cli("--store", st, "sweep", str(sweep), "-q", fake=True)))
+    for o in runs:
+        if RAW_CONTROL.search(o.stdout + o.stderr):
+            h.silent_wrong.append(f"{o.name}: a raw control character reached the terminal")
+        if o.name.endswith("show") and any(line.startswith("line two") for line in o.stdout.splitlines()):
+            h.silent_wrong.append(f"{o.name}: a label's newline broke the report table")
+
+    # ----- secrets in the base URL (the leak scan at the end finds what got through)
+    fd = h.data_dir("edges-chat")
+    (fd / "test.jsonl").write_text(jsonl([{"text": f"e{i} a good film", "label": 1} for i in range(4)] + [{"text": "bad [echoupper]", "label": 0}, {"text": "bad [echospaced]", "label": 0}]))
+    (fd / "labels.json").write_text('["neg", "pos"]')
+    urls = {
+        "fragment": f"{server.url}#{PLANTED}", "path-params": f"{server.url};api_key={PLANTED}", "query-q": f"{server.url}?q={PLANTED}",
+        "query-code": f"{server.url}?code={PLANTED}", "bearer-pct": f"{server.url}/Bearer%20{PLANTED}", "userinfo": server.url.replace("http://", f"http://me:{PLANTED}@"),
+    }  # fmt: skip
+    for name, url in urls.items():
+        o = h.run(f"edges:base-url {name}", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "--base-url", url, "-q"))
+        if o.rc == 0:
+            h.silent_wrong.append(f"{o.name}: a base URL with {name} was accepted")
+    env = h.env(OPENAI_BASE_URL=f"{server.url}#{PLANTED}")
+    o = h.run("edges:base-url OPENAI_BASE_URL fragment", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "-q"), env=env)
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: accepted")
+    # a key echoed as a logprob alternative, upper-cased, spelled out: masked in the store
+    with FakeOpenAI(alternatives={"Positive.": [("Positive", -0.05), (PLANTED, -1.0), (PLANTED.upper(), -2.0)]}) as echo:
+        h.run("edges:key echoes", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "--base-url", echo.url,
+                                                "-p", "max_retries=0", "-p", "logprobs=5", "-q"))  # fmt: skip
+
+    # ----- a read-only command on another program's database
+    foreign = root / "stores" / "places.sqlite"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    db.execute("INSERT INTO moz_places (url) VALUES ('https://example.org')")
+    db.commit()
+    db.close()
+    before = foreign.read_bytes()
+    for argv in (["runs"], ["show", "abc"], ["store", "check"]):
+        o = h.run(f"edges:foreign db {argv[0]}", "edge", h.cli("--store", str(foreign), *argv), allowed=(1, 2))
+        if o.rc == 0:
+            h.silent_wrong.append(f"{o.name}: another program's database taken for a run store")
+    if foreign.read_bytes() != before or any(p.name != "places.sqlite" for p in foreign.parent.glob("places.sqlite*")):
+        h.silent_wrong.append("edges:foreign db: another program's database was changed")
+    if Path("/proc/version").is_file():
+        o = h.run("edges:store check /proc/version", "edge", h.cli("--store", "/proc/version", "store", "check"), allowed=(1, 2))
+        if o.rc == 0:
+            h.silent_wrong.append(f"{o.name}: said ok")
+
+    # ----- --rerun then Ctrl-C keeps the finished run
+    rd = h.data_dir("edges-rerun")
+    (rd / "test.jsonl").write_text(jsonl([{"text": f"rerun {i} {'good' if i % 2 else 'bad'}", "label": i % 2} for i in range(120)]))
+    rs = root / "stores" / "edges-rerun.sqlite"
+    gate = root / "edges-rerun-gate"  # a parameter of the run (its identity): open for the first run, closed for the rerun
+    gate.touch()
+    first = h.cli("--store", str(rs), "eval", "--data", str(rd), "--method", "keyword", "--batch-size", "8", "-q", "-p", f"gate={gate}", fake=True)
+    h.run("edges:rerun first", "edge", first)
+    gate.unlink()
+    argv = [*first, "--rerun"]
+    proc = subprocess.Popen(argv, cwd=REPO, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + 60
+    while time.monotonic() < end and proc.poll() is None:  # the rerun's first batch stored beside the finished run
+        try:
+            with sqlite3.connect(rs, timeout=10) as db:
+                if db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] > 120:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    h.kills += 1
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        h.extra_failures.append("edges:rerun: did not end within 60 s of SIGINT")
+    gate.touch()
+    with sqlite3.connect(rs, timeout=30) as db:
+        rows = db.execute("SELECT status, (SELECT COUNT(*) FROM predictions p WHERE p.run_id = r.run_id) FROM runs r").fetchall()
+    if rows != [("done", 120)]:
+        h.examples_lost += 120 - max((n for s, n in rows if s == "done"), default=0)
+        h.extra_failures.append(f"edges:rerun then SIGINT: the store holds {rows}, not the finished run whole")
+    else:
+        h.kills_survived += 1
+
+    # ----- chat over --ray; selective figures in two row orders
+    o = h.run("edges:chat over --ray", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "--base-url", server.url, "--ray", "local", "-q"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: ran (its requests, tokens and cost are counted nowhere)")
+    rows = [{"text": f"tie {i}", "label": int(i % 3 == 0)} for i in range(60)]
+    figures = []
+    for name, ordered in (("fwd", rows), ("rev", rows[::-1])):
+        od = h.data_dir(f"edges-order-{name}")
+        (od / "train.jsonl").write_text(jsonl(rows))
+        (od / "test.jsonl").write_text(jsonl(ordered))
+        h.run(f"edges:selective {name}", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "majority", "-q", "--json", str(root / f"sel-{name}.json")))
+        try:
+            figures.append(json.loads((root / f"sel-{name}.json").read_text())["selective"])
+        except (OSError, ValueError, KeyError):
+            figures.append(None)
+    if figures[0] != figures[1] or figures[0] is None:
+        h.silent_wrong.append(f"edges:selective figures change with row order: {figures}")
+
+    # ----- guards: a temperature whose softmax is NaN, more CPU workers than cores
+    o = h.run("edges:temperature 1e-320", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "-p", "temperature=1e-320", "-q"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: accepted (its labels change and its scores are NaN)")
+    o = h.run("edges:64 cpu workers", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--devices", ",".join(["cpu"] * 64), "-q"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: started 64 workers")
+
+    # ----- --json with a reader that leaves at once
+    try:
+        run_id = json.loads((root / "sel-fwd.json").read_text())["run_id"]
+    except (OSError, ValueError, KeyError):
+        run_id = "none"
+    for name, args in (("suspects", h.cli("--store", st, "suspects", run_id[:12], "--json", str(root / "j-suspects.json"))),
+                       ("sweep", h.cli("--store", st, "sweep", str(sweep), "-q", "--json", str(root / "j-sweep.json"), fake=True))):  # fmt: skip
+        h.run(f"edges:{name} --json | closed pipe", "edge", [" ".join(map(_quote, args)) + " | true"], shell=True)
+        if not (root / f"j-{name}.json").is_file():
+            h.silent_wrong.append(f"edges:{name} --json into a closed pipe: the JSON file was not written")
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
