@@ -76,6 +76,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("runs", help="list stored runs, newest first")
     ls.add_argument("--limit", type=int, help="show at most N")
+    ls.add_argument("--data", metavar="TEXT", help="only runs whose data source contains TEXT")
+    ls.add_argument("--method", metavar="NAME", help="only runs of this method")
+    ls.add_argument("--json", metavar="PATH", nargs="?", const="-", help="write the runs as JSON instead (to standard output without PATH, or with -)")
+    ex = sub.add_parser("export", help="write a run's report (or two runs compared) as HTML, Markdown, CSV or JSON, to share")
+    ex.add_argument("run", help="run id (a unique prefix is enough)")
+    ex.add_argument("--compare", metavar="RUN2", help="compare with this run (A: RUN, B: RUN2): deltas, McNemar's test, flips, config diff")
+    ex.add_argument("--format", choices=("html", "md", "csv", "json"), default="html", help="html: one self-contained page; md: GitHub tables; csv: one row per prediction; json: the report [html]")
+    ex.add_argument("--out", metavar="PATH", help="file or folder to write, - for standard output [./workbench-RUN.EXT]")
     s = sub.add_parser("show", help="print a stored run's report again")
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
@@ -94,7 +102,7 @@ def _build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("store", help="look after the run store file")
     st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
-    for sp in (e, rs, ls, s, su, sw, sc):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, ex, s, su, sw, sc):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -109,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store,
+        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "export": _cmd_export,
     }  # fmt: skip
     try:
-        code = commands[args.command](args)
+        if getattr(args, "json", None) == "-":
+            code = _json_to_stdout(commands[args.command], args)
+        else:
+            code = commands[args.command](args)
         sys.stdout.flush()  # a closed pipe is told here, not at exit
         return code
     except BrokenPipeError:
@@ -137,6 +148,25 @@ def main(argv: list[str] | None = None) -> int:
         first = (str(e).splitlines() or [""])[0][:300]
         print(f"internal error: {type(e).__name__}: {first} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
+
+
+_json_stdout: Any = None
+"""Where ``--json -`` writes: the real standard output, while everything else printed goes to
+standard error (:func:`_json_to_stdout`)."""
+
+
+def _json_to_stdout(command, args) -> int:
+    """Run ``command`` with its printed text sent to standard error, so that standard output holds
+    the JSON only (``--json -``: ``workbench show RUN --json - | jq .accuracy``)."""
+    import contextlib
+
+    global _json_stdout
+    _json_stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return command(args)
+    finally:
+        _json_stdout = None
 
 
 def _sigterm_as_ctrl_c() -> None:
@@ -286,12 +316,23 @@ def _print_estimate(engine, prep) -> int:
 def _cmd_runs(args) -> int:
     from .describe import describe_run
 
-    runs = _engine(args).runs(args.limit)
+    runs = _engine(args).runs(None if args.data or args.method else args.limit)
+    if args.data:
+        runs = [r for r in runs if args.data in r.dataset]
+    if args.method:
+        runs = [r for r in runs if r.method == args.method]
+    if args.limit is not None and (args.data or args.method):
+        runs = runs[: max(args.limit, 0)]
+    if args.json:
+        _write_json(args.json, [_run_json(r, describe_run(r)) for r in runs], "the runs")
+        return 0
     if not runs:
-        print("no runs stored yet (run `workbench eval ...`)")
+        asked = [f"data containing {args.data!r}"] * bool(args.data) + [f"method {args.method}"] * bool(args.method)
+        print(f"no stored run has {' and '.join(asked)}" if asked else "no runs stored yet (run `workbench eval ...`)")
         return 0
     width = _width()
     model_w = min(24, max(len(r.model or "-") for r in runs))
+    split_w = max(len(r.split) for r in runs)
     for r in runs:
         rep = r.report
         when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
@@ -302,19 +343,32 @@ def _cmd_runs(args) -> int:
         elif r.status != "done":  # how far it got
             figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
         model = _fit(r.model or "-", model_w)
-        # The id, status and figures first, so they show at 80 columns; then what sets the run
-        # apart (label texts, prompt, dtype); where and when last, cut first when space runs out.
+        # The id, status, figures and split first, so they show at 80 columns (a sweep's
+        # validation runs apart from its test runs); then what sets the run apart (label texts,
+        # prompt, dtype); where and when last, cut first when space runs out.
         what = describe_run(r)
-        line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset}:{r.split} n={r.n}  {when}"
-        print(_fit(line, width))
+        line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.split:<{split_w}}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset} n={r.n}  {when}"
+        print(_fit(line, width) if width else line)
     return 0
 
 
-def _width() -> int:
-    """The terminal's width, or 120 columns when the output is not a terminal."""
+def _run_json(r, description: str) -> dict[str, Any]:
+    """One stored run as ``runs --json`` writes it."""
+    rep = r.report
+    return {
+        "run_id": r.run_id, "status": r.shown_status, "method": r.method, "model": r.model, "dataset": r.dataset, "split": r.split,
+        "n": r.n, "predicted": r.predicted, "created_at": r.created_at, "finished_at": r.finished_at,
+        "accuracy": rep.accuracy if rep else None, "f1_macro": rep.f1_macro if rep else None, "invalid": rep.invalid if rep else None,
+        "description": description, "params": r.config.params, "error": r.error, "damaged": r.damaged,
+    }  # fmt: skip
+
+
+def _width() -> int | None:
+    """The terminal's width (``COLUMNS`` when set), or None when the output is not a terminal: a
+    pipe gets whole lines (`workbench runs | grep ag_news` finds a long data path)."""
     import shutil
 
-    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else None
 
 
 def _fit(text: str, width: int) -> str:
@@ -348,7 +402,13 @@ def _with_target(engine, report, target: float | None):
 
 
 def _write_json(json_path: str, data: Any, what: str) -> None:
-    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held."""
+    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held;
+    ``--json -``: to standard output (the command's text then goes to standard error)."""
+    if json_path == "-":
+        out = _json_stdout or sys.stdout
+        out.write(json.dumps(data, indent=2) + "\n")
+        out.flush()
+        return
     path = Path(json_path).expanduser()
     try:
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
@@ -371,6 +431,18 @@ def _cmd_suspects(args) -> int:
         print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
     if args.json:
         _write_json(args.json, result.to_json(), "the suspects")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .export import write_export
+
+    export = _engine(args).export(args.run, args.format, compare=args.compare)
+    if args.out == "-":
+        sys.stdout.write(export.content)
+        return 0
+    path = write_export(export, args.out)
+    print(f"wrote {path} ({export.fmt}, {len(export.content.encode('utf-8')) / 1024:.0f} KiB)")
     return 0
 
 

@@ -75,6 +75,27 @@ class Comparison:
     """Calibration figure -> (A, B, B - A) (:data:`CONFIDENCE_FIGURES`); None where a run has no
     scores (and so the delta too)."""
 
+    def to_json(self) -> dict[str, Any]:
+        """The comparison as JSON (``workbench export --compare --format json``)."""
+
+        def flips(items: list[Flip]) -> list[dict[str, Any]]:
+            return [{"idx": f.idx, "text": f.text, "gold": f.gold, "pred_a": f.pred_a, "pred_b": f.pred_b} for f in items]
+
+        def triple(v: tuple) -> dict[str, Any]:
+            return {"a": v[0], "b": v[1], "delta": v[2]}
+
+        test = self.mcnemar
+        return {
+            "paired": self.paired,
+            "deltas": {name: triple(v) for name, v in self.deltas.items()},
+            "confidence": {name: triple(v) for name, v in self.confidence.items()},
+            "mcnemar": None if test is None else {"a_only": test.a_only, "b_only": test.b_only, "statistic": test.statistic, "p_value": test.p_value, "method": test.method},
+            "right_to_wrong": flips(self.right_to_wrong),
+            "wrong_to_right": flips(self.wrong_to_right),
+            "config_diff": [{"setting": name, "a": va, "b": vb} for name, va, vb in self.config_diff],
+            "notes": list(self.notes),
+        }
+
 
 def mcnemar(a_only: int, b_only: int) -> McNemar:
     from scipy import stats  # lazy

@@ -6,7 +6,7 @@ offers every operation a front end needs; the front ends keep no engine rule of 
     prep = engine.prepare(RunSpec(...))      # data read and fingerprinted, model resolved, run id
     outcome = engine.execute(prep, on_progress=..., cancel_event=...)
     engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
-    engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix)
+    engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix), engine.export(run_id_prefix, "html")
     engine.sweep(load_sweep("sweep.toml"), on_variant=...)   # many variants, the best confirmed on test
 
 ``prepare`` reads the data and fingerprints its content every time: a file edited between two
@@ -25,6 +25,7 @@ from .caches import Caches
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
     from .data import Dataset, DataSpec
+    from .export import Export
     from .methods import Estimate, Prediction, ProgressEvent
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
@@ -167,6 +168,13 @@ class Engine:
 
         a, b = self.store.get(run_a), self.store.get(run_b)
         return compare_runs(a, b, self.store.predictions(a.run_id), self.store.predictions(b.run_id))
+
+    def export(self, run_ref: str, fmt: str = "html", *, compare: str | None = None) -> "Export":
+        """A stored run (compared with run ``compare`` when given) as a self-contained HTML page,
+        Markdown, CSV of its predictions or JSON (workbench/export/); ``write_export`` writes it."""
+        from .export import export_run
+
+        return export_run(self, run_ref, fmt, compare=compare)
 
     # ------------------------------------------------------------ confidence
 
