@@ -206,6 +206,7 @@ def rt_pair(tmp_path_factory):
     return engine, majority.run_id, zeroshot.run_id
 
 
+@pytest.mark.integration
 def test_rotten_tomatoes_comparison_in_every_format(rt_pair):
     engine, a, b = rt_pair
     page = engine.export(a, "html", compare=b).content

@@ -69,11 +69,12 @@ def write_export(export: Export, out: str | os.PathLike[str] | None = None) -> P
     """Write ``export`` to ``out`` (a file, or a folder to put it in under its own name; the
     current folder when None) and return the path written. Refuses with a WorkbenchError when it
     cannot be written."""
-    path = Path(out).expanduser() if out is not None else Path.cwd()
-    if path.is_dir():
-        path = path / export.name
+    path = Path(out).expanduser() if out is not None else Path(".")
     try:
+        if path.is_dir():
+            path = path.absolute() / export.name
         path.write_text(export.content, encoding="utf-8", newline="")
-    except OSError as e:
-        raise WorkbenchError(f"cannot write the {export.fmt} export to {path} ({e.strerror or e})", fix="choose a file in a folder you can write to") from None
-    return path.resolve()
+        return path.resolve()
+    except OSError as e:  # a folder that is gone (the current one too), read-only, full
+        where = "the current folder" if path == Path(".") else str(path)
+        raise WorkbenchError(f"cannot write the {export.fmt} export to {where} ({e.strerror or e})", fix="choose a file in a folder you can write to") from None
