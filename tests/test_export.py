@@ -232,3 +232,14 @@ def test_rotten_tomatoes_comparison_in_every_format(rt_pair):
     assert data["a"]["run_id"] == a and data["b"]["run_id"] == b
     assert data["comparison"]["mcnemar"]["a_only"] == comparison.mcnemar.a_only
     assert len(data["comparison"]["wrong_to_right"]) == len(comparison.wrong_to_right)
+
+
+def test_the_risk_coverage_axis_is_scaled_to_the_curve():
+    from workbench.export.svg import PLOT, _T, risk_coverage_svg
+
+    svg = risk_coverage_svg([(0.25, 1.0), (0.5, 0.9), (1.0, 0.82)], target=0.9, coverage_at_target=0.5)
+    ticks = re.findall(r'<text class="tick"[^>]*text-anchor="end">([0-9.]+)</text>', svg)
+    assert ticks == ["0.80", "0.85", "0.90", "0.95", "1.00"]
+    last = re.search(r'points="([^"]+)"', svg).group(1).split()[-1]
+    x, y = map(float, last.split(","))
+    assert y == pytest.approx(_T + PLOT - (0.82 - 0.8) / 0.2 * PLOT, abs=0.1)  # 0.82 drawn on the 0.80-1.00 scale

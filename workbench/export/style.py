@@ -34,7 +34,7 @@ svg .axis { fill: var(--muted); } svg .tick { fill: var(--muted); font-size: 10p
 svg .lab.inv { fill: var(--off); }
 svg rect.z { fill: var(--zero); } svg rect.d { fill: var(--diag); } svg rect.o { fill: var(--off); }
 svg.cm rect:hover { stroke: var(--fg); stroke-width: 1.5; }
-svg .num { font-size: 10px; } svg .num.on { fill: #ffffff; }
+svg .num.on { fill: #ffffff; }
 svg rect.plot { fill: none; stroke: var(--line); } svg line.grid { stroke: var(--line); stroke-width: 0.5; }
 svg line.ideal { stroke: var(--muted); stroke-dasharray: 4 3; } svg line.target { stroke: var(--good); stroke-dasharray: 5 3; }
 svg rect.bar { fill: var(--bar); fill-opacity: 0.55; } svg circle.dot { fill: var(--off); }

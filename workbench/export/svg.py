@@ -52,7 +52,8 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], invali
     left = int(max((len(_cut(name)) for name in labels), default=1) * char_w) + 12
     top = int((font + 8) if horizontal else name_w + 12) + 18
     width, height = left + len(cols) * cell + 4, top + n * cell + 4
-    counts = cell >= 20
+    counts = cell >= 20  # counts written in the cells, at a size their cells hold
+    num_font = min(15, max(9, cell // 4))
     out = [
         f'<svg class="cm" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'role="img" aria-label="{esc(caption or "confusion matrix")}" font-size="{font}">',
@@ -84,7 +85,9 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], invali
             out.append(f'<rect class="{kind}" x="{left + j * cell}" y="{y}" width="{cell - 1}" height="{cell - 1}"{opacity}><title>{esc(tip)}</title></rect>')
             if counts and count:
                 on = " on" if strength > 0.55 else ""  # white on a dark cell
-                out.append(f'<text class="num{on}" x="{_num(left + j * cell + cell / 2)}" y="{_num(y + cell / 2 + font / 3)}" text-anchor="middle">{count}</text>')
+                out.append(
+                    f'<text class="num{on}" x="{_num(left + j * cell + cell / 2)}" y="{_num(y + cell / 2 + num_font / 3)}" text-anchor="middle" font-size="{num_font}">{count}</text>'
+                )
     out.append("</svg>")
     return "".join(out)
 
@@ -144,7 +147,7 @@ def risk_coverage_svg(points: Sequence[tuple[float, float]], target: float | Non
     accs = [a for _, a in points]
     floor = min(accs + ([target] if target is not None else [])) if accs else 0.0
     y_low = max(0.0, min(0.9, int(floor * 10) / 10))  # a scale that shows the curve's range
-    body = _frame("coverage (share of examples answered, most confident first)", "accuracy of the answered")
+    body = _frame("coverage (the most confident answered first)", "accuracy of the answered", y_low)
 
     def y_of(a: float) -> float:
         return _T + PLOT - (a - y_low) / (1 - y_low) * PLOT
