@@ -243,3 +243,36 @@ def test_the_risk_coverage_axis_is_scaled_to_the_curve():
     last = re.search(r'points="([^"]+)"', svg).group(1).split()[-1]
     x, y = map(float, last.split(","))
     assert y == pytest.approx(_T + PLOT - (0.82 - 0.8) / 0.2 * PLOT, abs=0.1)  # 0.82 drawn on the 0.80-1.00 scale
+
+
+def test_row_identity_and_metadata_columns_reach_the_csv_and_the_page(banking):
+    """Predictions that carry where they came from (``row``, ``row_id``, ``meta``, as the store
+    is to keep them) give the CSV's row and id columns and a column per metadata field."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from workbench.export import render
+    from workbench.export.gather import gather
+
+    engine, run_id = banking
+    data = gather(engine, run_id)
+    rows = [SimpleNamespace(**vars(p), row=p.idx + 1, row_id=f"q-{p.idx}", meta={"channel": "app" if p.idx % 2 else "web", "text": "shadowed"}) for p in data.a.predictions]
+    a = replace(data.a, predictions=rows, confusions=[replace(c, examples=[rows[e.idx] for e in c.examples]) for c in data.a.confusions])
+    table = list(csv.DictReader(io.StringIO(render(replace(data, a=a), "csv"))))
+    assert (table[3]["row"], table[3]["row_id"], table[3]["channel"], table[3]["meta:text"]) == ("4", "q-3", "app", "shadowed")
+    assert list(table[0])[-2:] == ["channel", "meta:text"]
+    page = render(replace(data, a=a), "html")
+    assert "id q-320 (row 321)" in page  # the top confusion's first example, by its id
+
+
+def test_a_report_with_slices_gets_a_slices_section():
+    from types import SimpleNamespace
+
+    from workbench.export.html import slices_section
+    from workbench.results import Report
+
+    report = Report.from_dict({"run_id": "r", "labels": ["a"], "slices": {"<channel>": {"app": {"n": 3, "accuracy": 0.5}, "<web>": {"n": 2, "accuracy": 1.0}}}})
+    html_text = "".join(slices_section(SimpleNamespace(report=report)))
+    assert html_text.startswith("<h2>Slices</h2><h3>&lt;channel&gt;</h3><table>")
+    assert "<td>&lt;web&gt;</td><td>2</td><td>1.0000</td>" in html_text
+    assert slices_section(SimpleNamespace(report=Report.from_dict({"run_id": "r"}))) == []

@@ -249,6 +249,12 @@ def comparison_sections(data: ExportData) -> list[str]:
             f"{esc(test.method)}: statistic {test.statistic:.3f}, p = {test.p_value:.4g}. <strong>{verdict}</strong></p>"
         )
     out += [f'<p class="muted">note: {esc(n)}</p>' for n in c.notes]
+    out.append("<h2>Configuration diff</h2>")
+    if c.config_diff:
+        out.append(table(("setting", "A", "B"), ((name, "(default)" if va is None else setting_text(va), "(default)" if vb is None else setting_text(vb)) for name, va, vb in c.config_diff)))
+    else:
+        out.append("<p>the two configurations are the same</p>")
+    out.append("<h2>Flipped examples</h2>")
     by_idx = {p.idx: p for p in a.predictions}
     both_ways: list[tuple[str, list[Flip]]] = [("right in A, wrong in B", c.right_to_wrong), ("wrong in A, right in B", c.wrong_to_right)]
     for title, flips in both_ways:
@@ -261,11 +267,6 @@ def comparison_sections(data: ExportData) -> list[str]:
                 for f in listed
             ]
             out.append(table(("example", "gold", "A", "B", "text"), flip_rows))
-    out.append("<h2>Configuration diff</h2>")
-    if c.config_diff:
-        out.append(table(("setting", "A", "B"), ((name, "(default)" if va is None else setting_text(va), "(default)" if vb is None else setting_text(vb)) for name, va, vb in c.config_diff)))
-    else:
-        out.append("<p>the two configurations are the same</p>")
     return out
 
 
