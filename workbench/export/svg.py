@@ -81,7 +81,7 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], invali
             # an error of any share must show at 77 classes: errors start at 0.35, the diagonal at 0.12
             strength = 0.0 if not count else max(0.12, share) if j == i else 0.35 + 0.65 * share
             opacity = f' fill-opacity="{strength:.3f}"' if count else ""
-            tip = f"gold {name} → predicted {cols[j]}: {count} ({share:.0%} of gold {name})"
+            tip = f"gold {name} → predicted {cols[j]}: {count}" + (f" ({share:.0%} of gold {name})" if count else "")
             out.append(f'<rect class="{kind}" x="{left + j * cell}" y="{y}" width="{cell - 1}" height="{cell - 1}"{opacity}><title>{esc(tip)}</title></rect>')
             if counts and count:
                 on = " on" if strength > 0.55 else ""  # white on a dark cell
