@@ -23,6 +23,7 @@ from .crash import reporting_failures
 from .exporting import ExportingScreen
 from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, signed
 from .messages import ComparisonFailed, ComparisonReady
+from .slices_view import SlicesView
 
 MAX_FLIPS = 2000
 
@@ -50,6 +51,7 @@ class CompareScreen(ExportingScreen):
         Binding("s", "show_tab('tab-summary')", "Summary", show=False),
         Binding("f", "show_tab('tab-flips')", "Flips", show=False),
         Binding("d", "show_tab('tab-config')", "Config", show=False),
+        Binding("l", "show_tab('tab-slices')", "Slices", show=False),
         Binding("x", "swap", "Swap"),
         Binding("w", "export", "Export", tooltip="write the comparison as one HTML page into the current folder"),
         Binding("escape", "back", "Back"),
@@ -84,6 +86,9 @@ class CompareScreen(ExportingScreen):
                 with Vertical():
                     yield DataTable(id="config-diff", cursor_type="row")
                     yield Plain("", id="config-detail")
+            if self.a and self.b and self.a.report and self.b.report:
+                with TabPane("Slices (l)", id="tab-slices"):
+                    yield SlicesView(self.a.report, engine.predictions(self.a.run_id), compare_with=self.b.run_id, id="slices-view")
         yield Footer(compact=True)
 
     def head_text(self) -> str:
@@ -145,10 +150,10 @@ class CompareScreen(ExportingScreen):
         self.query_one(f"{selector}-title", Label).update(title)
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        for key in ("#", "gold", "A", "B", "text"):
+        for key in ("row", "gold", "A", "B", "text"):
             table.add_column(key, key=key)
         for f in flips:
-            table.add_row(SortCell(f.idx, str(f.idx)), Text(label_name(labels, f.gold)), Text(label_name(labels, f.pred_a)),
+            table.add_row(SortCell(f.idx, f.name or str(f.idx)), Text(label_name(labels, f.gold)), Text(label_name(labels, f.pred_a)),
                           Text(label_name(labels, f.pred_b)), Text(one_line(f.text, 80)), key=str(f.idx))  # fmt: skip
 
     def fill_config(self, diff) -> None:

@@ -13,8 +13,10 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.compare import Comparison
     from workbench.data import Dataset, DataSpec
     from workbench.methods import Prediction, ProgressEvent
+    from workbench.results import Report
     from workbench.runner import RunOutcome
     from workbench.selective import ConfidenceCurve
+    from workbench.slices import SliceDelta
     from workbench.store import StoredPrediction, StoredRun
     from workbench.suspects import Suspects
     from workbench.sweep import SweepPlan, SweepResult, VariantResult
@@ -147,6 +149,29 @@ class SuspectsFound(Message):
 
 @dataclass
 class SuspectsFailed(Message):
+    error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
+
+
+@dataclass
+class SlicesComputed(Message):
+    """A report with the figures per slice of ``column`` (``Engine.with_slices``), from a worker."""
+
+    column: str
+    report: "Report"
+
+
+@dataclass
+class SliceDeltasComputed(Message):
+    """Two runs' figures per slice of ``column`` (``Engine.compare_slices``), from a worker."""
+
+    column: str
+    deltas: "list[SliceDelta]"
+
+
+@dataclass
+class SlicesFailed(Message):
     error: str
     field: str | None = None
     """The field the error is about (workbench/errors.py), when it names one."""

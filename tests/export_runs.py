@@ -84,7 +84,7 @@ def write_split(folder: Path, rows: list[dict], labels: list[str], split: str = 
     return folder
 
 
-def run_name_words(engine, folder: Path, split: str = "test"):
+def run_name_words(engine, folder: Path, split: str = "test", id_column: str | None = None):
     """A finished run of NameWords on ``folder`` (registered for the call); returns its outcome."""
     from workbench.data import DataSpec
     from workbench.methods import METHODS
@@ -93,7 +93,7 @@ def run_name_words(engine, folder: Path, split: str = "test"):
     before = METHODS.get("name-words")
     METHODS["name-words"] = NameWords
     try:
-        outcome = engine.execute(engine.prepare(RunSpec(DataSpec(str(folder), split), "name-words", model="name-words-model")))
+        outcome = engine.execute(engine.prepare(RunSpec(DataSpec(str(folder), split, id_column=id_column), "name-words", model="name-words-model")))
     finally:
         if before is None:
             METHODS.pop("name-words", None)
@@ -104,7 +104,7 @@ def run_name_words(engine, folder: Path, split: str = "test"):
 
 
 def banking_run(engine, tmp_path: Path):
-    return run_name_words(engine, write_split(tmp_path / "banking", banking_rows(), NAMES))
+    return run_name_words(engine, write_split(tmp_path / "banking", banking_rows(), NAMES), id_column="id")
 
 
 NASTY_LABELS = ["<i>neg</i>", "a|b & \"q\""]

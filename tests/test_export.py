@@ -112,8 +112,8 @@ def test_a_77_class_run_as_markdown_tables(banking):
     head = lines.index("### Top confusions")
     assert lines[head + 2] == "| gold | predicted | count | share of gold | example |"
     assert lines[head + 3] == "|---|---|---:|---:|---|"
-    assert lines[head + 4].startswith("| exchange_rate | card_payment_wrong_exchange_rate | 10 | 100% | example 320: question 0: exchange rate")
-    assert lines[head + 5].startswith("| card_arrival | card_delivery_estimate | 7 | 70% | example ")
+    assert lines[head + 4].startswith("| exchange_rate | card_payment_wrong_exchange_rate | 10 | 100% | id q32-0 (row 320): question 0: exchange rate")
+    assert lines[head + 5] == "| card_arrival | card_delivery_estimate | 7 | 70% | id q11-0 (row 110): question 0: card delivery estimate |"
     assert "| accuracy | 0.9519 | [" in md
     assert md.count("\n") == len(lines)
 
@@ -134,6 +134,7 @@ def test_a_77_class_run_as_csv_one_row_per_prediction(banking):
     assert float(wrong["score"]) == pytest.approx(float(wrong[f"score:{NAMES[CARD_DELIVERY]}"])) and wrong["correct"] == "0"
     assert sum(float(wrong[f"score:{n}"]) for n in NAMES) == pytest.approx(1.0, abs=1e-4)
     assert [int(r["example"]) for r in rows] == list(range(770)) and {r["split"] for r in rows} == {"test"}
+    assert [int(r["row"]) for r in rows] == list(range(770))
 
 
 def test_json_export_is_the_report(banking):
@@ -228,6 +229,9 @@ def test_rotten_tomatoes_comparison_in_every_format(rt_pair):
     assert len(rows) == 400 and {r["run"] for r in rows} == {a[:12], b[:12]}
     assert {r["gold"] for r in rows} == {"neg", "pos"} and all(r["score:neg"] and r["score:pos"] for r in rows)
 
+    sliced = engine.export(a, "html", compare=b, slice_by=["length"]).content
+    assert "<h2>Slices, A and B</h2>" in sliced and sliced.count("<h2>Slices</h2>") == 2  # the pair's, then each run's
+
     data = json.loads(engine.export(a, "json", compare=b).content)
     assert data["a"]["run_id"] == a and data["b"]["run_id"] == b
     assert data["comparison"]["mcnemar"]["a_only"] == comparison.mcnemar.a_only
@@ -245,34 +249,20 @@ def test_the_risk_coverage_axis_is_scaled_to_the_curve():
     assert y == pytest.approx(_T + PLOT - (0.82 - 0.8) / 0.2 * PLOT, abs=0.1)  # 0.82 drawn on the 0.80-1.00 scale
 
 
-def test_row_identity_and_metadata_columns_reach_the_csv_and_the_page(banking):
-    """Predictions that carry where they came from (``row``, ``row_id``, ``meta``, as the store
-    is to keep them) give the CSV's row and id columns and a column per metadata field."""
-    from dataclasses import replace
-    from types import SimpleNamespace
-
-    from workbench.export import render
-    from workbench.export.gather import gather
-
+def test_row_ids_and_metadata_columns_reach_the_csv_and_the_page(banking):
     engine, run_id = banking
-    data = gather(engine, run_id)
-    rows = [SimpleNamespace(**vars(p), row=p.idx + 1, row_id=f"q-{p.idx}", meta={"channel": "app" if p.idx % 2 else "web", "text": "shadowed"}) for p in data.a.predictions]
-    a = replace(data.a, predictions=rows, confusions=[replace(c, examples=[rows[e.idx] for e in c.examples]) for c in data.a.confusions])
-    table = list(csv.DictReader(io.StringIO(render(replace(data, a=a), "csv"))))
-    assert (table[3]["row"], table[3]["row_id"], table[3]["channel"], table[3]["meta:text"]) == ("4", "q-3", "app", "shadowed")
-    assert list(table[0])[-2:] == ["channel", "meta:text"]
-    page = render(replace(data, a=a), "html")
-    assert "id q-320 (row 321)" in page  # the top confusion's first example, by its id
+    table = list(csv.DictReader(io.StringIO(engine.export(run_id, "csv").content)))
+    assert [(r["row"], r["row_id"], r["channel"]) for r in table[:3]] == [("0", "q00-0", "app"), ("1", "q00-1", "web"), ("2", "q00-2", "app")]
+    assert list(table[0])[-1] == "channel"
+    page = engine.export(run_id, "html").content
+    assert "id q32-0 (row 320)</span> question 0: exchange rate" in page  # the top confusion's first example, by its id
 
 
-def test_a_report_with_slices_gets_a_slices_section():
-    from types import SimpleNamespace
-
-    from workbench.export.html import slices_section
-    from workbench.results import Report
-
-    report = Report.from_dict({"run_id": "r", "labels": ["a"], "slices": {"<channel>": {"app": {"n": 3, "accuracy": 0.5}, "<web>": {"n": 2, "accuracy": 1.0}}}})
-    html_text = "".join(slices_section(SimpleNamespace(report=report)))
-    assert html_text.startswith("<h2>Slices</h2><h3>&lt;channel&gt;</h3><table>")
-    assert "<td>&lt;web&gt;</td><td>2</td><td>1.0000</td>" in html_text
-    assert slices_section(SimpleNamespace(report=Report.from_dict({"run_id": "r"}))) == []
+def test_slices_by_a_column_in_the_page_and_the_markdown(banking):
+    engine, run_id = banking
+    page = engine.export(run_id, "html", slice_by=["channel"]).content
+    section = page[page.index("<h2>Slices</h2>") : page.index("<h2>Settings</h2>")]
+    assert "<h3>channel</h3>" in section and "<td>app</td><td class=\"n\">385</td>" in section and "weakest slice: <strong>channel = " in section
+    md = engine.export(run_id, "md", slice_by=["channel"]).content
+    assert "### Slices by channel" in md and re.search(r"^\| web \| 385 \| 0\.\d{4} \[", md, re.M)
+    assert "<h2>Slices</h2>" not in engine.export(run_id, "html").content

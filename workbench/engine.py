@@ -27,8 +27,10 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .data import Dataset, DataSpec
     from .export import Export
     from .methods import Estimate, Prediction, ProgressEvent
+    from .results import Report
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
+    from .slices import SliceDelta
     from .store import RunStore, StoredPrediction, StoredRun
     from .store_check import StoreCheck
     from .suspects import Suspects
@@ -169,12 +171,38 @@ class Engine:
         a, b = self.store.get(run_a), self.store.get(run_b)
         return compare_runs(a, b, self.store.predictions(a.run_id), self.store.predictions(b.run_id))
 
-    def export(self, run_ref: str, fmt: str = "html", *, compare: str | None = None) -> "Export":
-        """A stored run (compared with run ``compare`` when given) as a self-contained HTML page,
-        Markdown, CSV of its predictions or JSON (workbench/export/); ``write_export`` writes it."""
+    def with_slices(self, report: "Report", columns: "Sequence[str]") -> "Report":
+        """``report`` with its figures per slice of each of ``columns`` (its rows' other columns, or
+        ``length``; workbench/slices.py), from its stored predictions: no re-run."""
+        from dataclasses import replace
+
+        from .slices import compute_slices
+
+        if not columns:
+            return report
+        return replace(report, slices=compute_slices(self.store.predictions(report.run_id), columns, len(report.labels)))
+
+    def compare_slices(self, run_a: str, run_b: str, columns: "Sequence[str]") -> "dict[str, list[SliceDelta]]":
+        """Each slice of ``columns`` in two stored runs over the examples both predicted (run A's
+        rows decide the slices): the per-slice deltas of a comparison."""
+        from .slices import slice_deltas
+
+        a, b = self.store.get(run_a), self.store.get(run_b)
+        n_classes = len(a.report.labels) if a.report else 0
+        return slice_deltas(self.store.predictions(a.run_id), self.store.predictions(b.run_id), columns, n_classes)
+
+    def slice_columns(self, run_id: str) -> list[str]:
+        """What a stored run can be sliced by: ``length``, then its rows' other columns."""
+        from .slices import available_columns
+
+        return available_columns(self.store.predictions(run_id))
+    def export(self, run_ref: str, fmt: str = "html", *, compare: str | None = None, slice_by: "Sequence[str]" = ()) -> "Export":
+        """A stored run (compared with run ``compare`` when given; sliced by the columns
+        ``slice_by``) as a self-contained HTML page, Markdown, CSV of its predictions or JSON
+        (workbench/export/); ``write_export`` writes it."""
         from .export import export_run
 
-        return export_run(self, run_ref, fmt, compare=compare)
+        return export_run(self, run_ref, fmt, compare=compare, slice_by=slice_by)
 
     # ------------------------------------------------------------ confidence
 

@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import WorkbenchError
 from .gather import ExportData, gather
@@ -49,18 +49,22 @@ def render(data: ExportData, fmt: str) -> str:
         return render_csv(data)
     if fmt == "json":
         if data.compared and data.b is not None and data.comparison is not None:
-            body = {"a": data.a.report.to_json(), "b": data.b.report.to_json(), "comparison": data.comparison.to_json()}
+            from ..cli_compare import comparison_json  # what `workbench compare --json` writes
+
+            comparison = comparison_json(data.a.run.run_id, data.b.run.run_id, data.comparison, data.a.label_names, data.slice_deltas)
+            body = {"a": data.a.report.to_json(), "b": data.b.report.to_json(), "comparison": comparison}
         else:
             body = data.a.report.to_json()
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     raise WorkbenchError(f"unknown export format {fmt!r}", expected=f"one of {', '.join(FORMATS)}")
 
 
-def export_run(engine: "Engine", run_ref: str, fmt: str = "html", *, compare: str | None = None) -> Export:
-    """Run ``run_ref`` (compared with ``compare`` when given) in format ``fmt``."""
+def export_run(engine: "Engine", run_ref: str, fmt: str = "html", *, compare: str | None = None, slice_by: Sequence[str] = ()) -> Export:
+    """Run ``run_ref`` (compared with ``compare`` when given) in format ``fmt``, with its figures
+    per slice of each of ``slice_by`` (columns of the data, or ``length``)."""
     if fmt not in FORMATS:
         raise WorkbenchError(f"unknown export format {fmt!r}", expected=f"one of {', '.join(FORMATS)}")
-    data = gather(engine, run_ref, compare)
+    data = gather(engine, run_ref, compare, slice_by)
     name = f"workbench-{data.a.run.run_id[:12]}" + (f"-vs-{data.b.run.run_id[:12]}" if data.b else "") + f".{FORMATS[fmt]}"
     return Export(fmt, render(data, fmt), name)
 

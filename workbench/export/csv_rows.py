@@ -11,7 +11,7 @@ import io
 import json
 from typing import Any
 
-from .gather import ExportData, RunExport, row_fields
+from .gather import ExportData, RunExport
 
 FIXED = ("run", "row", "row_id", "example", "split", "text", "gold", "predicted", "correct", "score")
 """The leading columns. ``row``: the split file's row (0-based, as read); ``row_id``: the value of
@@ -31,7 +31,7 @@ def invalid_reason(p: Any) -> str:
 def _meta_columns(runs: list[RunExport], taken: set[str]) -> list[tuple[str, str]]:
     """(the row's column, its CSV header) for every metadata column, in first-seen order; a name
     that is one of ours is prefixed ``meta:``."""
-    names = dict.fromkeys(k for rx in runs for p in rx.predictions for k in row_fields(p).meta)
+    names = dict.fromkeys(k for rx in runs for p in rx.predictions for k in p.meta)
     return [(k, f"meta:{k}" if k in taken else k) for k in names]
 
 
@@ -51,15 +51,14 @@ def render_csv(data: ExportData) -> str:
     for rx in runs:
         names = rx.label_names
         for p in rx.predictions:
-            where = row_fields(p)
             scores = dict(zip(names, p.scores)) if p.scores else {}
             score = f"{p.scores[p.pred]:.6g}" if p.scores and p.pred is not None and 0 <= p.pred < len(p.scores) else ""
             writer.writerow(
                 [
-                    rx.report.run_id[:12], "" if where.row is None else where.row, where.row_id or "", p.idx, rx.report.split, p.text,
+                    rx.report.run_id[:12], "" if p.row is None else p.row, "" if p.row_id is None else p.row_id, p.idx, rx.report.split, p.text,
                     rx.label(p.gold), "" if p.pred is None else rx.label(p.pred), int(p.pred == p.gold), score,
                     *(f"{scores[name]:.6g}" if name in scores else "" for name in labels),
-                    invalid_reason(p), *(_value(where.meta.get(key)) for key, _ in meta),
+                    invalid_reason(p), *(_value(p.meta.get(key)) for key, _ in meta),
                 ]
             )  # fmt: skip
     return out.getvalue()

@@ -6,7 +6,7 @@ written from this, so they show the same figures."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Sequence
 
 from ..confusions import TOP_CONFUSIONS, Confusion, top_confusions
 from ..errors import RUN, WorkbenchError
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ..compare import Comparison
     from ..engine import Engine
     from ..results import Report
+    from ..slices import SliceDelta
     from ..store import StoredPrediction, StoredRun
 
 EXAMPLES_PER_CONFUSION = 3
@@ -22,24 +23,6 @@ EXAMPLES_PER_CONFUSION = 3
 
 CURVE_POINTS = 200
 """Points of the risk-coverage curve drawn (thinned evenly; workbench/selective.py)."""
-
-
-@dataclass(frozen=True)
-class RowFields:
-    """Where a prediction came from: the split file's row (0-based, as read), the value of the
-    user's id column, and the row's other columns."""
-
-    row: int | None
-    row_id: str | None
-    meta: dict[str, Any]
-
-
-def row_fields(p: "StoredPrediction") -> RowFields:
-    """The prediction's origin. ``StoredPrediction`` gains ``row``, ``row_id`` and ``meta``
-    (row identity); until a store has them they read as unknown here, the one place that asks."""
-    meta = getattr(p, "meta", None)
-    row_id = getattr(p, "row_id", None)
-    return RowFields(getattr(p, "row", None), None if row_id is None else str(row_id), dict(meta) if isinstance(meta, dict) else {})
 
 
 @dataclass(frozen=True)
@@ -75,6 +58,8 @@ class ExportData:
     a: RunExport
     b: RunExport | None = None
     comparison: "Comparison | None" = None
+    slice_deltas: "dict[str, list[SliceDelta]]" = field(default_factory=dict)
+    """For a comparison sliced by columns: each slice's figures in both runs (workbench/slices.py)."""
 
     @property
     def compared(self) -> bool:
@@ -97,7 +82,7 @@ def confusion_examples(report: "Report", predictions: list["StoredPrediction"], 
     return out
 
 
-def _run_export(engine: "Engine", run_ref: str) -> RunExport:
+def _run_export(engine: "Engine", run_ref: str, slice_by: "Sequence[str]") -> RunExport:
     run = engine.run(run_ref)
     if run.report is None:
         raise WorkbenchError(
@@ -105,17 +90,20 @@ def _run_export(engine: "Engine", run_ref: str) -> RunExport:
             fix=f"resume it first: workbench resume {run.run_id[:12]}" if run.status != "done" else None,
             field=RUN,
         )
+    report = engine.with_slices(run.report, slice_by)
     predictions = engine.predictions(run.run_id)
-    curve = engine.confidence_curve(predictions, len(run.report.labels)) if run.report.calibration else None
+    curve = engine.confidence_curve(predictions, len(report.labels)) if report.calibration else None
     points = curve.points(CURVE_POINTS) if curve is not None else None
-    return RunExport(run, run.report, predictions, points, confusion_examples(run.report, predictions))
+    return RunExport(run, report, predictions, points, confusion_examples(report, predictions))
 
 
-def gather(engine: "Engine", run_ref: str, compare: str | None = None) -> ExportData:
+def gather(engine: "Engine", run_ref: str, compare: str | None = None, slice_by: "Sequence[str]" = ()) -> ExportData:
     """The export of run ``run_ref`` (a unique id prefix), compared with run ``compare`` when given
-    (A is ``run_ref``, B is ``compare``)."""
-    a = _run_export(engine, run_ref)
+    (A is ``run_ref``, B is ``compare``), with its figures per slice of each of ``slice_by`` (columns
+    of the data, or ``length``) when given."""
+    a = _run_export(engine, run_ref, slice_by)
     if compare is None:
         return ExportData(a)
-    b = _run_export(engine, compare)
-    return ExportData(a, b, engine.compare(a.run.run_id, b.run.run_id))
+    b = _run_export(engine, compare, slice_by)
+    deltas = engine.compare_slices(a.run.run_id, b.run.run_id, slice_by) if slice_by else {}
+    return ExportData(a, b, engine.compare(a.run.run_id, b.run.run_id), deltas)

@@ -11,7 +11,6 @@ a laptop. Every text of the data (texts, class names, parameters, notes) is esca
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from typing import Any, Iterable, Sequence
 
 from ..compare import Flip, improved
@@ -160,36 +159,48 @@ def confidence_section(rx: RunExport) -> list[str]:
     return ["<h2>Confidence</h2>", f'<div class="plots">{"".join(figs)}</div>']
 
 
-def _json_table(value: Any) -> str:
-    """A JSON value as a table where it has the shape of one (rows of objects, or an object of
-    objects), else as indented JSON; escaped either way."""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        keys = list(dict.fromkeys(k for v in value for k in v))
-        return table(keys, ([_json_value(v.get(k)) for k in keys] for v in value))
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        keys = list(dict.fromkeys(k for v in value.values() for k in v))
-        return table(["value", *keys], ([name, *(_json_value(v.get(k)) for k in keys)] for name, v in value.items()))
-    return f"<pre>{esc(json.dumps(value, indent=2, ensure_ascii=False, default=str))}</pre>"
-
-
-def _json_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return "-" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+def _ci(iv: tuple[float, float] | None) -> str:
+    return f"[{iv[0]:.4f}, {iv[1]:.4f}]" if iv else "-"
 
 
 def slices_section(rx: RunExport) -> list[str]:
-    """The report's figures per slice of a column (its ``slices`` entry), when it has them."""
-    slices = rx.report.to_json().get("slices")
-    if not slices:
+    """The report's figures per slice of each column asked for (``--slice-by``), and its weakest slice."""
+    r = rx.report
+    if not r.slices:
         return []
     out = ["<h2>Slices</h2>"]
-    if isinstance(slices, dict):
-        for column, figures in slices.items():
-            out += [f"<h3>{esc(column)}</h3>", _json_table(figures)]
-    else:
-        out.append(_json_table(slices))
+    weakest = r.weakest_slice()
+    if weakest is not None:
+        column, s = weakest
+        out.append(f"<p>weakest slice: <strong>{esc(column)} = {esc(s.value)}</strong>, accuracy {s.accuracy:.4f} over {s.n} examples</p>")
+    for column, figures in r.slices.items():
+        rows = [
+            [s.value, s.n, fig(s.accuracy), _ci(s.ci95.accuracy), fig(s.f1_macro), _ci(s.ci95.f1_macro), s.invalid, "under 30 examples: a wide interval" if s.small else ""]
+            for s in figures
+        ]
+        out += [f"<h3>{esc(column)}</h3>", table(("value", "n", "accuracy", "95% interval", "macro F1", "95% interval", "invalid", "note"), rows, numeric=(1, 2, 4, 6))]
     return out
+
+
+def slice_deltas_section(data: ExportData) -> list[str]:
+    """Each slice's figures in both runs over the examples both predicted (run A's rows decide)."""
+    if not data.slice_deltas:
+        return []
+    out = ["<h2>Slices, A and B</h2>", '<p class="muted">over the examples both runs predicted; run A\'s rows decide the slice</p>']
+    for column, deltas in data.slice_deltas.items():
+        rows = [
+            [d.value, d.a.n, fig(d.a.accuracy), fig(d.b.accuracy), _delta_cell("accuracy", d.accuracy_delta), fig(d.a.f1_macro), fig(d.b.f1_macro), _delta_cell("f1_macro", d.f1_delta)]
+            for d in deltas
+        ]
+        out += [f"<h3>{esc(column)}</h3>", table(("value", "n", "accuracy A", "accuracy B", "B − A", "macro F1 A", "macro F1 B", "B − A"), rows, numeric=(1, 2, 3, 5, 6))]
+    return out
+
+
+def _delta_cell(name: str, delta: float | None, digits: int = 4) -> Td:
+    """B - A, coloured by whether it is an improvement (workbench/compare.py's rule)."""
+    better = improved(name, delta)
+    klass = "n" if better is None else f"n {'good' if better else 'bad'}"
+    return Td(f'<td class="{klass}">{esc("-" if delta is None else f"{delta:+.{digits}f}")}</td>')
 
 
 def notes_section(rx: RunExport) -> list[str]:
@@ -233,10 +244,7 @@ def comparison_sections(data: ExportData) -> list[str]:
         if va is None and vb is None:
             continue
         digits = 0 if name == "invalid" else 4
-        better = improved(name, delta)
-        klass = "n" if better is None else f"n {'good' if better else 'bad'}"
-        shown = "-" if delta is None else f"{delta:+.{digits}f}"
-        rows.append([name.replace("_", " "), fig(va, digits), fig(vb, digits), Td(f'<td class="{klass}">{esc(shown)}</td>')])
+        rows.append([name.replace("_", " "), fig(va, digits), fig(vb, digits), _delta_cell(name, delta, digits)])
     out = ["<h2>Metric deltas</h2>", table(("figure", "A", "B", "B − A"), rows, numeric=(1, 2))]
     test = c.mcnemar
     out.append("<h2>McNemar's test</h2>")
@@ -254,6 +262,7 @@ def comparison_sections(data: ExportData) -> list[str]:
         out.append(table(("setting", "A", "B"), ((name, "(default)" if va is None else setting_text(va), "(default)" if vb is None else setting_text(vb)) for name, va, vb in c.config_diff)))
     else:
         out.append("<p>the two configurations are the same</p>")
+    out += slice_deltas_section(data)
     out.append("<h2>Flipped examples</h2>")
     by_idx = {p.idx: p for p in a.predictions}
     both_ways: list[tuple[str, list[Flip]]] = [("right in A, wrong in B", c.right_to_wrong), ("wrong in A, right in B", c.wrong_to_right)]

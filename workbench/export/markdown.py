@@ -73,6 +73,13 @@ def run_lines(rx: RunExport, heading: str = "##") -> list[str]:
         lines += md_table(("gold", "predicted", "count", "share of gold", "example"), rows, numeric=(2, 3))
     else:
         lines.append("none: every answer is right")
+    for column, figures in r.slices.items():
+        lines += ["", f"{heading}# Slices by {cell(column)}", ""]
+        lines += md_table(
+            ("value", "n", "accuracy", "macro F1", "invalid"),
+            ((s.value, s.n, f"{s.accuracy:.4f}" + ("" if s.ci95.accuracy is None else f" [{s.ci95.accuracy[0]:.4f}, {s.ci95.accuracy[1]:.4f}]"), f"{s.f1_macro:.4f}", s.invalid) for s in figures),
+            numeric=(1, 4),
+        )
     if r.notes:
         lines += ["", *(f"- note: {cell(n)}" for n in r.notes)]
     return lines + [""]
@@ -109,6 +116,13 @@ def comparison_lines(data: ExportData) -> list[str]:
             numeric=(0, 1, 2, 4, 5),
         )
     lines += [f"- note: {cell(n)}" for n in c.notes]
+    for column, deltas in data.slice_deltas.items():
+        lines += ["", f"### Slices by {cell(column)}, A and B", ""]
+        lines += md_table(
+            ("value", "n", "accuracy A", "accuracy B", "B − A", "macro F1 A", "macro F1 B", "B − A"),
+            ((d.value, d.a.n, fig(d.a.accuracy), fig(d.b.accuracy), f"{d.accuracy_delta:+.4f}", fig(d.a.f1_macro), fig(d.b.f1_macro), f"{d.f1_delta:+.4f}") for d in deltas),
+            numeric=(1, 2, 3, 4, 5, 6, 7),
+        )
     if c.config_diff:
         lines += ["", "### Configuration diff", "", *md_table(("setting", "A", "B"), ((k, "(default)" if va is None else setting_text(va), "(default)" if vb is None else setting_text(vb)) for k, va, vb in c.config_diff))]
     return lines + [""]

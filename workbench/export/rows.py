@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .gather import RunExport, row_fields
+from .gather import RunExport
 
 if TYPE_CHECKING:
     from ..store import StoredPrediction
@@ -24,12 +24,11 @@ def setting_text(value: Any) -> str:
 
 def origin(p: "StoredPrediction") -> str:
     """Where an example came from, in words: its id, its file row, or its place in the split."""
-    where = row_fields(p)
-    if where.row_id is not None:
-        return f"id {where.row_id}" + (f" (row {where.row})" if where.row is not None else "")
-    if where.row is not None:
-        return f"row {where.row}"
-    return f"example {p.idx}"
+    if p.row_id is not None:
+        return f"id {p.row_id}" + (f" (row {p.row})" if p.row is not None else "")
+    if p.row is not None:
+        return f"row {p.row}"
+    return f"example {p.idx}"  # a run stored before rows were kept
 
 
 def metrics_rows(rx: RunExport) -> list[tuple[str, Any, Any]]:
