@@ -53,8 +53,8 @@ class CompareScreen(ExportingScreen):
         Binding("d", "show_tab('tab-config')", "Config", show=False),
         Binding("l", "show_tab('tab-slices')", "Slices", show=False),
         Binding("x", "swap", "Swap"),
-        Binding("w", "export", "Export", tooltip="write the comparison as one HTML page into the current folder"),
         Binding("escape", "back", "Back"),
+        Binding("w", "export", "Export", tooltip="write the comparison as one HTML page into the current folder"),  # after Back: at 80 columns the footer keeps Back
     ]
 
     def __init__(self, run_a: str, run_b: str):

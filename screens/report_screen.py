@@ -102,8 +102,8 @@ class ReportScreen(ExportingScreen):
         Binding("s", "sort_confidence", "Sort", tooltip="errors by confidence, most confident first"),
         Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
         Binding("o", "class_order", "Order", tooltip="the per-class table by class, by F1 (lowest first), by support"),
-        Binding("w", "export", "Export", tooltip="write this report as one HTML page into the current folder"),
         Binding("escape", "back", "Back"),
+        Binding("w", "export", "Export", tooltip="write this report as one HTML page into the current folder"),  # after Back: at 80 columns the footer keeps Back
     ]
 
     def __init__(self, run_id: str, notice: str | None = None):
