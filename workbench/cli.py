@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as _dt
 import json
 import os
 import sys
@@ -327,61 +326,22 @@ def _print_estimate(engine, prep) -> int:
 
 
 def _cmd_runs(args) -> int:
-    from .describe import describe_run
+    from .cli_runs import run_json, run_lines, select_runs
 
-    runs = _engine(args).runs(None if args.data or args.method else args.limit)
-    if args.data:
-        runs = [r for r in runs if args.data in r.dataset]
-    if args.method:
-        runs = [r for r in runs if r.method == args.method]
-    if args.limit is not None and (args.data or args.method):
-        runs = runs[: max(args.limit, 0)]
+    runs = select_runs(_engine(args), args.limit, data=args.data, method=args.method)
     if args.json:
-        _write_json(args.json, [_run_json(r, describe_run(r)) for r in runs], "the runs")
+        _write_json(args.json, [run_json(r) for r in runs], "the runs")
         return 0
     if not runs:
         asked = [f"data containing {args.data!r}"] * bool(args.data) + [f"method {args.method}"] * bool(args.method)
         print(f"no stored run has {' and '.join(asked)}" if asked else "no runs stored yet (run `workbench eval ...`)")
         return 0
-    width = _width()
-    model_w = min(24, max(len(r.model or "-") for r in runs))
-    split_w = max(len(r.split) for r in runs)
-    for r in runs:
-        rep = r.report
-        when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
-        figures = f"acc {rep.accuracy:.4f}  f1 {rep.f1_macro:.4f}" if rep else "-"
-        status = r.shown_status  # 'interrupted': its process is gone (then resumable); 'damaged'
-        if r.damaged:
-            figures = f"{r.progress} predicted  ({r.damaged})"
-        elif r.status != "done":  # how far it got
-            figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
-        model = _fit(r.model or "-", model_w)
-        # The id, status, figures and split first, so they show at 80 columns (a sweep's
-        # validation runs apart from its test runs); then what sets the run apart (label texts,
-        # prompt, dtype); where and when last, cut first when space runs out.
-        what = describe_run(r)
-        line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.split:<{split_w}}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset} n={r.n}  {when}"
-        print(_fit(line, width) if width else line)
-    return 0
-
-
-def _run_json(r, description: str) -> dict[str, Any]:
-    """One stored run as ``runs --json`` writes it."""
-    rep = r.report
-    return {
-        "run_id": r.run_id, "status": r.shown_status, "method": r.method, "model": r.model, "dataset": r.dataset, "split": r.split,
-        "n": r.n, "predicted": r.predicted, "created_at": r.created_at, "finished_at": r.finished_at,
-        "accuracy": rep.accuracy if rep else None, "f1_macro": rep.f1_macro if rep else None, "invalid": rep.invalid if rep else None,
-        "description": description, "params": r.config.params, "error": r.error, "damaged": r.damaged,
-    }  # fmt: skip
-
-
-def _width() -> int | None:
-    """The terminal's width (``COLUMNS`` when set), or None when the output is not a terminal: a
-    pipe gets whole lines (`workbench runs | grep ag_news` finds a long data path)."""
     import shutil
 
-    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else None
+    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else None  # a pipe gets whole lines
+    for line in run_lines(runs):
+        print(_fit(line, width) if width else line)
+    return 0
 
 
 def _fit(text: str, width: int) -> str:
