@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Iterable, Sequence
 
-from ..compare import Flip, improved
+from ..compare import Flip
+from ..metric_registry import metric
 from .gather import ExportData, RunExport
 from .rows import fig, metrics_rows, origin, setting_text
 from .style import CSS
@@ -147,14 +148,14 @@ def confusions_section(rx: RunExport) -> list[str]:
 
 def confidence_section(rx: RunExport) -> list[str]:
     r = rx.report
-    if not r.calibration and not rx.curve:
+    if r.calibration is None and not rx.curve:
         return ["<h2>Confidence</h2>", f"<p>{esc(r.score_rule or 'the method gives no class probabilities')}: no reliability diagram or risk-coverage curve</p>"]
     figs = []
-    if r.calibration and r.calibration.get("bins"):
-        figs.append(f"<figure>{reliability_svg(r.calibration['bins'])}<figcaption>reliability: accuracy per confidence bin (bars), mean confidence (dots), the diagonal is perfect calibration</figcaption></figure>")
+    if r.calibration is not None and r.calibration.bins:
+        figs.append(f"<figure>{reliability_svg(r.calibration.bins)}<figcaption>reliability: accuracy per confidence bin (bars), mean confidence (dots), the diagonal is perfect calibration</figcaption></figure>")
     if rx.curve:
-        sel = r.selective or {}
-        svg = risk_coverage_svg(rx.curve, sel.get("target_accuracy"), sel.get("coverage_at_target"))
+        sel = r.selective
+        svg = risk_coverage_svg(rx.curve, sel.target_accuracy if sel else None, sel.coverage_at_target if sel else None)
         figs.append(f"<figure>{svg}<figcaption>risk-coverage: accuracy when answering only the most confident share; dashed: the target accuracy</figcaption></figure>")
     return ["<h2>Confidence</h2>", f'<div class="plots">{"".join(figs)}</div>']
 
@@ -197,8 +198,8 @@ def slice_deltas_section(data: ExportData) -> list[str]:
 
 
 def _delta_cell(name: str, delta: float | None, digits: int = 4) -> Td:
-    """B - A, coloured by whether it is an improvement (workbench/compare.py's rule)."""
-    better = improved(name, delta)
+    """B - A, coloured by whether it is an improvement (the metric registry's rule)."""
+    better = metric(name).improved(delta)
     klass = "n" if better is None else f"n {'good' if better else 'bad'}"
     return Td(f'<td class="{klass}">{esc("-" if delta is None else f"{delta:+.{digits}f}")}</td>')
 
@@ -239,12 +240,7 @@ def _head_line(rx: RunExport) -> str:
 def comparison_sections(data: ExportData) -> list[str]:
     c, a, b = data.comparison, data.a, data.b
     assert c is not None and b is not None
-    rows = []
-    for name, (va, vb, delta) in [*c.deltas.items(), *c.confidence.items()]:
-        if va is None and vb is None:
-            continue
-        digits = 0 if name == "invalid" else 4
-        rows.append([name.replace("_", " "), fig(va, digits), fig(vb, digits), _delta_cell(name, delta, digits)])
+    rows = [[m.label, fig(d.a, m.digits), fig(d.b, m.digits), _delta_cell(m.name, d.delta, m.digits)] for m, d in c.rows()]
     out = ["<h2>Metric deltas</h2>", table(("figure", "A", "B", "B − A"), rows, numeric=(1, 2))]
     test = c.mcnemar
     out.append("<h2>McNemar's test</h2>")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-from ..compare import improved
 from .gather import ExportData, RunExport
 from .rows import fig, metrics_rows, origin, setting_text
 
@@ -89,13 +88,10 @@ def comparison_lines(data: ExportData) -> list[str]:
     c, a, b = data.comparison, data.a, data.b
     assert c is not None and b is not None
     rows = []
-    for name, (va, vb, delta) in [*c.deltas.items(), *c.confidence.items()]:
-        if va is None and vb is None:
-            continue
-        digits = 0 if name == "invalid" else 4
-        better = improved(name, delta)
+    for m, d in c.rows():
+        better = m.improved(d.delta)
         mark = "" if better is None else " (better)" if better else " (worse)"
-        rows.append((name.replace("_", " "), fig(va, digits), fig(vb, digits), ("-" if delta is None else f"{delta:+.{digits}f}") + mark))
+        rows.append((m.label, fig(d.a, m.digits), fig(d.b, m.digits), ("-" if d.delta is None else f"{d.delta:+.{m.digits}f}") + mark))
     lines = [
         f"## A `{a.report.run_id[:12]}` vs B `{b.report.run_id[:12]}`",
         "",

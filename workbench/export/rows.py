@@ -32,37 +32,33 @@ def origin(p: "StoredPrediction") -> str:
 
 
 def metrics_rows(rx: RunExport) -> list[tuple[str, Any, Any]]:
-    """(figure, value, 95% interval) of the report's headline and confidence figures."""
+    """(figure, value, 95% interval) of the report's headline figures (the metric registry's,
+    workbench/metric_registry.py) and its calibration and coverage figures."""
+    from ..metric_registry import metrics_for
+
     r = rx.report
 
-    def ci(key: str) -> str:
-        iv = r.ci95.of(key)
+    def ci(iv: tuple[float, float] | None) -> str:
         return f"[{iv[0]:.4f}, {iv[1]:.4f}]" if iv else "-"
 
-    rows: list[tuple[str, Any, Any]] = [
-        ("accuracy", fig(r.accuracy), ci("accuracy")),
-        ("macro F1", fig(r.f1_macro), ci("f1_macro")),
-        ("weighted F1", fig(r.f1_weighted), "-"),
-        ("macro precision", fig(r.precision_macro), "-"),
-        ("macro recall", fig(r.recall_macro), "-"),
-        ("weighted precision", fig(r.precision_weighted), "-"),
-        ("weighted recall", fig(r.recall_weighted), "-"),
-        ("invalid", f"{r.invalid} of {r.n}" + (" (counted as wrong)" if r.invalid else ""), "-"),
-    ]
+    rows: list[tuple[str, Any, Any]] = []
+    for m in metrics_for(r.task, group="classification"):
+        value = m.value(r)
+        if m.name == "invalid":
+            rows.append((m.label, f"{r.invalid} of {r.n}" + (" (counted as wrong)" if r.invalid else ""), "-"))
+        else:
+            rows.append((m.label, fig(value, m.digits), ci(m.interval(r))))
     if r.truncated:
         rows.append(("truncated", f"{r.truncated} of {r.n} (only their start was classified)", "-"))
     cal, sel = r.calibration, r.selective
-    if cal:
-        lo, hi = cal.get("ece_ci95") or (None, None)
-        rows.append(("ECE", fig(cal.get("ece")), f"[{lo:.4f}, {hi:.4f}]" if lo is not None and hi is not None else "-"))
-        rows += [("MCE", fig(cal.get("mce")), "-"), ("Brier", fig(cal.get("brier")), "-"), ("log-loss", fig(cal.get("log_loss")), "-")]
-        after = cal.get("after_scaling")
-        if after:
-            rows.append(("ECE after scaling", fig(after.get("ece")), f"temperature {fig(after.get('temperature'), 3)} fitted on {after.get('fitted_on')}"))
-    if sel:
-        rows.append(("AURC", fig(sel.get("aurc")), "-"))
-        for cov, acc in (sel.get("accuracy_at") or {}).items():
-            rows.append((f"accuracy at {float(cov):.0%} coverage", fig(acc), "-"))
-        reach = sel.get("coverage_at_target")
-        rows.append((f"highest coverage at accuracy ≥ {sel.get('target_accuracy')}", "none" if reach is None else f"{reach:.1%}", "-"))
+    if cal is not None:
+        rows += [("ECE", fig(cal.ece), ci(cal.ece_ci95)), ("MCE", fig(cal.mce), "-"), ("Brier", fig(cal.brier), "-"), ("log-loss", fig(cal.log_loss), "-")]
+        after = cal.after_scaling
+        if after is not None:
+            rows.append(("ECE after scaling", fig(after.ece), f"temperature {fig(after.temperature, 3)} fitted on {after.fitted_on}"))
+    if sel is not None:
+        rows.append(("AURC", fig(sel.aurc), "-"))
+        rows += [(f"accuracy at {cov:.0%} coverage", fig(acc), "-") for cov, acc in sel.accuracy_at.items()]
+        reach = sel.coverage_at_target
+        rows.append((f"highest coverage at accuracy ≥ {sel.target_accuracy:g}", "none" if reach is None else f"{reach:.1%}", "-"))
     return rows

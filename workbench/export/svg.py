@@ -6,7 +6,10 @@ variables of the page (html.py's style), so the same SVG reads on a light and a 
 from __future__ import annotations
 
 import html
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from ..confidence_figures import CalibrationBin
 
 CUT = 60
 """Characters of a class name written on an axis (the whole name is in the cell's title)."""
@@ -120,18 +123,18 @@ def _svg(kind: str, caption: str, body: list[str]) -> str:
     return head + f"<title>{esc(caption)}</title>" + "".join(body) + "</svg>"
 
 
-def reliability_svg(bins: Sequence[dict[str, Any]]) -> str:
+def reliability_svg(bins: "Sequence[CalibrationBin]") -> str:
     """The reliability diagram of the report's calibration bins (workbench/calibration.py): a bar
     per non-empty bin at its accuracy, a dot at its mean confidence, and the diagonal a perfectly
     calibrated method follows. Each bar's title gives the bin's figures."""
     body = _frame("confidence of the predicted class", "accuracy")
     body.append(f'<line class="ideal" x1="{_L}" y1="{_T + PLOT}" x2="{_L + PLOT}" y2="{_T}"/>')
-    total = sum(int(b.get("count") or 0) for b in bins) or 1
+    total = sum(b.count for b in bins) or 1
     for b in bins:
-        count = int(b.get("count") or 0)
-        if not count or b.get("accuracy") is None:
+        count = b.count
+        if not count or b.accuracy is None or b.confidence is None:
             continue
-        lo, hi, acc, conf = float(b["lower"]), float(b["upper"]), float(b["accuracy"]), float(b["confidence"])
+        lo, hi, acc, conf = b.lower, b.upper, b.accuracy, b.confidence
         x, w = _L + lo * PLOT + 1, (hi - lo) * PLOT - 2
         tip = f"confidence ({lo:.2f}, {hi:.2f}]: {count} examples ({count / total:.1%}), accuracy {acc:.3f}, mean confidence {conf:.3f}"
         body.append(
