@@ -18,9 +18,9 @@ from textual.widgets import DataTable, Footer, Header, Label, Static, TabbedCont
 if TYPE_CHECKING:
     from workbench.store import StoredRun
 
-from .base import WorkbenchScreen
 from .confusion import ConfusionPlot
 from .crash import reporting_failures
+from .exporting import ExportingScreen
 from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, signed
 from .messages import ComparisonFailed, ComparisonReady
 from .slices_view import SlicesView
@@ -46,7 +46,7 @@ def setting_text(value) -> str:
     return "(default)" if value is None else repr(value)
 
 
-class CompareScreen(WorkbenchScreen[None]):
+class CompareScreen(ExportingScreen):
     BINDINGS = [
         Binding("s", "show_tab('tab-summary')", "Summary", show=False),
         Binding("f", "show_tab('tab-flips')", "Flips", show=False),
@@ -54,6 +54,7 @@ class CompareScreen(WorkbenchScreen[None]):
         Binding("l", "show_tab('tab-slices')", "Slices", show=False),
         Binding("x", "swap", "Swap"),
         Binding("escape", "back", "Back"),
+        Binding("w", "export", "Export", tooltip="write the comparison as one HTML page into the current folder"),  # after Back: at 80 columns the footer keeps Back
     ]
 
     def __init__(self, run_a: str, run_b: str):
@@ -171,6 +172,9 @@ class CompareScreen(WorkbenchScreen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+    def export_refs(self) -> tuple[str, str | None] | None:
+        return (self.run_a, self.run_b) if self.a and self.b and self.a.report and self.b.report else None
 
     def action_swap(self) -> None:
         self.app.switch_screen(CompareScreen(self.run_b, self.run_a))

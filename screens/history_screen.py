@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from workbench.store import StoredRun
 
 SORTS = (("when", "newest"), ("acc", "accuracy"), ("f1", "macro F1"), ("invalid", "invalid"), ("n", "size"),
-         ("method", "method"), ("model", "model"), ("data", "data"), ("status", "status"))  # fmt: skip
+         ("method", "method"), ("model", "model"), ("data", "data"), ("split", "split"), ("status", "status"))  # fmt: skip
 MARKS = ("A", "B")
-COLUMNS = (("mark", " "), ("run", "run"), ("status", "status"), ("acc", "accuracy"), ("f1", "macro F1"), ("method", "method"),
-           ("what", "what sets it apart"), ("model", "model"), ("data", "data [split]"), ("invalid", "invalid"), ("n", "n"),
+COLUMNS = (("mark", " "), ("run", "run"), ("status", "status"), ("acc", "accuracy"), ("f1", "macro F1"), ("split", "split"),
+           ("method", "method"), ("what", "what sets it apart"), ("model", "model"), ("data", "data"), ("invalid", "invalid"), ("n", "n"),
            ("when", "when"))  # fmt: skip
-"""The status and the figures first, so they show in 80 columns; the rest scrolls sideways."""
+"""The status, the figures and the split (a sweep's validation runs apart from its test runs) first,
+so they show in 80 columns; the rest scrolls sideways."""
 WHAT_WIDTH = 34
 """Characters of a run's description shown in its column (the whole of it is in the filter)."""
 
@@ -141,7 +142,8 @@ class HistoryScreen(WorkbenchScreen[None]):
                 "method": SortCell(r.method, r.method, "left"),
                 "what": SortCell(self.descriptions.get(run_id, ""), abbreviated(self.descriptions.get(run_id, "")) or "-", "left"),
                 "model": SortCell(r.model or "", r.model or "-", "left"),
-                "data": SortCell(f"{r.dataset}:{r.split}", f"{r.dataset} [{r.split}]", "left"),
+                "split": SortCell(r.split, r.split, "left"),
+                "data": SortCell(r.dataset, r.dataset, "left"),
                 "n": SortCell(r.n, str(r.n)),
                 "when": SortCell(r.created_at, when(r.created_at), "left"),
                 "status": SortCell(status, status, "left"),

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # the engine's types; the modules load in the workers that make them
+    from pathlib import Path
+
     from workbench.compare import Comparison
     from workbench.data import Dataset, DataSpec
     from workbench.methods import Prediction, ProgressEvent
@@ -231,3 +233,17 @@ def error_line(exc: BaseException) -> str:
         return tui_message(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     return f"internal error: {type(exc).__name__}: {first}"
+
+
+@dataclass
+class Exported(Message):
+    """An export was written (screens/exporting.py)."""
+
+    path: "Path"
+
+
+@dataclass
+class ExportFailed(Message):
+    error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""

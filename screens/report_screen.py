@@ -19,11 +19,11 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from workbench.confusions import CLASS_ORDERS, many_classes
 
-from .base import WorkbenchScreen
 from .confidence_view import ConfidenceView
 from .confusion import ConfusionPlot, ConfusionTable, TopConfusions
 from .crash import reporting_failures
 from .example_browser import ExampleBrowser
+from .exporting import ExportingScreen
 from .format import Plain
 from .messages import ReportReadFailed, RunRead, SuspectsFailed, SuspectsFound
 from .report_tables import details_text, fill_metrics, fill_per_class, head_line
@@ -87,7 +87,7 @@ class ReportBody(Vertical):
         return self.class_order
 
 
-class ReportScreen(WorkbenchScreen[None]):
+class ReportScreen(ExportingScreen):
     BINDINGS = [
         Binding("p", "prompt", "Prompt"),
         Binding("r", "run_again", "Rerun"),
@@ -103,6 +103,7 @@ class ReportScreen(WorkbenchScreen[None]):
         Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
         Binding("o", "class_order", "Order", tooltip="the per-class table by class, by F1 (lowest first), by support"),
         Binding("escape", "back", "Back"),
+        Binding("w", "export", "Export", tooltip="write this report as one HTML page into the current folder"),  # after Back: at 80 columns the footer keeps Back
     ]
 
     def __init__(self, run_id: str, notice: str | None = None):
@@ -257,6 +258,9 @@ class ReportScreen(WorkbenchScreen[None]):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def export_refs(self) -> tuple[str, str | None] | None:
+        return (self.run_id, None) if self.run and self.run.report else None
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as _dt
 import json
 import os
 import sys
@@ -82,6 +81,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("runs", help="list stored runs, newest first")
     ls.add_argument("--limit", type=int, help="show at most N")
+    ls.add_argument("--data", metavar="TEXT", help="only runs whose data source contains TEXT")
+    ls.add_argument("--method", metavar="NAME", help="only runs of this method")
+    ls.add_argument("--json", metavar="PATH", nargs="?", const="-", help="write the runs as JSON instead (to standard output without PATH, or with -)")
+    ex = sub.add_parser("export", help="write a run's report (or two runs compared) as HTML, Markdown, CSV or JSON, to share")
+    ex.add_argument("run", help="run id (a unique prefix is enough)")
+    ex.add_argument("--compare", metavar="RUN2", help="compare with this run (A: RUN, B: RUN2): deltas, McNemar's test, flips, config diff")
+    ex.add_argument("--format", choices=("html", "md", "csv", "json"), default="html", help="html: one self-contained page; md: GitHub tables; csv: one row per prediction; json: the report [html]")
+    ex.add_argument("--out", metavar="PATH", help="file or folder to write, - for standard output [./workbench-RUN.EXT]")
+    ex.add_argument("--slice-by", action="append", default=[], metavar="COLUMN", help="figures per value of a column of the data (repeatable), or 'length'")
     s = sub.add_parser("show", help="print a stored run's report again")
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
@@ -109,7 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
     from .cli_finetune import add_parsers
 
     finetuning = add_parsers(sub)  # models, curve
-    for sp in (e, rs, ls, s, su, sw, sc, *finetuning):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, ex, s, su, co, sw, sc, *finetuning):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare,
+        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare, "export": _cmd_export,
         "models": _cmd_models, "curve": _cmd_curve,
     }  # fmt: skip
     from .safe_text import visible_output
@@ -135,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_command(command, args) -> int:
     try:
-        code = command(args)
+        if getattr(args, "json", None) == "-":
+            code = _json_to_stdout(command, args)
+        else:
+            code = command(args)
         sys.stdout.flush()  # a closed pipe is told here, not at exit
         return code
     except BrokenPipeError:
@@ -160,6 +171,25 @@ def _run_command(command, args) -> int:
         first = (str(e).splitlines() or [""])[0][:300]
         print(f"internal error: {type(e).__name__}: {visible(first)} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
+
+
+_json_stdout: Any = None
+"""Where ``--json -`` writes: the real standard output, while everything else printed goes to
+standard error (:func:`_json_to_stdout`)."""
+
+
+def _json_to_stdout(command, args) -> int:
+    """Run ``command`` with its printed text sent to standard error, so that standard output holds
+    the JSON only (``--json -``: ``workbench show RUN --json - | jq .accuracy``)."""
+    import contextlib
+
+    global _json_stdout
+    _json_stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            return command(args)
+    finally:
+        _json_stdout = None
 
 
 def _sigterm_as_ctrl_c() -> None:
@@ -305,37 +335,22 @@ def _print_estimate(engine, prep) -> int:
 
 
 def _cmd_runs(args) -> int:
-    from .describe import describe_run
+    from .cli_runs import run_json, run_lines, select_runs
 
-    runs = _engine(args).runs(args.limit)
-    if not runs:
-        print("no runs stored yet (run `workbench eval ...`)")
+    runs = select_runs(_engine(args), args.limit, data=args.data, method=args.method)
+    if args.json:
+        _write_json(args.json, [run_json(r) for r in runs], "the runs")
         return 0
-    width = _width()
-    model_w = min(24, max(len(r.model or "-") for r in runs))
-    for r in runs:
-        rep = r.report
-        when = _dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
-        figures = f"acc {rep.accuracy:.4f}  f1 {rep.f1_macro:.4f}" if rep else "-"
-        status = r.shown_status  # 'interrupted': its process is gone (then resumable); 'damaged'
-        if r.damaged:
-            figures = f"{r.progress} predicted  ({r.damaged})"
-        elif r.status != "done":  # how far it got
-            figures = f"{r.progress} predicted  " + (f"{figures} (partial)" if rep else "-")
-        model = _fit(r.model or "-", model_w)
-        # The id, status and figures first, so they show at 80 columns; then what sets the run
-        # apart (label texts, prompt, dtype); where and when last, cut first when space runs out.
-        what = describe_run(r)
-        line = f"{r.run_id[:12]}  {status:<11}  {figures}  {r.method:<14}  {model:<{model_w}}  {what + '  ' if what else ''}{r.dataset}:{r.split} n={r.n}  {when}"
-        print(_fit(visible(line), width))  # one line: a newline in a label text is shown, not obeyed
-    return 0
-
-
-def _width() -> int:
-    """The terminal's width, or 120 columns when the output is not a terminal."""
+    if not runs:
+        asked = [f"data containing {args.data!r}"] * bool(args.data) + [f"method {args.method}"] * bool(args.method)
+        print(f"no stored run has {' and '.join(asked)}" if asked else "no runs stored yet (run `workbench eval ...`)")
+        return 0
     import shutil
 
-    return shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 120
+    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else None  # a pipe gets whole lines
+    for line in run_lines(runs):
+        print(_fit(visible(line), width) if width else visible(line))  # one line: a newline in a label text is shown, not obeyed
+    return 0
 
 
 def _fit(text: str, width: int) -> str:
@@ -369,7 +384,13 @@ def _with_target(engine, report, target: float | None):
 
 
 def _write_json(json_path: str, data: Any, what: str) -> None:
-    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held."""
+    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held;
+    ``--json -``: to standard output (the command's text then goes to standard error)."""
+    if json_path == "-":
+        out = _json_stdout or sys.stdout
+        out.write(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n")
+        out.flush()
+        return
     path = Path(json_path).expanduser()
     try:
         path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
@@ -426,6 +447,18 @@ def _cmd_compare(args) -> int:
     if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
         _write_json(args.json, comparison_json(a.run_id, b.run_id, comparison, labels, slices), "the comparison")
     print("\n".join(comparison_lines(a.run_id, b.run_id, comparison, labels, slices)))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from .export import write_export
+
+    export = _engine(args).export(args.run, args.format, compare=args.compare, slice_by=args.slice_by)
+    if args.out == "-":
+        sys.stdout.write(export.content)
+        return 0
+    path = write_export(export, args.out)
+    print(f"wrote {path} ({export.fmt}, {len(export.content.encode('utf-8')) / 1024:.0f} KiB)")
     return 0
 
 

@@ -6,7 +6,7 @@ offers every operation a front end needs; the front ends keep no engine rule of 
     prep = engine.prepare(RunSpec(...))      # data read and fingerprinted, model resolved, run id
     outcome = engine.execute(prep, on_progress=..., cancel_event=...)
     engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
-    engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix)
+    engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix), engine.export(run_id_prefix, "html")
     engine.sweep(load_sweep("sweep.toml"), on_variant=...)   # many variants, the best confirmed on test
 
 ``prepare`` reads the data and fingerprints its content every time: a file edited between two
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .compare import Comparison
     from .confidence_figures import Selective
     from .data import Dataset, DataSpec
+    from .export import Export
     from .methods import Estimate, Prediction, ProgressEvent
     from .results import Report
     from .selective import ConfidenceCurve
@@ -196,6 +197,13 @@ class Engine:
         from .slices import available_columns
 
         return available_columns(self.store.predictions(run_id))
+    def export(self, run_ref: str, fmt: str = "html", *, compare: str | None = None, slice_by: "Sequence[str]" = ()) -> "Export":
+        """A stored run (compared with run ``compare`` when given; sliced by the columns
+        ``slice_by``) as a self-contained HTML page, Markdown, CSV of its predictions or JSON
+        (workbench/export/); ``write_export`` writes it."""
+        from .export import export_run
+
+        return export_run(self, run_ref, fmt, compare=compare, slice_by=slice_by)
 
     # ------------------------------------------------------------ confidence
 
