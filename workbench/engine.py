@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .caches import Caches
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
+    from .relabel import Decision, Relabelled
+    from .review import ReviewQueue
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
     from .results import Report
@@ -196,6 +198,20 @@ class Engine:
         from .suspects import VIEWS, find_suspects
 
         return find_suspects(run_ref, self.store, self.caches, views=VIEWS if views is None else views)
+
+    def relabel(self, run_ref: str, decisions: "Iterable[Decision]", out: "str | Path") -> "Relabelled":
+        """Write a corrected copy of a stored run's data with ``decisions`` applied, never in
+        place, with its audit file (workbench/relabel.py)."""
+        from .relabel import write_corrected
+
+        return write_corrected(self.store, run_ref, decisions, out)
+
+    def review_queue(self, run_ref: str, suspects: "Suspects | None" = None) -> "ReviewQueue":
+        """The review queue of a stored run's suspect labels (found now unless given), with the
+        decisions already stored for them (workbench/review.py)."""
+        from .review import ReviewQueue
+
+        return ReviewQueue(self.store, suspects if suspects is not None else self.suspects(run_ref))
 
     def selective(self, run_ref: str, target_accuracy: float) -> "dict[str, Any] | None":
         """A stored run's selective-prediction figures for another target accuracy (None: no scores)."""

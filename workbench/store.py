@@ -74,7 +74,26 @@ CREATE TABLE IF NOT EXISTS file_digests (
     digest   TEXT NOT NULL,             -- SHA-256 of its bytes (workbench/models.py folder_identity)
     PRIMARY KEY (path, size, mtime_ns, inode)
 ) WITHOUT ROWID;
+""" + "\n"  # the review queue's table, kept apart so it can be created on a store of any layout
+LABEL_DECISIONS = """
+CREATE TABLE IF NOT EXISTS label_decisions (
+    seq         INTEGER PRIMARY KEY,    -- the order they were made in (undo takes the last)
+    run_id      TEXT NOT NULL,          -- the evidence run whose suspect labels were reviewed
+    split       TEXT NOT NULL,          -- the split file of the row
+    src_row     INTEGER NOT NULL,       -- its row there (0-based, as suspects name it)
+    row_id      TEXT,
+    text_sha256 TEXT NOT NULL,          -- of the text decided on (a changed file is refused)
+    gold        TEXT NOT NULL,
+    label       TEXT,                   -- the label decided, NULL: skipped for now
+    decided     TEXT NOT NULL,          -- accepted | manual | kept | skipped
+    score       REAL,
+    at          REAL NOT NULL,
+    UNIQUE (run_id, split, src_row)
+);
 """
+SCHEMA += LABEL_DECISIONS
+"""Not a new layout version (SCHEMA_VERSION): an older store gets the table when a review first
+writes to it (``CREATE TABLE IF NOT EXISTS``, workbench/review.py)."""
 
 SCHEMA_VERSION = 2
 """The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was
