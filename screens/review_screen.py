@@ -150,11 +150,12 @@ class ReviewScreen(WorkbenchScreen[None]):
             labels = run.report.labels if run.report else []
             top: dict[tuple[str, int], list[tuple[str, float]]] = {}
             wanted = {(s.split, s.row) for s in queue.items if s.evaluated}
-            split = next((s.split for s in queue.items if s.evaluated), None)
+            split = next((s.split for s in queue.items if s.evaluated), "")
             for p in engine.predictions(queue.run_id) if wanted else []:
-                if p.row is not None and (split, p.row) in wanted and p.scores is not None:
-                    order = sorted(range(len(p.scores)), key=lambda c: -p.scores[c])[:3]
-                    top[(split, p.row)] = [(labels[c], float(p.scores[c])) for c in order]
+                scores = p.scores
+                if p.row is not None and (split, p.row) in wanted and scores is not None:
+                    order = sorted(range(len(scores)), key=lambda c: -scores[c])[:3]
+                    top[(split, p.row)] = [(labels[c], float(scores[c])) for c in order]
             self.post_message(QueueReady(queue, top))
 
     @on(QueueReady)

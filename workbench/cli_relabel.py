@@ -3,12 +3,13 @@ top suggestions accepted) or from a decisions file (workbench/relabel.py does th
 
 from __future__ import annotations
 
+import argparse
 import shlex
 
 from .errors import WorkbenchError
 
 
-def add_parser(sub) -> object:
+def add_parser(sub) -> argparse.ArgumentParser:
     rl = sub.add_parser("relabel", help="write a corrected copy of a run's data: suspect labels' suggestions accepted, or decisions from a file")
     rl.add_argument("run", help="the evidence run: its suspect labels (workbench suspects RUN) are what is accepted")
     rl.add_argument("--split", metavar="NAME", help="accept suggestions of this split file only (train, test, ...) [every checked split]")
@@ -50,5 +51,5 @@ def run(args, engine) -> int:
         cmd += ["--train-split", again.data.train_split]
     if spec.model:
         cmd += ["--model", spec.model]
-    print("evaluate it (an ordinary run), then compare: " + " ".join(shlex.quote(c) for c in cmd) + f"  (or in the TUI; workbench compare is the Compare screen)")
+    print("evaluate it (an ordinary run), then compare: " + " ".join(shlex.quote(c) for c in cmd) + "  (or in the TUI; workbench compare is the Compare screen)")
     return 0

@@ -24,11 +24,11 @@ from .caches import Caches
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
-    from .relabel import Decision, Relabelled
-    from .review import ReviewQueue
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
+    from .relabel import Decision, Relabelled
     from .results import Report
+    from .review import ReviewQueue
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
     from .store import RunStore, StoredPrediction, StoredRun

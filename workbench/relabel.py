@@ -147,7 +147,7 @@ def read_decisions(path: str | Path, label_names: Sequence[str]) -> list[Decisio
             raise DataError(f"{where} has row {row!r}", expected="a row number from 0 (as `workbench suspects` names them)")
         if not isinstance(item["split"], str):
             raise DataError(f"{where} has split {item['split']!r}", expected="a split name such as train")
-        name = str(label) if not isinstance(label, bool) else None
+        name = str(label) if not isinstance(label, bool) else ""
         if name not in label_names:
             raise DataError(f"{where} has the label {label!r}", expected=f"one of the data's labels: {', '.join(label_names)}", fix="write the label's name")
         key = (item["split"], row)
