@@ -176,6 +176,14 @@ def test_cli_relabel_and_majority_refused(tmp_path, keyword, capsys):
     old = csv_text.split("\r\n")
     assert [i - 1 for i, (a, b) in enumerate(zip(old, new)) if a != b] == list(FLIPPED)  # quoting and CRLF kept
     assert (tmp_path / "fixed" / "train.csv").read_bytes().decode() == csv_text
+    assert main(["--store", store, "eval", "--data", str(tmp_path / "fixed"), "--method", "keyword", "--json", str(tmp_path / "r2.json")]) == 0
+    after = json.loads((tmp_path / "r2.json").read_text())["run_id"]
+    capsys.readouterr()
+    assert main(["--store", store, "compare", run_id[:10], after[:10], "--json", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "gold labels changed 4" in out and "against run B's gold" in out and "each run's metrics are against its own gold" in out
+    compared = json.loads((tmp_path / "c.json").read_text())
+    assert compared["gold_changed"] == 4 and compared["deltas"]["accuracy"]["delta"] == pytest.approx(0.1)
     assert main(["--store", store, "relabel", run_id[:10], "--out", str(tmp_path / "x")]) == 2
     assert "--accept suggested" in capsys.readouterr().err
     assert main(["--store", store, "eval", "--data", str(data), "--method", "majority", "--json", str(tmp_path / "m.json")]) == 0

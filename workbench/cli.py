@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | resume | runs | show | suspects | relabel | sweep | methods | store check``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | relabel | compare | sweep | methods | store check``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ def _build_parser() -> argparse.ArgumentParser:
     from .cli_relabel import add_parser as add_relabel
 
     rl = add_relabel(sub)
+    from .cli_compare import add_parser as add_compare
+
+    cp = add_compare(sub)
     sub.add_parser("methods", help="list methods with their parameters and defaults")
     sw = sub.add_parser("sweep", help="run many variants from a TOML file, pick the best on a selection split, confirm it on test")
     sw.add_argument("file", help="the sweep file (see README: Sweeps)")
@@ -103,7 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("store", help="look after the run store file")
     st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
-    for sp in (e, rs, ls, s, su, rl, sw, sc):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, s, su, rl, cp, sw, sc):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "relabel": _cmd_relabel, "sweep": _cmd_sweep, "store": _cmd_store,
+        "suspects": _cmd_suspects, "relabel": _cmd_relabel, "compare": _cmd_compare, "sweep": _cmd_sweep, "store": _cmd_store,
     }  # fmt: skip
     try:
         code = commands[args.command](args)
@@ -392,6 +395,12 @@ def _cmd_relabel(args) -> int:
     from .cli_relabel import run
 
     return run(args, _engine(args))
+
+
+def _cmd_compare(args) -> int:
+    from .cli_compare import run
+
+    return run(args, _engine(args), _write_json)
 
 
 def _cmd_store(args) -> int:

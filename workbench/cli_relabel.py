@@ -51,5 +51,6 @@ def run(args, engine) -> int:
         cmd += ["--train-split", again.data.train_split]
     if spec.model:
         cmd += ["--model", spec.model]
-    print("evaluate it (an ordinary run), then compare: " + " ".join(shlex.quote(c) for c in cmd) + "  (or in the TUI; workbench compare is the Compare screen)")
+    print("evaluate it (an ordinary new run): " + " ".join(shlex.quote(c) for c in cmd))
+    print(f"then compare the two runs: workbench compare {stored.run_id[:12]} NEW_RUN")
     return 0
