@@ -181,7 +181,7 @@ def test_cli_relabel_and_majority_refused(tmp_path, keyword, capsys):
     capsys.readouterr()
     assert main(["--store", store, "compare", run_id[:10], after[:10], "--json", str(tmp_path / "c.json")]) == 0
     out = capsys.readouterr().out
-    assert "gold labels changed 4" in out and "against run B's gold" in out and "each run's metrics are against its own gold" in out
+    assert "gold labels changed: 4" in out and "against run B's gold" in out and "each run's metrics are against its own gold" in out
     compared = json.loads((tmp_path / "c.json").read_text())
     assert compared["gold_changed"] == 4 and compared["deltas"]["accuracy"]["delta"] == pytest.approx(0.1)
     assert main(["--store", store, "relabel", run_id[:10], "--out", str(tmp_path / "x")]) == 2
