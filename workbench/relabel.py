@@ -106,9 +106,9 @@ def accept_suggestions(suspects: "Suspects", *, split: str | None = None, top: i
     """Accept the suggested label of the most suspicious rows (of ``split``, or of every split):
     the ``top`` first, or those scoring at least ``min_score``, or all."""
     if top is not None and top < 0:
-        raise ConfigError(f"--top {top} is negative", fix="accept the N most suspicious rows with --top N, N >= 0")
+        raise ConfigError(f"a negative number of rows to accept ({top})", expected="the N most suspicious rows, N >= 0")
     if min_score is not None and not 0 <= min_score <= 1:
-        raise ConfigError(f"--min-score {min_score:g} is not a score", expected="a number from 0 to 1 (1 - the evidence's probability of the gold label)")
+        raise ConfigError(f"the least score to accept, {min_score:g}, is not a score", expected="a number from 0 to 1 (1 - the evidence's probability of the gold label)")
     rows = [s for s in suspects.suspects if split is None or s.split == split]
     if split is not None and not rows and split not in suspects.evidence:
         raise ConfigError(f"split '{split}' was not checked for suspect labels (checked: {', '.join(suspects.evidence) or 'none'})", fix="name a checked split, or none for all")
@@ -127,7 +127,7 @@ def read_decisions(path: str | Path, label_names: Sequence[str]) -> list[Decisio
     try:
         lines = path.read_text(encoding="utf-8-sig").split("\n")
     except OSError as e:
-        raise DataError(f"cannot read the decisions file {path} ({e.strerror or type(e).__name__})", fix="check the path given to --from") from None
+        raise DataError(f"cannot read the decisions file {path} ({e.strerror or type(e).__name__})", fix="check the path of the decisions file") from None
     except UnicodeDecodeError:
         raise DataError(f"the decisions file {path} is not UTF-8", fix="save it as UTF-8 JSON Lines") from None
     out: list[Decision] = []
