@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -27,11 +28,12 @@ def flip(src: Path, dest: Path, rate: float = 0.05, seed: int = 0, limit: int | 
     if limit is not None:
         rng_pick = np.random.default_rng(seed)
         lines = [lines[i] for i in sorted(rng_pick.choice(len(lines), limit, replace=False))]
-    rows = [json.loads(line) for line in lines]
-    flipped = sorted(int(i) for i in np.random.default_rng(seed).choice(len(rows), int(round(rate * len(rows))), replace=False))
-    for i in flipped:
-        rows[i]["label"] = 1 - rows[i]["label"]
-    (dest / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    flipped = sorted(int(i) for i in np.random.default_rng(seed).choice(len(lines), int(round(rate * len(lines))), replace=False))
+    for i in flipped:  # only the label's digit changes: every other byte of the line is the source's
+        label = json.loads(lines[i])["label"]
+        lines[i], n = re.subn(r'("label":\s*)' + str(label) + r"(\s*}\s*)$", lambda m, new=1 - label: f"{m.group(1)}{new}{m.group(2)}", lines[i])
+        assert n == 1 and json.loads(lines[i])["label"] == 1 - label, lines[i]
+    (dest / "train.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     dest.with_name(dest.name + ".flipped.json").write_text(json.dumps(flipped))  # beside: not a split file
     return flipped
 

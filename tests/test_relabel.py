@@ -63,6 +63,11 @@ def test_jsonl_untouched_lines_identical_changed_line_keeps_key_order(tmp_path):
     assert got[0] == lines[0] and got[2] == "" and got[4] == lines[4]
     assert got[1] == '{"label":"pos","text":"x, y"}'  # compact stays compact, key order kept
     assert got[3] == '  {"text": "ünï", "label": "neg", "n": 2}\r'  # raw non-ASCII stays raw, CRLF kept
+    # Mixed escaping (Rotten Tomatoes escapes U+0097 and writes é raw): only the label's value changes.
+    mixed = '{"text": "caf\u00e9 \\u0097 caf\u00e9 \\"label\\": 1", "label": 1}'
+    src.write_text(mixed.replace("\\u00e9", "é") + "\n", encoding="utf-8")
+    rewrite(src, dest, "label", {0: 0}, "utf-8")
+    assert dest.read_text(encoding="utf-8") == mixed.replace("\\u00e9", "é")[: -2] + "0}\n"
 
 
 def test_csv_and_tsv_keep_each_record_raw(tmp_path):

@@ -2,8 +2,9 @@
 byte for byte as it was where the format allows (workbench/relabel.py decides what to change).
 
 * JSON Lines (and a ``.json`` file of one object a line): untouched lines are copied as they
-  are; a changed line is parsed and written again with its keys in their order, its separators
-  and its ASCII escaping as the line had them.
+  are; in a changed line only the label's value is replaced (checked by parsing it back), or,
+  where that cannot be done, the line is written again with its keys in their order, its
+  separators and its ASCII escaping as the line had them.
 * A ``.json`` array of objects: written again whole (indent and escaping as found): one document
   has no rows to copy apart.
 * CSV / TSV: every record's raw text is kept (what the csv module read for it, line endings and
@@ -90,8 +91,26 @@ def _rewrite_lines(text: str, label_column: str, changes: Mapping[int, Any]) -> 
             lead = body[: len(body) - len(body.lstrip())]
             record = json.loads(body)
             record[label_column] = changes[row]
-            lines[i] = lead + _dump_like(record, body.strip()) + line[len(body) :]
+            edited = _edit_value(body, label_column, changes[row], record)
+            lines[i] = (edited if edited is not None else lead + _dump_like(record, body.strip())) + line[len(body) :]
     return "\n".join(lines)
+
+
+_SCALAR = r'("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)'
+
+
+def _edit_value(body: str, key: str, value: Any, expected: dict) -> str | None:
+    """``body`` with only the value of ``key`` replaced by ``value`` (every other byte kept: the
+    text's escapes as the file wrote them), or None when no such edit parses back to ``expected``."""
+    new = json.dumps(value, ensure_ascii=body.isascii())
+    for m in re.finditer(re.escape(json.dumps(key)) + r"(\s*:\s*)" + _SCALAR, body):
+        candidate = body[: m.start(2)] + new + body[m.end(2) :]
+        try:
+            if json.loads(candidate) == expected:
+                return candidate
+        except ValueError:
+            continue
+    return None
 
 
 def _rewrite_document(text: str, label_column: str, changes: Mapping[int, Any]) -> str:
