@@ -355,7 +355,7 @@ def _cmd_show(args) -> int:
 def _with_target(engine, report, target: float | None):
     """The report with its selective figures recomputed for ``--target-accuracy`` (the stored
     report has them for the default, 0.9)."""
-    if target is None or report is None or not report.selective or report.selective.get("target_accuracy") == target:
+    if target is None or report is None or not report.selective or report.selective.target_accuracy == target:
         return report
     if not 0.0 < target <= 1.0:
         raise WorkbenchError(f"--target-accuracy {target} is not an accuracy", expected="a number in (0, 1]", fix="e.g. --target-accuracy 0.95")
