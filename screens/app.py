@@ -111,6 +111,12 @@ class WorkbenchApp(App):
         else:
             self.push_screen(screen)
 
+    def open_review(self, run_id: str, suspects=None) -> None:
+        """The review queue of a run's suspect labels (``suspects``: already found, else found there)."""
+        from .review_screen import ReviewScreen
+
+        self.push_screen(ReviewScreen(run_id, suspects))
+
     def open_history(self) -> None:
         from .history_screen import HistoryScreen
 

@@ -30,7 +30,7 @@ MAX_FLIPS = 2000
 
 def mcnemar_text(comparison) -> str:
     test = comparison.mcnemar
-    lines = [f"paired examples: {comparison.paired}"]
+    lines = [f"paired examples: {comparison.paired}" + (f"   gold labels changed: {comparison.gold_changed} (judged against B's gold)" if comparison.gold_changed else "")]
     if test is None:
         lines.append("McNemar: not computed (no examples in both runs)")
     else:

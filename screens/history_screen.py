@@ -62,6 +62,7 @@ class HistoryScreen(WorkbenchScreen[None]):
         Binding("p", "prompt", "Prompt"),
         Binding("u", "resume", "Resume"),
         Binding("e", "retry_errors", "Retry errors"),
+        Binding("v", "review", "Review labels", tooltip="review the highlighted run's suspect labels and write a corrected copy of its data"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "back", "Back/clear filter"),
     ]
@@ -226,6 +227,11 @@ class HistoryScreen(WorkbenchScreen[None]):
         run_id = self.current_run()
         if run_id and self.app.use_config_of(run_id):
             self.app.open_prompt()
+
+    def action_review(self) -> None:
+        run_id = self.current_run()
+        if run_id is not None:
+            self.app.open_review(run_id)
 
     def action_resume(self) -> None:
         run = self.ended_run("resume is for a run whose process ended")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from workbench.results import Report
     from workbench.selective import ConfidenceCurve
     from workbench.store import StoredPrediction, StoredRun
+    from workbench.suspects import Suspects
 
 
 class ReportBody(Vertical):
@@ -101,6 +102,7 @@ class ReportScreen(ExportingScreen):
         Binding("a", "all_errors", "All errors", show=False),
         Binding("s", "sort_confidence", "Sort", tooltip="errors by confidence, most confident first"),
         Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
+        Binding("v", "review", "Review", tooltip="review the suspect labels one by one and write a corrected copy of the data"),
         Binding("o", "class_order", "Order", tooltip="the per-class table by class, by F1 (lowest first), by support"),
         Binding("escape", "back", "Back"),
         Binding("w", "export", "Export", tooltip="write this report as one HTML page into the current folder"),  # after Back: at 80 columns the footer keeps Back
@@ -114,6 +116,8 @@ class ReportScreen(ExportingScreen):
         self.ready = False
         """True once the run is read from the store (off the UI thread) and shown."""
         self.finding_suspects = False
+        self.suspects: Suspects | None = None
+        """The suspect labels once found (``u``), handed to the review queue (``v``)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -189,6 +193,7 @@ class ReportScreen(ExportingScreen):
     @on(SuspectsFound)
     def suspects_found(self, message: SuspectsFound) -> None:
         self.finding_suspects = False
+        self.suspects = message.suspects
         rows = {s.row: s for s in message.suspects.suspects if s.evaluated}  # by the file row each names
         browser = self.query_one(ExampleBrowser)
         browser.show_suspects(rows, only=True)
@@ -232,6 +237,11 @@ class ReportScreen(ExportingScreen):
             self.finding_suspects = True
             self.query_one("#examples-filter", Static).update("finding suspect labels …")
             self.find_suspects()
+
+    def action_review(self) -> None:
+        """The review queue of the run's suspect labels (those ``u`` found, else found there)."""
+        if self.run and self.run.report:
+            self.app.open_review(self.run_id, self.suspects)
 
     def action_all_errors(self) -> None:
         if self.run and self.run.report:

@@ -57,10 +57,12 @@ class RunScreen(WorkbenchScreen[None]):
     LEAVE_WINDOW_S = 5.0
     """Seconds within which a second escape confirms leaving a run that is still going."""
 
-    def __init__(self, spec, rerun: bool = False, resume: str | None = None, retry_errors: bool = False):
+    def __init__(self, spec, rerun: bool = False, resume: str | None = None, retry_errors: bool = False, compare_with: str | None = None):
         """``resume``: the id of a stored unfinished run to continue (``spec`` is its configuration);
-        ``retry_errors``: ask again for its examples whose outcome is an error too."""
+        ``retry_errors``: ask again for its examples whose outcome is an error too;
+        ``compare_with``: a run to compare the finished one with (as A), instead of its report."""
         super().__init__()
+        self.compare_with = compare_with
         self.retry_errors = retry_errors
         self.spec = spec
         self.rerun = rerun
@@ -203,6 +205,12 @@ class RunScreen(WorkbenchScreen[None]):
             retried = [n for n in outcome.report.notes if n.startswith("retried ")]
             if retried:
                 notice += f"; {retried[0]}"
+        if self.compare_with is not None and outcome.status == "done":
+            from .compare_screen import CompareScreen
+
+            self.app.session.note_run(outcome.run_id)
+            self.app.switch_screen(CompareScreen(self.compare_with, outcome.run_id))
+            return
         self.app.open_report(outcome.run_id, replace=True, notice=notice)
 
     @on(RunFailed)

@@ -89,7 +89,7 @@ def test_engine_messages_name_no_flag():
     pending: tuple[str, ...] = ()
     message = re.compile(r"(Error\(|fix=|expected=)")
     for path in sorted([*ENGINE.glob("*.py"), *ENGINE.glob("methods/*.py")]):
-        if path.name in ("cli.py", "cli_fields.py", "errors.py"):
+        if path.name.startswith("cli") or path.name == "errors.py":  # the command line's own modules name its flags
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if message.search(line) and FLAG.search(line) and not any(p in line for p in pending):

@@ -8,7 +8,7 @@ import numpy as np
 
 from workbench.cli import main
 from workbench.data import Split
-from workbench.suspects import eval_suspects, out_of_fold_probabilities, train_probabilities, train_suspects, word_features
+from workbench.suspects import _check_split, out_of_fold_probabilities, train_probabilities, train_suspects, word_features
 
 
 def test_planted_flips_are_found_first():
@@ -45,12 +45,24 @@ def test_two_views_average_out_of_fold_probabilities():
     assert word_features(["a", "b"]).shape[0] == 2  # no word seen twice: unigrams seen once
 
 
-def test_eval_rows_ranked_by_confidence_in_another_label():
-    P = lambda i, g, p, s: SimpleNamespace(idx=i, text=f"t{i}", gold=g, pred=p, scores=s, raw=None, error=None, row=None, row_id=None)  # noqa: E731
-    preds = [P(0, 0, 1, [0.3, 0.7]), P(1, 1, 1, [0.1, 0.9]), P(2, 1, 0, [0.95, 0.05]), P(3, 0, None, None)]
-    found = eval_suspects(preds, ["neg", "pos"], Split("test", [f"t{i}" for i in range(4)], [0, 1, 1, 0], rows=[3, 5, 8, 9]))
-    assert [(s.row, s.gold, s.suggested) for s in found] == [(3, "neg", "pos"), (8, "pos", "neg")]  # file rows, not positions
-    assert found[1].score == 0.95
+def test_evaluated_rows_ranked_subset_with_the_run_scores():
+    """The evaluated split's suspects come from the run's scores averaged with out-of-fold views:
+    confident learning keeps a ranked subset of the rows, not every error, naming file rows."""
+    rng = np.random.default_rng(2)
+    n = 120
+    y = rng.integers(0, 2, n)
+    texts = [f"{'good' if label else 'bad'} film {i}" for i, label in enumerate(y)]
+    y_noisy = y.copy()
+    y_noisy[:6] = 1 - y_noisy[:6]
+    split = Split("test", texts, y_noisy.tolist(), rows=[i * 2 for i in range(n)])
+    own = np.full((n, 2), np.nan)  # the run predicted only the first ten rows, right
+    own[np.arange(10), y[:10]], own[np.arange(10), 1 - y[:10]] = 0.9, 0.1
+    probs, said = _check_split(split, 2, None, folds=5, C=1.0, views=("words",), own=own)
+    assert "the run's own scores and 5-fold out-of-fold LogisticRegression on TF-IDF words" in said and "cleanlab" in said
+    found = train_suspects(split, probs, ["neg", "pos"], evaluated=True, predicted=[1] * n)
+    assert {s.row for s in found[:6]} == {0, 2, 4, 6, 8, 10}  # file rows, not positions
+    assert all(s.evaluated and s.predicted == "pos" and s.top[0][0] == s.suggested for s in found[:6])
+    assert len(found) < n // 2
 
 
 def test_cli_suspects_end_to_end_on_sample(tmp_path, capsys):
@@ -65,12 +77,17 @@ def test_cli_suspects_end_to_end_on_sample(tmp_path, capsys):
     data = json.loads((tmp_path / "s.json").read_text())
     rows = data["suspects"]
     assert rows and set(rows[0]) == {"split", "row", "text", "gold", "suggested", "score"}
+    assert set(data["evidence"]) == {"train", "test"} and "the run's own scores" in data["evidence"]["test"]
     assert {r["split"] for r in rows} <= {"train", "test"} and any(r["split"] == "train" for r in rows)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     assert main(["--store", store, "suspects", "ffffff"]) == 2
     assert capsys.readouterr().err.startswith("error: no run ffffff")
     assert main(["--store", store, "suspects", run_id[:10], "--views", "embeddings", "--top", "0"]) == 0
     assert "LogisticRegression on the run's embeddings (C=1), then cleanlab" in capsys.readouterr().out
+    assert main(["--store", store, "eval", "--data", "sample", "--method", "majority", "--json", str(tmp_path / "m.json")]) == 0
+    capsys.readouterr()
+    assert main(["--store", store, "suspects", json.loads((tmp_path / "m.json").read_text())["run_id"][:10]]) == 2
+    assert "majority run gives no evidence about labels: its scores are the train split's class shares" in capsys.readouterr().err
     assert main(["--store", store, "suspects", run_id[:10], "--views", "pixels"]) == 2
     err = capsys.readouterr().err
     assert "views pixels given" in err and "embeddings, words" in err and "--views" in err

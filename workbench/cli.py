@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | models | curve | store check``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | relabel | compare | export | sweep | methods | models | curve | store check``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -100,6 +100,9 @@ def _build_parser() -> argparse.ArgumentParser:
     su.add_argument("--json", metavar="PATH", help="also write every suspect as JSON")
     su.add_argument("--top", type=int, default=20, help="print the N most suspicious [20]")
     su.add_argument("--views", default="embeddings,words", help="what the train split's out-of-fold probabilities are averaged over: embeddings (the run's; the textbook route), words (TF-IDF) [embeddings,words]")
+    from .cli_relabel import add_parser as add_relabel
+
+    rl = add_relabel(sub)
     co = sub.add_parser("compare", help="two stored runs side by side: metric deltas, McNemar's test, flipped examples, configuration diff")
     co.add_argument("run_a", metavar="A", help="run id (a unique prefix is enough)")
     co.add_argument("run_b", metavar="B", help="run id (a unique prefix is enough)")
@@ -117,7 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
     from .cli_finetune import add_parsers
 
     finetuning = add_parsers(sub)  # models, curve
-    for sp in (e, rs, ls, ex, s, su, co, sw, sc, *finetuning):  # --store is accepted before or after the command
+    for sp in (e, rs, ls, ex, s, su, rl, co, sw, sc, *finetuning):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare, "export": _cmd_export,
+        "suspects": _cmd_suspects, "relabel": _cmd_relabel, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare, "export": _cmd_export,
         "models": _cmd_models, "curve": _cmd_curve,
     }  # fmt: skip
     from .safe_text import visible_output
@@ -431,6 +434,12 @@ def _cmd_suspects(args) -> int:
         line = f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {ident}{s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}"
         print(visible(line))  # one line: a newline in a label or a text is shown, not obeyed
     return 0
+
+
+def _cmd_relabel(args) -> int:
+    from .cli_relabel import run
+
+    return run(args, _engine(args))
 
 
 def _cmd_compare(args) -> int:

@@ -30,13 +30,16 @@ def comparison_lines(run_a: str, run_b: str, comparison: Comparison, labels: lis
     """The comparison as the terminal shows it."""
     c = comparison
     lines = [f"A {run_a[:12]}  vs  B {run_b[:12]}  ({c.paired} examples in both)"]
+    if c.gold_changed:  # B ran on a corrected copy of A's data (workbench relabel)
+        lines.append(f"gold labels changed: {c.gold_changed} of the paired examples")
     lines += [f"note: {n}" for n in c.notes]
     lines += ["", f"{'figure':<18}{'A':>10}{'B':>10}{'B - A':>10}"]
     for fig, (a, b, d) in c.rows():  # the metric registry's labels and decimals, as the compare screen
         lines.append(f"{fig.label:<18}{_figure(a, f'>10.{fig.digits}f')}{_figure(b, f'>10.{fig.digits}f')}{_figure(d, f'>+10.{fig.digits}f')}")
     if c.mcnemar is not None:
         m = c.mcnemar
-        lines += ["", f"McNemar ({m.method}): A right only {m.a_only}, B right only {m.b_only}, p = {m.p_value:.4g}"]
+        against = ", against run B's gold" if c.gold_changed else ""
+        lines += ["", f"McNemar ({m.method}{against}): A right only {m.a_only}, B right only {m.b_only}, p = {m.p_value:.4g}"]
     for title, flips in (("right in A, wrong in B", c.right_to_wrong), ("wrong in A, right in B", c.wrong_to_right)):
         lines += ["", f"{title}: {len(flips)}" + (f" (the first {FLIPS_SHOWN})" if len(flips) > FLIPS_SHOWN else "")]
         lines += [_flip_line(f, labels) for f in flips[:FLIPS_SHOWN]]
@@ -73,6 +76,7 @@ def comparison_json(run_a: str, run_b: str, comparison: Comparison, labels: list
         "run_a": run_a,
         "run_b": run_b,
         "paired": c.paired,
+        "gold_changed": c.gold_changed,
         "deltas": {k: {"a": a, "b": b, "delta": d} for k, (a, b, d) in c.deltas.items()},
         "confidence": {k: {"a": a, "b": b, "delta": d} for k, (a, b, d) in c.confidence.items()},
         "mcnemar": None if c.mcnemar is None else {"a_only": c.mcnemar.a_only, "b_only": c.mcnemar.b_only, "statistic": c.mcnemar.statistic, "p_value": c.mcnemar.p_value, "method": c.mcnemar.method},

@@ -63,6 +63,9 @@ class Comparison:
     confidence: dict[str, Delta] = field(default_factory=dict)
     """The confidence metrics (ECE, Brier, log-loss, AURC) by name; a figure is None where its run
     has no scores (and so the delta too)."""
+    gold_changed: int = 0
+    """Paired examples whose gold label differs between the runs (one of them ran on corrected
+    data): the flips and McNemar's test are then judged against run B's gold."""
 
     def rows(self) -> list[tuple[Metric, Delta]]:
         """The compared figures in table order: the classification ones, then the confidence
@@ -110,20 +113,36 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
     by_key = {pair_key(p): p for p in preds_b}
     r2w, w2r = [], []
-    paired = 0
+    paired = gold_changed = 0
     for pa in preds_a:
         pb = by_key.get(pair_key(pa))
         if pb is None:
             continue
         paired += 1
-        ok_a, ok_b = pa.pred == pa.gold, pb.pred == pb.gold
+        gold_changed += pa.gold != pb.gold
+        # One gold for both (McNemar's test pairs two models on the same truth): run B's, the
+        # corrected one when B ran on a corrected copy of A's data.
+        ok_a, ok_b = pa.pred == pb.gold, pb.pred == pb.gold
         if ok_a and not ok_b:
-            r2w.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred, pa.name))
+            r2w.append(Flip(pa.idx, pa.text, pb.gold, pa.pred, pb.pred, pa.name))
         elif ok_b and not ok_a:
-            w2r.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred, pa.name))
+            w2r.append(Flip(pa.idx, pa.text, pb.gold, pa.pred, pb.pred, pa.name))
+    if gold_changed:
+        notes.append(
+            f"{gold_changed} gold labels of the paired examples differ between the runs (corrected data): each run's metrics are against its own gold,"
+            " so their deltas mix the model's change with the gold's; the flips and McNemar's test are computed against run B's gold"
+        )
+    train_a, train_b = (_train_fingerprint(r) for r in (run_a, run_b))
+    if train_a is not None and train_b is not None and train_a != train_b:
+        notes.append("the runs' train splits differ (content or labels): what changed is the data the method fitted on" + ("" if gold_changed else "; the evaluated split's gold labels are the same"))
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
     confidence = {m.name: _delta(m, ra, rb) for m in metrics_for(task, group="confidence")}
     diff = config_diff(run_a.config.settings(), run_b.config.settings())
-    return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence)
+    return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence, gold_changed)
+
+
+def _train_fingerprint(run: "StoredRun") -> Any:
+    data = run.config.identity.get("data")
+    return data.get("train") if isinstance(data, dict) else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from .caches import Caches
 
@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .data import Dataset, DataSpec
     from .export import Export
     from .methods import Estimate, Prediction, ProgressEvent
+    from .relabel import Decision, Relabelled
     from .results import Report
+    from .review import ReviewQueue
     from .selective import ConfidenceCurve
     from .slices import SliceDelta
     from .spec import PreparedRun, RunOutcome, RunSpec
@@ -215,6 +217,20 @@ class Engine:
         from .suspects import VIEWS, find_suspects
 
         return find_suspects(run_ref, self.store, self.caches, views=VIEWS if views is None else views)
+
+    def relabel(self, run_ref: str, decisions: "Iterable[Decision]", out: "str | Path") -> "Relabelled":
+        """Write a corrected copy of a stored run's data with ``decisions`` applied, never in
+        place, with its audit file (workbench/relabel.py)."""
+        from .relabel import write_corrected
+
+        return write_corrected(self.store, run_ref, decisions, out)
+
+    def review_queue(self, run_ref: str, suspects: "Suspects | None" = None) -> "ReviewQueue":
+        """The review queue of a stored run's suspect labels (found now unless given), with the
+        decisions already stored for them (workbench/review.py)."""
+        from .review import ReviewQueue
+
+        return ReviewQueue(self.store, suspects if suspects is not None else self.suspects(run_ref))
 
     def selective(self, run_ref: str, target_accuracy: float) -> "Selective | None":
         """A stored run's selective-prediction figures for another target accuracy (None: no scores)."""

@@ -85,10 +85,30 @@ CREATE TABLE IF NOT EXISTS sweeps (
     result     TEXT NOT NULL            -- JSON: SweepResult.to_json()
 );
 """
-
 SWEEPS_TABLE = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS sweeps") :]
 """The sweeps' table alone: a store of this layout made before sweeps were kept in it gets it on
 the first sweep saved (it is a table of its own; no run's identity depends on it)."""
+
+# the review queue's table, kept apart so it can be created on a store of any layout
+LABEL_DECISIONS = """
+CREATE TABLE IF NOT EXISTS label_decisions (
+    seq         INTEGER PRIMARY KEY,    -- the order they were made in (undo takes the last)
+    run_id      TEXT NOT NULL,          -- the evidence run whose suspect labels were reviewed
+    split       TEXT NOT NULL,          -- the split file of the row
+    src_row     INTEGER NOT NULL,       -- its row there (0-based, as suspects name it)
+    row_id      TEXT,
+    text_sha256 TEXT NOT NULL,          -- of the text decided on (a changed file is refused)
+    gold        TEXT NOT NULL,
+    label       TEXT,                   -- the label decided, NULL: skipped for now
+    decided     TEXT NOT NULL,          -- accepted | manual | kept | skipped
+    score       REAL,
+    at          REAL NOT NULL,
+    UNIQUE (run_id, split, src_row)
+);
+"""
+SCHEMA += LABEL_DECISIONS
+"""Not a new layout version (SCHEMA_VERSION): an older store gets the table when a review first
+writes to it (``CREATE TABLE IF NOT EXISTS``, workbench/review.py)."""
 
 SCHEMA += ARTIFACTS_TABLE  # fine-tuned models kept as artifacts (workbench/artifacts.py)
 

@@ -274,6 +274,13 @@ class Method(ABC):
         return params
 
     @classmethod
+    def scores_ignore_text(cls) -> str | None:
+        """Why this method's scores do not depend on the text, or None (the default: they do).
+        Scores that are the same for every text are no evidence about any row's label, so suspect
+        labels (workbench/suspects.py) are refused for such a run, with this reason."""
+        return None
+
+    @classmethod
     def auto_batch_size(cls, params: Mapping[str, Any], device: str) -> int:
         """Examples per batch when the user gives none. Default: ``batch_sizes`` by device kind."""
         table = cls.batch_sizes

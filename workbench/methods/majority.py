@@ -25,6 +25,10 @@ class Majority(Method):
     def uses_train(cls, params: Mapping[str, Any]) -> bool:
         return True
 
+    @classmethod
+    def scores_ignore_text(cls) -> str | None:
+        return "its scores are the train split's class shares, the same for every text: they say nothing about any row's label"
+
     def load(self, ctx: RunContext) -> None:
         pass
 
