@@ -88,7 +88,7 @@ def run_name_words(engine, folder: Path, split: str = "test", id_column: str | N
     """A finished run of NameWords on ``folder`` (registered for the call); returns its outcome."""
     from workbench.data import DataSpec
     from workbench.methods import METHODS
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     before = METHODS.get("name-words")
     METHODS["name-words"] = NameWords

@@ -142,7 +142,8 @@ def test_store_check_on_a_file_that_reads_as_empty_but_holds_text_is_not_ok(caps
 
 
 def test_rerun_then_ctrl_c_keeps_the_finished_run_until_the_new_one_finishes(tmp_path, monkeypatch):
-    from workbench.runner import RunSpec, execute, prepare
+    from workbench.runner import execute, prepare
+    from workbench.spec import RunSpec
     from workbench.store import RunStore
 
     monkeypatch.setitem(METHODS, "keyword", KeywordMethod)

@@ -198,7 +198,7 @@ def rt_pair(tmp_path_factory):
     if not (RT_DIR / "test.jsonl").is_file() or not model.is_dir():
         pytest.skip(f"needs {RT_DIR} and {model}")
     from workbench.data import DataSpec
-    from workbench.runner import RunSpec
+    from workbench.spec import RunSpec
 
     engine = Engine(tmp_path_factory.mktemp("rt") / "store.sqlite")
     data = DataSpec(str(RT_DIR), "test", limit=200)

@@ -20,7 +20,7 @@ from workbench.errors import WorkbenchError
 from workbench.methods import METHODS
 from workbench.relabel import AUDIT_FILE, AUDIT_KEYS, Decision, accept_suggestions, read_audit, read_decisions
 from workbench.relabel_write import rewrite
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 from workbench.suspects import text_sha256
 
 FLIPPED = (3, 8, 13, 20)

@@ -18,7 +18,7 @@ from screens.setup_screen import SetupScreen
 from workbench.data import DataSpec
 from workbench.engine import Engine
 from workbench.methods import METHODS
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 

@@ -21,7 +21,7 @@ from workbench.data import DataSpec
 from workbench.engine import Engine
 from workbench.methods import METHODS
 from workbench.relabel import AUDIT_FILE
-from workbench.runner import RunSpec
+from workbench.spec import RunSpec
 
 SLOW = 90.0
 """Seconds to wait for a worker that fits the evidence (sklearn's first import on a loaded CI box)."""

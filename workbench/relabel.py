@@ -29,7 +29,7 @@ from .errors import DATA, RUN, ConfigError, DataError, StoreError
 from .suspects import text_sha256
 
 if TYPE_CHECKING:
-    from .runner import RunSpec
+    from .spec import RunSpec
     from .store import RunStore, StoredRun
     from .suspects import Suspects
 
