@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import App
 from textual.binding import Binding
 
+from .key_order import OrderedKeysApp
 from .session import Session, default_spec
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ SWEEP_NAME = "tui"
 SWEEP_METRIC = "f1_macro"
 
 
-class WorkbenchApp(App):
+class WorkbenchApp(OrderedKeysApp):
     """``engine`` (or a store to make one over) and ``initial_spec`` are injectable for tests."""
 
     CSS_PATH = "workbench.tcss"
@@ -46,8 +46,21 @@ class WorkbenchApp(App):
 
         self.push_screen(SetupScreen())
 
-    def action_keys(self) -> None:
-        """``?``: every key of the screen showing (the footer has room for some only)."""
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers ``?`` for the keys list, or f1 while a text field has the focus (there
+        ``?`` is typed); the app's own binding keeps both keys working everywhere else."""
+        if action == "keys" and parameters:  # a screen's footer entry (base.KEYS_BINDINGS)
+            return self.typing() == (parameters == ("f1",))
+        return True
+
+    def typing(self) -> bool:
+        """Whether the focused widget takes typed text (so a printable key is not a command)."""
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, (Input, TextArea))
+
+    def action_keys(self, via: str = "?") -> None:
+        """``?`` or f1: every key of the screen showing (the footer has room for some only)."""
         from .keys_screen import KeysScreen
 
         if not isinstance(self.screen, KeysScreen):

@@ -14,10 +14,17 @@ if TYPE_CHECKING:
 
 ResultType = TypeVar("ResultType")
 
+KEYS_BINDINGS = [
+    Binding("question_mark", "app.keys('?')", "Keys", key_display="?"),
+    Binding("f1", "app.keys('f1')", "Keys", key_display="f1"),
+]
+"""First in every screen's footer (a narrow one cuts the end off): the key that lists all the keys.
+``?`` types into a text field, so while one has the focus the footer offers f1 instead (the app's
+check_action picks which shows)."""
+
 
 class WorkbenchScreen(Screen[ResultType]):
-    BINDINGS = [Binding("question_mark,f1", "app.keys", "Keys", key_display="?")]
-    """First in every screen's footer (a narrow one cuts the end off): ``?`` lists all the keys."""
+    BINDINGS = [*KEYS_BINDINGS]
 
     if TYPE_CHECKING:
         app: WorkbenchApp

@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Footer, Input, Static
 
+from .base import KEYS_BINDINGS
 from .format import Plain, PlainLabel
 
 
@@ -20,7 +21,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     """Returns the chosen path, or None when cancelled."""
 
     BINDINGS = [
-        Binding("question_mark,f1", "app.keys", "Keys", key_display="?"),
+        *KEYS_BINDINGS,
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "choose_highlighted", "Use highlighted"),
         Binding("backspace", "parent", "Parent folder"),

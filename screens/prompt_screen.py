@@ -63,7 +63,7 @@ class PromptScreen(WorkbenchScreen[None]):
         spec = self.app.session.spec
         yield Header()
         yield Plain(f"{spec.method} · {model_name(spec)} · {spec.data.source} [{spec.data.split}]", id="prompt-head")
-        with VerticalScroll(id="editors"):
+        with VerticalScroll(id="editors", can_focus=False):  # Tab goes between the fields, never to their frame
             yield Plain("loading the data for the label names and examples …", id="editors-status")
         yield Plain("", id="prompt-error", classes="error-line")
         with VerticalScroll(id="preview-box"):

@@ -91,7 +91,7 @@ class SetupScreen(WorkbenchScreen[None]):
 
         methods = [(Text(f"{name} — {cls.description}", no_wrap=True, overflow="ellipsis"), name) for name, cls in METHODS.items()]
         yield Header()
-        with VerticalScroll(id="setup-form"):
+        with VerticalScroll(id="setup-form", can_focus=False):  # Tab goes between the fields, never to their frame
             yield _row("Dataset", Select(SOURCE_KINDS, id="source-kind", allow_blank=False, compact=True))
             yield _row("Name or path", Input(id="source", compact=True), Button("Browse…", id="browse", compact=True))
             yield _row(
