@@ -13,6 +13,7 @@ missing ones are encoded first (minutes on a CPU, not counted in the time)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from types import SimpleNamespace
 from pathlib import Path
@@ -55,9 +56,9 @@ def main() -> None:
         for views, folds in ((("embeddings",), 5), (VIEWS, FOLDS)):
             t = time.perf_counter()
             probs = train_probabilities(x, train.texts, noisy, 2, views=views, folds=folds)
-            found = train_suspects(train.texts, noisy.tolist(), probs, prep.dataset.label_names, train.name)
+            found = train_suspects(dataclasses.replace(train, labels=noisy.tolist()), probs, prep.dataset.label_names)
             took = time.perf_counter() - t
-            share = len({s.row for s in found[:k]} & set(flipped.tolist())) / k
+            share = len({s.row for s in found[:k]} & {train.row_of(int(i)) for i in flipped}) / k
             shares.setdefault(views, []).append(share)
             print(f"seed {seed}  flipped {k}  views {'+'.join(views):<16} flagged {len(found):>5}  share of flipped in top K: {share:.3f}  time {took:.1f}s (budget 30 s)")
     base = shares[("embeddings",)]

@@ -144,10 +144,10 @@ class CompareScreen(WorkbenchScreen[None]):
         self.query_one(f"{selector}-title", Label).update(title)
         table = self.query_one(selector, DataTable)
         table.clear(columns=True)
-        for key in ("#", "gold", "A", "B", "text"):
+        for key in ("row", "gold", "A", "B", "text"):
             table.add_column(key, key=key)
         for f in flips:
-            table.add_row(SortCell(f.idx, str(f.idx)), Text(label_name(labels, f.gold)), Text(label_name(labels, f.pred_a)),
+            table.add_row(SortCell(f.idx, f.name or str(f.idx)), Text(label_name(labels, f.gold)), Text(label_name(labels, f.pred_a)),
                           Text(label_name(labels, f.pred_b)), Text(one_line(f.text, 80)), key=str(f.idx))  # fmt: skip
 
     def fill_config(self, diff) -> None:

@@ -75,13 +75,13 @@ class ExampleBrowser(Vertical):
         self.by_confidence = False
         """Most confident first (invalid and unscored last); else in example order."""
         self.suspects: dict[int, Suspect] | None = None
-        """The evaluated split's suspect labels by example index, once found."""
+        """The evaluated split's suspect labels by the file row they name, once found."""
         self.only_suspects = False
 
     def compose(self) -> ComposeResult:
         yield Plain("", id="examples-filter")
         table: DataTable[Any] = DataTable(id="examples", cursor_type="row", zebra_stripes=True)
-        table.add_column("#", key="idx")
+        table.add_column("row", key="idx")
         table.add_column("gold", key="gold")
         table.add_column("predicted", key="pred")
         table.add_column("score", key="answer")  # or the answer that named no class
@@ -103,7 +103,7 @@ class ExampleBrowser(Vertical):
         self.refill()
 
     def show_suspects(self, suspects: dict[int, Suspect] | None, only: bool) -> None:
-        """Mark the suspect labels (by example index) and, with ``only``, list only them."""
+        """Mark the suspect labels (by the file row they name) and, with ``only``, list only them."""
         self.suspects = suspects
         self.only_suspects = only and suspects is not None
         self.refill()
@@ -119,7 +119,7 @@ class ExampleBrowser(Vertical):
             what = f"gold {label_name(self.labels, gold)}, predicted {label_name(self.labels, pred)}"
         suspects = self.suspects or {}
         if self.only_suspects:
-            self.shown = [p for p in self.shown if p.idx in suspects]
+            self.shown = [p for p in self.shown if _row(p) in suspects]
             what += ", suspect labels only"
         if self.by_confidence:
             self.shown.sort(key=lambda p: -c if (c := confidence_of(p)) is not None else 1.0)  # stable: ties keep the order
@@ -132,9 +132,9 @@ class ExampleBrowser(Vertical):
         table.clear()
         names = fit_names(self.labels, NAME_WIDTH)
         for p in self.shown:
-            mark = f"{SUSPECT_MARK} " if p.idx in suspects else ""
+            mark = f"{SUSPECT_MARK} " if _row(p) in suspects else ""
             table.add_row(
-                SortCell(p.idx, f"{mark}{p.idx}"),
+                SortCell(_row(p), f"{mark}{p.name}"),
                 Text(label_name(names, p.gold)),
                 Text(label_name(names, p.pred), style="bold" if p.pred is None else ""),
                 Text(answer_cell(self.labels, p)),
@@ -153,11 +153,11 @@ class ExampleBrowser(Vertical):
         if p is None:
             detail.update("no examples in this cell")
             return
-        head = f"#{p.idx}  gold {label_name(self.labels, p.gold)}  predicted {label_name(self.labels, p.pred)}"
+        head = f"{'id' if p.row_id is not None else 'row'} {p.name}  gold {label_name(self.labels, p.gold)}  predicted {label_name(self.labels, p.pred)}"
         if p.scores:
             head += f"  scores: {scores_line(self.labels, p.scores, p.gold)}"
         lines = [head]
-        suspect = (self.suspects or {}).get(p.idx)
+        suspect = (self.suspects or {}).get(_row(p))
         if suspect is not None:
             lines.append(f"{SUSPECT_MARK} suspect label: the evidence suggests {suspect.suggested} ({suspect.score:.3f} against {suspect.gold})")
         lines.append(p.text)  # before the raw answer: with many classes that lists a figure for each
@@ -166,3 +166,8 @@ class ExampleBrowser(Vertical):
         if p.error:
             lines.append(f"error: {one_line(p.error, 300)}")
         detail.update(Text("\n".join(lines)))
+
+
+def _row(p) -> int:
+    """The file row of a stored prediction (its position for a run stored before rows were kept)."""
+    return p.row if p.row is not None else p.idx

@@ -30,6 +30,8 @@ FIELDS: dict[str, TuiField] = {
     E.LIMIT: TuiField("Splits › limit", "setup", "#limit"),
     E.TEXT_COLUMN: TuiField("Columns › text", "setup", "#text-column"),
     E.LABEL_COLUMN: TuiField("Columns › label", "setup", "#label-column"),
+    E.ID_COLUMN: TuiField("Columns › id", "setup", "#id-column"),
+    E.SLICE_BY: TuiField("the column the Slices tab groups by"),
     E.METHOD: TuiField("Method", "setup", "#method"),
     E.MODEL: TuiField("Model", "setup", "#model"),
     E.DEVICE: TuiField("Running › device", "setup", "#device"),

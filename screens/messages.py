@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.compare import Comparison
     from workbench.data import Dataset, DataSpec
     from workbench.methods import Prediction, ProgressEvent
+    from workbench.results import Report
     from workbench.runner import RunOutcome
     from workbench.selective import ConfidenceCurve
     from workbench.store import StoredPrediction, StoredRun
@@ -145,6 +146,21 @@ class SuspectsFound(Message):
 
 @dataclass
 class SuspectsFailed(Message):
+    error: str
+    field: str | None = None
+    """The field the error is about (workbench/errors.py), when it names one."""
+
+
+@dataclass
+class SlicesComputed(Message):
+    """A report with the figures per slice of ``column`` (``Engine.with_slices``), from a worker."""
+
+    column: str
+    report: "Report"
+
+
+@dataclass
+class SlicesFailed(Message):
     error: str
     field: str | None = None
     """The field the error is about (workbench/errors.py), when it names one."""

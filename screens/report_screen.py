@@ -27,6 +27,7 @@ from .example_browser import ExampleBrowser
 from .format import Plain
 from .messages import ReportReadFailed, RunRead, SuspectsFailed, SuspectsFound
 from .report_tables import details_text, fill_metrics, fill_per_class, head_line
+from .slices_view import SlicesView
 
 if TYPE_CHECKING:
     from workbench.results import Report
@@ -69,6 +70,8 @@ class ReportBody(Vertical):
                 yield ExampleBrowser(report.labels, self.predictions, id="example-browser")
             with TabPane("Confidence (k)", id="tab-confidence"):
                 yield ConfidenceView(report, self.curve, id="confidence")
+            with TabPane("Slices (l)", id="tab-slices"):
+                yield SlicesView(report, self.predictions, id="slices-view")
 
     def on_mount(self) -> None:
         fill_metrics(self.query_one("#metrics", DataTable), self.report)
@@ -94,6 +97,7 @@ class ReportScreen(WorkbenchScreen[None]):
         Binding("m", "show_tab('tab-metrics')", "Metrics", show=False),
         Binding("e", "show_tab('tab-errors')", "Errors", show=False),
         Binding("k", "show_tab('tab-confidence')", "Confidence", show=False),
+        Binding("l", "show_tab('tab-slices')", "Slices", show=False),
         Binding("a", "all_errors", "All errors", show=False),
         Binding("s", "sort_confidence", "Sort", tooltip="errors by confidence, most confident first"),
         Binding("u", "suspects", "Suspect", tooltip="only the suspect labels (found on first use)"),
@@ -172,6 +176,8 @@ class ReportScreen(WorkbenchScreen[None]):
             self.query_one(ConfusionTable).focus()
         elif event.pane.id == "tab-confidence":
             self.query_one(ConfidenceView).focus()
+        elif event.pane.id == "tab-slices":
+            self.query_one("#slice-column").focus()
         self.refresh_bindings()  # the error browser's keys show on its tab only
 
     # ------------------------------------------------------------ suspect labels
@@ -186,9 +192,7 @@ class ReportScreen(WorkbenchScreen[None]):
     @on(SuspectsFound)
     def suspects_found(self, message: SuspectsFound) -> None:
         self.finding_suspects = False
-        report = self.run.report if self.run else None
-        split = report.split if report else None
-        rows = {s.row: s for s in message.suspects.suspects if s.split == split}  # the evaluated split's
+        rows = {s.row: s for s in message.suspects.suspects if s.evaluated}  # by the file row each names
         browser = self.query_one(ExampleBrowser)
         browser.show_suspects(rows, only=True)
         if not rows:

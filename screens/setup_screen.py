@@ -104,6 +104,7 @@ class SetupScreen(WorkbenchScreen[None]):
                 "Columns",
                 _inline("text"), Input(id="text-column", compact=True, classes="short"),
                 _inline("label"), Input(id="label-column", compact=True, classes="short"),
+                _inline("id"), Input(id="id-column", placeholder="row number", compact=True, classes="short"),
             )  # fmt: skip
             yield _row("Method", Select(methods, id="method", allow_blank=False, compact=True))
             yield _row("", Plain(id="method-description"))
@@ -141,6 +142,7 @@ class SetupScreen(WorkbenchScreen[None]):
         values = {
             "#split": spec.data.split, "#train-split": spec.data.train_split or "", "#limit": "" if spec.data.limit is None else str(spec.data.limit),
             "#text-column": spec.data.text_column, "#label-column": spec.data.label_column,
+            "#id-column": spec.data.id_column or "",
             "#device": spec.device or "", "#batch-size": "" if spec.batch_size is None else str(spec.batch_size),
             "#devices": spec.devices or "",
         }  # fmt: skip
@@ -173,7 +175,7 @@ class SetupScreen(WorkbenchScreen[None]):
         spec = self.app.session.spec
         data = DataSpec(
             source=source, split=text("#split") or "test", train_split=text("#train-split") or None,
-            text_column=text("#text-column") or "text", label_column=text("#label-column") or "label",
+            text_column=text("#text-column") or "text", label_column=text("#label-column") or "label", id_column=text("#id-column") or None,
             limit=int(limit) if limit else None, seed=spec.data.seed, skip_empty=spec.data.skip_empty, encoding=spec.data.encoding,
         )  # fmt: skip
         if data.limit is not None and data.limit < 1:
@@ -259,11 +261,11 @@ class SetupScreen(WorkbenchScreen[None]):
         notice.update(TRUST_ON_NOTICE if event.value else TRUST_NOTICE)
         notice.set_class(event.value, "-on")
 
-    @on(Input.Submitted, "#source, #split, #train-split, #limit, #text-column, #label-column")
+    @on(Input.Submitted, "#source, #split, #train-split, #limit, #text-column, #label-column, #id-column")
     def data_fields_submitted(self) -> None:
         self.action_load_data()
 
-    @on(Input.Changed, "#source, #split, #train-split, #limit, #text-column, #label-column")
+    @on(Input.Changed, "#source, #split, #train-split, #limit, #text-column, #label-column, #id-column")
     def data_fields_changed(self) -> None:
         """The summary follows the form: once a data field no longer matches the data it shows,
         it clears; a local path that exists (or the sample) loads after a short pause in typing."""

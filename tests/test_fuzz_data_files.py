@@ -208,7 +208,7 @@ def test_well_formed_files_round_trip_any_text(rows, name, ascii_json):
         ({"test.jsonl": b'{"text": "caf\xe9", "label": 0}\n'}, r"not readable as utf-8-sig \(byte 0xe9 at offset 13\).*--encoding"),
         ({"test.jsonl": '{"text": "a", "label": 0}\n'.encode("utf-16")}, r"byte 0xff at offset 0.*read it as utf-16.*--encoding"),
         ({"test.jsonl": "\n  \n"}, r"split 'test' .* is empty"),
-        ({"test.jsonl": jsonl({"text": "", "label": 0}, {"text": " ", "label": 1}, {"text": "ok", "label": 0})}, r"2 empty texts \(rows 1, 2\).*--skip-empty"),
+        ({"test.jsonl": jsonl({"text": "", "label": 0}, {"text": " ", "label": 1}, {"text": "ok", "label": 0})}, r"2 empty texts \(rows 0, 1, counted from 0\).*--skip-empty"),
         ({"test.jsonl": jsonl({"text": None, "label": 0}, {"text": "ok", "label": 1})}, r"1 empty texts"),
         ({"test.jsonl": jsonl({"text": "a", "label": "zzz"}), "labels.json": '["neg", "pos"]'}, r"outside the dataset's label set: 'zzz'"),
         ({"test.jsonl": jsonl({"text": "a", "label": 2}), "labels.json": '["neg", "pos"]'}, r"outside the dataset's label set: 2"),

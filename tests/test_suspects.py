@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from workbench.cli import main
+from workbench.data import Split
 from workbench.suspects import eval_suspects, out_of_fold_probabilities, train_probabilities, train_suspects, word_features
 
 
@@ -21,7 +22,7 @@ def test_planted_flips_are_found_first():
     y[flipped] = 1 - y[flipped]
     probs = out_of_fold_probabilities(x, y, 2)
     assert np.allclose(probs.sum(1), 1)
-    found = train_suspects([f"row {i}" for i in range(n)], y.tolist(), probs, ["neg", "pos"], "train")
+    found = train_suspects(Split("train", [f"row {i}" for i in range(n)], y.tolist()), probs, ["neg", "pos"])
     top = {s.row for s in found[: len(flipped)]}
     assert len(top & set(flipped.tolist())) >= 12  # 80% of the planted flips among the top K
     first = found[0]
@@ -45,10 +46,10 @@ def test_two_views_average_out_of_fold_probabilities():
 
 
 def test_eval_rows_ranked_by_confidence_in_another_label():
-    P = lambda i, g, p, s: SimpleNamespace(idx=i, text=f"t{i}", gold=g, pred=p, scores=s, raw=None, error=None)  # noqa: E731
+    P = lambda i, g, p, s: SimpleNamespace(idx=i, text=f"t{i}", gold=g, pred=p, scores=s, raw=None, error=None, row=None, row_id=None)  # noqa: E731
     preds = [P(0, 0, 1, [0.3, 0.7]), P(1, 1, 1, [0.1, 0.9]), P(2, 1, 0, [0.95, 0.05]), P(3, 0, None, None)]
-    found = eval_suspects(preds, ["neg", "pos"], "test")
-    assert [(s.row, s.gold, s.suggested) for s in found] == [(0, "neg", "pos"), (2, "pos", "neg")]
+    found = eval_suspects(preds, ["neg", "pos"], Split("test", [f"t{i}" for i in range(4)], [0, 1, 1, 0], rows=[3, 5, 8, 9]))
+    assert [(s.row, s.gold, s.suggested) for s in found] == [(3, "neg", "pos"), (8, "pos", "neg")]  # file rows, not positions
     assert found[1].score == 0.95
 
 

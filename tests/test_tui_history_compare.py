@@ -80,8 +80,8 @@ async def test_mark_two_and_compare():
         cells = ([str(getattr(c, "plain", getattr(c, "text", c))) for c in table.get_row_at(i)] for i in range(table.row_count))
         deltas = {row[0]: row[1:] for row in cells}
         assert deltas["accuracy"] == [f"{a['accuracy']:.4f}", f"{b['accuracy']:.4f}", f"{b['accuracy'] - a['accuracy']:+.4f}"]
-        assert column(compare.query_one("#flips-r2w", DataTable), "#") == []  # B gets every example A got
-        assert column(compare.query_one("#flips-w2r", DataTable), "#") == ["4", "9", "10"]
+        assert column(compare.query_one("#flips-r2w", DataTable), "row") == []  # B gets every example A got
+        assert column(compare.query_one("#flips-w2r", DataTable), "row") == ["#4", "#9", "#10"]  # seeded without rows: positions
         assert "wrong in A, right in B: 3" in static_text(compare, "#flips-w2r-title")
         mcnemar = static_text(compare, "#mcnemar")
         assert "paired examples: 12" in mcnemar and "McNemar (exact binomial)" in mcnemar and "p = " in mcnemar

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .results import Report
 
 
+SLICE_HELP = "figures per value of a column of the data (repeatable), or 'length' (token-length quartiles); the weakest slice is named"
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="Evaluate text-classification methods on labelled data.")
     p.add_argument("--store", help="run store file (default: $WORKBENCH_STORE or the user data directory)")
@@ -30,6 +33,7 @@ def _build_parser() -> argparse.ArgumentParser:
     d.add_argument("--train-split", default="train", help="split (or file) to fit on, for methods that fit [train]")
     d.add_argument("--text-column", default="text", help="[text]")
     d.add_argument("--label-column", default="label", help="[label]")
+    d.add_argument("--id-column", help="a column naming each row: its value names the row in every output (suspects, errors, flips, exports) [the row number in the split file, from 0]")
     d.add_argument("--limit", type=int, help="evaluate a seeded random sample of N examples (kept in split order)")
     d.add_argument("--seed", type=int, default=0, help="seed for --limit [0]")
     d.add_argument("--skip-empty", action="store_true", help="leave out empty texts (counted in the report) instead of refusing them")
@@ -59,6 +63,7 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rerun", action="store_true", help="compute again even if an identical finished run is stored")
     r.add_argument("--retry-errors", action="store_true", help="take up the stored identical run, asking again for the examples that got no answer (connection refused, 5xx, 429 after retries); its answers are kept")
     r.add_argument("--json", metavar="PATH", help="also write the report as JSON")
+    r.add_argument("--slice-by", action="append", default=[], metavar="COLUMN", help=SLICE_HELP)
     r.add_argument("--calibrate-on", metavar="SPLIT", help="fit a temperature on this held-out split's predictions and report calibration before and after (e.g. validation)")
     r.add_argument("--target-accuracy", type=float, metavar="A", help="report the highest coverage whose accuracy reaches A (selective prediction) [0.9]")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress display")
@@ -80,6 +85,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run id (a unique prefix is enough)")
     s.add_argument("--json", metavar="PATH", help="also write the report as JSON")
     s.add_argument("--target-accuracy", type=float, metavar="A", help="report the highest coverage whose accuracy reaches A [0.9]")
+    s.add_argument("--slice-by", action="append", default=[], metavar="COLUMN", help=SLICE_HELP)
     su = sub.add_parser("suspects", help="rows of a run's data likely to carry a wrong gold label, most suspicious first")
     su.add_argument("run", help="run id (a unique prefix is enough)")
     su.add_argument("--json", metavar="PATH", help="also write every suspect as JSON")
@@ -198,7 +204,7 @@ def _cmd_eval(args) -> int:
     from .runner import RunSpec
 
     spec = RunSpec(
-        data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding),
+        data=DataSpec(args.data, args.split, args.train_split, args.text_column, args.label_column, args.limit, args.seed, args.skip_empty, args.encoding, id_column=args.id_column or None),
         method=args.method,
         model=args.model,
         params=_params(args),
@@ -221,7 +227,8 @@ def _cmd_eval(args) -> int:
     if outcome.status == "failed":
         kept = engine.count_predictions(outcome.run_id)  # worth resuming rather than starting over
         raise WorkbenchError(outcome.error or "the run failed", fix=f"{kept} predictions are kept: once fixed, `workbench resume {outcome.run_id[:12]}`" if kept else None, field=outcome.error_field)
-    code = _print_report(_with_target(engine, outcome.report, args.target_accuracy), args.json, reused=outcome.reused, status=outcome.status)
+    report = _with_target(engine, outcome.report, args.target_accuracy)
+    code = _print_report(engine.with_slices(report, args.slice_by) if report else None, args.json, reused=outcome.reused, status=outcome.status)
     if outcome.status == "cancelled":
         print(f"resume it with: workbench resume {outcome.run_id[:12]}")
     return code
@@ -334,7 +341,7 @@ def _cmd_show(args) -> int:
         if run.status != "done" and not engine.is_live(run.run_id):
             print(f"resume it with: workbench resume {run.run_id[:12]}")
         return 1
-    return _print_report(_with_target(engine, run.report, args.target_accuracy), args.json)
+    return _print_report(engine.with_slices(_with_target(engine, run.report, args.target_accuracy), args.slice_by), args.json)
 
 
 def _with_target(engine, report, target: float | None):
@@ -364,11 +371,15 @@ def _cmd_suspects(args) -> int:
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:
         print(f"note: {note}")
-    if rows[: args.top]:
-        print(f"\n{'score':>6}  {'split':<10} {'row':>6}  gold -> suggested  text")
-    for s in rows[: args.top]:
+    shown = rows[: args.top]
+    id_width = max((len(s.id) for s in shown if s.id is not None), default=0)
+    id_head = f"{'id':<{min(id_width, 24)}}  " if id_width else ""
+    if shown:
+        print(f"\n{'score':>6}  {'split':<10} {'row':>6}  {id_head}gold -> suggested  text")
+    for s in shown:
         text = " ".join(s.text.split())
-        print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
+        ident = f"{_fit(s.id or '', 24):<{min(id_width, 24)}}  " if id_width else ""
+        print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {ident}{s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
     if args.json:
         _write_json(args.json, result.to_json(), "the suspects")
     return 0

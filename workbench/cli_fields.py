@@ -14,6 +14,8 @@ FLAGS: dict[str, str] = {
     E.TRAIN_SPLIT: "--train-split",
     E.TEXT_COLUMN: "--text-column",
     E.LABEL_COLUMN: "--label-column",
+    E.ID_COLUMN: "--id-column",
+    E.SLICE_BY: "--slice-by",
     E.LIMIT: "--limit",
     E.SEED: "--seed",
     E.SKIP_EMPTY: "--skip-empty",

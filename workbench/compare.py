@@ -44,10 +44,13 @@ def confidence_figures(report: "Report | None") -> dict[str, float | None]:
 @dataclass(frozen=True)
 class Flip:
     idx: int
+    """The example's position in run A's evaluated split."""
     text: str
     gold: int
     pred_a: int | None
     pred_b: int | None
+    name: str = ""
+    """How outputs name the example: its id, else its row in the split file (StoredPrediction.name)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,14 @@ def config_diff(config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> lis
     return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
 
 
+def _pair_key(p: Any) -> tuple:
+    """What pairs an example of one run with the same example of another: its row (or id) and
+    text where the runs kept rows, so a corrected gold label still pairs; else text and gold."""
+    if p.row is not None or p.row_id is not None:
+        return ("row", p.row_id if p.row_id is not None else p.row, p.text)
+    return ("text", p.text, p.gold)
+
+
 def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b: list) -> Comparison:
     """``run_*`` as returned by ``RunStore.get``; ``preds_*`` by ``RunStore.predictions``. Examples
     are paired by text and gold label, so two runs on the same split pair up even when one was
@@ -108,19 +119,19 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     notes = []
     if (ra.labels if ra else None) != (rb.labels if rb else None):
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
-    by_key = {(p.text, p.gold): p for p in preds_b}
+    by_key = {_pair_key(p): p for p in preds_b}
     r2w, w2r = [], []
     paired = 0
     for pa in preds_a:
-        pb = by_key.get((pa.text, pa.gold))
+        pb = by_key.get(_pair_key(pa))
         if pb is None:
             continue
         paired += 1
         ok_a, ok_b = pa.pred == pa.gold, pb.pred == pb.gold
         if ok_a and not ok_b:
-            r2w.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred))
+            r2w.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred, pa.name))
         elif ok_b and not ok_a:
-            w2r.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred))
+            w2r.append(Flip(pa.idx, pa.text, pa.gold, pa.pred, pb.pred, pa.name))
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None

@@ -15,14 +15,14 @@ import os
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import DATA, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
+from .errors import DATA, ID_COLUMN, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
 from .labels import is_missing, resolve_labels
-from .readers import FORMATS, Row, clean_text, file_kind, json_type, read_rows
+from .readers import FORMATS, Row, clean_text, file_kind, json_type, read_rows, rows_of_columns
 
 SAMPLE = "sample"
 """The source name of the movie-review sample that ships inside the package (works offline)."""
@@ -49,6 +49,9 @@ class DataSpec:
     default): the train split as it is. Used by sweeps to select on data that has no validation
     split without leaking it into what a method fits on. Not part of a run's identity (that is the
     data's content, which this changes)."""
+    id_column: str | None = None
+    """A column naming each row (its values kept as the row's id in every output); None: rows are
+    named by their number in the split file."""
 
 
 HOLDOUT_SPLIT = ":holdout"
@@ -56,20 +59,85 @@ HOLDOUT_SPLIT = ":holdout"
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where one example came from: stored with its prediction, named by every output."""
+
+    row: int | None = None
+    """Its row in the split file (0-based, every data row counted); None in runs stored before
+    rows were kept (their predictions know only their position in the evaluated split)."""
+    row_id: str | None = None
+    """Its value of the data's id column, when one is named."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The row's other columns (scalars), for slices and exports."""
+    tokens: int | None = None
+    """Its length in the model's tokens (None: the method has no tokenizer), for the length slice."""
+
+
+@dataclass(frozen=True)
 class Split:
+    """The examples of one split, in file order. Example ``i`` is ``texts[i]`` with ``labels[i]``,
+    from row ``rows[i]`` of the split file ``file_split`` (the row identity: it survives
+    --skip-empty, --limit and a hold-out, see docs/architecture.md), named ``ids[i]`` when the
+    data has an id column, with the row's other columns in ``columns[name][i]``."""
+
     name: str
     texts: list[str]
     labels: list[int]
     skipped_empty: int = 0
+    rows: list[int] | None = None
+    """Each example's row in its split file (0-based, counting every data row, empty or not);
+    None: the examples are the file's rows 0..n-1."""
+    ids: list[str] | None = None
+    """Each example's value of the id column; None when the data names no id column."""
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    """The rows' other columns (metadata), one list per column, aligned with ``texts``; a row
+    lacking a column has None there."""
+    file_split: str | None = None
+    """The split whose file the rows come from, when not ``name`` (a hold-out of the train split
+    is named ``train[20% seed 0]`` but its rows are rows of ``train``)."""
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    def row_of(self, i: int) -> int:
+        """The file row of example ``i``."""
+        return self.rows[i] if self.rows is not None else i
+
+    def id_of(self, i: int) -> str | None:
+        return self.ids[i] if self.ids is not None else None
+
+    def origin(self, i: int, tokens: int | None = None) -> "Origin":
+        """Where example ``i`` came from, as a prediction of it is stored."""
+        return Origin(self.row_of(i), self.id_of(i), {c: v[i] for c, v in self.columns.items() if v[i] is not None}, tokens)
+
+    @property
+    def source_split(self) -> str:
+        """The name of the split file the rows are rows of."""
+        return self.file_split or self.name
+
+    def subset(self, keep: list[int], name: str | None = None) -> "Split":
+        """The examples at positions ``keep`` (in that order), with their rows, ids and columns."""
+        return Split(
+            name or self.name,
+            [self.texts[i] for i in keep],
+            [self.labels[i] for i in keep],
+            self.skipped_empty,
+            [self.row_of(i) for i in keep],
+            [self.ids[i] for i in keep] if self.ids is not None else None,
+            {c: [v[i] for i in keep] for c, v in self.columns.items()},
+            self.file_split,
+        )
+
     def fingerprint(self) -> str:
+        """The content that determines a run's result on this split: texts, labels and where each
+        came from (row numbers, ids), so that a stored prediction names the same row."""
         h = hashlib.sha256()
-        for text, label in zip(self.texts, self.labels):
+        for i, (text, label) in enumerate(zip(self.texts, self.labels)):
             h.update(text.encode("utf-8", "surrogatepass"))
             h.update(b"\x00%d\x00" % label)
+            h.update(b"%d\x00" % self.row_of(i))
+            if self.ids is not None:
+                h.update(self.ids[i].encode("utf-8", "surrogatepass") + b"\x00")
         return h.hexdigest()
 
 
@@ -121,6 +189,8 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
         raw_train, repaired_train = _check_cells(spec.train_split or "train", raw_train)
     names, to_index = resolve_labels(declared, raw_eval + (raw_train or []), spec.label_column)
     eval_split = _make_split(holdout_name(spec) if spec.split == HOLDOUT_SPLIT else spec.split, raw_eval, to_index, spec)
+    if spec.split == HOLDOUT_SPLIT:
+        eval_split = replace(eval_split, file_split=spec.train_split or "train")
     train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None
     if train_split is not None:
         _check_train_covers(eval_split, train_split, names)
@@ -164,8 +234,6 @@ def _carve(rows: list[Row], fraction: float, seed: int) -> tuple[list[Row], list
 def _load_with_holdout(spec: DataSpec, need_train: bool) -> tuple[list[Row], list[Row] | None, list[str] | None]:
     """``spec.holdout`` of the train split held out: the eval rows when the split is
     :data:`HOLDOUT_SPLIT`, and never among the train rows a method fits on."""
-    from dataclasses import replace
-
     frac = spec.holdout
     if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not 0 < frac < 1:
         raise DataError(f"holdout {frac!r} is not a fraction", expected="a number between 0 and 1 (0.2: a fifth of the train split)")
@@ -361,7 +429,7 @@ def _load_hub(spec: DataSpec, need_train: bool):
 
     def rows(name: str) -> list[Row]:
         ds = dd[name]
-        return list(zip(ds[spec.text_column], ds[spec.label_column]))
+        return rows_of_columns({c: ds[c] for c in ds.column_names}, spec.text_column, spec.label_column)
 
     return rows(spec.split), (rows(spec.train_split) if need_train and spec.train_split else None), declared
 
@@ -379,7 +447,7 @@ def _check_cells(split: str, rows: list[Row]) -> tuple[list[Row], int]:
     unpaired surrogates by U+FFFD. Returns the rows and how many were repaired."""
     out = rows
     repaired = 0
-    for i, (text, label) in enumerate(rows):
+    for i, (text, label, *_) in enumerate(rows):
         for what, value in (("text", text), ("label", label)):
             if value is not None and not isinstance(value, (str, numbers.Number)):
                 expected = "a string (numbers are read as text)" if what == "text" else "one string or number label (multi-label data is not supported)"
@@ -393,7 +461,7 @@ def _check_cells(split: str, rows: list[Row]) -> tuple[list[Row], int]:
             if out is rows:
                 out = list(rows)
             fixed = [_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for v in (text, label)]
-            out[i] = (fixed[0], fixed[1])
+            out[i] = rows[i]._replace(text=fixed[0], label=fixed[1])
             repaired += 1
     return out, repaired
 
@@ -403,19 +471,21 @@ def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
         raise DataError(f"split '{name}' of {spec.source} is empty", expected="at least one row", fix="check the file or pick another split", field=_split_field(name, spec))
     texts: list[str] = []
     labels: list[int] = []
+    kept: list[Row] = []
     empty_rows: list[int] = []
     bad: Counter = Counter()
-    for i, (text, raw_label) in enumerate(rows):
-        t = clean_text(text)
-        idx = to_index(raw_label)
+    for row in rows:
+        t = clean_text(row.text)
+        idx = to_index(row.label)
         if idx is None:
-            bad["(missing)" if is_missing(raw_label) else repr(raw_label)[:60]] += 1
+            bad["(missing)" if is_missing(row.label) else repr(row.label)[:60]] += 1
             continue
         if not t.strip():
-            empty_rows.append(i)
+            empty_rows.append(row.row)
             continue
         texts.append(t)
         labels.append(idx)
+        kept.append(row)
     if bad:
         shown = ", ".join(f"{v} ({n} rows)" for v, n in bad.most_common(5))
         raise DataError(
@@ -424,15 +494,59 @@ def _make_split(name: str, rows: list[Row], to_index, spec: DataSpec) -> Split:
             field=LABEL_COLUMN,
         )
     if empty_rows and not spec.skip_empty:
-        first = ", ".join(str(r + 1) for r in empty_rows[:5])
+        first = ", ".join(str(r) for r in empty_rows[:5])
         raise DataError(
-            f"split '{name}' has {len(empty_rows)} empty texts (rows {first}{', ...' if len(empty_rows) > 5 else ''})",
+            f"split '{name}' has {len(empty_rows)} empty texts (rows {first}{', ...' if len(empty_rows) > 5 else ''}, counted from 0)",
             fix="remove them, or choose to skip empty texts (they are left out and counted in the report)",
             field=SKIP_EMPTY,
         )
     if not texts:
         raise DataError(f"split '{name}' has no usable rows", fix="check the text column and the file's contents", field=TEXT_COLUMN)
-    return Split(name, texts, labels, skipped_empty=len(empty_rows))
+    positions = [r.row for r in kept]
+    return Split(
+        name,
+        texts,
+        labels,
+        skipped_empty=len(empty_rows),
+        rows=None if positions == list(range(len(rows))) else positions,
+        ids=_row_ids(name, kept, spec),
+        columns=_metadata_columns(kept, spec),
+    )
+
+
+def _row_ids(name: str, rows: list[Row], spec: DataSpec) -> list[str] | None:
+    """The id column's value of each row, as text; refuses a missing column, a row without an id
+    and an id that two rows share (a correction or a slice must land on one row)."""
+    column = spec.id_column
+    if not column:
+        return None
+    if column in (spec.text_column, spec.label_column):
+        raise DataError(f"the id column '{column}' is also the {'text' if column == spec.text_column else 'label'} column", fix="name a column that identifies the rows", field=ID_COLUMN)
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for r in rows:
+        value = r.extra.get(column)
+        if value is None or (isinstance(value, float) and value != value) or value == "":
+            if not any(column in x.extra for x in rows):
+                found = sorted({k for x in rows[:100] for k in x.extra})
+                raise DataError(f"split '{name}' has no column '{column}' (other columns: {', '.join(found) or 'none'})", fix="name the column that identifies the rows, or none", field=ID_COLUMN)
+            raise DataError(f"split '{name}' row {r.row} has no value in the id column '{column}'", expected="an id on every row", fix="fill it in, or name no id column", field=ID_COLUMN)
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        if text in seen:
+            raise DataError(f"split '{name}' has the id {text!r} on rows {seen[text]} and {r.row}", expected="a different id on every row", fix="make the ids unique, or name no id column (rows are then named by their number)", field=ID_COLUMN)
+        seen[text] = r.row
+        ids.append(text)
+    return ids
+
+
+def _metadata_columns(rows: list[Row], spec: DataSpec) -> dict[str, list[Any]]:
+    """The rows' other columns, one list each (None where a row lacks it), in first-seen order."""
+    names: dict[str, None] = {}
+    for r in rows:
+        for k in r.extra:
+            names.setdefault(k)
+    names.pop(spec.id_column or "", None)
+    return {k: [r.extra.get(k) for r in rows] for k in names}
 
 
 def _check_train_covers(eval_split: Split, train: Split, names: list[str]) -> None:
@@ -454,5 +568,4 @@ def _limit(split: Split, limit: int, seed: int) -> Split:
         raise DataError(f"the limit {limit} is not a positive number", fix="sample 1 or more examples, or set no limit to use them all", field=LIMIT)
     if limit >= len(split):
         return split
-    keep = sorted(random.Random(seed).sample(range(len(split)), limit))
-    return Split(split.name, [split.texts[i] for i in keep], [split.labels[i] for i in keep], split.skipped_empty)
+    return split.subset(sorted(random.Random(seed).sample(range(len(split)), limit)))

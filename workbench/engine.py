@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
     from .data import Dataset, DataSpec
     from .methods import Estimate, Prediction, ProgressEvent
+    from .results import Report
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
     from .store import RunStore, StoredPrediction, StoredRun
@@ -167,6 +168,23 @@ class Engine:
 
         a, b = self.store.get(run_a), self.store.get(run_b)
         return compare_runs(a, b, self.store.predictions(a.run_id), self.store.predictions(b.run_id))
+
+    def with_slices(self, report: "Report", columns: "Sequence[str]") -> "Report":
+        """``report`` with its figures per slice of each of ``columns`` (its rows' other columns, or
+        ``length``; workbench/slices.py), from its stored predictions: no re-run."""
+        from dataclasses import replace
+
+        from .slices import compute_slices
+
+        if not columns:
+            return report
+        return replace(report, slices=compute_slices(self.store.predictions(report.run_id), columns, len(report.labels)))
+
+    def slice_columns(self, run_id: str) -> list[str]:
+        """What a stored run can be sliced by: ``length``, then its rows' other columns."""
+        from .slices import available_columns
+
+        return available_columns(self.store.predictions(run_id))
 
     # ------------------------------------------------------------ confidence
 

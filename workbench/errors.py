@@ -15,6 +15,8 @@ checks that both cover every field here.
 - ``train_split``: the split (or file) a method fits on
 - ``text_column``: the column holding the texts
 - ``label_column``: the column holding the labels
+- ``id_column``: the column naming each row (its id in every output)
+- ``slice_by``: a column the figures are sliced by
 - ``limit``: how many examples to sample for evaluation
 - ``seed``: the seed of that sample
 - ``skip_empty``: whether empty texts are left out instead of refused
@@ -48,6 +50,8 @@ SPLIT = "split"
 TRAIN_SPLIT = "train_split"
 TEXT_COLUMN = "text_column"
 LABEL_COLUMN = "label_column"
+ID_COLUMN = "id_column"
+SLICE_BY = "slice_by"
 LIMIT = "limit"
 SEED = "seed"
 SKIP_EMPTY = "skip_empty"
@@ -68,7 +72,7 @@ SUSPECT_VIEWS = "suspect_views"
 
 FIELDS: tuple[str, ...] = (
     DATA, SPLIT, TRAIN_SPLIT, TEXT_COLUMN, LABEL_COLUMN, LIMIT, SEED, SKIP_EMPTY, ENCODING,
-    METHOD, MODEL, DEVICE, DEVICES, RAY, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON, SUSPECT_VIEWS,
+    METHOD, MODEL, DEVICE, DEVICES, RAY, DTYPE, BATCH_SIZE, TRUST_REMOTE_CODE, STORE, RUN, JSON_PATH, CALIBRATE_ON, SUSPECT_VIEWS, ID_COLUMN, SLICE_BY,
 )  # fmt: skip
 """Every field that is not a method parameter (those are ``param:<name>``, see :func:`param`)."""
 

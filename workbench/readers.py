@@ -1,4 +1,5 @@
-"""Reading split files (.jsonl, .json, .csv, .tsv, .parquet) into plain rows of (text, label)."""
+"""Reading split files (.jsonl, .json, .csv, .tsv, .parquet) into rows: text, label, the row's
+number in its file as read and its other columns (kept as metadata, workbench/data.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,24 @@ import math
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
 
 from .errors import DATA, ENCODING, LABEL_COLUMN, TEXT_COLUMN, DataError
 
 FORMATS = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
-Row = tuple[Any, Any]  # (text, raw label) as found in the file
+class Row(NamedTuple):
+    """One data row as found in its file."""
+
+    text: Any
+    label: Any
+    """The raw label cell (resolved to a class index in data.py)."""
+    row: int = 0
+    """0-based position among the split's data rows as read (every row, empty or not; the rows of
+    a sharded split counted across its files in order): the row identity every output names."""
+    extra: Mapping[str, Any] = MappingProxyType({})
+    """The row's other columns (strings, numbers, booleans, null), kept as metadata."""
 
 
 def read_rows(path: Path, text_column: str, label_column: str, encoding: str = "utf-8-sig") -> list[Row]:
@@ -154,7 +166,7 @@ def _read_jsonl(fh, path: Path, text_column: str, label_column: str) -> list[Row
             missing = text_column if text_column not in record else label_column
             field = TEXT_COLUMN if text_column not in record else LABEL_COLUMN
             raise _missing_column(f"{path} {where} {lineno}", missing, list(record), field)
-        rows.append((record[text_column], record[label_column]))
+        rows.append(Row(record[text_column], record[label_column], len(rows), _extra(record, text_column, label_column)))
     return rows
 
 
@@ -195,6 +207,7 @@ def _read_csv(fh, path: Path, text_column: str, label_column: str, delimiter: st
             if header.count(column) > 1:
                 raise DataError(f"{path} has {header.count(column)} columns named '{column}'", fix="rename the duplicates so each column name is unique", field=DATA)
         ti, li = header.index(text_column), header.index(label_column)
+        others = [(i, name) for i, name in enumerate(header) if i not in (ti, li) and name and header.count(name) == 1]
         for fields in reader:
             if not fields:  # a blank line
                 continue
@@ -205,7 +218,7 @@ def _read_csv(fh, path: Path, text_column: str, label_column: str, delimiter: st
                     fix='quote fields that hold the delimiter ("a, b"), or fix that line',
                     field=DATA,
                 )
-            rows.append((fields[ti], fields[li]))
+            rows.append(Row(fields[ti], fields[li], len(rows), {name: fields[i] for i, name in others}))
     except csv.Error as e:
         raise DataError(f"{path} line {reader.line_num} is not valid CSV ({e})", fix="fix the quoting on that line", field=DATA) from None
     return rows
@@ -217,12 +230,35 @@ def _read_parquet(path: Path, text_column: str, label_column: str) -> list[Row]:
     try:
         schema_names = pq.read_schema(path).names
         _check_columns(path, schema_names, text_column, label_column)
-        table = pq.read_table(path, columns=[text_column, label_column])
+        table = pq.read_table(path)
     except DataError:
         raise
     except Exception as e:  # pyarrow raises several types for damaged files
         raise DataError(f"{path} is not a readable parquet file ({type(e).__name__}: {e})", fix="re-export the file", field=DATA) from None
-    return list(zip(table.column(text_column).to_pylist(), table.column(label_column).to_pylist()))
+    return rows_of_columns({name: table.column(name).to_pylist() for name in table.column_names}, text_column, label_column)
+
+
+def rows_of_columns(columns: Mapping[str, list[Any]], text_column: str, label_column: str) -> list[Row]:
+    """Rows from a table held by columns (parquet, a Hugging Face split), the other columns kept."""
+    others = {name: values for name, values in columns.items() if name not in (text_column, label_column)}
+    return [
+        Row(text, label, i, _extra({name: values[i] for name, values in others.items()}, text_column, label_column))
+        for i, (text, label) in enumerate(zip(columns[text_column], columns[label_column]))
+    ]
+
+
+METADATA_TYPES = (str, int, float, bool, type(None))
+"""What a metadata cell may hold: a scalar. Lists and objects (nested JSON, a parquet struct) are
+left out: no slice or export column can use them as they are."""
+
+
+def _extra(record: Mapping[str, Any], text_column: str, label_column: str) -> Mapping[str, Any]:
+    """A row's other columns, scalars only (see :data:`METADATA_TYPES`)."""
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v  # a NaN cell (pandas' missing value) is missing
+        for k, v in record.items()
+        if k not in (text_column, label_column) and isinstance(v, METADATA_TYPES)
+    }
 
 
 def clean_text(value: Any) -> str:

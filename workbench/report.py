@@ -163,6 +163,26 @@ def _report_lines(report: Report, width: int) -> list[str]:
     else:
         lines += ["", "confusion matrix (rows: gold, columns: predicted; count and row share)"]
     lines += matrix.split("\n")
+    lines += _slice_lines(report, width)
+    return lines
+
+
+def _slice_lines(report: Report, width: int) -> list[str]:
+    """A table per sliced column (``--slice-by``), then the weakest slice."""
+    lines: list[str] = []
+    for column, figures in report.slices.items():
+        w = min(max(8, *(len(s.value) for s in figures)), max(8, width - 60))
+        lines += ["", f"slices by {column}", f"{'value':<{w}}  {'n':>6}  {'accuracy':>8}  {'95% CI':<16}  {'macro F1':>8}  {'95% CI':<16}  {'invalid':>7}"]
+        for s in figures:
+            acc, f1 = s.ci95.accuracy, s.ci95.f1_macro
+            acc_ci = f"[{acc[0]:.3f}, {acc[1]:.3f}]" if acc else ""
+            f1_ci = f"[{f1[0]:.3f}, {f1[1]:.3f}]" if f1 else ""
+            small = "  n < 30: wide interval" if s.small else ""
+            lines.append(f"{fit(s.value, w):<{w}}  {s.n:>6}  {s.accuracy:>8.4f}  {acc_ci:<16}  {s.f1_macro:>8.4f}  {f1_ci:<16}  {s.invalid:>7}{small}")
+    weakest = report.weakest_slice()
+    if weakest:
+        column, s = weakest
+        lines += ["", f"weakest slice: {column} = {s.value} (accuracy {s.accuracy:.4f}, n={s.n}{', under 30 rows' if s.small else ''})"]
     return lines
 
 

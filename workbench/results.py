@@ -89,6 +89,31 @@ class Intervals:
 
 
 @dataclass(frozen=True)
+class SliceFigures:
+    """One slice of a run's examples (the rows with one value of a column; workbench/slices.py)."""
+
+    value: str
+    n: int
+    accuracy: float
+    f1_macro: float
+    """Macro F1 over the classes the slice's gold labels hold."""
+    ci95: Intervals = field(default_factory=Intervals)
+    invalid: int = 0
+
+    @property
+    def small(self) -> bool:
+        """Too few rows for a narrow interval (under 30)."""
+        return self.n < 30
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SliceFigures":
+        return cls(str(d.get("value")), _int(d.get("n"), 0), _float(d.get("accuracy"), 0.0), _float(d.get("f1_macro"), 0.0), Intervals.from_dict(d.get("ci95") or {}), _int(d.get("invalid"), 0))  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "n": self.n, "accuracy": self.accuracy, "f1_macro": self.f1_macro, "ci95": self.ci95.to_json(), "invalid": self.invalid}
+
+
+@dataclass(frozen=True)
 class Report:
     """A run's report: what it ran on, its figures, timing and notes. :meth:`from_dict` reads the
     stored JSON of any version (missing keys take these defaults); :meth:`to_json` writes it."""
@@ -136,8 +161,18 @@ class Report:
     notes: list[str] = field(default_factory=list)
     versions: dict[str, Any] = field(default_factory=dict)
     created_at: float | None = None
+    slices: dict[str, list[SliceFigures]] = field(default_factory=dict)
+    """The figures per slice of the columns asked for (``--slice-by``; workbench/slices.py), computed
+    from the stored predictions when asked, not stored with the run."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys of a stored report this version does not know: kept, and written back to the JSON."""
+
+    def weakest_slice(self) -> tuple[str, SliceFigures] | None:
+        """(column, slice) with the lowest accuracy among the slices of at least 30 rows when any
+        is (else among all), over the columns that split the run in two or more."""
+        every = [(column, s) for column, figures in self.slices.items() for s in figures if len(figures) > 1]
+        pool = [cs for cs in every if not cs[1].small] or every
+        return min(pool, key=lambda cs: (cs[1].accuracy, -cs[1].n)) if pool else None
 
     def metric(self, name: str) -> float | int | None:
         """A headline figure by name (one of :data:`METRICS`); None when this report lacks it."""
@@ -148,7 +183,7 @@ class Report:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Report":
         """A report from its JSON (stored, written by ``--json``, or the runner's metrics)."""
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = ({f.name for f in fields(cls)} | {"weakest_slice"}) - {"extra"}
         ibg = d.get("invalid_by_gold")
         return cls(
             run_id=d.get("run_id") or "",
@@ -184,6 +219,7 @@ class Report:
             notes=list(d.get("notes") or []),
             versions=dict(d.get("versions") or {}),
             created_at=_float(d.get("created_at")),
+            slices={str(k): [SliceFigures.from_dict(x) for x in v] for k, v in (d.get("slices") or {}).items()},
             extra={k: v for k, v in d.items() if k not in known and k != "format_version"},
         )
 
@@ -204,6 +240,10 @@ class Report:
             "details": dict(self.details), "notes": list(self.notes), "versions": dict(self.versions), "created_at": self.created_at,
             "score_rule": self.score_rule, "calibration": self.calibration, "selective": self.selective,
         }  # fmt: skip
+        if self.slices:
+            out["slices"] = {column: [s.to_json() for s in figures] for column, figures in self.slices.items()}
+            weakest = self.weakest_slice()
+            out["weakest_slice"] = {"column": weakest[0], "value": weakest[1].value, "n": weakest[1].n, "accuracy": weakest[1].accuracy} if weakest else None
         out.update({k: v for k, v in self.extra.items() if k not in out})
         out["format_version"] = FORMAT_VERSION
         return out

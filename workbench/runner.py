@@ -26,7 +26,7 @@ from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .store import RunStore
 from .truncation import longest_first, model_tokens, text_lengths, truncation_note
 
-IDENTITY_VERSION = 2
+IDENTITY_VERSION = 3
 """Bump when a change to the code changes results, so old runs are not reused as if identical.
 2: every method's scores are per-class probabilities (embed-centroid and embed-zeroshot stored
 raw cosine similarities before), so a stored run's scores always mean the same thing; and
@@ -35,7 +35,10 @@ its path and file times: workbench/models.py folder_identity). Left at 2 for the
 the same round as the former, whose bump already makes every old run id new, and a local model's
 identity string changed form anyway (``sha256:...``), so no old run can be reused by mistake. In
 the same round, embed-zeroshot's default label texts became phrases made from the label names ("A
-negative review", answers.descriptive_label_texts), a result change the bump covers too."""
+negative review", answers.descriptive_label_texts), a result change the bump covers too.
+3: a split's fingerprint holds each example's row in its file and its id (data.Split.fingerprint):
+a stored prediction names the row it was made for, so a run over other rows of the same texts (one
+more empty row before them, another --limit sample) is another run."""
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,8 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
     batch of 32 Rotten Tomatoes reviews is padded to 28% more tokens than it holds, by tokens 4%."""
     ev = prep.dataset.eval
     # A resumed run arrives with its finished predictions in ``by_index``: only the rest is done.
+    measured = text_lengths(method, ev.texts, _lengths_key(prep), caches.lengths)
+    tokens = measured[0] if measured else None  # stored with each prediction: the length slice
     order = [i for i in longest_first(method, ev.texts, _lengths_key(prep), caches.lengths) if i not in by_index]
     if pool is not None and order:
         pool.start()  # its workers load before 'predicting' shows
@@ -312,7 +317,7 @@ def _predict_all(method: Method, prep: PreparedRun, store: RunStore, ctx: RunCon
 
     def commit(idx: list[int], batch: list[Prediction]) -> None:
         nonlocal correct
-        store.add_predictions(prep.run_id, [(i, ev.texts[i], ev.labels[i], p) for i, p in zip(idx, batch)])
+        store.add_predictions(prep.run_id, [(i, ev.texts[i], ev.labels[i], p, ev.origin(i, tokens[i] if tokens else None)) for i, p in zip(idx, batch)])
         for i, p in zip(idx, batch):
             by_index[i] = p
             correct += p.label == ev.labels[i]
@@ -497,7 +502,7 @@ def _claim_for_resume(prep: PreparedRun, store: RunStore, ctx: RunContext, retri
     ev = prep.dataset.eval
     kept: dict[int, Prediction] = {}
     for p in store.predictions(prep.run_id):
-        if p.idx >= len(ev) or p.text != ev.texts[p.idx] or p.gold != ev.labels[p.idx]:
+        if p.idx >= len(ev) or p.text != ev.texts[p.idx] or p.gold != ev.labels[p.idx] or p.row not in (None, ev.row_of(p.idx)):
             # The identity matched, so this is a damaged store, not changed data: say so and stop.
             error = f"stored prediction {p.idx} of run {prep.run_id[:12]} does not match example {p.idx} of the data"
             store.finish_run(prep.run_id, "failed", error=error)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from .data import Origin
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
 from .run_locks import RunLocks
@@ -47,6 +48,10 @@ CREATE TABLE IF NOT EXISTS predictions (
     scores  TEXT,                       -- JSON list, one score per class
     raw     TEXT,
     error   TEXT,
+    src_row INTEGER,                    -- the example's row in its split file (data.Origin)
+    row_id  TEXT,                       -- its id column's value, when the data names one
+    meta    TEXT,                       -- JSON object: the row's other columns
+    tokens  INTEGER,                    -- its length in the model's tokens
     PRIMARY KEY (run_id, idx)
 );
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -71,9 +76,36 @@ CREATE TABLE IF NOT EXISTS file_digests (
 ) WITHOUT ROWID;
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was
-numbered (the same tables), migrated on open; a store from a newer workbench is refused unread."""
+numbered (the same tables), migrated on open; a store from a newer workbench is refused unread.
+2: predictions keep where each example came from (:data:`ADDED_IN`)."""
+
+ADDED_IN: dict[int, dict[str, tuple[str, ...]]] = {
+    2: {"predictions": ("src_row INTEGER", "row_id TEXT", "meta TEXT", "tokens INTEGER")},
+}
+"""Columns each layout version added to a table, as ``ALTER TABLE ... ADD COLUMN`` takes them: an
+older store is migrated on open (read-only: read without them)."""
+
+
+def _added_since(version: int) -> dict[str, set[str]]:
+    """The columns, per table, that a store of layout ``version`` lacks."""
+    out: dict[str, set[str]] = {}
+    for v, tables in ADDED_IN.items():
+        if v > version:
+            for table, columns in tables.items():
+                out.setdefault(table, set()).update(c.split()[0] for c in columns)
+    return out
+
+
+def _migration(db: sqlite3.Connection) -> str:
+    """The statements that add to an older store's tables the columns later layouts added."""
+    out = []
+    for _, tables in sorted(ADDED_IN.items()):
+        for table, columns in tables.items():
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            out += [f"ALTER TABLE {table} ADD COLUMN {c};" for c in columns if have and c.split()[0] not in have]
+    return "\n".join(out)
 
 
 @functools.cache
@@ -114,15 +146,43 @@ def _text_hash(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+PREDICTION_COLUMNS = "run_id, idx, text, gold, pred, scores, raw, error, src_row, row_id, meta, tokens"
+
+
+def _meta(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 @dataclass(frozen=True)
 class StoredPrediction:
     idx: int
+    """The example's position in the evaluated split (after --skip-empty, --limit, a hold-out)."""
     text: str
     gold: int
     pred: int | None
     scores: list[float] | None
     raw: str | None
     error: str | None
+    row: int | None = None
+    """The example's row in its split file (0-based); None in runs stored before rows were kept."""
+    row_id: str | None = None
+    """Its id column's value, when the data names one."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The row's other columns."""
+    tokens: int | None = None
+    """Its length in the model's tokens; None when the method has no tokenizer."""
+
+    @property
+    def name(self) -> str:
+        """How outputs name the example: its id, else its file row, else (an old run) its
+        position in the evaluated split, marked with '#'."""
+        if self.row_id is not None:
+            return self.row_id
+        return str(self.row) if self.row is not None else f"#{self.idx}"
 
 
 @dataclass(frozen=True)
@@ -266,7 +326,14 @@ class RunStore:
             db.execute("PRAGMA foreign_keys=ON")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version < SCHEMA_VERSION:  # 0: the unnumbered layout (or a new file): one transaction
-                db.executescript(f"BEGIN IMMEDIATE;\n{SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+                db.execute("BEGIN IMMEDIATE")
+                # Read again under the write lock: another process may have migrated it meanwhile.
+                if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    for statement in f"{_migration(db)}\n{SCHEMA}".split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.rollback()
@@ -305,9 +372,11 @@ class RunStore:
     def _check_layout(self, db: sqlite3.Connection) -> None:
         """Refuse a database whose tables of the store's names lack the store's columns (a SQLite
         file of another program named as the store): its queries would fail on every read."""
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        not_yet = _added_since(max(version, 1))  # columns a migration adds are not missing
         for table, wanted in _layout().items():
             have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-            missing = sorted(wanted - have) if have else []
+            missing = sorted(wanted - have - not_yet.get(table, set())) if have else []
             if missing:
                 raise StoreError(
                     f"{self.path} is not a workbench run store (its table '{table}' has no column {', '.join(missing)})",
@@ -379,14 +448,16 @@ class RunStore:
                 (run_id, time.time(), "running", method, model, dataset, split, n, json.dumps(_config_json(config), sort_keys=True)),
             )
 
-    def add_predictions(self, run_id: str, rows: Iterable[tuple[int, str, int, Any]]) -> None:
-        """One batch in one transaction: (idx, text, gold, Prediction) each."""
-        data = [
-            (run_id, idx, text, gold, p.label, json.dumps(p.scores) if p.scores is not None else None, p.raw, p.error)
-            for idx, text, gold, p in rows
-        ]
+    def add_predictions(self, run_id: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """One batch in one transaction: (idx, text, gold, Prediction) or (idx, text, gold,
+        Prediction, data.Origin) each; without an Origin the example's row is not known."""
+        data = []
+        for idx, text, gold, p, *rest in rows:
+            o: Origin = rest[0] if rest else Origin()
+            meta = json.dumps(o.meta, allow_nan=False, default=str) if o.meta else None
+            data.append((run_id, idx, text, gold, p.label, json.dumps(p.scores) if p.scores is not None else None, p.raw, p.error, o.row, o.row_id, meta, o.tokens))
         with self._writing():
-            self._db.executemany("INSERT OR REPLACE INTO predictions VALUES (?,?,?,?,?,?,?,?)", data)
+            self._db.executemany(f"INSERT OR REPLACE INTO predictions ({PREDICTION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", data)
 
     def finish_run(self, run_id: str, status: str, report: Report | Mapping[str, Any] | None = None, error: str | None = None) -> None:
         """End a run; ``report`` is stored as its JSON (a mapping is stored as it is: a report in
@@ -502,10 +573,13 @@ class RunStore:
 
     def predictions(self, run_id: str) -> list[StoredPrediction]:
         with self._reading():
-            rows = self._db.execute(
-                "SELECT idx, text, gold, pred, scores, raw, error FROM predictions WHERE run_id = ? ORDER BY idx", (run_id,)
-            ).fetchall()
-        return [StoredPrediction(i, t, g, p, json.loads(s) if s else None, r, e) for i, t, g, p, s, r, e in rows]
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(predictions)")}  # a read-only older store lacks the newer columns
+            columns = ", ".join(c if c in have else "NULL" for c in PREDICTION_COLUMNS.split(", ")[1:])
+            rows = self._db.execute(f"SELECT {columns} FROM predictions WHERE run_id = ? ORDER BY idx", (run_id,)).fetchall()
+        return [
+            StoredPrediction(i, t, g, p, json.loads(s) if s else None, r, e, row, row_id, _meta(meta), tokens)
+            for i, t, g, p, s, r, e, row, row_id, meta, tokens in rows
+        ]
 
     # ------------------------------------------------------------ caches
 

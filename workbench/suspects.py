@@ -36,6 +36,7 @@ from .errors import RUN, SUSPECT_VIEWS, ConfigError, StoreError
 
 if TYPE_CHECKING:
     from .caches import Caches
+    from .data import Split
     from .results import Report
     from .store import RunStore
 
@@ -55,17 +56,27 @@ EMBEDDING_METHODS = ("embed-logreg", "embed-centroid")
 @dataclass(frozen=True)
 class Suspect:
     split: str
+    """The split whose file holds the row (``train`` for a row of a hold-out of train)."""
     row: int
-    """The row's index in its split (as read, before any --limit on the evaluated split's sample)."""
+    """The row in that split's file, 0-based, counting every data row (empty ones too): the row
+    as read, whatever --skip-empty, --limit or a hold-out left out (data.Split.rows)."""
     text: str
     gold: str
     suggested: str
     """The label the evidence prefers (the most probable other label)."""
     score: float
     """1 - probability of the gold label: how strongly the evidence is against it (0..1)."""
+    id: str | None = None
+    """The row's value of the data's id column, when one is named."""
+    evaluated: bool = False
+    """Whether the row is one of the run's evaluated examples (else a row of its train split)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"split": self.split, "row": self.row, "text": self.text, "gold": self.gold, "suggested": self.suggested, "score": self.score}
+        out: dict[str, Any] = {"split": self.split, "row": self.row}
+        if self.id is not None:
+            out["id"] = self.id
+        out.update(text=self.text, gold=self.gold, suggested=self.suggested, score=self.score)
+        return out
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,8 @@ def _suggest(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
     return other.argmax(axis=1)
 
 
-def eval_suspects(predictions: Sequence[Any], label_names: Sequence[str], split: str) -> list[Suspect]:
-    """Rows of the evaluated split the method predicts another label for, by its own scores
+def eval_suspects(predictions: Sequence[Any], label_names: Sequence[str], split: "Split") -> list[Suspect]:
+    """Rows of the evaluated ``split`` the method predicts another label for, by its own scores
     (``store.StoredPrediction``s); rows without scores or with an invalid prediction are skipped."""
     rows = [p for p in predictions if p.scores is not None and p.pred is not None and p.pred != p.gold]
     if not rows:
@@ -94,7 +105,10 @@ def eval_suspects(predictions: Sequence[Any], label_names: Sequence[str], split:
     gold = np.asarray([p.gold for p in rows], dtype=np.int64)
     suggested = _suggest(probs, gold)
     score = 1.0 - probs[np.arange(len(rows)), gold]
-    return [Suspect(split, p.idx, p.text, label_names[p.gold], label_names[int(s)], float(v)) for p, s, v in zip(rows, suggested, score)]
+    return [
+        Suspect(split.source_split, p.row if p.row is not None else split.row_of(p.idx), p.text, label_names[p.gold], label_names[int(s)], float(v), p.row_id if p.row is not None else split.id_of(p.idx), evaluated=True)
+        for p, s, v in zip(rows, suggested, score)
+    ]
 
 
 def out_of_fold_probabilities(x: np.ndarray, y: np.ndarray, n_classes: int, *, folds: int = FOLDS, C: float = 1.0, seed: int = 0) -> np.ndarray:
@@ -139,16 +153,20 @@ def train_probabilities(x: np.ndarray, texts: Sequence[str], y: np.ndarray, n_cl
     return np.mean(probs, axis=0)
 
 
-def train_suspects(texts: Sequence[str], labels: Sequence[int], probs: np.ndarray, label_names: Sequence[str], split: str) -> list[Suspect]:
-    """The rows cleanlab's confident learning flags, from out-of-fold ``probs``."""
+def train_suspects(split: "Split", probs: np.ndarray, label_names: Sequence[str]) -> list[Suspect]:
+    """The rows of the train ``split`` cleanlab's confident learning flags, from out-of-fold ``probs``."""
     from cleanlab.filter import find_label_issues
 
-    y = np.asarray(labels, dtype=np.int64)
+    texts = split.texts
+    y = np.asarray(split.labels, dtype=np.int64)
     # n_jobs=1: cleanlab forks a process pool otherwise, and a fork of a process holding torch and
     # tokenizer threads can deadlock (it did under pytest); one job is fast enough (~1 s on 8,530 rows).
     ranked = find_label_issues(y, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
     suggested = _suggest(probs, y)
-    return [Suspect(split, int(i), texts[i], label_names[y[i]], label_names[int(suggested[i])], float(1.0 - probs[i, y[i]])) for i in ranked]
+    return [
+        Suspect(split.source_split, split.row_of(int(i)), texts[i], label_names[y[i]], label_names[int(suggested[i])], float(1.0 - probs[i, y[i]]), split.id_of(int(i)))
+        for i in ranked
+    ]
 
 
 def _folds_for(labels: Sequence[int]) -> int:
@@ -189,7 +207,7 @@ def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: i
     spec = prep.spec
     names = prep.dataset.label_names
     notes: list[str] = []
-    found = eval_suspects(store.predictions(run_id), names, prep.dataset.eval.name)
+    found = eval_suspects(store.predictions(run_id), names, prep.dataset.eval)
     if (report.score_rule or "").startswith("none"):
         notes.append("the method gives no scores: no evaluated row is ranked")
     train = prep.dataset.train
@@ -201,7 +219,7 @@ def find_suspects(run_ref: str, store: "RunStore", caches: "Caches", *, folds: i
             x = train_embeddings(prep, report, store, caches) if "embeddings" in views else np.zeros((len(train.texts), 0))
             c = float(prep.params.get("C", 1.0)) if spec.method == "embed-logreg" else 1.0
             probs = train_probabilities(x, train.texts, np.asarray(train.labels), len(names), folds=k, C=c, views=views)
-            found += train_suspects(train.texts, train.labels, probs, names, train.name)
+            found += train_suspects(train, probs, names)
             described = {"embeddings": f"the run's embeddings (C={c:g})", "words": f"TF-IDF words (C={WORDS_C:g})"}
             notes.append(f"train split '{train.name}': {k}-fold out-of-fold LogisticRegression on {' and '.join(described[v] for v in views)}" + (", probabilities averaged" if len(views) > 1 else "") + ", then cleanlab find_label_issues")
     else:

@@ -157,6 +157,7 @@ def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
         train_split=d.train_split,
         text_column=d.text_column,
         label_column=d.label_column,
+        id_column=d.id_column,
         seed=d.seed,
         skip_empty=d.skip_empty,
         encoding=d.encoding,

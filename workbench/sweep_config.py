@@ -41,7 +41,7 @@ else:  # pragma: no cover - Python 3.10
 RUN_KEYS = ("method", "model", "device", "batch_size", "dtype", "trust_remote_code")
 """The keys of [base] and of a variant that are run settings (RunSpec fields), not method parameters."""
 
-DATA_KEYS = ("source", "select_split", "test_split", "train_split", "text_column", "label_column", "limit", "seed", "skip_empty", "encoding", "holdout")
+DATA_KEYS = ("source", "select_split", "test_split", "train_split", "text_column", "label_column", "id_column", "limit", "seed", "skip_empty", "encoding", "holdout")
 SWEEP_KEYS = ("name", "metric", "baseline", "propose", "noun")
 SECTIONS = ("data", "sweep", "base", "variants", "matrix")
 
@@ -69,6 +69,7 @@ class DataSettings:
     train_split: str = "train"
     text_column: str = "text"
     label_column: str = "label"
+    id_column: str | None = None
     limit: int | None = None
     seed: int = 0
     skip_empty: bool = False
@@ -182,7 +183,7 @@ def _data(table: Mapping[str, Any], base_dir: Path | None) -> DataSettings:
     defaults = DataSettings()
     values: dict[str, Any] = {}
     for k, v in table.items():
-        want = type(getattr(defaults, k)) if getattr(defaults, k) is not None else int
+        want = str if k == "id_column" else type(getattr(defaults, k)) if getattr(defaults, k) is not None else int
         ok = (
             (_is_int(v) and (k != "limit" or v > 0))
             if want is int
@@ -327,6 +328,8 @@ def sweep_from_spec(
     d = spec.data
     data: dict[str, Any] = {"source": d.source, "text_column": d.text_column, "label_column": d.label_column, "seed": d.seed,
                             "skip_empty": d.skip_empty, "encoding": d.encoding}  # fmt: skip
+    if d.id_column:
+        data["id_column"] = d.id_column
     if d.train_split:
         data["train_split"] = d.train_split
     if d.limit is not None:
