@@ -128,6 +128,7 @@ class WorkbenchApp(OrderedKeysApp):
         from .fields import tui_message
         from .sweep_screen import SweepScreen
 
+        self.say_dropped_variants()
         if not self.session.variants:
             self.notify("add variants first: ctrl+s on prompt/labels adds the current texts and parameters", severity="warning")
             return
@@ -137,6 +138,12 @@ class WorkbenchApp(OrderedKeysApp):
             self.notify(tui_message(e), title="sweep refused", severity="error")
             return
         self.push_screen(SweepScreen(config))
+
+    def say_dropped_variants(self) -> None:
+        """Once: that the sweep being built was dropped because the data changed."""
+        if self.session.dropped_note:
+            self.notify(self.session.dropped_note, severity="warning")
+            self.session.dropped_note = ""
 
     def open_compare(self, run_a: str, run_b: str, *, by_age: bool = True) -> None:
         """Compare two stored runs; ``by_age``: the older one (by ``created_at``) is A, whichever

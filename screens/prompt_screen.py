@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Input, Static
 
 from workbench.errors import WorkbenchError
 
@@ -105,6 +105,7 @@ class PromptScreen(WorkbenchScreen[None]):
         if other:
             widgets.append(PlainLabel("Other parameters (empty: the default)", classes="section-title"))
             widgets += [make_editor(p, spec.params.get(p.name), names, defaults) for p in other]
+        widgets.append(Horizontal(PlainLabel("Sweep variant name ", classes="label-name"), self.variant_name_box(), id="variant-name-row"))
         status = self.query_one("#editors-status", Static)
         await self.query_one("#editors", VerticalScroll).mount_all(widgets, before=status)
         await status.remove()
@@ -225,6 +226,7 @@ class PromptScreen(WorkbenchScreen[None]):
             self.app.open_try()
 
     def show_sweep_note(self) -> None:
+        self.app.say_dropped_variants()
         note = self.app.session.sweep_note()
         self.sub_title = "prompt and labels" + (f" · {note}" if note else "")
 
@@ -241,15 +243,24 @@ class PromptScreen(WorkbenchScreen[None]):
             return bool(self.app.session.variants)
         return True
 
+    def variant_name_box(self) -> Input:
+        taken = {n for n, _ in self.app.session.variants}
+        default = next(f"v{i}" for i in range(len(taken) + 1, 10**6) if f"v{i}" not in taken)
+        return Input(id="variant-name", compact=True, placeholder=f"the next variant's name (ctrl+s adds it; empty: {default})")
+
     def action_add_variant(self) -> None:
-        """The current texts and parameters as the next variant of the sweep being built."""
+        """The current texts and parameters as the next variant of the sweep being built, named
+        as the name box says (else v1, v2, ...)."""
         if not self._ready():
             return
+        box = self.query_one("#variant-name", Input)
         try:
-            name = self.app.session.add_variant(self.app.session.spec.params)
+            name = self.app.session.add_variant(self.app.session.spec.params, box.value.strip() or None)
         except ValueError as e:
             self.notify(str(e), severity="warning")
             return
+        box.value = ""
+        box.placeholder = self.variant_name_box().placeholder
         baseline = " (the baseline)" if len(self.app.session.variants) == 1 else ""
         self.notify(f"added variant {name}{baseline}; edit the texts and ctrl+s again, ctrl+g runs the sweep")
         self.show_sweep_note()

@@ -166,18 +166,24 @@ def first_token_probabilities(top_logprobs: Sequence[Sequence], words: Sequence[
     return [m / total for m in mass]
 
 
+def some_names(names: Sequence[str], most: int = 6) -> str:
+    """Names for a message, the first ``most`` of many: 77 class names would fill a screen."""
+    shown = ", ".join(map(str, names[:most]))
+    return shown if len(names) <= most else f"{shown}, … {len(names) - most} more"
+
+
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
     if isinstance(texts, str) or not isinstance(texts, Sequence):  # one string would count as one text per character
         raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order", field=FIELD_LABELS)
     if len(texts) != len(label_names):
         raise ConfigError(
-            f"labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",
+            f"labels gave {len(texts)} texts for {len(label_names)} classes ({some_names(label_names)})",
             expected="one text per class, in that order",
             field=FIELD_LABELS,
         )
     empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
     if empty:
-        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
+        raise ConfigError(f"the label text for {some_names(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
     seen = [normalise(t) for t in texts]
     if len(set(seen)) != len(seen):
         raise ConfigError(f"two classes have the same label text ({', '.join(map(str, texts))})", fix="give every class its own label text", field=FIELD_LABELS)
