@@ -19,13 +19,15 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from workbench.data import Dataset
+    from workbench.live_estimate import SampleEstimate
     from workbench.methods import Prediction
     from workbench.runner import RunSpec
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
+from .estimate_line import estimate_content
 from .format import Plain, PlainLabel, model_name
-from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed
+from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed, SampleEstimated, SampleEstimateFailed
 from .param_editors import ParamEdited, ParamEditor, editor_kind, make_editor
 from .preview import preview_content
 from .validation import default_label_texts, method_error, method_instance
@@ -35,6 +37,7 @@ class PromptScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next_example", "Next example"),
+        Binding("ctrl+o", "next_error", "Next error", show=False),  # of the live estimate's sample (ctrl+w: the fields delete a word)
         Binding("ctrl+e", "score_example", "Score example", priority=True),  # over the editors (end of line: the End key)
         Binding("ctrl+t", "try_it", "Try"),
         Binding("ctrl+s", "add_variant", "Add variant"),
@@ -52,6 +55,14 @@ class PromptScreen(WorkbenchScreen[None]):
         """The example's last scores (prediction, label names, gold), shown under the preview."""
         self.score_seq = 0
         self._score_timer: Timer | None = None
+        self.estimate: SampleEstimate | None = None
+        """The live estimate of the accepted parameters on the sample (embedding methods)."""
+        self.estimate_seq = 0
+        self.estimated_seq = 0
+        """The edit the estimate shown answers (below ``estimate_seq``: a newer one is being estimated)."""
+        self.baseline: tuple[RunSpec, SampleEstimate | None, str] | None = None
+        """What the estimate is measured against: the session's last run of this method on this data,
+        else the parameters the screen opened with; its estimate once computed; its name."""
 
     @property
     def method_cls(self):
@@ -66,6 +77,7 @@ class PromptScreen(WorkbenchScreen[None]):
         with VerticalScroll(id="editors", can_focus=False):  # Tab goes between the fields, never to their frame
             yield Plain("loading the data for the label names and examples …", id="editors-status")
         yield Plain("", id="prompt-error", classes="error-line")
+        yield Plain("", id="estimate")
         with VerticalScroll(id="preview-box"):
             yield Plain("", id="preview")
         yield Footer(compact=True)
@@ -173,6 +185,7 @@ class PromptScreen(WorkbenchScreen[None]):
     def action_score_example(self) -> None:
         if self.dataset is None or not self.valid:
             return
+        self.start_estimate()
         ev = self.dataset.eval
         i = self.example % len(ev)
         self.score_seq += 1
@@ -186,6 +199,71 @@ class PromptScreen(WorkbenchScreen[None]):
             prep = self.app.engine.prepare(spec)
             prediction = self.app.engine.classify(prep, [text])[0]
             self.post_message(ExampleScored(seq, prediction, prep.dataset.label_names, gold))
+
+    # ------------------------------------------------------------ the live estimate
+
+    def start_estimate(self) -> None:
+        """Estimate the accepted parameters on the sample, in a worker (typing goes on meanwhile;
+        an answer to an older edit is dropped)."""
+        spec = self.app.session.spec
+        if self.baseline is None:
+            self.baseline = self.baseline_spec(spec)
+        self.estimate_seq += 1
+        self.show_estimate()
+        self.run_estimate(spec, self.baseline, self.estimate_seq)
+
+    def baseline_spec(self, spec: RunSpec) -> tuple[RunSpec, SampleEstimate | None, str]:
+        engine, session = self.app.engine, self.app.session
+        for run_id in reversed(session.run_ids):
+            run = engine.find(run_id)
+            try:
+                before = run.config.spec() if run and run.config.has_spec else None
+            except (TypeError, ValueError):
+                before = None
+            if before is not None and before.method == spec.method and before.data == spec.data:
+                return before, None, f"the last run {run_id[:8]}"
+        return spec, None, "the texts this screen opened with"
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-estimate")
+    def run_estimate(self, spec: RunSpec, baseline: tuple[RunSpec, SampleEstimate | None, str], seq: int) -> None:
+        with reporting_failures(self, SampleEstimateFailed):
+            engine = self.app.engine
+            base_spec, base, against = baseline
+            if base is None:
+                base = engine.estimate_on_sample(base_spec)
+            estimate = base if base_spec == spec else engine.estimate_on_sample(spec)
+            self.post_message(SampleEstimated(seq, estimate, base, against))
+
+    @on(SampleEstimated)
+    def sample_estimated(self, message: SampleEstimated) -> None:
+        if self.baseline is not None and self.baseline[1] is None:
+            self.baseline = (self.baseline[0], message.baseline, message.against)
+        if message.seq == self.estimate_seq:
+            self.estimate, self.estimated_seq = message.estimate, message.seq
+        self.show_estimate()
+
+    @on(SampleEstimateFailed)
+    def sample_estimate_failed(self, message: SampleEstimateFailed) -> None:
+        self.query_one("#estimate", Static).update(f"no estimate: {message.error}")
+
+    def show_estimate(self) -> None:
+        base = self.baseline[1] if self.baseline else None
+        against = self.baseline[2] if self.baseline else ""
+        busy = self.estimated_seq < self.estimate_seq
+        self.query_one("#estimate", Static).update(estimate_content(self.estimate, base, against, busy))
+
+    def action_next_error(self) -> None:
+        """The preview steps to the next of the sample's errors (in the evaluated split's order)."""
+        if self.dataset is None or self.estimate is None or not self.estimate.errors:
+            self.notify("no estimate with errors yet", severity="warning")
+            return
+        texts = self.dataset.eval.texts
+        places = sorted({texts.index(t) for t, _ in self.estimate.errors if t in texts})
+        if not places:
+            return
+        current = self.example % len(texts)
+        self.example = next((i for i in places if i > current), places[0])
+        self.refresh_state()
 
     @on(ExampleScored)
     def example_scored(self, message: ExampleScored) -> None:

@@ -25,6 +25,7 @@ from .caches import Caches
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
     from .data import Dataset, DataSpec
+    from .live_estimate import SampleEstimate
     from .methods import Estimate, Prediction, ProgressEvent
     from .results import Report
     from .runner import PreparedRun, RunOutcome, RunSpec
@@ -118,6 +119,13 @@ class Engine:
         from .runner import classify
 
         return classify(prep, list(texts), store=self.store, caches=self.caches, on_progress=on_progress, cancel_event=cancel_event)
+
+    def estimate_on_sample(self, spec: "RunSpec", n: int | None = None) -> "SampleEstimate":
+        """Accuracy and macro F1 of ``spec`` on the seeded sample of ``n`` examples its run with
+        ``--limit n`` would evaluate (the prompt screen's live estimate; nothing is stored as a run)."""
+        from .live_estimate import SAMPLE_SIZE, estimate_on_sample
+
+        return estimate_on_sample(self, spec, n or SAMPLE_SIZE)
 
     def estimate(self, prep: "PreparedRun") -> "Estimate | None":
         """What a run of ``prep`` over a paid API would cost, before making it; None for a method
