@@ -46,6 +46,14 @@ class WorkbenchApp(OrderedKeysApp):
 
         self.push_screen(SetupScreen())
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The palette's screenshot: into the Downloads folder when there is one, else the folder
+        the app was started from (Textual's default, Downloads, fails where it does not exist)."""
+        from pathlib import Path
+
+        downloads = Path.home() / "Downloads"
+        super().action_screenshot(filename, path or str(downloads if downloads.is_dir() else Path.cwd()))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer offers ``?`` for the keys list, or f1 while a text field has the focus (there
         ``?`` is typed); the app's own binding keeps both keys working everywhere else."""

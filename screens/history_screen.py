@@ -71,7 +71,11 @@ def run_detail(run: StoredRun, description: str) -> Text:
 class RunsTable(DataTable):
     """The runs, one a row; enter opens the highlighted run's report."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
+        Binding("home", "scroll_top", "First run", show=False),  # a table's own home/end scroll sideways
+        Binding("end", "scroll_bottom", "Last run", show=False),
+    ]
 
 
 class HistoryScreen(WorkbenchScreen[None]):
