@@ -38,7 +38,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield PlainLabel(
-                "enter: pick a data file · ctrl+s: the folder highlighted (its split files) · backspace: up · ctrl+l: type a path", id="picker-title"
+                "enter: pick a data file, or a folder of split files · ctrl+s: the folder highlighted · backspace: up · ctrl+l: type a path", id="picker-title"
             )
             yield Input(str(self.start), id="picker-path", compact=True)
             yield DirectoryTree(self.start, id="picker-tree")
@@ -58,6 +58,15 @@ class FilePickerScreen(ModalScreen[str | None]):
     @on(DirectoryTree.FileSelected)
     def file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.dismiss(str(event.path))
+
+    @on(DirectoryTree.DirectorySelected)
+    def folder_selected(self, event: DirectoryTree.DirectorySelected) -> None:
+        """Enter on a folder of split files picks it (the data is the folder); on any other folder
+        it opens, as in every tree."""
+        from workbench.data import has_split
+
+        if any(has_split(str(event.path), split) for split in ("test", "validation", "train")):
+            self.dismiss(str(event.path))
 
     @on(Input.Submitted, "#picker-path")
     def path_typed(self, event: Input.Submitted) -> None:

@@ -3,7 +3,7 @@ Home and End in history, the palette's screenshot saved where a folder exists.""
 
 import pytest
 from textual.widgets import DataTable, Select
-from tui_helpers import seed_runs, static_text, wait_for, wait_for_screen
+from tui_helpers import seed_runs, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
@@ -53,3 +53,30 @@ async def test_the_screenshot_is_saved_where_a_folder_exists(size, tmp_path, mon
         app.action_screenshot()
         await wait_for(pilot, lambda: list(tmp_path.glob("*.svg")), what="the screenshot")
         assert not any("Failed" in n.message for n in app._notifications)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_on_a_folder_of_split_files_picks_it(size, tmp_path):
+    from textual.widgets import DirectoryTree, Input
+
+    from screens.file_picker import FilePickerScreen
+
+    data = tiny_data(tmp_path / "top" / "reviews")
+    (tmp_path / "top" / "other").mkdir()
+    app = WorkbenchApp(RunStore())
+    async with app.run_test(size=size) as pilot:
+        screen = await wait_for_screen(pilot, SetupScreen)
+        screen.query_one("#source", Input).value = str(tmp_path / "top")
+        await pilot.press("ctrl+o")
+        picker = await wait_for_screen(pilot, FilePickerScreen)
+        tree = picker.query_one(DirectoryTree)
+        await wait_for(pilot, lambda: tree.root.children, what="the tree")
+        names = [str(node.label) for node in tree.root.children]
+        tree.move_cursor(tree.root.children[names.index("other")])
+        await pilot.press("enter")  # a plain folder opens
+        await pilot.pause()
+        assert app.screen is picker
+        tree.move_cursor(tree.root.children[names.index("reviews")])
+        await pilot.press("enter")  # a folder of split files is the data
+        await wait_for_screen(pilot, SetupScreen)
+        assert screen.query_one("#source", Input).value == data
