@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from textual import events, on
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Footer
 
 if TYPE_CHECKING:
     from .app import WorkbenchApp
@@ -23,8 +25,18 @@ KEYS_BINDINGS = [
 check_action picks which shows)."""
 
 
+PALETTE_MIN_WIDTH = 100
+"""Below this width the footer leaves out its ctrl+p entry: the keys fill the line, and Textual
+drew the entry over their end ("^p paletter"); ctrl+p still opens the palette, and ? lists it."""
+
+
 class WorkbenchScreen(Screen[ResultType]):
     BINDINGS = [*KEYS_BINDINGS]
+
+    @on(events.Resize)
+    def fit_footer(self, event: events.Resize) -> None:
+        for footer in self.query(Footer):
+            footer.show_command_palette = event.size.width >= PALETTE_MIN_WIDTH
 
     if TYPE_CHECKING:
         app: WorkbenchApp

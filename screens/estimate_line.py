@@ -26,15 +26,15 @@ def estimate_content(estimate: "SampleEstimate | None", baseline: "SampleEstimat
     estimated (the figures shown are the last edit's)."""
     if estimate is None:
         return Content.assemble(("estimate: ", "$accent bold"), ("computing on a sample of the evaluated split …" if busy else "", "$text-muted"))
-    parts: list[Any] = [(f"estimate on {estimate.n} examples", "$accent bold"), (f" (seeded sample, seed {estimate.seed}; a run scores all)  ", "$text-muted")]
+    parts: list[Any] = [(f"estimate on {estimate.n} examples", "$accent bold"), (f" (seed {estimate.seed}): ", "$text-muted")]
     lo, hi = estimate.accuracy_ci
-    parts += ["accuracy ", (f"{estimate.accuracy:.3f}", "bold"), f" [{lo:.3f}, {hi:.3f}]", *_delta(estimate.accuracy, baseline.accuracy if baseline else None)]
+    parts += ["accuracy ", (f"{estimate.accuracy:.3f}", "bold"), f" [{lo:.3f}–{hi:.3f}]", *_delta(estimate.accuracy, baseline.accuracy if baseline else None)]
     lo, hi = estimate.f1_ci
-    parts += ["  macro F1 ", (f"{estimate.f1_macro:.3f}", "bold"), f" [{lo:.3f}, {hi:.3f}]", *_delta(estimate.f1_macro, baseline.f1_macro if baseline else None)]
+    parts += [" · macro F1 ", (f"{estimate.f1_macro:.3f}", "bold"), f" [{lo:.3f}–{hi:.3f}]", *_delta(estimate.f1_macro, baseline.f1_macro if baseline else None)]
     if baseline is not None:
-        parts.append((f" (change vs {against}, same sample)", "$text-muted"))
-    tail = f"{len(estimate.errors)} errors (ctrl+o: the next in the preview)" if estimate.errors else "no errors"
-    parts += ["  ·  ", tail]
+        parts.append((f" · change vs {against}, same sample", "$text-muted"))
+    tail = f"{len(estimate.errors)} errors (ctrl+o shows the next)" if estimate.errors else "no errors"
+    parts += [" · ", tail]
     if estimate.invalid:
         parts.append(f", {estimate.invalid} invalid")
     if busy:
