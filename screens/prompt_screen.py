@@ -58,6 +58,9 @@ class PromptScreen(WorkbenchScreen[None]):
         self.estimate: SampleEstimate | None = None
         """The live estimate of the accepted parameters on the sample (embedding methods)."""
         self.estimate_seq = 0
+        self.estimating = False
+        self.estimate_pending = False
+        """An edit came while an estimate was computing: estimate it when that one ends."""
         self.estimated_seq = 0
         """The edit the estimate shown answers (below ``estimate_seq``: a newer one is being estimated)."""
         self.baseline: tuple[RunSpec, SampleEstimate | None, str] | None = None
@@ -157,6 +160,8 @@ class PromptScreen(WorkbenchScreen[None]):
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
         if self.valid and self.method_cls.live_preview:
             self.schedule_scoring()
+        if self.method_cls.live_preview and (was_valid != self.valid):
+            self.show_estimate()  # refused: no figures of other texts beside the refusal
 
     def update_preview(self, params: dict, problem: str | None) -> None:
         assert self.dataset is not None  # refresh_state returns before the data has loaded
@@ -210,7 +215,19 @@ class PromptScreen(WorkbenchScreen[None]):
             self.baseline = self.baseline_spec(spec)
         self.estimate_seq += 1
         self.show_estimate()
+        if self.estimating:  # one at a time: two would encode the same sample side by side
+            self.estimate_pending = True
+            return
+        self.estimating = True
         self.run_estimate(spec, self.baseline, self.estimate_seq)
+
+    def estimate_ended(self) -> None:
+        """The worker is free: estimate the latest edit if one came while it computed."""
+        self.estimating = False
+        if self.estimate_pending:
+            self.estimate_pending = False
+            if self.valid:
+                self.start_estimate()
 
     def baseline_spec(self, spec: RunSpec) -> tuple[RunSpec, SampleEstimate | None, str]:
         engine, session = self.app.engine, self.app.session
@@ -224,7 +241,7 @@ class PromptScreen(WorkbenchScreen[None]):
                 return before, None, f"the last run {run_id[:8]}"
         return spec, None, "the texts this screen opened with"
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="prompt-estimate")
+    @work(thread=True, exit_on_error=False, group="prompt-estimate")
     def run_estimate(self, spec: RunSpec, baseline: tuple[RunSpec, SampleEstimate | None, str], seq: int) -> None:
         with reporting_failures(self, SampleEstimateFailed):
             engine = self.app.engine
@@ -241,12 +258,18 @@ class PromptScreen(WorkbenchScreen[None]):
         if message.seq == self.estimate_seq:
             self.estimate, self.estimated_seq = message.estimate, message.seq
         self.show_estimate()
+        self.estimate_ended()
 
     @on(SampleEstimateFailed)
     def sample_estimate_failed(self, message: SampleEstimateFailed) -> None:
+        self.estimated_seq = self.estimate_seq
         self.query_one("#estimate", Static).update(f"no estimate: {message.error}")
+        self.estimate_ended()
 
     def show_estimate(self) -> None:
+        if not self.valid:
+            self.query_one("#estimate", Static).update("estimate: none while a field is refused")
+            return
         base = self.baseline[1] if self.baseline else None
         against = self.baseline[2] if self.baseline else ""
         busy = self.estimated_seq < self.estimate_seq
