@@ -23,6 +23,7 @@ from .confusion import ConfusionPlot
 from .crash import reporting_failures
 from .format import Plain, PlainLabel, SortCell, figure, label_name, one_line, signed
 from .messages import ComparisonFailed, ComparisonReady
+from .slices_view import SlicesView
 
 MAX_FLIPS = 2000
 
@@ -50,6 +51,7 @@ class CompareScreen(WorkbenchScreen[None]):
         Binding("s", "show_tab('tab-summary')", "Summary", show=False),
         Binding("f", "show_tab('tab-flips')", "Flips", show=False),
         Binding("d", "show_tab('tab-config')", "Config", show=False),
+        Binding("l", "show_tab('tab-slices')", "Slices", show=False),
         Binding("x", "swap", "Swap"),
         Binding("escape", "back", "Back"),
     ]
@@ -83,6 +85,9 @@ class CompareScreen(WorkbenchScreen[None]):
                 with Vertical():
                     yield DataTable(id="config-diff", cursor_type="row")
                     yield Plain("", id="config-detail")
+            if self.a and self.b and self.a.report and self.b.report:
+                with TabPane("Slices (l)", id="tab-slices"):
+                    yield SlicesView(self.a.report, engine.predictions(self.a.run_id), compare_with=self.b.run_id, id="slices-view")
         yield Footer(compact=True)
 
     def head_text(self) -> str:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from workbench.results import Report
     from workbench.runner import RunOutcome
     from workbench.selective import ConfidenceCurve
+    from workbench.slices import SliceDelta
     from workbench.store import StoredPrediction, StoredRun
     from workbench.suspects import Suspects
     from workbench.sweep import SweepPlan, SweepResult, VariantResult
@@ -175,6 +176,14 @@ class SlicesComputed(Message):
 
     column: str
     report: "Report"
+
+
+@dataclass
+class SliceDeltasComputed(Message):
+    """Two runs' figures per slice of ``column`` (``Engine.compare_slices``), from a worker."""
+
+    column: str
+    deltas: "list[SliceDelta]"
 
 
 @dataclass

@@ -1,8 +1,8 @@
-"""The report's Slices tab: the run's figures per value of a column of its data (the engine's
-slices, workbench/slices.py): n, accuracy and macro F1 with 95% intervals, invalid count, a note
-under 30 rows, and the weakest slice named. The column is picked from those the run's rows have
-(``length``, the token-length quartiles, always); figures are computed in a worker from the stored
-predictions."""
+"""The Slices tabs: a run's figures per value of a column of its data (the engine's slices,
+workbench/slices.py): n, accuracy and macro F1 with 95% intervals, invalid count, a note under 30
+rows, and the weakest slice named (the report screen); or two runs' figures per slice and their
+deltas (the compare screen). The column is picked from those the run's rows have (``length``, the
+token-length quartiles, always); figures are computed in a worker from the stored predictions."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from textual.widgets import DataTable, Select, Static
 from workbench.slices import LENGTH, available_columns
 
 from .crash import reporting_failures
-from .format import Plain
-from .messages import SlicesComputed, SlicesFailed
+from .format import Plain, signed
+from .messages import SliceDeltasComputed, SlicesComputed, SlicesFailed
 
 if TYPE_CHECKING:
     from workbench.results import Report
@@ -37,10 +37,12 @@ class SlicesView(Vertical):
     if TYPE_CHECKING:
         app: WorkbenchApp
 
-    def __init__(self, report: Report, predictions: list[StoredPrediction], **kwargs):
+    def __init__(self, report: Report, predictions: list[StoredPrediction], compare_with: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.report = report
         self.columns = available_columns(predictions)
+        self.compare_with = compare_with
+        """Run B's id: the table shows both runs' figures per slice and B - A (the compare screen)."""
         self.shown: str | None = None
         """The column whose figures the table shows (None until the first are computed)."""
 
@@ -53,7 +55,12 @@ class SlicesView(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one("#slices", DataTable)
-        for key, label in (("value", "value"), ("n", "n"), ("acc", "accuracy"), ("acc-ci", "95% CI"), ("f1", "macro F1"), ("f1-ci", "95% CI"), ("invalid", "invalid"), ("note", "")):
+        heads: tuple[tuple[str, str], ...]
+        if self.compare_with:
+            heads = (("value", "value"), ("n", "n"), ("acc-a", "acc A"), ("acc-b", "acc B"), ("acc-d", "B - A"), ("f1-a", "F1 A"), ("f1-b", "F1 B"), ("f1-d", "B - A"), ("note", ""))
+        else:
+            heads = (("value", "value"), ("n", "n"), ("acc", "accuracy"), ("acc-ci", "95% CI"), ("f1", "macro F1"), ("f1-ci", "95% CI"), ("invalid", "invalid"), ("note", ""))
+        for key, label in heads:
             table.add_column(label, key=key)
         self.compute(LENGTH)
 
@@ -66,8 +73,28 @@ class SlicesView(Vertical):
     @work(thread=True, exclusive=True, exit_on_error=False, group="slices")
     def compute(self, column: str) -> None:
         with reporting_failures(self, SlicesFailed):
-            report = self.app.engine.with_slices(self.report, [column])
-            self.post_message(SlicesComputed(column, report))
+            if self.compare_with:
+                deltas = self.app.engine.compare_slices(self.report.run_id, self.compare_with, [column])
+                self.post_message(SliceDeltasComputed(column, deltas[column]))
+            else:
+                self.post_message(SlicesComputed(column, self.app.engine.with_slices(self.report, [column])))
+
+    @on(SliceDeltasComputed)
+    def deltas_computed(self, message: SliceDeltasComputed) -> None:
+        message.stop()
+        self.shown = message.column
+        table = self.query_one("#slices", DataTable)
+        table.clear()
+        for d in message.deltas:
+            table.add_row(
+                Text(d.value), str(d.a.n), f"{d.a.accuracy:.4f}", f"{d.b.accuracy:.4f}", signed(d.accuracy_delta),
+                f"{d.a.f1_macro:.4f}", f"{d.b.f1_macro:.4f}", signed(d.f1_delta), Text("n < 30", style="dim") if d.a.small else "",
+            )  # fmt: skip
+        worst = min(message.deltas, key=lambda d: d.accuracy_delta, default=None)
+        status = f"{len(message.deltas)} slices of {message.column} over the examples both runs predicted (A's rows decide the slice)"
+        if worst is not None and worst.accuracy_delta < 0:
+            status += f"; B loses most on {worst.value} ({worst.accuracy_delta:+.4f})"
+        self.query_one("#slices-status", Static).update(Text(status))
 
     @on(SlicesComputed)
     def computed(self, message: SlicesComputed) -> None:

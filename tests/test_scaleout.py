@@ -64,6 +64,7 @@ def same_predictions(store: RunStore, run_id: str, reference) -> None:
     for i, p in got.items():
         assert p.pred == ref[i].pred, i
         assert p.scores == pytest.approx(ref[i].scores, abs=1e-6), i
+        assert (p.row, p.row_id, p.tokens) == (ref[i].row, ref[i].row_id, ref[i].tokens) == (i, None, ref[i].tokens), i  # rows survive scale-out and resume
 
 
 def test_two_cpu_workers_give_the_single_device_predictions(rt_data, reference, tmp_path):

@@ -114,3 +114,41 @@ async def test_slices_tab(sourced_run):
         assert set(values) == {"web", "mail", "print", MISSING}
         status = str(screen.query_one("#slices-status").render())
         assert f"n adds up to {report.n}" in status and "weakest" in status
+
+
+def test_compare_gives_per_slice_deltas_from_cli_and_tui(tmp_path, label_words, capsys):
+    data = sourced_data(tmp_path / "data")
+    store = str(tmp_path / "s.sqlite")
+    base = ["--store", store, "eval", "--data", str(data), "--train-split", "", "--method", "label-words", "--id-column", "id", "-q"]
+    assert main(base + ["--labels", "bad", "good", "--json", str(tmp_path / "a.json")]) == 0
+    assert main(base + ["--labels", "bad", "good film", "--json", str(tmp_path / "b.json")]) == 0
+    a, b = (json.loads((tmp_path / f"{x}.json").read_text())["run_id"] for x in "ab")
+    capsys.readouterr()
+    assert main(["--store", store, "compare", a[:12], b[:12], "--slice-by", "source", "--json", str(tmp_path / "c.json")]) == 0
+    out = capsys.readouterr().out
+    assert "slices by source" in out and "McNemar" in out and "row r" in out  # flips named by their id
+    c = json.loads((tmp_path / "c.json").read_text())
+    deltas = {d["value"]: d for d in c["slices"]["source"]}
+    assert sum(d["n"] for d in deltas.values()) == c["paired"] == 90
+    # 'good film' as the pos text: 'print' rows of neg gold ('a good film ...') gain a pos score too
+    assert all(d["accuracy_delta"] == pytest.approx(d["b"]["accuracy"] - d["a"]["accuracy"]) for d in deltas.values())
+    assert {f["row"] for f in c["right_to_wrong"] + c["wrong_to_right"]} <= {f"r{i}" for i in range(90)}
+
+    app = WorkbenchApp(Engine(store).store)
+    async_test = _compare_slices_tab(app, a, b)
+    import asyncio
+
+    asyncio.run(async_test)
+
+
+async def _compare_slices_tab(app, a: str, b: str) -> None:
+    from screens.compare_screen import CompareScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        app.push_screen(CompareScreen(a, b))
+        screen = await wait_for_screen(pilot, CompareScreen)
+        await pilot.press("l")
+        table = screen.query_one("#slices", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4, what="the length quartiles of both runs")
+        assert [str(c.label) for c in table.columns.values()][:5] == ["value", "n", "acc A", "acc B", "B - A"]

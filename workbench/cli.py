@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import WorkbenchError
+from .errors import RUN, WorkbenchError
 
 if TYPE_CHECKING:
     from .results import Report
@@ -91,6 +91,11 @@ def _build_parser() -> argparse.ArgumentParser:
     su.add_argument("--json", metavar="PATH", help="also write every suspect as JSON")
     su.add_argument("--top", type=int, default=20, help="print the N most suspicious [20]")
     su.add_argument("--views", default="embeddings,words", help="what the train split's out-of-fold probabilities are averaged over: embeddings (the run's; the textbook route), words (TF-IDF) [embeddings,words]")
+    co = sub.add_parser("compare", help="two stored runs side by side: metric deltas, McNemar's test, flipped examples, configuration diff")
+    co.add_argument("run_a", metavar="A", help="run id (a unique prefix is enough)")
+    co.add_argument("run_b", metavar="B", help="run id (a unique prefix is enough)")
+    co.add_argument("--slice-by", action="append", default=[], metavar="COLUMN", help="per-slice deltas by a column of the data (repeatable), or 'length'")
+    co.add_argument("--json", metavar="PATH", help="also write the comparison as JSON")
     sub.add_parser("methods", help="list methods with their parameters and defaults")
     sw = sub.add_parser("sweep", help="run many variants from a TOML file, pick the best on a selection split, confirm it on test")
     sw.add_argument("file", help="the sweep file (see README: Sweeps)")
@@ -115,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
-        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store,
+        "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare,
     }  # fmt: skip
     try:
         code = commands[args.command](args)
@@ -382,6 +387,23 @@ def _cmd_suspects(args) -> int:
         print(f"{s.score:>6.3f}  {s.split:<10} {s.row:>6}  {ident}{s.gold} -> {s.suggested}  {text[:90] + ('...' if len(text) > 90 else '')}")
     if args.json:
         _write_json(args.json, result.to_json(), "the suspects")
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .cli_compare import comparison_json, comparison_lines
+
+    engine = _engine(args)
+    a, b = engine.run(args.run_a), engine.run(args.run_b)
+    for run in (a, b):
+        if run.report is None:
+            raise WorkbenchError(f"run {run.run_id[:12]} has no report ({run.status})", fix="finish it first by resuming it", field=RUN)
+    comparison = engine.compare(a.run_id, b.run_id)
+    slices = engine.compare_slices(a.run_id, b.run_id, args.slice_by) if args.slice_by else {}
+    labels = a.report.labels if a.report else []
+    if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
+        _write_json(args.json, comparison_json(a.run_id, b.run_id, comparison, labels, slices), "the comparison")
+    print("\n".join(comparison_lines(a.run_id, b.run_id, comparison, labels, slices)))
     return 0
 
 

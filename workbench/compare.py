@@ -98,7 +98,7 @@ def config_diff(config_a: Mapping[str, Any], config_b: Mapping[str, Any]) -> lis
     return [(k, fa.get(k), fb.get(k)) for k in sorted(set(fa) | set(fb)) if fa.get(k) != fb.get(k)]
 
 
-def _pair_key(p: Any) -> tuple:
+def pair_key(p: Any) -> tuple:
     """What pairs an example of one run with the same example of another: its row (or id) and
     text where the runs kept rows, so a corrected gold label still pairs; else text and gold."""
     if p.row is not None or p.row_id is not None:
@@ -119,11 +119,11 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     notes = []
     if (ra.labels if ra else None) != (rb.labels if rb else None):
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
-    by_key = {_pair_key(p): p for p in preds_b}
+    by_key = {pair_key(p): p for p in preds_b}
     r2w, w2r = [], []
     paired = 0
     for pa in preds_a:
-        pb = by_key.get(_pair_key(pa))
+        pb = by_key.get(pair_key(pa))
         if pb is None:
             continue
         paired += 1

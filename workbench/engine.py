@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .results import Report
     from .runner import PreparedRun, RunOutcome, RunSpec
     from .selective import ConfidenceCurve
+    from .slices import SliceDelta
     from .store import RunStore, StoredPrediction, StoredRun
     from .store_check import StoreCheck
     from .suspects import Suspects
@@ -187,6 +188,15 @@ class Engine:
         if not columns:
             return report
         return replace(report, slices=compute_slices(self.store.predictions(report.run_id), columns, len(report.labels)))
+
+    def compare_slices(self, run_a: str, run_b: str, columns: "Sequence[str]") -> "dict[str, list[SliceDelta]]":
+        """Each slice of ``columns`` in two stored runs over the examples both predicted (run A's
+        rows decide the slices): the per-slice deltas of a comparison."""
+        from .slices import slice_deltas
+
+        a, b = self.store.get(run_a), self.store.get(run_b)
+        n_classes = len(a.report.labels) if a.report else 0
+        return slice_deltas(self.store.predictions(a.run_id), self.store.predictions(b.run_id), columns, n_classes)
 
     def slice_columns(self, run_id: str) -> list[str]:
         """What a stored run can be sliced by: ``length``, then its rows' other columns."""

@@ -12,6 +12,7 @@ resamples, as the whole report's), its invalid count, and a note when n is under
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -138,3 +139,39 @@ def _order(s: SliceFigures) -> tuple:
     if s.value.startswith("Q") and s.value[1:2].isdigit():
         return (0, s.value[:2], 0)
     return (2 if s.value == MISSING else 1, "", -s.n)
+
+
+@dataclass(frozen=True)
+class SliceDelta:
+    """One slice's figures in two runs over the examples both predicted (run B minus run A)."""
+
+    value: str
+    a: SliceFigures
+    b: SliceFigures
+
+    @property
+    def accuracy_delta(self) -> float:
+        return self.b.accuracy - self.a.accuracy
+
+    @property
+    def f1_delta(self) -> float:
+        return self.b.f1_macro - self.a.f1_macro
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "n": self.a.n, "a": self.a.to_json(), "b": self.b.to_json(), "accuracy_delta": self.accuracy_delta, "f1_macro_delta": self.f1_delta}
+
+
+def slice_deltas(preds_a: Sequence[Any], preds_b: Sequence[Any], columns: Sequence[str], n_classes: int, *, n_boot: int = 1000, seed: int = 0) -> dict[str, list[SliceDelta]]:
+    """Each slice of each of ``columns`` (run A's rows decide the slice) in both runs, over the
+    examples the two runs share (paired as compare_runs pairs them)."""
+    from .compare import pair_key
+
+    by_key = {pair_key(p): p for p in preds_b}
+    pairs = [(pa, by_key[pair_key(pa)]) for pa in preds_a if pair_key(pa) in by_key]
+    shared_a, shared_b = [a for a, _ in pairs], [b for _, b in pairs]
+    out: dict[str, list[SliceDelta]] = {}
+    for column, figures_a in compute_slices(shared_a, columns, n_classes, n_boot=n_boot, seed=seed).items():
+        values = slice_values(shared_a, column)
+        figures_b = {s.value: s for s in _figures(shared_b, values, n_classes, n_boot=n_boot, seed=seed)}
+        out[column] = [SliceDelta(s.value, s, figures_b[s.value]) for s in figures_a]
+    return out
