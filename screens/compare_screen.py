@@ -131,16 +131,13 @@ class CompareScreen(WorkbenchScreen[None]):
         table.clear(columns=True)
         for key, label in (("metric", "metric"), ("a", "A"), ("b", "B"), ("delta", "B − A")):
             table.add_column(Text(label, justify="left" if key == "metric" else "right"), key=key)
-        from workbench.compare import improved  # which way is better is the engine's rule
-
-        rows = list(c.deltas.items()) + [(k, v) for k, v in c.confidence.items() if v[0] is not None or v[1] is not None]
-        for metric, (va, vb, delta) in rows:
-            digits = 0 if metric == "invalid" else 4
-            better = improved(metric, delta)
+        for metric, (va, vb, delta) in c.rows():  # the metric registry says how to show each and which way is better
+            digits = metric.digits
+            better = metric.improved(delta)
             style = "" if better is None else "green" if better else "red"
             shown = "-" if delta is None else signed(delta, digits)
-            table.add_row(metric, SortCell(va, figure(va, digits)), SortCell(vb, figure(vb, digits)),
-                          SortCell(delta, Text(shown, style=style, justify="right")), key=metric)  # fmt: skip
+            table.add_row(metric.label, SortCell(va, figure(va, digits)), SortCell(vb, figure(vb, digits)),
+                          SortCell(delta, Text(shown, style=style, justify="right")), key=metric.name)  # fmt: skip
 
     def fill_flips(self, selector: str, title: str, flips, labels) -> None:
         if len(flips) > MAX_FLIPS:

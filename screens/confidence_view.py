@@ -8,7 +8,7 @@ threshold."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,6 +20,7 @@ from .confusion import theme_colors
 from .format import Plain
 
 if TYPE_CHECKING:
+    from workbench.confidence_figures import CalibrationBin
     from workbench.results import Report
     from workbench.selective import ConfidenceCurve, ThresholdPoint
 
@@ -41,30 +42,27 @@ def no_scores_line(report: Report) -> str:
 def figures_text(report: Report) -> str:
     """The calibration and selective-prediction figures, as lines (within 80 columns); "CI" is
     the ECE's 95% bootstrap interval, an invalid prediction has confidence 0."""
-    cal, sel = report.calibration or {}, report.selective or {}
+    cal, sel = report.calibration, report.selective
 
     def num(value) -> str:
         return "-" if value is None else f"{value:.4f}"
 
     lines = []
-    if cal:
-        lo, hi = cal.get("ece_ci95") or (None, None)
-        ci = f" (CI {num(lo)}–{num(hi)})" if lo is not None else ""
-        lines.append(f"ECE {num(cal.get('ece'))}{ci} · MCE {num(cal.get('mce'))} · Brier {num(cal.get('brier'))} · log-loss {num(cal.get('log_loss'))}")
-    if sel:
-        reach = sel.get("coverage_at_target")
-        target = sel.get("target_accuracy")
-        line = f"AURC {num(sel.get('aurc'))}"
-        if target is not None:
-            line += f" · coverage at accuracy ≥ {target:g}: {'none' if reach is None else f'{reach:.1%}'}"
-        if cal and cal.get("invalid"):
-            line += f" · {cal['invalid']} of {cal.get('n')} invalid"
+    if cal is not None:
+        lo, hi = cal.ece_ci95
+        lines.append(f"ECE {num(cal.ece)} (CI {num(lo)}–{num(hi)}) · MCE {num(cal.mce)} · Brier {num(cal.brier)} · log-loss {num(cal.log_loss)}")
+    if sel is not None:
+        line = f"AURC {num(sel.aurc)}"
+        reach = sel.coverage_at_target
+        line += f" · coverage at accuracy ≥ {sel.target_accuracy:g}: {'none' if reach is None else f'{reach:.1%}'}"
+        if cal is not None and cal.invalid:
+            line += f" · {cal.invalid} of {cal.n} invalid"
         lines.append(line)
-    after = cal.get("after_scaling") if cal else None
-    if after:
+    after = cal.after_scaling if cal is not None else None
+    if after is not None:
         lines.append(
-            f"after temperature scaling (T {after.get('temperature', 0):.3f}, fitted on {after.get('fitted_on')}): "
-            f"ECE {num(after.get('ece'))} · log-loss {num(after.get('log_loss'))}"
+            f"after temperature scaling (T {after.temperature or 0:.3f}, fitted on {after.fitted_on}): "
+            f"ECE {num(after.ece)} · log-loss {num(after.log_loss)}"
         )
     return "\n".join(lines)
 
@@ -89,7 +87,7 @@ def _frame(fig, width: int, height: int, x_label: str, y_label: str, title: str)
     fig.plot_size(max(width, 20), max(height, 8))
 
 
-def draw_reliability(bins: list[dict], width: int, height: int, color: Color = (0, 120, 215), threshold: float | None = None) -> Text:
+def draw_reliability(bins: Sequence[CalibrationBin], width: int, height: int, color: Color = (0, 120, 215), threshold: float | None = None) -> Text:
     """Accuracy per confidence bin (a bar over each non-empty bin) with the diagonal of perfect
     calibration, and the threshold as a vertical line (drawn over the bars); as Rich text."""
     import plotext as plt
@@ -99,12 +97,11 @@ def draw_reliability(bins: list[dict], width: int, height: int, color: Color = (
     fig.theme("colorless")
     bar = plt.marker("█", plt.pixel(foreground=color))
     for b in bins:
-        if not b.get("count") or b.get("accuracy") is None:
+        if not b.count or b.accuracy is None:
             continue
-        lo, hi = float(b["lower"]), float(b["upper"])
-        gap = (hi - lo) * 0.15
-        if b["accuracy"] > 0:
-            fig.draw(fig.rectangle(x=(lo + gap, hi - gap), y=(0, float(b["accuracy"])), marker=bar, fill=True, lines=True))
+        gap = (b.upper - b.lower) * 0.15
+        if b.accuracy > 0:
+            fig.draw(fig.rectangle(x=(b.lower + gap, b.upper - gap), y=(0, b.accuracy), marker=bar, fill=True, lines=True))
     fig.draw(fig.segment((0, 1), (0, 1), marker="dot"))
     if threshold is not None:
         fig.draw(fig.segment((threshold, threshold), (0, 1), marker="│"))
@@ -159,7 +156,8 @@ class _Plot(Static):
 
 class ReliabilityPlot(_Plot):
     def draw(self, width: int, height: int, color: Color) -> Text:
-        bins = (self.confidence.report.calibration or {}).get("bins") or []
+        cal = self.confidence.report.calibration
+        bins = cal.bins if cal is not None else ()
         return draw_reliability(bins, width, height, color, self.confidence.threshold)
 
 

@@ -13,12 +13,6 @@ from .format import SortCell, figure, one_line, seconds
 if TYPE_CHECKING:
     from workbench.results import Report
 
-METRICS = (
-    ("accuracy", "accuracy"), ("macro F1", "f1_macro"), ("weighted F1", "f1_weighted"),
-    ("macro precision", "precision_macro"), ("macro recall", "recall_macro"),
-)  # fmt: skip
-
-
 def head_line(report: "Report") -> str:
     return (
         f"{report.run_id[:12]} · {report.method} · {report.model} · "
@@ -31,16 +25,20 @@ def fill_metrics(table: DataTable, report: "Report") -> None:
     table.add_column("metric", key="metric")
     table.add_column(Text("value", justify="right"), key="value")
     table.add_column(Text("95% CI (bootstrap)", justify="right"), key="ci")
-    for name, key in METRICS:
-        value = report.metric(key)
+    from workbench.metric_registry import metrics_for
+
+    for m in metrics_for(report.task, group="classification", headline=True):  # the registry's order
+        if m.name == "invalid":  # a count, with its share instead of an interval
+            invalid = report.invalid
+            share = f"{invalid / report.n:.1%} of all, counted wrong" if invalid and report.n else ""
+            table.add_row(m.label, SortCell(invalid, str(invalid)), SortCell(None, share), key=m.name)
+            continue
+        value = m.value(report)
         if value is None:
             continue
-        interval = report.ci95.of(key)
+        interval = m.interval(report)
         shown = f"[{interval[0]:.4f}, {interval[1]:.4f}]" if interval else ""
-        table.add_row(name, SortCell(value, figure(value)), SortCell(interval, shown), key=key)
-    invalid = report.invalid
-    share = f"{invalid / report.n:.1%} of all, counted wrong" if invalid and report.n else ""
-    table.add_row("invalid", SortCell(invalid, str(invalid)), SortCell(None, share), key="invalid")
+        table.add_row(m.label, SortCell(value, figure(value)), SortCell(interval, shown), key=m.name)
 
 
 CLASS_WIDTH = 26

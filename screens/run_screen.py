@@ -178,9 +178,12 @@ class RunScreen(WorkbenchScreen[None]):
         first = []
         if counted(ev):
             rate = (ev.done - self.first_done.get(ev.phase, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
-            first += [f"{ev.done} / {ev.total} examples", f"{rate:.1f} examples/s", eta_text(ev, rate, self.eval_total)]
+            unit = "steps" if ev.loss is not None else "examples"
+            first += [f"{ev.done} / {ev.total} {unit}", f"{rate:.1f} {unit}/s", eta_text(ev, rate, self.eval_total)]
         first.append(f"elapsed {seconds(time.monotonic() - self.started)}")
         second = [f"device {self.device}"]
+        if ev.loss is not None:
+            second.append(f"training loss {ev.loss:.4f}")
         if ev.correct is not None and ev.done:
             second.append(f"accuracy so far {ev.correct / ev.done:.4f} ({ev.correct} of {ev.done} right)")
         return "  ·  ".join(first) + "\n" + "  ·  ".join(second)

@@ -26,8 +26,9 @@ from .messages import RunProgress, SweepFailed, SweepFinished, SweepPlanned, Swe
 
 if TYPE_CHECKING:
     from workbench.methods import ProgressEvent
-    from workbench.sweep import SweepPlan, SweepResult, VariantResult
+    from workbench.sweep import SweepPlan
     from workbench.sweep_config import SweepConfig
+    from workbench.sweep_results import SweepResult, VariantResult
 
 COLUMNS = (("variant", "variant"), ("metric", "metric"), ("ci", "95% interval"), ("diff", "vs baseline"), ("time", "time"),
            ("status", "status"), ("params", "parameters"))  # fmt: skip
@@ -220,7 +221,7 @@ class SweepScreen(WorkbenchScreen[None]):
         value = vr.value(c.metric) if vr else None
         tags = [t for t, on_ in (("baseline", name == c.baseline), ("best", self.result is not None and self.result.best == name)) if on_]
         label = Text(name + "".join(f" · {t}" for t in tags), style="bold" if "best" in tags else "")
-        from workbench.sweep import metric_interval
+        from workbench.sweep_results import metric_interval
 
         ci = metric_interval(vr.select, c.metric) if vr and value is not None else None
         if vr is None or vr.status == "pending":
@@ -268,28 +269,20 @@ class SweepScreen(WorkbenchScreen[None]):
 
     def test_text(self, res: "SweepResult") -> str:
         """The test confirmation of the best and the baseline, with McNemar's test."""
-        def _metric(report: Any, name: str) -> Any:
-            return getattr(report, name, None)
+        from workbench.metric_registry import companion, metric
+        from workbench.sweep_results import comparison_lines
 
         if res.best is None:
             return ""
-        metric, other = res.metric, ("f1_macro" if res.metric == "accuracy" else "accuracy")
+        shown, other = metric(res.metric), metric(companion(res.metric))
         lines = [f"test confirmation on {res.test_split}:"]
         for name in dict.fromkeys([res.baseline, res.best]):
             t = res.result(name).test
             if t is not None:
                 tag = "baseline" if name == res.baseline else "best"
-                lines.append(f"  {name} ({tag}): {metric} {figure(_metric(t, metric))} · {other} {figure(_metric(t, other))} · n={_metric(t, 'n')}")
-        tc = res.test_comparison
-        if tc and tc["best"] == tc["baseline"]:
-            lines.append("  the best variant is the baseline: nothing to compare")
-        elif tc and tc.get("mcnemar_p") is not None:
-            lines.append(
-                f"  difference {signed(tc['difference'])} {metric}; McNemar's p = {tc['mcnemar_p']:.4g} ({tc['mcnemar_method']}; "
-                f"right only with the baseline {tc['baseline_only']}, only with the best {tc['best_only']})"
-            )
-        elif tc:
-            lines.append("  McNemar's test: not computed (the runs do not pair)")
+                lines.append(f"  {name} ({tag}): {shown.name} {figure(shown.value(t))} · {other.name} {figure(other.value(t))} · n={t.n}")
+        if res.test_comparison is not None:
+            lines += [f"  {line}" for line in comparison_lines(res.test_comparison)]
         return "\n".join(lines)
 
     # ------------------------------------------------------------ actions
@@ -318,8 +311,7 @@ class SweepScreen(WorkbenchScreen[None]):
             return None  # shown disabled while nothing runs
         if action in ("run_again", "clear") and self.running:
             return None
-        if action == "compare" and not (self.result is not None and self.result.test_comparison and self.result.test_comparison.get("mcnemar_p") is not None
-                                         and self.result.best != self.result.baseline):  # fmt: skip
+        if action == "compare" and not (self.result is not None and self.result.test_comparison is not None and self.result.test_comparison.tested):
             return None
         return True
 

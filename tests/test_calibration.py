@@ -137,13 +137,15 @@ def test_report_matches_scikit_learn_on_the_same_embeddings(tmp_path):
     probs = LogisticRegression(random_state=42).fit(x_train, train.labels).predict_proba(x_test)
     y = np.array(test.labels)
     cal = report.calibration
-    assert cal["n"] == len(y) and sum(b["count"] for b in cal["bins"]) == len(y)
-    assert cal["ece"] == pytest.approx(direct_ece(y, probs), abs=1e-6)
-    assert cal["brier"] == pytest.approx(((probs - np.eye(2)[y]) ** 2).sum(1).mean(), abs=1e-6)
-    assert cal["log_loss"] == pytest.approx(log_loss(y, probs), abs=1e-6)
-    after = cal["after_scaling"]
-    assert after["fitted_on"] == "train" and math.isfinite(after["temperature"]) and after["temperature"] > 0
+    assert cal is not None and cal.n == len(y) and sum(b.count for b in cal.bins) == len(y)
+    assert cal.ece == pytest.approx(direct_ece(y, probs), abs=1e-6)
+    assert cal.brier == pytest.approx(((probs - np.eye(2)[y]) ** 2).sum(1).mean(), abs=1e-6)
+    assert cal.log_loss == pytest.approx(log_loss(y, probs), abs=1e-6)
+    after = cal.after_scaling
+    assert after is not None and after.fitted_on == "train" and math.isfinite(after.temperature) and after.temperature > 0
     sel = report.selective
-    assert sel["accuracy_at"]["1"] == pytest.approx(report.accuracy)
+    assert sel is not None and sel.accuracy_at[1.0] == pytest.approx(report.accuracy)
+    stored = report.to_json()  # the JSON keeps its layout: the scaled calibration nested, with its split
+    assert stored["calibration"]["after_scaling"]["fitted_on"] == "train" and stored["selective"]["accuracy_at"]["1"] == sel.accuracy_at[1.0]
     text = report_text(report)
     assert "ECE " in text and "coverage    accuracy at 50%" in text and "scaled" in text

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import FLAG, cli_says, write_jsonl
 from workbench.cli_fields import cli_flag
-from workbench.data import DataSpec, load_dataset
+from workbench.data import DataSpec, SplitSummary, load_dataset
 from workbench.errors import DATA, TRAIN_SPLIT, DataError
 
 
@@ -171,9 +171,9 @@ def test_hub_unreachable_is_a_clear_error(monkeypatch):
 
 def test_summary_gives_sizes_and_balance(rt_dir):
     s = load_dataset(DataSpec(str(rt_dir)), need_train=True).summary()
-    assert s["labels"] == ["neg", "pos"]
-    assert s["eval"] == {"split": "test", "n": 1066, "counts": [533, 533]}
-    assert s["train"]["n"] == 8530 and sum(s["train"]["counts"]) == 8530
+    assert s.labels == ["neg", "pos"]
+    assert s.eval == SplitSummary("test", 1066, [533, 533])
+    assert s.train is not None and s.train.n == 8530 and sum(s.train.counts) == 8530
 
 
 def test_a_hub_dataset_fails_at_once_while_the_hub_cannot_be_reached(monkeypatch):

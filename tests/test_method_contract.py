@@ -11,10 +11,11 @@ import json
 import pytest
 
 from fake_openai import FakeOpenAI
-from tiny_models import tiny_local_models
+from tiny_models import tiny_local_models, tiny_sentence_transformer
 from workbench.methods import METHODS, Method, MethodConfig, Param, Prediction, Preview, RunContext, resolve_params
 from workbench.methods.base import check_scores
 from workbench.models import NO_MODEL, resolve_model
+from workbench.store import RunStore
 
 LABELS = ["neg", "pos"]
 TRAIN = [("loved it", 1), ("hated it", 0), ("great music", 1), ("dull mess", 0), ("fine cast", 1), ("bad plot", 0)]
@@ -24,7 +25,8 @@ WORDS = TEXTS + [t for t, _ in TRAIN]
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    return tiny_local_models(tmp_path_factory.mktemp("contract-models"), WORDS)
+    root = tmp_path_factory.mktemp("contract-models")
+    return {**tiny_local_models(root, WORDS), "st": tiny_sentence_transformer(root / "st", WORDS)}
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,9 @@ def recipe(name: str, tiny, server) -> tuple[str | None, dict, list[dict]]:
         "local-chat": (str(tiny["lm"]), {}, prompts),
         # scores from the fake server's logprobs by default; logprobs=0 gives none and says so
         "chat": ("gpt-4o-mini", {"base_url": server.url, "timeout": 5.0, "max_retries": 0}, [{"few_shot": 2}, knn, {"logprobs": 0}]),
+        # fine-tuning: a tiny sentence-transformer body, a tiny BERT (its head replaced)
+        "setfit": (str(tiny.get("st", "")), {"num_iterations": 1, "batch_size": 4}, [{"per_class": 2}]),
+        "finetune": (str(tiny["classifier"]), {"batch_size": 2}, [{"freeze_layers": 1, "epochs": 2}]),
     }
     return recipes.get(name, (None, {}, []))
 
@@ -111,9 +116,16 @@ def test_declaration(name):
     assert not [k for k in vars(method) if k.endswith("_")], "__init__ stores parameters only: learned state comes from load/fit"
 
 
+def needs_library(name: str) -> None:
+    """Skip a method whose optional library (an extra) is not installed."""
+    if name == "setfit":
+        pytest.importorskip("setfit", reason="the [finetune] extra is not installed")
+
+
 @pytest.mark.parametrize("name", list(METHODS))
 def test_method_keeps_the_contract(name, tiny, server, tmp_path):
     cls = METHODS[name]
+    needs_library(name)
     model, params, variants = recipe(name, tiny, server)
     for extra in [{}] + variants:
         check_one(cls, model, {**params, **extra})
@@ -177,3 +189,33 @@ def test_an_api_method_counts_each_run_on_its_own(server, tmp_path):
     method.predict(TEXTS[:2], second)
     assert method.details(first)["requests"].startswith(f"{len(TEXTS)} answered")
     assert method.details(second)["requests"].startswith("2 answered")
+
+
+@pytest.mark.parametrize("name", [n for n in METHODS if METHODS[n].uses_train(resolve_params(METHODS[n], {}))])
+def test_a_fit_is_idempotent_for_the_same_key(name, tiny, server, tmp_path):
+    """Two fresh objects fitted on the same train split with the same parameters predict the same;
+    a method that trains a model keeps it as an artifact and the second fit loads it (no training
+    phase) instead of training again."""
+    cls = METHODS[name]
+    needs_library(name)
+    model, params, _ = recipe(name, tiny, server)
+    store = RunStore(tmp_path / "store.sqlite")
+    outcomes = []
+    for _ in range(2):
+        method = build(cls, model, params)
+        phases: list[str] = []
+        ctx = RunContext(device="cpu", dtype="float32", batch_size=2, cache=store, on_progress=lambda ev: phases.append(ev.phase))
+        method.load(ctx)
+        method.fit([t for t, _ in TRAIN], [y for _, y in TRAIN], ctx)
+        outcomes.append((method.predict(TEXTS, ctx), phases, method.details(ctx)))
+    (first, _, details), (second, phases, again) = outcomes
+    assert [p.label for p in first] == [p.label for p in second], name
+    for a, b in zip(first, second):
+        assert a.scores == pytest.approx(b.scores, abs=1e-6), name
+    if "artifact_key" in details:
+        assert again["artifact_key"] == details["artifact_key"] and again["artifact"] == details["artifact"], name
+        assert "training" not in phases and again["trained"].startswith("loaded"), f"{name}: the second fit trained again"
+        from workbench.artifacts import list_artifacts
+
+        assert [a.key for a, _ in list_artifacts(store)] == [details["artifact_key"]], name
+    store.close()

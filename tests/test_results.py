@@ -3,7 +3,9 @@ included), a stored run's configuration is read through RunConfig, and the statu
 ('interrupted' for a 'running' run no live process holds) is decided in one place."""
 
 import json
+from pathlib import Path
 
+from workbench.confidence_figures import TARGET_ACCURACY, Calibration, CalibrationBin, Selective
 from workbench.metrics import compute_metrics
 from workbench.methods import Prediction
 from workbench.report import report_text
@@ -97,3 +99,35 @@ def test_a_running_run_no_process_holds_shows_as_interrupted(tmp_path):
     assert runs[dead].progress == "1/4" and runs[live].progress == "0/4"
     s.finish_run(live, "cancelled")
     assert s.find(live).shown_status == "cancelled"
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_stored_report_of_the_dict_era_loads_typed_and_writes_the_same_json_and_text():
+    """report_v1_calibrated.json is what ``workbench eval --calibrate-on train --json`` wrote before
+    calibration and selective became types (embed-logreg on the sample data); the .txt is the
+    report text it printed. Both come back unchanged, to the byte."""
+    raw = (FIXTURES / "report_v1_calibrated.json").read_text(encoding="utf-8")
+    old = json.loads(raw)
+    report = Report.from_dict(old)
+    cal, sel = report.calibration, report.selective
+    assert isinstance(cal, Calibration) and isinstance(sel, Selective)
+    assert cal.ece == old["calibration"]["ece"] and cal.ece_ci95 == tuple(old["calibration"]["ece_ci95"]) and len(cal.bins) == 15
+    assert isinstance(cal.bins[0], CalibrationBin) and cal.temperature is None and cal.fitted_on is None
+    assert cal.after_scaling is not None and cal.after_scaling.fitted_on == "train" and cal.after_scaling.after_scaling is None
+    assert sel.accuracy_at == {0.5: 0.75, 0.8: 0.71875, 0.9: old["selective"]["accuracy_at"]["0.9"], 1.0: old["selective"]["accuracy_at"]["1"]}
+    assert report.metric("ece") == cal.ece and report.interval("ece") == cal.ece_ci95 and report.metric("aurc") == sel.aurc
+    assert json.dumps(report.to_json()) == json.dumps(old)  # same keys, same order, same numbers
+    assert report_text(report) + "\n" == (FIXTURES / "report_v1_calibrated.txt").read_text(encoding="utf-8")
+
+
+def test_older_confidence_entries_load_with_defaults():
+    report = Report.from_dict(full_report(
+        calibration={"n": 4, "invalid": 1, "ece": 0.25, "ece_ci95": [0.1, 0.4], "mce": 0.5, "brier": None, "log_loss": None, "bins": []},
+        selective={"n": 4, "aurc": 0.3, "accuracy_at": {"0.5": 1.0, "1": 0.5}},
+    ))  # fmt: skip
+    assert report.calibration == Calibration(4, 1, 0, 0.25, (0.1, 0.4), 0.5, None, None, ())
+    assert report.selective == Selective(4, 0.3, {0.5: 1.0, 1.0: 0.5}, TARGET_ACCURACY, None, None)
+    assert report.metric("brier") is None and report.metric("log_loss") is None
+    assert Report.from_dict(report.to_json()) == report

@@ -53,7 +53,7 @@ def test_curve_and_threshold_figures_come_from_the_engine():
     # run A: 2 invalid (confidence 0), 7 of 12 at or above 0.8 (idx 0-4, 9, 10), 4 of them right
     assert (at.answered, at.n, round(at.coverage, 4), round(at.accuracy, 4)) == (7, 12, round(7 / 12, 4), round(4 / 7, 4))
     assert expected_at(store, SEED_IDS["a"], 0.0).answered == 12 and expected_at(store, SEED_IDS["a"], 1.0).accuracy is None
-    drawing = draw_reliability(stored_report(store, SEED_IDS["a"])["calibration"]["bins"], 60, 16, threshold=0.8).plain
+    drawing = draw_reliability(store.find(SEED_IDS["a"]).report.calibration.bins, 60, 16, threshold=0.8).plain
     assert "confidence bin" in drawing and "confidence" in drawing and "█" in drawing
     assert "coverage" in draw_risk_coverage([(0.5, 1.0), (1.0, 0.5)], 60, 16).plain
 
@@ -215,13 +215,15 @@ async def test_compare_shows_calibration_figures_side_by_side():
 
 
 def test_compare_figures_and_which_way_is_better():
-    from workbench.compare import improved
     from workbench.engine import Engine
+    from workbench.metric_registry import metric
 
     store = RunStore()
     seed_runs(store)
     unscored = seed_unscored(store)
     c = Engine(store).compare(SEED_IDS["a"], unscored)
     ece_a = stored_report(store, SEED_IDS["a"])["calibration"]["ece"]
-    assert c.confidence["ECE"] == (ece_a, None, None) and set(c.confidence) == {"ECE", "Brier", "log-loss", "AURC"}
-    assert improved("ECE", -0.1) and improved("invalid", -1) and not improved("accuracy", -0.1) and improved("AURC", 0.0) is None
+    assert c.confidence["ece"] == (ece_a, None, None) and set(c.confidence) == {"ece", "brier", "log_loss", "aurc"}
+    assert [m.label for m, _ in c.rows()][-4:] == ["ECE", "Brier", "log-loss", "AURC"]  # run A has them
+    improved = [metric(name).improved(delta) for name, delta in (("ece", -0.1), ("invalid", -1), ("accuracy", -0.1), ("aurc", 0.0))]
+    assert improved == [True, True, False, None]

@@ -45,6 +45,9 @@ def test_a_refusal_names_a_few_classes_of_many():
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_variants_named_on_the_prompt_screen_and_dropped_on_a_data_change(size, label_words, tmp_path):
     app = WorkbenchApp(RunStore(), words_spec(tiny_data(tmp_path / "d")))
+    said: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))[1]  # a toast expires: keep what it said
     async with app.run_test(size=size) as pilot:
         await wait_for_screen(pilot, SetupScreen)
         await pilot.press("ctrl+n")
@@ -70,5 +73,5 @@ async def test_variants_named_on_the_prompt_screen_and_dropped_on_a_data_change(
         prompt = await wait_for_screen(pilot, PromptScreen)
         await pilot.pause()
         assert app.session.variants == [] and "sweep" not in prompt.sub_title
-        assert any("2 sweep variants built for" in n.message and "data changed" in n.message for n in app._notifications)
+        assert any("2 sweep variants built for" in m and "data changed" in m for m in said)
         assert setup is app.screen_stack[1]

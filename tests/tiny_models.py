@@ -47,6 +47,27 @@ def tiny_bert_classifier(path: Path, labels: list[str], texts: list[str] | None 
     return path
 
 
+def tiny_sentence_transformer(path: Path, texts: list[str] | None = None, seed: int = 0) -> Path:
+    """A 1-layer, 16-wide BERT body with mean pooling, saved as a sentence-transformers folder."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import BertConfig, BertModel
+
+    try:  # sentence-transformers 6 moved the modules; 3-5 have them here only
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models  # type: ignore[no-redef]
+
+    body = path / "body"
+    tok = train_tokenizer(body, texts or WORDS)
+    config = BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+    torch.manual_seed(seed)
+    BertModel(config).save_pretrained(body)
+    transformer = models.Transformer(str(body), max_seq_length=64)
+    SentenceTransformer(modules=[transformer, models.Pooling(16, "mean")], device="cpu").save(str(path / "st"))
+    return path / "st"
+
+
 def _word_tokenizer(path: Path, texts: list[str], specials: list[str], single: str, **names):
     """A word-level fast tokenizer over the test's words; ``single`` is its post-processing template."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers

@@ -93,7 +93,8 @@ def seed_runs(store: RunStore) -> dict[str, str]:
             "timing": {"load_s": 0.5, "fit_s": 0.25, "predict_s": 1.5, "examples_per_s": 8.0},
             "device": "cpu", "dtype": "float32", "batch_size": 32, "status": "done",
             "params": config["params"], "details": {}, "notes": [], "created_at": 1_700_000_000 + n * 3600,
-            "calibration": confidence.calibration, "selective": confidence.selective,
+            "calibration": confidence.calibration.to_json() if confidence.calibration else None,
+            "selective": confidence.selective.to_json() if confidence.selective else None,
         }  # fmt: skip
         store.finish_run(run_id, "done", report)
         with store._lock, store._db:  # fixed dates for the history table

@@ -21,10 +21,11 @@ counts per bin (see :func:`ece_bootstrap`) rather than as n indices each.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
+
+from .confidence_figures import Calibration, CalibrationBin
 
 N_BINS = 15
 """Guo et al.'s bin count; with fewer examples per bin the ECE estimate is biased upwards."""
@@ -35,47 +36,6 @@ N_BOOT = 1000
 TEMPERATURE_BOUNDS = (0.01, 100.0)
 """The range a fitted temperature is searched in (log-space): from sharpening a hundredfold to
 flattening a hundredfold, beyond which the scores carry no usable ranking anyway."""
-
-
-@dataclass(frozen=True)
-class CalibrationBin:
-    """One reliability bin: confidence in ``(lower, upper]`` (the first also holds 0)."""
-
-    lower: float
-    upper: float
-    count: int
-    accuracy: float | None
-    """Share correct among the bin's examples; None for an empty bin."""
-    confidence: float | None
-    """Mean top-label confidence of the bin's examples; None for an empty bin."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"lower": self.lower, "upper": self.upper, "count": self.count, "accuracy": self.accuracy, "confidence": self.confidence}
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Calibration figures of one set of predictions (see the module docstring for definitions)."""
-
-    n: int
-    invalid: int
-    scored: int
-    """Rows Brier and log-loss are computed over (a label and scores)."""
-    ece: float
-    ece_ci95: tuple[float, float]
-    mce: float
-    brier: float | None
-    log_loss: float | None
-    bins: tuple[CalibrationBin, ...]
-    temperature: float | None = None
-    """The temperature applied to the scores first (temperature scaling), or None for raw scores."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n, "invalid": self.invalid, "scored": self.scored, "ece": self.ece, "ece_ci95": list(self.ece_ci95),
-            "mce": self.mce, "brier": self.brier, "log_loss": self.log_loss, "n_bins": len(self.bins),
-            "bins": [b.to_json() for b in self.bins], "temperature": self.temperature,
-        }  # fmt: skip
 
 
 def score_matrix(scores: Sequence[Sequence[float] | None] | np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:

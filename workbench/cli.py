@@ -1,4 +1,4 @@
-"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | store check``. Imports nothing heavy until a
+"""The command line: ``workbench eval | resume | runs | show | suspects | sweep | methods | models | curve | store check``. Imports nothing heavy until a
 command needs it, so ``workbench --help`` is instant."""
 
 from __future__ import annotations
@@ -105,7 +105,10 @@ def _build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("store", help="look after the run store file")
     st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
-    for sp in (e, rs, ls, s, su, sw, sc):  # --store is accepted before or after the command
+    from .cli_finetune import add_parsers
+
+    finetuning = add_parsers(sub)  # models, curve
+    for sp in (e, rs, ls, s, su, sw, sc, *finetuning):  # --store is accepted before or after the command
         sp.add_argument("--store", default=argparse.SUPPRESS, help="run store file")
     return p
 
@@ -121,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "eval": _cmd_eval, "resume": _cmd_resume, "runs": _cmd_runs, "show": _cmd_show, "methods": _cmd_methods,
         "suspects": _cmd_suspects, "sweep": _cmd_sweep, "store": _cmd_store, "compare": _cmd_compare,
+        "models": _cmd_models, "curve": _cmd_curve,
     }  # fmt: skip
     try:
         code = commands[args.command](args)
@@ -352,7 +356,7 @@ def _cmd_show(args) -> int:
 def _with_target(engine, report, target: float | None):
     """The report with its selective figures recomputed for ``--target-accuracy`` (the stored
     report has them for the default, 0.9)."""
-    if target is None or report is None or not report.selective or report.selective.get("target_accuracy") == target:
+    if target is None or report is None or not report.selective or report.selective.target_accuracy == target:
         return report
     if not 0.0 < target <= 1.0:
         raise WorkbenchError(f"--target-accuracy {target} is not an accuracy", expected="a number in (0, 1]", fix="e.g. --target-accuracy 0.95")
@@ -415,7 +419,27 @@ def _cmd_store(args) -> int:
     for problem in result.problems:
         print(f"  {problem}")
     print(result.advice)
+    if result.ok:
+        from .artifacts import orphans
+
+        left = orphans(result.path)
+        for line in left:
+            print(f"  artifact: {line}")
+        if not left:
+            print("fine-tuned model artifacts: none orphaned")
     return 0 if result.ok else 1
+
+
+def _cmd_models(args) -> int:
+    from .cli_finetune import cmd_models
+
+    return cmd_models(args)
+
+
+def _cmd_curve(args) -> int:
+    from .cli_finetune import cmd_curve
+
+    return cmd_curve(args)
 
 
 def _cmd_methods(args) -> int:
@@ -471,10 +495,13 @@ class _ProgressPrinter:
             self.close()
             self._phase = ev.phase
             # initial: a resumed run starts part done, and its speed counts only what it does now
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit="ex" if (ev.total or 0) > 1 else "", leave=False, file=sys.stderr)
+            unit = "step" if ev.phase == "training" else "ex" if (ev.total or 0) > 1 else ""
+            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.phase, unit=unit, leave=False, file=sys.stderr)
         self._bar.n = ev.done
         if ev.correct is not None and ev.done:
             self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)
+        if ev.loss is not None:
+            self._bar.set_postfix_str(f"loss {ev.loss:.4f}", refresh=False)
         self._bar.refresh()
 
     def close(self) -> None:

@@ -30,11 +30,8 @@ def comparison_lines(run_a: str, run_b: str, comparison: Comparison, labels: lis
     lines = [f"A {run_a[:12]}  vs  B {run_b[:12]}  ({c.paired} examples in both)"]
     lines += [f"note: {n}" for n in c.notes]
     lines += ["", f"{'figure':<18}{'A':>10}{'B':>10}{'B - A':>10}"]
-    for name, (a, b, d) in c.deltas.items():
-        lines.append(f"{name:<18}{a:>10.4f}{b:>10.4f}{d:>+10.4f}")
-    for name, (fa, fb, fd) in c.confidence.items():
-        if fa is not None or fb is not None:
-            lines.append(f"{name:<18}{_figure(fa, '>10.4f')}{_figure(fb, '>10.4f')}{_figure(fd, '>+10.4f')}")
+    for fig, (a, b, d) in c.rows():  # the metric registry's labels and decimals, as the compare screen
+        lines.append(f"{fig.label:<18}{_figure(a, f'>10.{fig.digits}f')}{_figure(b, f'>10.{fig.digits}f')}{_figure(d, f'>+10.{fig.digits}f')}")
     if c.mcnemar is not None:
         m = c.mcnemar
         lines += ["", f"McNemar ({m.method}): A right only {m.a_only}, B right only {m.b_only}, p = {m.p_value:.4g}"]

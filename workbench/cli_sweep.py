@@ -23,7 +23,7 @@ class Leaderboard:
         print(f"  {'variant':<{self.width}}  {c.metric:>8}  {'95% interval':<16}  {'vs ' + c.baseline[:10]:>13}  {'time':>7}", flush=True)
 
     def _row(self, vr, res) -> str:
-        from .sweep import metric_interval
+        from .sweep_results import metric_interval
 
         value = vr.value(self.metric)
         if value is None:
@@ -43,7 +43,8 @@ class Leaderboard:
         print(self._row(vr, res), flush=True)
 
     def footer(self, res) -> None:
-        from .sweep import _metric
+        from .metric_registry import companion, metric
+        from .sweep_results import comparison_lines
 
         ranked = sorted((v for v in res.variants if v.value(self.metric) is not None), key=lambda v: -v.value(self.metric))
         if len(ranked) > 1 and res.status == "done":
@@ -57,18 +58,16 @@ class Leaderboard:
             return
         print(f"\nbest on {res.select_split}: {res.best} ({self.metric} {res.result(res.best).value(self.metric):.4f})")
         print(f"test confirmation on {res.test_split}:")
-        other = "f1_macro" if self.metric == "accuracy" else "accuracy"
+        shown, other = metric(self.metric), metric(companion(self.metric))
         for name in dict.fromkeys([res.baseline, res.best]):
             t = res.result(name).test
             if t is not None:
                 tag = " (baseline)" if name == res.baseline else " (best)"
-                print(f"  {name + tag:<{self.width + 11}}  {self.metric} {_metric(t, self.metric):.4f}  {other} {_metric(t, other):.4f}  n={_metric(t, 'n')}  run {res.result(name).test_run_id[:12]}")
-        tc = res.test_comparison
-        if tc:
-            if tc["best"] == tc["baseline"]:
-                print("  the best variant is the baseline: nothing to compare")
-            elif tc.get("mcnemar_p") is not None:
-                print(
-                    f"  difference {tc['difference']:+.4f} {self.metric}; McNemar p = {tc['mcnemar_p']:.4g} ({tc['mcnemar_method']}; "
-                    f"right only with the baseline {tc['baseline_only']}, only with the best {tc['best_only']})"
-                )
+                print(f"  {name + tag:<{self.width + 11}}  {shown.name} {_figure(shown.value(t))}  {other.name} {_figure(other.value(t))}  n={t.n}  run {res.result(name).test_run_id[:12]}")
+        if res.test_comparison is not None:
+            for line in comparison_lines(res.test_comparison):
+                print(f"  {line}")
+
+
+def _figure(value: float | int | None) -> str:
+    return "-" if value is None else f"{value:.4f}"

@@ -4,41 +4,27 @@ what changed in the configuration."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
+from .metric_registry import SINGLE_LABEL, Metric, metric, metrics_for
 from .results import flatten
 
 if TYPE_CHECKING:
     from .results import Report
     from .store import StoredRun
 
-METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "invalid")
+class Delta(NamedTuple):
+    """A figure of run A and of run B, and the change B - A (None where a run lacks the figure)."""
 
-CONFIDENCE_FIGURES = (("ECE", "calibration", "ece"), ("Brier", "calibration", "brier"), ("log-loss", "calibration", "log_loss"), ("AURC", "selective", "aurc"))
-"""The calibration and selective-prediction figures compared: (name, report entry, key)."""
-
-CONFIDENCE_NAMES = tuple(name for name, _, _ in CONFIDENCE_FIGURES)
-
-LOWER_IS_BETTER = frozenset({"invalid", "ECE", "Brier", "log-loss", "AURC"})
-"""The compared figures for which a decrease is an improvement (the others: an increase)."""
+    a: float | None
+    b: float | None
+    delta: float | None
 
 
-def improved(figure: str, delta: float | None) -> bool | None:
-    """Whether a change ``delta`` (B - A) of ``figure`` is an improvement; None for no change or
-    no figure."""
-    if not delta:
-        return None
-    return delta < 0 if figure in LOWER_IS_BETTER else delta > 0
-
-
-def confidence_figures(report: "Report | None") -> dict[str, float | None]:
-    """A report's :data:`CONFIDENCE_FIGURES` by name (None where it has none: no scores)."""
-    out: dict[str, float | None] = {}
-    for name, entry, key in CONFIDENCE_FIGURES:
-        part = getattr(report, entry, None) if report is not None else None
-        value = part.get(key) if isinstance(part, dict) else None
-        out[name] = None if value is None else float(value)
-    return out
+def _delta(m: Metric, ra: "Report | None", rb: "Report | None") -> Delta:
+    va, vb = m.value(ra), m.value(rb)
+    fa, fb = (None if va is None else float(va)), (None if vb is None else float(vb))
+    return Delta(fa, fb, fb - fa if fa is not None and fb is not None else None)
 
 
 @dataclass(frozen=True)
@@ -65,8 +51,8 @@ class McNemar:
 
 @dataclass(frozen=True)
 class Comparison:
-    deltas: dict[str, tuple[float, float, float]]
-    """metric -> (A, B, B - A)."""
+    deltas: dict[str, Delta]
+    """The headline classification metrics both runs have, by name (workbench/metric_registry.py)."""
     right_to_wrong: list[Flip]
     wrong_to_right: list[Flip]
     mcnemar: McNemar | None
@@ -74,9 +60,15 @@ class Comparison:
     config_diff: list[tuple[str, Any, Any]]
     paired: int
     notes: list[str] = field(default_factory=list)
-    confidence: dict[str, tuple[float | None, float | None, float | None]] = field(default_factory=dict)
-    """Calibration figure -> (A, B, B - A) (:data:`CONFIDENCE_FIGURES`); None where a run has no
-    scores (and so the delta too)."""
+    confidence: dict[str, Delta] = field(default_factory=dict)
+    """The confidence metrics (ECE, Brier, log-loss, AURC) by name; a figure is None where its run
+    has no scores (and so the delta too)."""
+
+    def rows(self) -> list[tuple[Metric, Delta]]:
+        """The compared figures in table order: the classification ones, then the confidence
+        ones either run has."""
+        shown = list(self.deltas.items()) + [(k, d) for k, d in self.confidence.items() if d.a is not None or d.b is not None]
+        return [(metric(name), d) for name, d in shown]
 
 
 def mcnemar(a_only: int, b_only: int) -> McNemar:
@@ -111,11 +103,8 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     are paired by text and gold label, so two runs on the same split pair up even when one was
     limited to a sample. The config diff leaves out names that repeat another's change."""
     ra, rb = run_a.report, run_b.report
-    deltas: dict[str, tuple[float, float, float]] = {}
-    for m in METRICS:
-        va, vb = (ra.metric(m) if ra else None), (rb.metric(m) if rb else None)
-        if va is not None and vb is not None:
-            deltas[m] = (float(va), float(vb), float(vb) - float(va))
+    task = ra.task if ra is not None else SINGLE_LABEL
+    deltas = {m.name: d for m in metrics_for(task, group="classification", headline=True) if (d := _delta(m, ra, rb)).delta is not None}
     notes = []
     if (ra.labels if ra else None) != (rb.labels if rb else None):
         notes.append("the runs have different label sets; flips and McNemar's test are not meaningful")
@@ -135,8 +124,6 @@ def compare_runs(run_a: "StoredRun", run_b: "StoredRun", preds_a: list, preds_b:
     if paired < max(len(preds_a), len(preds_b)):
         notes.append(f"only {paired} examples are in both runs; flips and McNemar's test use those")
     test = mcnemar(len(r2w), len(w2r)) if paired else None
-    confidence: dict[str, tuple[float | None, float | None, float | None]] = {}
-    for name, (fa, fb) in zip(CONFIDENCE_NAMES, zip(confidence_figures(ra).values(), confidence_figures(rb).values())):
-        confidence[name] = (fa, fb, fb - fa if fa is not None and fb is not None else None)
+    confidence = {m.name: _delta(m, ra, rb) for m in metrics_for(task, group="confidence")}
     diff = config_diff(run_a.config.settings(), run_b.config.settings())
     return Comparison(deltas, r2w, w2r, test, diff, paired, notes, confidence)

@@ -7,12 +7,13 @@ examples gains milliseconds (benchmarks/bench_confidence.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .calibration import apply_temperature, compute_calibration, score_matrix
+from .confidence_figures import Calibration, Selective
 from .selective import TARGET_ACCURACY, ConfidenceCurve, compute_selective, confidence_curve
 
 if TYPE_CHECKING:
@@ -23,8 +24,8 @@ NO_SCORES_NOTE = "no calibration or selective-prediction figures: the method giv
 
 @dataclass(frozen=True)
 class ConfidenceEntries:
-    calibration: dict[str, Any] | None
-    selective: dict[str, Any] | None
+    calibration: Calibration | None
+    selective: Selective | None
     notes: list[str] = field(default_factory=list)
 
 
@@ -41,29 +42,29 @@ def confidence_entries(
     target_accuracy: float = TARGET_ACCURACY, temperature: float | None = None, fitted_on: str | None = None,
 ) -> ConfidenceEntries:  # fmt: skip
     """``calibration`` and ``selective`` of predictions (label and per-class scores per example; a
-    label or scores of None is invalid), as JSON. Both are None, with a note, when no valid
-    prediction has scores. ``temperature``: also the calibration after temperature scaling with
-    it (fitted on the split ``fitted_on``), under ``calibration['after_scaling']``."""
+    label or scores of None is invalid). Both are None, with a note, when no valid prediction has
+    scores. ``temperature``: also the calibration after temperature scaling with it (fitted on the
+    split ``fitted_on``), as ``calibration.after_scaling``."""
     y, preds, matrix, has = _inputs(gold, labels, scores, n_classes)
     if not (preds >= 0).any():
         return ConfidenceEntries(None, None, [NO_SCORES_NOTE] if len(y) else [])
-    cal = compute_calibration(y, preds, matrix, n_classes).to_json()
+    cal = compute_calibration(y, preds, matrix, n_classes)
     if temperature is not None:
         scaled = matrix.copy()
         scaled[has] = apply_temperature(matrix[has], temperature)
-        after = compute_calibration(y, preds, scaled, n_classes, temperature=temperature).to_json()
-        cal["after_scaling"] = {**after, "fitted_on": fitted_on}
-    sel = compute_selective(y, preds, matrix, n_classes, target_accuracy=target_accuracy).to_json()
+        after = compute_calibration(y, preds, scaled, n_classes, temperature=temperature)
+        cal = replace(cal, after_scaling=replace(after, fitted_on=fitted_on))
+    sel = compute_selective(y, preds, matrix, n_classes, target_accuracy=target_accuracy)
     return ConfidenceEntries(cal, sel)
 
 
-def selective_for(predictions: Sequence[Any], n_classes: int, target_accuracy: float) -> dict[str, Any] | None:
+def selective_for(predictions: Sequence[Any], n_classes: int, target_accuracy: float) -> Selective | None:
     """The ``selective`` entry of a stored run's predictions (``store.StoredPrediction``s) for
     another target accuracy; None when they have no scores."""
     y, preds, matrix, _ = _inputs([p.gold for p in predictions], [p.pred for p in predictions], [p.scores for p in predictions], n_classes)
     if not (preds >= 0).any():
         return None
-    return compute_selective(y, preds, matrix, n_classes, target_accuracy=target_accuracy).to_json()
+    return compute_selective(y, preds, matrix, n_classes, target_accuracy=target_accuracy)
 
 
 def calibration_line(report: Report) -> list[str]:
@@ -73,20 +74,20 @@ def calibration_line(report: Report) -> list[str]:
         return []
     lines = []
     if cal is not None:
-        lo, hi = cal["ece_ci95"]
-        brier = "-" if cal["brier"] is None else f"{cal['brier']:.4f}"
-        nll = "-" if cal["log_loss"] is None else f"{cal['log_loss']:.4f}"
-        lines.append(f"{'ECE':<12}{cal['ece']:.4f}  95% CI [{lo:.4f}, {hi:.4f}]  MCE {cal['mce']:.4f}  Brier {brier}  log-loss {nll}")
-        after = cal.get("after_scaling")
-        if after:
-            a_nll = "-" if after["log_loss"] is None else f"{after['log_loss']:.4f}"
-            lines.append(f"{'scaled':<12}ECE {after['ece']:.4f}  log-loss {a_nll}  (temperature {after['temperature']:.3f} fitted on {after.get('fitted_on')})")
+        lo, hi = cal.ece_ci95
+        brier = "-" if cal.brier is None else f"{cal.brier:.4f}"
+        nll = "-" if cal.log_loss is None else f"{cal.log_loss:.4f}"
+        lines.append(f"{'ECE':<12}{cal.ece:.4f}  95% CI [{lo:.4f}, {hi:.4f}]  MCE {cal.mce:.4f}  Brier {brier}  log-loss {nll}")
+        after = cal.after_scaling
+        if after is not None:
+            a_nll = "-" if after.log_loss is None else f"{after.log_loss:.4f}"
+            lines.append(f"{'scaled':<12}ECE {after.ece:.4f}  log-loss {a_nll}  (temperature {after.temperature or 0.0:.3f} fitted on {after.fitted_on})")
     if sel is not None:
-        acc = "  ".join(f"{float(c):.0%} {a:.4f}" for c, a in sel["accuracy_at"].items())
-        target = sel["coverage_at_target"]
+        acc = "  ".join(f"{c:.0%} {a:.4f}" for c, a in sel.accuracy_at.items())
+        target = sel.coverage_at_target
         reach = f"{target:.1%}" if target is not None else "none"
-        lines.append(f"{'coverage':<12}accuracy at {acc}  AURC {sel['aurc']:.4f}")
-        lines.append(f"{'':<12}highest coverage at accuracy >= {sel['target_accuracy']:g}: {reach}")
+        lines.append(f"{'coverage':<12}accuracy at {acc}  AURC {sel.aurc:.4f}")
+        lines.append(f"{'':<12}highest coverage at accuracy >= {sel.target_accuracy:g}: {reach}")
     return lines
 
 

@@ -143,6 +143,25 @@ class Split:
 
 
 @dataclass(frozen=True)
+class SplitSummary:
+    """A split's size and its examples per class (in the order of the label names)."""
+
+    split: str
+    n: int
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What the setup screen shows of a dataset before a run: :meth:`Dataset.summary`."""
+
+    source: str
+    labels: list[str]
+    eval: SplitSummary
+    train: SplitSummary | None
+
+
+@dataclass(frozen=True)
 class Dataset:
     source: str
     label_names: list[str]
@@ -154,14 +173,14 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.label_names)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> "DataSummary":
         """Sizes and label balance, for showing a dataset before running on it."""
-        out: dict[str, Any] = {"source": self.source, "labels": list(self.label_names)}
-        for key, split in (("eval", self.eval), ("train", self.train)):
-            if split is not None:
-                counts = Counter(split.labels)
-                out[key] = {"split": split.name, "n": len(split), "counts": [counts.get(i, 0) for i in range(self.n_classes)]}
-        return out
+
+        def of(split: Split) -> SplitSummary:
+            counts = Counter(split.labels)
+            return SplitSummary(split.name, len(split), [counts.get(i, 0) for i in range(self.n_classes)])
+
+        return DataSummary(self.source, list(self.label_names), of(self.eval), of(self.train) if self.train is not None else None)
 
     def fingerprint(self) -> dict[str, Any]:
         return {

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .caches import Caches
 
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .compare import Comparison
+    from .confidence_figures import Selective
     from .data import Dataset, DataSpec
     from .live_estimate import SampleEstimate
     from .methods import Estimate, Prediction, ProgressEvent
@@ -215,7 +216,7 @@ class Engine:
 
         return find_suspects(run_ref, self.store, self.caches, views=VIEWS if views is None else views)
 
-    def selective(self, run_ref: str, target_accuracy: float) -> "dict[str, Any] | None":
+    def selective(self, run_ref: str, target_accuracy: float) -> "Selective | None":
         """A stored run's selective-prediction figures for another target accuracy (None: no scores)."""
         from .confidence import selective_for
 

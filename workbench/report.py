@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, fit_names, legend_lines, many_classes, short_labels, top_confusions
+from .metric_registry import metric
 from .results import JSON_KEYS, Report
 
 __all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text", "text_width"]
@@ -108,7 +109,6 @@ def _wrapped(line: str, width: int) -> list[str]:
 
 def _report_lines(report: Report, width: int) -> list[str]:
     t = report.timing
-    ci = report.ci95
     lines = [
         f"run {report.run_id[:12]}  {report.method}  model {report.model}",
         f"data {report.dataset} [{report.split}, n={report.n}]  status {report.status}",
@@ -125,15 +125,16 @@ def _report_lines(report: Report, width: int) -> list[str]:
         lines.append(f"note: {note}")
     lines.append("")
 
-    def with_ci(name: str, key: str) -> str:
-        iv = ci.of(key)
+    def with_ci(name: str) -> str:
+        m = metric(name)
+        iv = m.interval(report)
         tail = f"  95% CI [{iv[0]:.4f}, {iv[1]:.4f}]" if iv else ""
-        return f"{name:<12}{report.metric(key):.4f}{tail}"
+        return f"{m.label:<12}{m.value(report):.4f}{tail}"
 
     lines += [
-        with_ci("accuracy", "accuracy"),
-        with_ci("macro F1", "f1_macro"),
-        f"{'weighted F1':<12}{report.f1_weighted:.4f}",
+        with_ci("accuracy"),
+        with_ci("f1_macro"),
+        with_ci("f1_weighted"),
         f"{'invalid':<12}{report.invalid}" + (f" of {report.n} (counted as wrong)" if report.invalid else ""),
     ]
     if report.truncated:

@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Mapping
 
+from .confidence_figures import Calibration, Selective
+from .metric_registry import SINGLE_LABEL
+from .metric_registry import metric as registered
+
 if TYPE_CHECKING:  # the runner pulls numpy in through the method registry
     from .runner import RunSpec
 
@@ -18,10 +22,6 @@ JSON_KEYS = (
     "per_class", "confusion_matrix", "invalid", "truncated", "ci95", "timing", "device",
 )  # fmt: skip
 """The documented keys of the report JSON, first and in this order (README, "Reports")."""
-
-METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "precision_weighted", "recall_weighted", "invalid")
-"""The report's headline figures, by name (see :meth:`Report.metric`)."""
-
 
 def _float(value: Any, default: float | None = None) -> float | None:
     return default if value is None else float(value)
@@ -80,12 +80,15 @@ class Intervals:
 
         return cls(pair(d.get("accuracy")), pair(d.get("f1_macro")))
 
-    def of(self, metric: str) -> tuple[float, float] | None:
-        """The interval of ``metric`` (a name of :data:`METRICS`), None when there is none."""
-        return {"accuracy": self.accuracy, "f1_macro": self.f1_macro}.get(metric)
-
     def to_json(self) -> dict[str, list[float]]:
         return {k: list(v) for k, v in (("accuracy", self.accuracy), ("f1_macro", self.f1_macro)) if v is not None}
+
+
+def _part(kind: Any, value: Any) -> Any:
+    """A report part from its JSON (``kind.from_dict``), or the typed part as it is, or None."""
+    if value is None or isinstance(value, kind):
+        return value
+    return kind.from_dict(value)
 
 
 @dataclass(frozen=True)
@@ -150,17 +153,20 @@ class Report:
     params: dict[str, Any] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     """What the method learned or how it decided (free-form, from the method), shown as lines."""
-    calibration: dict[str, Any] | None = None
-    """Calibration figures (workbench/calibration.py's JSON: ece, mce, brier, log_loss, bins);
-    None where the method gives no scores or the report predates them."""
-    selective: dict[str, Any] | None = None
-    """Selective-prediction figures (workbench/selective.py's JSON: aurc, accuracy at coverage)."""
+    calibration: Calibration | None = None
+    """Calibration figures (ECE, MCE, Brier, log-loss, the reliability bins, and after temperature
+    scaling); None where the method gives no scores or the report predates them."""
+    selective: Selective | None = None
+    """Selective-prediction figures (AURC, accuracy at coverages, coverage at a target accuracy)."""
     score_rule: str | None = None
     """How the method's per-class scores were derived (``Method.scores_rule``); "none: ..." when
     it gives none. None in reports that predate it."""
     notes: list[str] = field(default_factory=list)
     versions: dict[str, Any] = field(default_factory=dict)
     created_at: float | None = None
+    task: str = SINGLE_LABEL
+    """The task kind (workbench/metric_registry.py): one label per text. Written to the JSON only
+    when it is another (docs/architecture.md, "Results")."""
     slices: dict[str, list[SliceFigures]] = field(default_factory=dict)
     """The figures per slice of the columns asked for (``--slice-by``; workbench/slices.py), computed
     from the stored predictions when asked, not stored with the run."""
@@ -175,10 +181,13 @@ class Report:
         return min(pool, key=lambda cs: (cs[1].accuracy, -cs[1].n)) if pool else None
 
     def metric(self, name: str) -> float | int | None:
-        """A headline figure by name (one of :data:`METRICS`); None when this report lacks it."""
-        if name not in METRICS:
-            raise KeyError(name)
-        return getattr(self, name)
+        """A figure by its name in the metric registry (workbench/metric_registry.py); None when
+        this report lacks it. KeyError for a name that is no metric."""
+        return registered(name).read(self)
+
+    def interval(self, name: str) -> tuple[float, float] | None:
+        """The 95% bootstrap interval of the metric ``name``; None when there is none."""
+        return registered(name).interval(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Report":
@@ -213,12 +222,13 @@ class Report:
             status=d.get("status") or "done",
             params=dict(d.get("params") or {}),
             details=dict(d.get("details") or {}),
-            calibration=d.get("calibration"),
-            selective=d.get("selective"),
+            calibration=_part(Calibration, d.get("calibration")),
+            selective=_part(Selective, d.get("selective")),
             score_rule=d.get("score_rule"),
             notes=list(d.get("notes") or []),
             versions=dict(d.get("versions") or {}),
             created_at=_float(d.get("created_at")),
+            task=d.get("task") or SINGLE_LABEL,
             slices={str(k): [SliceFigures.from_dict(x) for x in v] for k, v in (d.get("slices") or {}).items()},
             extra={k: v for k, v in d.items() if k not in known and k != "format_version"},
         )
@@ -238,8 +248,11 @@ class Report:
             "invalid_by_gold": list(self.invalid_by_gold) if self.invalid_by_gold is not None else None,
             "dtype": self.dtype, "batch_size": self.batch_size, "status": self.status, "params": dict(self.params),
             "details": dict(self.details), "notes": list(self.notes), "versions": dict(self.versions), "created_at": self.created_at,
-            "score_rule": self.score_rule, "calibration": self.calibration, "selective": self.selective,
+            "score_rule": self.score_rule, "calibration": self.calibration.to_json() if self.calibration is not None else None,
+            "selective": self.selective.to_json() if self.selective is not None else None,
         }  # fmt: skip
+        if self.task != SINGLE_LABEL:
+            out["task"] = self.task
         if self.slices:
             out["slices"] = {column: [s.to_json() for s in figures] for column, figures in self.slices.items()}
             weakest = self.weakest_slice()

@@ -6,7 +6,7 @@ Why a held-out split: a temperature fitted on the evaluated split's own labels w
 fingerprinted at prepare, and its name and content enter the run's identity, but only when asked
 for: a run without ``--calibrate-on`` keeps its identity, hence its id, unchanged. The stored
 predictions stay the method's own scores; the report gives calibration before and after
-(``calibration['after_scaling']``).
+(``Report.calibration.after_scaling``).
 """
 
 from __future__ import annotations

@@ -11,36 +11,15 @@ confidence keep the examples' order (a stable sort), so the figures are reproduc
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
 from .calibration import top_label
+from .confidence_figures import TARGET_ACCURACY, Selective
 
 COVERAGES = (0.5, 0.8, 0.9, 1.0)
-TARGET_ACCURACY = 0.9
-"""The default accuracy whose highest reachable coverage is reported (``--target-accuracy``)."""
-
-
-@dataclass(frozen=True)
-class Selective:
-    n: int
-    aurc: float
-    accuracy_at: dict[float, float] = field(default_factory=dict)
-    """Coverage -> accuracy among the most confident ``ceil(coverage x n)`` examples."""
-    target_accuracy: float = TARGET_ACCURACY
-    coverage_at_target: float | None = None
-    """The highest coverage whose accuracy reaches the target; None when no coverage does."""
-    threshold_at_target: float | None = None
-    """The confidence of the last example answered at that coverage (answer at or above it)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "n": self.n, "aurc": self.aurc, "accuracy_at": {f"{c:g}": a for c, a in self.accuracy_at.items()},
-            "target_accuracy": self.target_accuracy, "coverage_at_target": self.coverage_at_target,
-            "threshold_at_target": self.threshold_at_target,
-        }  # fmt: skip
 
 
 def risk_coverage(confidence: np.ndarray, correct: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from .artifacts import ARTIFACTS_TABLE
 from .data import Origin
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
@@ -75,6 +76,8 @@ CREATE TABLE IF NOT EXISTS file_digests (
     PRIMARY KEY (path, size, mtime_ns, inode)
 ) WITHOUT ROWID;
 """
+
+SCHEMA += ARTIFACTS_TABLE  # fine-tuned models kept as artifacts (workbench/artifacts.py)
 
 SCHEMA_VERSION = 2
 """The store's layout, kept in SQLite's ``PRAGMA user_version``: 0 is the layout before it was

@@ -18,112 +18,19 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import WorkbenchError
+from .metric_registry import metric
 from .sweep_config import RUN_KEYS, SweepConfig, SweepConfigError, Variant
+from .sweep_results import SweepResult, TestComparison, VariantResult, jsonable
 
 if TYPE_CHECKING:
     from .data import DataSpec
     from .engine import Engine
-    from .results import Report
     from .runner import PreparedRun, RunOutcome, RunSpec
-
-SUMMARY_METRICS = ("n", "accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "precision_weighted", "recall_weighted", "invalid", "ci95")
-"""The report figures a sweep's JSON keeps per run (the full report stays in the store)."""
-
-
-def _metric(report: "Report | None", name: str) -> Any:
-    """One figure of a run's report (None where the report lacks it)."""
-    return None if report is None else getattr(report, name, None)
-
-
-def metric_interval(report: "Report | None", name: str) -> tuple[float, float] | None:
-    """The 95% bootstrap interval of ``name`` when the report has one (accuracy, f1_macro)."""
-    got = report.ci95.of(name) if report is not None else None
-    return (float(got[0]), float(got[1])) if got else None
-
-
-def summary(report: "Report | None") -> dict[str, Any] | None:
-    """The sweep JSON's figures of one run: the report's JSON, cut to SUMMARY_METRICS."""
-    if report is None:
-        return None
-    as_json = report.to_json()
-    return {k: as_json[k] for k in SUMMARY_METRICS if as_json.get(k) is not None}
-
-
-@dataclass
-class VariantResult:
-    name: str
-    params: dict[str, Any]
-    """What the variant set (over [base])."""
-    run_id: str
-    status: Literal["pending", "done", "cancelled", "failed"] = "pending"
-    select: Any = None
-    """The selection run's report."""
-    test: Any = None
-    test_run_id: str | None = None
-    elapsed_s: float = 0.0
-    reused: bool = False
-    error: str | None = None
-
-    def value(self, metric: str) -> float | None:
-        v = _metric(self.select, metric) if self.status == "done" else None
-        return float(v) if v is not None else None
-
-
-@dataclass
-class SweepResult:
-    name: str
-    metric: str
-    baseline: str
-    select_split: str
-    test_split: str
-    variants: list[VariantResult]
-    status: Literal["running", "done", "cancelled", "failed"] = "running"
-    best: str | None = None
-    test_comparison: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
-    sweep_id: str = ""
-
-    def result(self, name: str) -> VariantResult:
-        return next(v for v in self.variants if v.name == name)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "sweep_id": self.sweep_id,
-            "status": self.status,
-            "metric": self.metric,
-            "baseline": self.baseline,
-            "best": self.best,
-            "select_split": self.select_split,
-            "test_split": self.test_split,
-            "variants": [
-                {
-                    "name": v.name,
-                    "params": _jsonable(v.params),
-                    "run_id": v.run_id,
-                    "status": v.status,
-                    "select": summary(v.select),
-                    "test": summary(v.test),
-                    "test_run_id": v.test_run_id,
-                    "elapsed_s": round(v.elapsed_s, 3),
-                    "reused": v.reused,
-                    **({"error": v.error} if v.error else {}),
-                }  # fmt: skip
-                for v in self.variants
-            ],
-            "test_comparison": self.test_comparison,
-            "notes": list(self.notes),
-        }
-
-
-def _jsonable(v: Any) -> Any:
-    return json.loads(json.dumps(v, default=str))
-
 
 # ---------------------------------------------------------------- planning
 
@@ -299,27 +206,24 @@ def _run(engine: "Engine", prep: "PreparedRun", on_progress, cancel_event) -> tu
     return outcome, time.perf_counter() - t
 
 
-def _test_comparison(engine: "Engine", res: SweepResult) -> dict[str, Any] | None:
+def _test_comparison(engine: "Engine", res: SweepResult) -> TestComparison | None:
     best, base = res.result(res.best or res.baseline), res.result(res.baseline)
     if best.test is None or base.test is None or best.test_run_id is None or base.test_run_id is None:
         return None
-    b, a = _metric(best.test, res.metric), _metric(base.test, res.metric)
-    out: dict[str, Any] = {
-        "metric": res.metric, "baseline": base.name, "best": best.name, "baseline_value": a, "best_value": b,
-        "difference": (b - a) if a is not None and b is not None else None,
-        "accuracy_difference": _metric(best.test, "accuracy") - _metric(base.test, "accuracy"),
-    }  # fmt: skip
+    figure = metric(res.metric)
+    b, a = figure.value(best.test), figure.value(base.test)
+    tc = TestComparison(
+        res.metric, base.name, best.name, a, b, (b - a) if a is not None and b is not None else None,
+        best.test.accuracy - base.test.accuracy, paired=None,
+    )  # fmt: skip
     if best.name == base.name:
-        out.update(mcnemar_p=1.0, mcnemar_method="the best is the baseline", baseline_only=0, best_only=0, paired=_metric(base.test, "n"))
-        return out
+        return replace(tc, paired=base.test.n, mcnemar_p=1.0, mcnemar_method="the best is the baseline", baseline_only=0, best_only=0)
     cmp = engine.compare(base.test_run_id, best.test_run_id)
-    if cmp.mcnemar is not None:
-        m = cmp.mcnemar
-        out.update(mcnemar_p=m.p_value, mcnemar_statistic=m.statistic, mcnemar_method=m.method, baseline_only=m.a_only, best_only=m.b_only)
-    else:
-        out.update(mcnemar_p=None)
-    out.update(paired=cmp.paired, notes=list(cmp.notes))
-    return out
+    tc = replace(tc, paired=cmp.paired, notes=tuple(cmp.notes))
+    m = cmp.mcnemar
+    if m is None:
+        return tc
+    return replace(tc, mcnemar_p=m.p_value, mcnemar_statistic=m.statistic, mcnemar_method=m.method, baseline_only=m.a_only, best_only=m.b_only)
 
 
 # ---------------------------------------------------------------- the sweeps table
@@ -370,7 +274,7 @@ class SweepRecords:
                 db.execute(
                     "INSERT INTO sweeps VALUES (?,?,?,?,?,?,?) ON CONFLICT(sweep_id) DO UPDATE SET updated_at = excluded.updated_at, "
                     "status = excluded.status, result = excluded.result",
-                    (res.sweep_id, res.name, now, now, res.status, json.dumps(_jsonable(cfg)), json.dumps(res.to_json())),
+                    (res.sweep_id, res.name, now, now, res.status, json.dumps(jsonable(cfg)), json.dumps(res.to_json())),
                 )
         finally:
             db.close()

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
+from .metric_registry import selectable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,9 +45,6 @@ RUN_KEYS = ("method", "model", "device", "batch_size", "dtype", "trust_remote_co
 DATA_KEYS = ("source", "select_split", "test_split", "train_split", "text_column", "label_column", "id_column", "limit", "seed", "skip_empty", "encoding", "holdout")
 SWEEP_KEYS = ("name", "metric", "baseline", "propose", "noun")
 SECTIONS = ("data", "sweep", "base", "variants", "matrix")
-
-METRICS = ("accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "precision_weighted", "recall_weighted")
-"""Report metrics a sweep can select on (higher is better for each)."""
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
@@ -124,8 +122,8 @@ def parse_sweep(
     sw = _table(raw, "sweep")
     _no_unknown(sw, SWEEP_KEYS, None, "key", "[sweep] ")
     metric = sw.get("metric", "f1_macro")
-    if metric not in METRICS:
-        raise SweepConfigError(f"'{metric}' is not a metric a sweep can select on", key="metric", expected="one of " + ", ".join(METRICS))
+    if metric not in selectable():
+        raise SweepConfigError(f"'{metric}' is not a metric a sweep can select on", key="metric", expected="one of " + ", ".join(selectable()))
     n_propose = propose if propose is not None else sw.get("propose", 0)
     if not _is_int(n_propose) or n_propose < 0:
         raise SweepConfigError(f"propose = {n_propose!r} is not a count", key="propose", expected="a whole number >= 0")

@@ -14,7 +14,7 @@ from .registry import METHODS, MethodRegistry, register, resolve_params
 # list); then whatever other module the package holds, found by name. Imported one by one, in this
 # order, because a module imports the ones it builds on (chat -> local_chat -> seq2seq).
 LESSON_ORDER = ("classifier", "embeddings", "nli", "seq2seq", "local_chat", "chat")
-_INFRASTRUCTURE = {"base", "registry", "prompting"}
+_INFRASTRUCTURE = {"base", "registry", "prompting", "training"}
 _found = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _INFRASTRUCTURE and not m.name.startswith("_"))
 for _name in [*LESSON_ORDER, *(n for n in _found if n not in LESSON_ORDER)]:
     importlib.import_module(f"{__name__}.{_name}")

@@ -78,6 +78,8 @@ class ProgressEvent:
     elapsed_s: float = 0.0
     correct: int | None = None
     """Running count of correct predictions among ``done`` (predicting phase only)."""
+    loss: float | None = None
+    """The training loss of the last step (training phase only: ``done`` and ``total`` are steps)."""
 
 
 @dataclass
@@ -105,10 +107,10 @@ class RunContext:
     cached and outlives runs, so it keeps none."""
     _phase_start: dict[str, float] = field(default_factory=dict)
 
-    def progress(self, phase: str, done: int, total: int | None, correct: int | None = None) -> None:
+    def progress(self, phase: str, done: int, total: int | None, correct: int | None = None, loss: float | None = None) -> None:
         start = self._phase_start.setdefault(phase, time.perf_counter())
         if self.on_progress is not None:
-            self.on_progress(ProgressEvent(phase, done, total, time.perf_counter() - start, correct))
+            self.on_progress(ProgressEvent(phase, done, total, time.perf_counter() - start, correct, loss))
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():

@@ -1,0 +1,184 @@
+"""Learning curves: "how many labels do I need". For each method that fits, each number of train
+examples per class and each seed, one ordinary stored run on a seeded per-class sample of the
+train split; then the metric's mean and spread per method and size, as a table and a plot.
+
+The sample of (size, seed) is drawn by ``methods.training.sample_per_class`` (the rule the
+fine-tuning methods' ``per_class`` parameter uses) and written as a JSONL file next to the run
+store, named by the train split's fingerprint, the size and the seed; each point's run takes it
+as its train split (a local data folder's train split may be a file), so every method of a curve
+fits on the same rows, and a point already computed is found in the store and not run again.
+A method with a ``seed`` parameter gets the point's seed too. Each row of a sample file keeps
+``source_row``, its position in the train split. A method with a ``per_class`` parameter (the
+fine-tuning methods) draws the same rows itself: its point is the ordinary run
+``-p per_class=N -p seed=S`` on the whole train split, so a run made by hand is found again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .errors import DATA, METHOD, ConfigError, param
+
+ALL = 0
+"""The size that means the whole train split (no sample)."""
+
+
+@dataclass
+class CurvePoint:
+    method: str
+    per_class: int
+    """Examples per class (:data:`ALL`: the whole train split)."""
+    seed: int
+    run_id: str | None = None
+    value: float | None = None
+    status: str = "pending"
+    error: str | None = None
+    reused: bool = False
+    fit_s: float | None = None
+
+
+@dataclass
+class Curve:
+    metric: str
+    points: list[CurvePoint] = field(default_factory=list)
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per method and size: mean, sample standard deviation, min, max, seeds done."""
+        rows = []
+        keys = list(dict.fromkeys((p.method, p.per_class) for p in self.points))
+        for method, size in keys:
+            values = [p.value for p in self.points if p.method == method and p.per_class == size and p.value is not None]
+            n = len(values)
+            mean = sum(values) / n if n else None
+            sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 and mean is not None else None  # one seed: no spread
+            rows.append({"method": method, "per_class": size, "n": n, "mean": mean, "sd": sd, "min": min(values) if values else None, "max": max(values) if values else None})
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {"metric": self.metric, "summary": self.summary(), "points": [vars(p) for p in self.points]}
+
+
+def sample_file(dataset: Any, per_class: int, seed: int, folder: Path) -> Path:
+    """The seeded per-class sample of ``dataset``'s train split as a JSONL file (label names as
+    labels, ``source_row`` the row's position in the train split); written once per content."""
+    from .methods.training import sample_per_class
+
+    train = dataset.train
+    path = folder / f"{train.fingerprint()[:16]}-{per_class}per-class-seed{seed}.jsonl"
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    rows = sample_per_class(train.labels, per_class, seed)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for i in rows:
+            f.write(json.dumps({"text": train.texts[i], "label": dataset.label_names[train.labels[i]], "source_row": i}, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def check_curve(sizes: Sequence[int], seeds: Sequence[int], methods: Sequence[str]) -> None:
+    from .methods import get_method, resolve_params
+
+    if not sizes or any(not isinstance(s, int) or s < 0 for s in sizes):
+        raise ConfigError(f"examples per class {list(sizes)} given", expected="whole numbers >= 1 (0 for the whole train split)", field=param("per_class"))
+    if not seeds:
+        raise ConfigError("no seed given", expected="one seed or more", field=param("seed"))
+    for name in methods:
+        cls = get_method(name)
+        if not cls.uses_train(resolve_params(cls, {})):
+            raise ConfigError(f"method {name} does not fit on the train split: a learning curve has nothing to vary for it", expected="methods that fit (embed-logreg, setfit, finetune ...)", field=METHOD)
+
+
+def run_curve(
+    engine: Any, base: Any, methods: Sequence[tuple[str, str | None, dict[str, Any]]], sizes: Sequence[int], seeds: Sequence[int],
+    *, metric: str = "accuracy", on_point: Callable[[CurvePoint], None] | None = None,
+    on_progress: Callable[[Any], None] | None = None, cancel_event: threading.Event | None = None,
+) -> Curve:  # fmt: skip
+    """Every (method, size, seed) point as a stored run. ``base``: a RunSpec whose data is a local
+    folder; ``methods``: (name, model, parameters). Points are run size by size, so a cancelled
+    curve has its small sizes for every method."""
+    from .methods import get_method
+
+    check_curve(sizes, seeds, [m for m, _, _ in methods])
+    source = Path(base.data.source).expanduser()
+    if not source.is_dir():
+        raise ConfigError(f"learning curves need a local data folder; {base.data.source} is not one", fix="save the dataset's splits as files in a folder (train.jsonl, test.jsonl ...)", field=DATA)
+    full = engine.load_dataset(replace(base.data, limit=None), need_train=True)
+    folder = Path(engine.store.path).expanduser().parent / "curve-samples"
+    curve = Curve(metric)
+    for size in sizes:
+        for seed in seeds if size != ALL else seeds[:1]:
+            for name, model, params in methods:
+                cls = get_method(name)
+                point = CurvePoint(name, size, seed)
+                curve.points.append(point)
+                own = {p.name for p in cls.params}
+                extra: dict[str, Any] = {"seed": seed} if "seed" in own else {}
+                train = base.data.train_split
+                if "per_class" in own:  # the same rows, drawn by the method: the run is `-p per_class=N -p seed=S`
+                    extra["per_class"] = None if size == ALL else size
+                elif size != ALL:
+                    train = str(sample_file(full, size, seed, folder))
+                spec = replace(base, data=replace(base.data, train_split=train), method=name, model=model, params={**params, **extra})
+                if cancel_event is not None and cancel_event.is_set():
+                    point.status = "cancelled"
+                    continue
+                try:
+                    prep = engine.prepare(spec)
+                    outcome = engine.execute(prep, on_progress=on_progress, cancel_event=cancel_event)
+                except Exception as e:  # noqa: BLE001 -- one point's failure is the point's, the curve goes on
+                    point.status, point.error = "failed", str(e)
+                else:
+                    point.run_id, point.status, point.reused = outcome.run_id, outcome.status, outcome.reused
+                    if outcome.report is not None and outcome.status == "done":
+                        point.value = float(getattr(outcome.report, metric))
+                        point.fit_s = outcome.report.timing.fit_s
+                    point.error = outcome.error
+                if on_point is not None:
+                    on_point(point)
+    return curve
+
+
+def curve_table(curve: Curve) -> str:
+    lines = [f"  {'method':<16} {'per class':>9}  {'n':>2}  {'mean ' + curve.metric:>14}  {'sd':>7}  {'min':>7}  {'max':>7}"]
+    for r in curve.summary():
+        size = "all" if r["per_class"] == ALL else str(r["per_class"])
+        if r["mean"] is None:
+            lines.append(f"  {r['method']:<16} {size:>9}  {0:>2}  {'-':>14}")
+            continue
+        sd = f"{r['sd']:>7.4f}" if r["sd"] is not None else f"{'-':>7}"
+        lines.append(f"  {r['method']:<16} {size:>9}  {r['n']:>2}  {r['mean']:>14.4f}  {sd}  {r['min']:>7.4f}  {r['max']:>7.4f}")
+    return "\n".join(lines)
+
+
+def curve_plot(curve: Curve, width: int = 80, height: int = 20) -> str:
+    """The mean against examples per class (log2 axis), one line per method (its own marker), as
+    plotext text without colour: it goes to a terminal, a file or a Markdown page alike."""
+    import plotext as plt
+
+    fig = plt.figure
+    fig.clear()
+    fig.theme("colorless")
+    summary = curve.summary()
+    sized = sorted({r["per_class"] for r in summary if r["per_class"] != ALL})
+    markers = "*o+x#@"
+    for k, method in enumerate(dict.fromkeys(r["method"] for r in summary)):
+        rows = [r for r in summary if r["method"] == method and r["per_class"] != ALL and r["mean"] is not None]
+        if rows:
+            line = fig.signal([math.log2(r["per_class"]) for r in rows], [r["mean"] for r in rows], marker=markers[k % len(markers)])
+            fig.draw(line.lines(True).label(f"{markers[k % len(markers)]} {method}"))
+    if sized:
+        fig.ruler("x").ticks([math.log2(s) for s in sized], [str(s) for s in sized])
+    fig.label("train examples per class", "x")
+    fig.label(curve.metric, "y")
+    fig.plot_size(width, height)
+    text = fig.build().string()
+    fig.clear()
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)  # the colourless theme still resets colours
