@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.app import App
 from textual.binding import Binding
 
+from .key_order import OrderedKeysApp
 from .session import Session, default_spec
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ SWEEP_NAME = "tui"
 SWEEP_METRIC = "f1_macro"
 
 
-class WorkbenchApp(App):
+class WorkbenchApp(OrderedKeysApp):
     """``engine`` (or a store to make one over) and ``initial_spec`` are injectable for tests."""
 
     CSS_PATH = "workbench.tcss"
@@ -56,8 +56,29 @@ class WorkbenchApp(App):
 
         self.push_screen(SetupScreen())
 
-    def action_keys(self) -> None:
-        """``?``: every key of the screen showing (the footer has room for some only)."""
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """The palette's screenshot: into the Downloads folder when there is one, else the folder
+        the app was started from (Textual's default, Downloads, fails where it does not exist)."""
+        from pathlib import Path
+
+        downloads = Path.home() / "Downloads"
+        super().action_screenshot(filename, path or str(downloads if downloads.is_dir() else Path.cwd()))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers ``?`` for the keys list, or f1 while a text field has the focus (there
+        ``?`` is typed); the app's own binding keeps both keys working everywhere else."""
+        if action == "keys" and parameters:  # a screen's footer entry (base.KEYS_BINDINGS)
+            return self.typing() == (parameters == ("f1",))
+        return True
+
+    def typing(self) -> bool:
+        """Whether the focused widget takes typed text (so a printable key is not a command)."""
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, (Input, TextArea))
+
+    def action_keys(self, via: str = "?") -> None:
+        """``?`` or f1: every key of the screen showing (the footer has room for some only)."""
         from .keys_screen import KeysScreen
 
         if not isinstance(self.screen, KeysScreen):
@@ -131,6 +152,7 @@ class WorkbenchApp(App):
         from .fields import tui_message
         from .sweep_screen import SweepScreen
 
+        self.say_dropped_variants()
         if not self.session.variants:
             self.notify("add variants first: ctrl+s on prompt/labels adds the current texts and parameters", severity="warning")
             return
@@ -140,6 +162,12 @@ class WorkbenchApp(App):
             self.notify(tui_message(e), title="sweep refused", severity="error")
             return
         self.push_screen(SweepScreen(config))
+
+    def say_dropped_variants(self) -> None:
+        """Once: that the sweep being built was dropped because the data changed."""
+        if self.session.dropped_note:
+            self.notify(self.session.dropped_note, severity="warning")
+            self.session.dropped_note = ""
 
     def open_compare(self, run_a: str, run_b: str, *, by_age: bool = True) -> None:
         """Compare two stored runs; ``by_age``: the older one (by ``created_at``) is A, whichever

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from workbench.confusions import TOP_CONFUSIONS, fit, legend_lines, many_classes, short_labels, top_confusions
+from workbench.confusions import TOP_CONFUSIONS, fit_names, legend_lines, many_classes, short_labels, top_confusions
 from workbench.safe_text import visible
 
 from .format import SortCell
@@ -164,6 +164,7 @@ def draw_grid(report: "Report", width: int, empty: tuple[int, int, int] = (40, 4
     most = max((c for row in matrix for c in row), default=0)
     name_w = min(max((len(n) for n in labels), default=0), 16 if width >= 60 else 0)
     head_w = num_w + (1 + name_w if name_w else 0) + 1
+    row_names = fit_names(labels, name_w) if name_w else []
     cell_w = next((w for w in (len(str(most)) + 1, 2, 1) if head_w + w * len(short) <= width), 1)
     per_band = max(1, (width - head_w) // cell_w)
     out = Text()
@@ -176,7 +177,7 @@ def draw_grid(report: "Report", width: int, empty: tuple[int, int, int] = (40, 4
             out.append("".join(short[j].rjust(num_w)[d].rjust(cell_w) for j in band).rstrip() + "\n", "bold")
         for i, row in enumerate(matrix):
             total = sum(row)
-            head = short[i].rjust(num_w) + (" " + fit(labels[i], name_w).ljust(name_w) if name_w else "") + " "
+            head = short[i].rjust(num_w) + (" " + row_names[i].ljust(name_w) if name_w else "") + " "
             out.append(head, "bold")
             for j in band:
                 share = row[j] / total if total else 0.0
@@ -221,13 +222,14 @@ class ConfusionTable(DataTable):
         self.add_column(Text("gold \\ pred", style="italic"), key="gold")
         for j, name in enumerate(heads):
             self.add_column(Text(name, justify="right"), key=f"col-{j}")
+        row_names = fit_names(rows, 24)
         for i, (name, row) in enumerate(zip(rows, matrix)):
             total = sum(row)
             cells = [SortCell(c, (str(c) if c else ".") if many else cell_text(c, total)) for c in row]
             for j, cell in enumerate(cells):
                 if j == i:
                     cell.text.stylize("bold")
-            head = f"{i + 1:>{len(str(len(rows)))}} {fit(name, 24)}" if many else name
+            head = f"{i + 1:>{len(str(len(rows)))}} {row_names[i]}" if many else name
             self.add_row(Text(head, style="bold"), *cells, key=f"row-{i}")
         if len(columns) > 0:  # the first confusion of two classes; the first column of many
             self.move_cursor(row=0, column=min(2, len(columns)) if len(columns) > 1 and not many else 1)
@@ -256,9 +258,10 @@ class TopConfusions(DataTable):
         self.add_column(Text("of gold", justify="right"), key="share")
         top = top_confusions(report, k)
         self.cells = [(c.gold, c.pred) for c in top]
+        names = fit_names([visible(n) for n in report.labels], 30)
         for n, c in enumerate(top):
-            pred = INVALID if c.pred is None else visible(report.labels[c.pred])
-            self.add_row(Text(fit(visible(report.labels[c.gold]), 30)), Text(fit(pred, 30)), SortCell(c.count, str(c.count)), SortCell(c.share, f"{c.share:.0%}"), key=f"top-{n}")
+            pred = INVALID if c.pred is None else names[c.pred]
+            self.add_row(Text(names[c.gold]), Text(pred), SortCell(c.count, str(c.count)), SortCell(c.share, f"{c.share:.0%}"), key=f"top-{n}")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

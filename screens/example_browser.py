@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
+from workbench.confusions import fit_names
 from workbench.safe_text import visible, visible_lines
 
 from .format import Plain, SortCell, label_name, one_line
@@ -25,10 +26,25 @@ MAX_ROWS = 2000
 """Rows put in the table at once; the filter line says when there are more."""
 
 
-def scores_line(labels: list[str], scores: list[float] | None) -> str:
+TOP_SCORES = 5
+"""Scores the detail line shows (the highest, and the gold class's when it is not among them)."""
+
+NAME_WIDTH = 18
+"""The gold and predicted columns' width: names cut to it, still told apart (the detail names
+them in full), so the text keeps its room beside 77 long class names."""
+
+
+def scores_line(labels: list[str], scores: list[float] | None, gold: int | None = None) -> str:
+    """Every class's score with a few classes; with more, the TOP_SCORES highest and the gold's."""
     if not scores:
         return ""
-    return "  ".join(f"{label_name(labels, i)} {s:.3f}" for i, s in enumerate(scores))
+    order = list(range(len(scores)))
+    if len(scores) > TOP_SCORES:
+        order = sorted(order, key=lambda i: -scores[i])[:TOP_SCORES]
+        if gold is not None and 0 <= gold < len(scores) and gold not in order:
+            order.append(gold)
+    shown = "  ".join(f"{label_name(labels, i)} {scores[i]:.3f}" for i in order)
+    return shown if len(order) == len(scores) else f"(top {TOP_SCORES} of {len(scores)}) {shown}"
 
 
 SUSPECT_MARK = "!"
@@ -45,7 +61,7 @@ def confidence_of(p) -> float | None:
 def answer_cell(labels: list[str], p) -> str:
     """The predicted class's score, or what the method said when it gave no class."""
     if p.pred is None:
-        return one_line(p.raw or p.error or "", 24)
+        return one_line(p.raw or p.error or "", 14)
     confidence = confidence_of(p)
     return "" if confidence is None else f"{confidence:.3f}"
 
@@ -69,7 +85,7 @@ class ExampleBrowser(Vertical):
         table.add_column("row", key="idx")
         table.add_column("gold", key="gold")
         table.add_column("predicted", key="pred")
-        table.add_column("score / answer", key="answer")
+        table.add_column("score", key="answer")  # or the answer that named no class
         table.add_column("text", key="text")
         yield table
         yield Plain("", id="example-detail")
@@ -115,12 +131,13 @@ class ExampleBrowser(Vertical):
         self.shown = self.shown[:MAX_ROWS]
         table = self.query_one("#examples", DataTable)
         table.clear()
+        names = fit_names(self.labels, NAME_WIDTH)
         for p in self.shown:
             mark = f"{SUSPECT_MARK} " if _row(p) in suspects else ""
             table.add_row(
                 SortCell(_row(p), f"{mark}{p.name}"),
-                Text(label_name(self.labels, p.gold)),
-                Text(label_name(self.labels, p.pred), style="bold" if p.pred is None else ""),
+                Text(label_name(names, p.gold)),
+                Text(label_name(names, p.pred), style="bold" if p.pred is None else ""),
                 Text(answer_cell(self.labels, p)),
                 Text(one_line(p.text, TEXT_WIDTH)),
                 key=str(p.idx),
@@ -139,16 +156,16 @@ class ExampleBrowser(Vertical):
             return
         head = f"{'id' if p.row_id is not None else 'row'} {p.name}  gold {label_name(self.labels, p.gold)}  predicted {label_name(self.labels, p.pred)}"
         if p.scores:
-            head += f"  scores: {scores_line(self.labels, p.scores)}"
+            head += f"  scores: {scores_line(self.labels, p.scores, p.gold)}"
         lines = [head]
         suspect = (self.suspects or {}).get(_row(p))
         if suspect is not None:
             lines.append(f"{SUSPECT_MARK} suspect label: the evidence suggests {visible(suspect.suggested)} ({suspect.score:.3f} against {visible(suspect.gold)})")
+        lines.append(visible_lines(p.text))  # before the raw answer: with many classes that lists a figure for each
         if p.raw:
             lines.append(f"raw answer: {one_line(p.raw, 300)}")
         if p.error:
             lines.append(f"error: {one_line(p.error, 300)}")
-        lines.append(visible_lines(p.text))
         detail.update(Text("\n".join(lines)))
 
 

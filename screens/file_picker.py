@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Footer, Input, Static
 
+from .base import KEYS_BINDINGS
 from .format import Plain, PlainLabel
 
 
@@ -20,7 +21,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     """Returns the chosen path, or None when cancelled."""
 
     BINDINGS = [
-        Binding("question_mark,f1", "app.keys", "Keys", key_display="?"),
+        *KEYS_BINDINGS,
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "choose_highlighted", "Use highlighted"),
         Binding("backspace", "parent", "Parent folder"),
@@ -37,7 +38,7 @@ class FilePickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield PlainLabel(
-                "enter: pick a data file · ctrl+s: the folder highlighted (its split files) · backspace: up · ctrl+l: type a path", id="picker-title"
+                "enter: pick a data file, or a folder of split files · ctrl+s: the folder highlighted · backspace: up · ctrl+l: type a path", id="picker-title"
             )
             yield Input(str(self.start), id="picker-path", compact=True)
             yield DirectoryTree(self.start, id="picker-tree")
@@ -57,6 +58,15 @@ class FilePickerScreen(ModalScreen[str | None]):
     @on(DirectoryTree.FileSelected)
     def file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.dismiss(str(event.path))
+
+    @on(DirectoryTree.DirectorySelected)
+    def folder_selected(self, event: DirectoryTree.DirectorySelected) -> None:
+        """Enter on a folder of split files picks it (the data is the folder); on any other folder
+        it opens, as in every tree."""
+        from workbench.data import has_split
+
+        if any(has_split(str(event.path), split) for split in ("test", "validation", "train")):
+            self.dismiss(str(event.path))
 
     @on(Input.Submitted, "#picker-path")
     def path_typed(self, event: Input.Submitted) -> None:

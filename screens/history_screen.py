@@ -47,10 +47,36 @@ def search_text(run: StoredRun, description: str) -> str:
     return " ".join(parts).casefold()
 
 
+def short_source(source: str) -> str:
+    """A data source as the table shows it: a folder or file by its own name (its whole path is
+    in the detail below the table), a hub name as it is."""
+    from pathlib import PurePath
+
+    return PurePath(source).name or source if "/" in source or "\\" in source else source
+
+
+def run_detail(run: StoredRun, description: str) -> Text:
+    """The highlighted run whole, under the table: data path, model, and every parameter it set
+    (label texts and prompts in full: the table's column cuts them)."""
+    lines = [f"{run.run_id[:12]} · {run.method} · {run.model or '-'} · {run.dataset} [{run.split}]"]
+    for name, value in (run.config.params or {}).items():
+        if value in (None, {}, []):
+            continue
+        shown = " | ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        lines.append(f"  {name}: {shown}")
+    if len(lines) == 1 and description:
+        lines.append(f"  {description}")
+    return Text("\n".join(lines))
+
+
 class RunsTable(DataTable):
     """The runs, one a row; enter opens the highlighted run's report."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open"),
+        Binding("home", "scroll_top", "First run", show=False),  # a table's own home/end scroll sideways
+        Binding("end", "scroll_bottom", "Last run", show=False),
+    ]
 
 
 class HistoryScreen(WorkbenchScreen[None]):
@@ -83,6 +109,7 @@ class HistoryScreen(WorkbenchScreen[None]):
         yield Plain("", id="history-status")
         yield Input(placeholder="filter: any text of a run (data, method, model, a label text); escape clears", id="history-filter", compact=True)
         yield RunsTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Plain("", id="run-detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -144,7 +171,7 @@ class HistoryScreen(WorkbenchScreen[None]):
                 "what": SortCell(self.descriptions.get(run_id, ""), abbreviated(self.descriptions.get(run_id, "")) or "-", "left"),
                 "model": SortCell(r.model or "", r.model or "-", "left"),
                 "split": SortCell(r.split, r.split, "left"),
-                "data": SortCell(r.dataset, r.dataset, "left"),
+                "data": SortCell(r.dataset, short_source(r.dataset), "left"),
                 "n": SortCell(r.n, str(r.n)),
                 "when": SortCell(r.created_at, when(r.created_at), "left"),
                 "status": SortCell(status, status, "left"),
@@ -153,6 +180,12 @@ class HistoryScreen(WorkbenchScreen[None]):
         self.apply_sort()
         if current is not None and current in table.rows:
             table.move_cursor(row=table.get_row_index(current))
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def run_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        run = self.runs.get(str(event.row_key.value))
+        if run is not None:
+            self.query_one("#run-detail", Static).update(run_detail(run, self.descriptions.get(run.run_id, "")))
 
     def mark_cell(self, run_id: str) -> Text:
         return Text(MARKS[self.marked.index(run_id)] if run_id in self.marked else " ", style="bold reverse" if run_id in self.marked else "")

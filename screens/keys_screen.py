@@ -31,7 +31,7 @@ def screen_keys(screen: Screen) -> list[tuple[str, str, str]]:
     nodes: list[DOMNode] = [screen]
     nodes += [w for w in screen.walk_children() if type(w).__module__.startswith("screens.") or isinstance(w, Tabs)]
     nodes.append(screen.app)
-    rows: list[tuple[int, str, str, str]] = []
+    rows: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
     seen: set[tuple[str, str]] = set()
     for node in nodes:
         for _, binding in node._bindings:
@@ -39,9 +39,12 @@ def screen_keys(screen: Screen) -> list[tuple[str, str, str]]:
                 continue
             seen.add((binding.key, binding.description))
             textuals = binding.action.startswith(("app.", "screen.")) and node is not screen.app  # focus moves, copy
-            rows.append((int(textuals), screen.app.get_key_display(binding), binding.description, _place(node, screen)))
-    rows.sort(key=lambda row: row[0])  # the screen's own keys first, Textual's everyday ones last (stable)
-    return [row[1:] for row in rows]
+            # one row per action: ``?`` and f1 both list the keys (the footer shows one of them)
+            action = binding.action.partition("(")[0]
+            row = rows.setdefault((action, binding.description, _place(node, screen)), (int(textuals), []))
+            row[1].append(screen.app.get_key_display(binding))
+    ordered = sorted(rows.items(), key=lambda item: item[1][0])  # the screen's own keys first, Textual's everyday ones last (stable)
+    return [(" ".join(keys), what, where) for (_, what, where), (_, keys) in ordered]
 
 
 class KeysScreen(ModalScreen[None]):

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
 
     from workbench.compare import Comparison
     from workbench.data import Dataset, DataSpec
+    from workbench.live_estimate import SampleEstimate
     from workbench.methods import Prediction, ProgressEvent
     from workbench.results import Report
     from workbench.selective import ConfidenceCurve
@@ -119,6 +120,23 @@ class ExampleScored(Message):
 
 @dataclass
 class ExampleScoreFailed(Message):
+    error: str
+    field: str | None = None
+
+
+@dataclass
+class SampleEstimated(Message):
+    """The prompt screen's live estimate of the parameters being edited (``seq`` as above) and of
+    the configuration it is measured against (``baseline``, named by ``against``), on one sample."""
+
+    seq: int
+    estimate: "SampleEstimate"
+    baseline: "SampleEstimate | None"
+    against: str
+
+
+@dataclass
+class SampleEstimateFailed(Message):
     error: str
     field: str | None = None
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Input, Static
 
 from workbench.errors import WorkbenchError
 
@@ -19,13 +19,15 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from workbench.data import Dataset
+    from workbench.live_estimate import SampleEstimate
     from workbench.methods import Prediction
     from workbench.spec import RunSpec
 
 from .base import WorkbenchScreen
 from .crash import reporting_failures
+from .estimate_line import estimate_content
 from .format import Plain, PlainLabel, model_name
-from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed
+from .messages import DatasetFailed, DatasetLoaded, ExampleScored, ExampleScoreFailed, SampleEstimated, SampleEstimateFailed
 from .param_editors import ParamEdited, ParamEditor, make_editor
 from .preview import preview_content
 from .validation import default_label_texts, method_error, method_instance
@@ -35,6 +37,7 @@ class PromptScreen(WorkbenchScreen[None]):
     BINDINGS = [
         Binding("ctrl+r", "run", "Run"),
         Binding("ctrl+n", "next_example", "Next example"),
+        Binding("ctrl+o", "next_error", "Next error", show=False),  # of the live estimate's sample (ctrl+w: the fields delete a word)
         Binding("ctrl+e", "score_example", "Score example", priority=True),  # over the editors (end of line: the End key)
         Binding("ctrl+t", "try_it", "Try"),
         Binding("ctrl+s", "add_variant", "Add variant"),
@@ -52,6 +55,17 @@ class PromptScreen(WorkbenchScreen[None]):
         """The example's last scores (prediction, label names, gold), shown under the preview."""
         self.score_seq = 0
         self._score_timer: Timer | None = None
+        self.estimate: SampleEstimate | None = None
+        """The live estimate of the accepted parameters on the sample (embedding methods)."""
+        self.estimate_seq = 0
+        self.estimating = False
+        self.estimate_pending = False
+        """An edit came while an estimate was computing: estimate it when that one ends."""
+        self.estimated_seq = 0
+        """The edit the estimate shown answers (below ``estimate_seq``: a newer one is being estimated)."""
+        self.baseline: tuple[RunSpec, SampleEstimate | None, str] | None = None
+        """What the estimate is measured against: the session's last run of this method on this data,
+        else the parameters the screen opened with; its estimate once computed; its name."""
 
     @property
     def method_cls(self):
@@ -63,9 +77,10 @@ class PromptScreen(WorkbenchScreen[None]):
         spec = self.app.session.spec
         yield Header()
         yield Plain(f"{spec.method} · {model_name(spec)} · {spec.data.source} [{spec.data.split}]", id="prompt-head")
-        with VerticalScroll(id="editors"):
+        with VerticalScroll(id="editors", can_focus=False):  # Tab goes between the fields, never to their frame
             yield Plain("loading the data for the label names and examples …", id="editors-status")
         yield Plain("", id="prompt-error", classes="error-line")
+        yield Plain("", id="estimate")
         with VerticalScroll(id="preview-box"):
             yield Plain("", id="preview")
         yield Footer(compact=True)
@@ -105,6 +120,7 @@ class PromptScreen(WorkbenchScreen[None]):
         if other:
             widgets.append(PlainLabel("Other parameters (empty: the default)", classes="section-title"))
             widgets += [make_editor(p, spec.params.get(p.name), names, defaults) for p in other]
+        widgets.append(Horizontal(PlainLabel("Sweep variant name ", classes="label-name"), self.variant_name_box(), id="variant-name-row"))
         status = self.query_one("#editors-status", Static)
         await self.query_one("#editors", VerticalScroll).mount_all(widgets, before=status)
         await status.remove()
@@ -144,6 +160,8 @@ class PromptScreen(WorkbenchScreen[None]):
         self.update_preview(params, "a field is refused (see above)" if refused else problem)
         if self.valid and self.method_cls.live_preview:
             self.schedule_scoring()
+        if self.method_cls.live_preview and (was_valid != self.valid):
+            self.show_estimate()  # refused: no figures of other texts beside the refusal
 
     def update_preview(self, params: dict, problem: str | None) -> None:
         assert self.dataset is not None  # refresh_state returns before the data has loaded
@@ -172,6 +190,7 @@ class PromptScreen(WorkbenchScreen[None]):
     def action_score_example(self) -> None:
         if self.dataset is None or not self.valid:
             return
+        self.start_estimate()
         ev = self.dataset.eval
         i = self.example % len(ev)
         self.score_seq += 1
@@ -185,6 +204,89 @@ class PromptScreen(WorkbenchScreen[None]):
             prep = self.app.engine.prepare(spec)
             prediction = self.app.engine.classify(prep, [text])[0]
             self.post_message(ExampleScored(seq, prediction, prep.dataset.label_names, gold))
+
+    # ------------------------------------------------------------ the live estimate
+
+    def start_estimate(self) -> None:
+        """Estimate the accepted parameters on the sample, in a worker (typing goes on meanwhile;
+        an answer to an older edit is dropped)."""
+        spec = self.app.session.spec
+        if self.baseline is None:
+            self.baseline = self.baseline_spec(spec)
+        self.estimate_seq += 1
+        self.show_estimate()
+        if self.estimating:  # one at a time: two would encode the same sample side by side
+            self.estimate_pending = True
+            return
+        self.estimating = True
+        self.run_estimate(spec, self.baseline, self.estimate_seq)
+
+    def estimate_ended(self) -> None:
+        """The worker is free: estimate the latest edit if one came while it computed."""
+        self.estimating = False
+        if self.estimate_pending:
+            self.estimate_pending = False
+            if self.valid:
+                self.start_estimate()
+
+    def baseline_spec(self, spec: RunSpec) -> tuple[RunSpec, SampleEstimate | None, str]:
+        engine, session = self.app.engine, self.app.session
+        for run_id in reversed(session.run_ids):
+            run = engine.find(run_id)
+            try:
+                before = run.config.spec() if run and run.config.has_spec else None
+            except (TypeError, ValueError):
+                before = None
+            if before is not None and before.method == spec.method and before.data == spec.data:
+                return before, None, f"the last run {run_id[:8]}"
+        return spec, None, "the texts this screen opened with"
+
+    @work(thread=True, exit_on_error=False, group="prompt-estimate")
+    def run_estimate(self, spec: RunSpec, baseline: tuple[RunSpec, SampleEstimate | None, str], seq: int) -> None:
+        with reporting_failures(self, SampleEstimateFailed):
+            engine = self.app.engine
+            base_spec, base, against = baseline
+            if base is None:
+                base = engine.estimate_on_sample(base_spec)
+            estimate = base if base_spec == spec else engine.estimate_on_sample(spec)
+            self.post_message(SampleEstimated(seq, estimate, base, against))
+
+    @on(SampleEstimated)
+    def sample_estimated(self, message: SampleEstimated) -> None:
+        if self.baseline is not None and self.baseline[1] is None:
+            self.baseline = (self.baseline[0], message.baseline, message.against)
+        if message.seq == self.estimate_seq:
+            self.estimate, self.estimated_seq = message.estimate, message.seq
+        self.show_estimate()
+        self.estimate_ended()
+
+    @on(SampleEstimateFailed)
+    def sample_estimate_failed(self, message: SampleEstimateFailed) -> None:
+        self.estimated_seq = self.estimate_seq
+        self.query_one("#estimate", Static).update(f"no estimate: {message.error}")
+        self.estimate_ended()
+
+    def show_estimate(self) -> None:
+        if not self.valid:
+            self.query_one("#estimate", Static).update("estimate: none while a field is refused")
+            return
+        base = self.baseline[1] if self.baseline else None
+        against = self.baseline[2] if self.baseline else ""
+        busy = self.estimated_seq < self.estimate_seq
+        self.query_one("#estimate", Static).update(estimate_content(self.estimate, base, against, busy))
+
+    def action_next_error(self) -> None:
+        """The preview steps to the next of the sample's errors (in the evaluated split's order)."""
+        if self.dataset is None or self.estimate is None or not self.estimate.errors:
+            self.notify("no estimate with errors yet", severity="warning")
+            return
+        texts = self.dataset.eval.texts
+        places = sorted({texts.index(t) for t, _ in self.estimate.errors if t in texts})
+        if not places:
+            return
+        current = self.example % len(texts)
+        self.example = next((i for i in places if i > current), places[0])
+        self.refresh_state()
 
     @on(ExampleScored)
     def example_scored(self, message: ExampleScored) -> None:
@@ -225,6 +327,7 @@ class PromptScreen(WorkbenchScreen[None]):
             self.app.open_try()
 
     def show_sweep_note(self) -> None:
+        self.app.say_dropped_variants()
         note = self.app.session.sweep_note()
         self.sub_title = "prompt and labels" + (f" · {note}" if note else "")
 
@@ -241,15 +344,24 @@ class PromptScreen(WorkbenchScreen[None]):
             return bool(self.app.session.variants)
         return True
 
+    def variant_name_box(self) -> Input:
+        taken = {n for n, _ in self.app.session.variants}
+        default = next(f"v{i}" for i in range(len(taken) + 1, 10**6) if f"v{i}" not in taken)
+        return Input(id="variant-name", compact=True, placeholder=f"the next variant's name (ctrl+s adds it; empty: {default})")
+
     def action_add_variant(self) -> None:
-        """The current texts and parameters as the next variant of the sweep being built."""
+        """The current texts and parameters as the next variant of the sweep being built, named
+        as the name box says (else v1, v2, ...)."""
         if not self._ready():
             return
+        box = self.query_one("#variant-name", Input)
         try:
-            name = self.app.session.add_variant(self.app.session.spec.params)
+            name = self.app.session.add_variant(self.app.session.spec.params, box.value.strip() or None)
         except ValueError as e:
             self.notify(str(e), severity="warning")
             return
+        box.value = ""
+        box.placeholder = self.variant_name_box().placeholder
         baseline = " (the baseline)" if len(self.app.session.variants) == 1 else ""
         self.notify(f"added variant {name}{baseline}; edit the texts and ctrl+s again, ctrl+g runs the sweep")
         self.show_sweep_note()

@@ -159,11 +159,13 @@ class ReportScreen(ExportingScreen):
             widgets: list[Widget] = [Plain(self.notice, id="report-notice")] if self.notice else []
             widgets.append(ReportBody(report, message.predictions, message.curve, id="report-body"))
             await self.mount_all(widgets, after=head)
+            self.query_one("#metrics-scroll").focus()
         self.run = run  # the actions below act on a shown report only
         self.ready = True
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")  # the per-class table goes under the metrics
+        self.set_class(self.size.height < 32, "-short")  # the matrix and the detail leave the error list rows
 
     @on(ConfusionTable.CellChosen)
     def cell_chosen(self, message: ConfusionTable.CellChosen) -> None:
@@ -173,7 +175,9 @@ class ReportScreen(ExportingScreen):
 
     @on(TabbedContent.TabActivated, "#report-tabs")
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "tab-errors":
+        if event.pane.id == "tab-metrics":
+            self.query_one("#metrics-scroll").focus()  # End, PageDown: the matrix below the tables
+        elif event.pane.id == "tab-errors":
             self.query_one(ConfusionTable).focus()
         elif event.pane.id == "tab-confidence":
             self.query_one(ConfidenceView).focus()

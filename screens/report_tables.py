@@ -49,17 +49,18 @@ ORDER_NAMES = {"label": "class", "f1": "class · by F1, lowest first", "support"
 
 def fill_per_class(table: DataTable, report: "Report", order: str = "label") -> None:
     """The per-class figures, the classes in ``order`` (workbench/confusions.py class_order)."""
-    from workbench.confusions import class_order
+    from workbench.confusions import class_order, fit_names
 
     table.clear(columns=True)
     table.add_column(ORDER_NAMES.get(order, "class"), key="class")
     for col in ("precision", "recall", "f1", "support"):
         table.add_column(Text(col, justify="right"), key=col)
+    shown = fit_names([one_line(name) for name in report.labels], CLASS_WIDTH)  # told apart when cut
     for i in class_order(report, order):
         name = report.labels[i]
         pc = report.per_class[name]
         table.add_row(
-            Text(one_line(name, CLASS_WIDTH), style="bold"),
+            Text(shown[i], style="bold"),
             *(SortCell(v, figure(v)) for v in (pc.precision, pc.recall, pc.f1)),
             SortCell(pc.support, str(pc.support)),
             key=name,

@@ -42,6 +42,22 @@ def counted(ev) -> bool:
     return ev.phase is Phase.PREDICTING or (ev.total or 0) > 1
 
 
+def eta_text(ev, rate: float, eval_total: int | None) -> str:
+    """The time left of the whole run, not of the phase showing. Encoding the train split comes
+    before predicting the evaluated split, which encodes as many texts again with the same model
+    (an embedding method's prediction is its encoding): the run's ETA counts both at this phase's
+    rate. Another phase says what it knows: its own time left and what comes after it."""
+    if rate <= 0 or not ev.total:
+        return "ETA -"
+    left = (ev.total - ev.done) / rate
+    if ev.phase == "predicting":
+        return f"ETA {seconds(left)}"
+    if ev.phase == "encoding train" and eval_total:
+        return f"ETA {seconds(left + eval_total / rate)} (the whole run, at this rate)"
+    then = f", then {eval_total} examples to predict" if eval_total else ""
+    return f"this phase {seconds(left)}{then}"
+
+
 def device_label(prep) -> str:
     """Where a prepared run runs and in which precision: "cpu float32", "cuda bfloat16"; just
     "api" for a method that runs no local model."""
@@ -73,6 +89,8 @@ class RunScreen(WorkbenchScreen[None]):
         self.started = time.monotonic()
         self.finished = False
         self.device = "…"
+        self.eval_total: int | None = None
+        """The evaluated split's size, once the run is prepared (the predicting phase's count)."""
         self.phases: list[str] = []
         self.last_event: ProgressEvent | None = None
         self.leave_asked_at: float | None = None
@@ -132,6 +150,7 @@ class RunScreen(WorkbenchScreen[None]):
     def run_started(self, message: RunStarted) -> None:
         """The run is prepared: its device and dtype are resolved (``prepare`` picked them)."""
         self.device = message.device or "…"
+        self.eval_total = message.total
         self.query_one("#run-title", Static).update(
             f"run {message.run_id[:12]} · {self.spec.method} · {model_name(self.spec)} · {self.spec.data.source} [{self.spec.data.split}, n={message.total}]"
         )
@@ -164,9 +183,8 @@ class RunScreen(WorkbenchScreen[None]):
         first = []
         if counted(ev):
             rate = (ev.done - self.first_done.get(ev.label, 0)) / ev.elapsed_s if ev.elapsed_s > 0 else 0.0
-            remaining = (ev.total - ev.done) / rate if rate > 0 and ev.total else None
             unit = "steps" if ev.loss is not None else "examples"
-            first += [f"{ev.done} / {ev.total} {unit}", f"{rate:.1f} {unit}/s", f"ETA {seconds(remaining)}"]
+            first += [f"{ev.done} / {ev.total} {unit}", f"{rate:.1f} {unit}/s", eta_text(ev, rate, self.eval_total)]
         first.append(f"elapsed {seconds(time.monotonic() - self.started)}")
         second = [f"device {self.device}"]
         if ev.loss is not None:

@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,9 +92,9 @@ class SetupScreen(WorkbenchScreen[None]):
     def compose(self) -> ComposeResult:
         from workbench.methods import METHODS
 
-        methods = [(Text(f"{name} — {cls.description}", no_wrap=True, overflow="ellipsis"), name) for name, cls in METHODS.items()]
+        methods = [(name, name) for name in METHODS]  # the description is the line under it (once, whole)
         yield Header()
-        with VerticalScroll(id="setup-form"):
+        with VerticalScroll(id="setup-form", can_focus=False):  # Tab goes between the fields, never to their frame
             yield _row("Dataset", Select(SOURCE_KINDS, id="source-kind", allow_blank=False, compact=True))
             yield _row("Name or path", Input(id="source", compact=True), Button("Browse…", id="browse", compact=True))
             yield _row(

@@ -88,6 +88,7 @@ class SweepScreen(WorkbenchScreen[None]):
             yield Plain("preparing: checking every variant before any runs …", id="sweep-phase")
             yield ProgressBar(id="sweep-progress", show_eta=False)
             yield Leaderboard(id="leaderboard", cursor_type="row", zebra_stripes=True)
+            yield Plain("", id="variant-detail")
             yield Plain("", id="sweep-test")
             yield Plain("", id="sweep-error", classes="error-line")
         yield Footer(compact=True)
@@ -101,6 +102,14 @@ class SweepScreen(WorkbenchScreen[None]):
             table.add_row(*self.cells(v.name, i, None), key=v.name)
         table.focus()
         self.start()
+
+    @on(DataTable.RowHighlighted, "#leaderboard")
+    def variant_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted variant's settings whole (the table cuts them to a column)."""
+        variant = next((v for v in self.config.variants if v.name == event.row_key.value), None)
+        if variant is not None:
+            whole = "\n".join(f"  {k}: {' | '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}" for k, v in variant.own.items())
+            self.query_one("#variant-detail", Static).update(f"{variant.name}: " + ("\n" + whole if whole else "(the defaults)"))
 
     def on_unmount(self) -> None:
         self.cancel_event.set()  # leaving the screen (or quitting) stops the sweep at its next batch

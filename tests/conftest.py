@@ -71,3 +71,19 @@ def cli_says(err, field: str | None = None) -> str:
 
     assert not FLAG.search(str(err)), f"the engine's message names a flag: {err}"
     return cli_message(err, field)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which tests did not run for want of the real data or models (skipped, not passed), so a
+    green run without ../shared is not mistaken for a full one."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if "slow" not in reason:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.write_sep("-", "tests that did not run (not passed)")
+        for reason, n in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{n:4d} skipped: {reason}")

@@ -90,3 +90,22 @@ def test_the_cli_report_is_as_wide_as_the_terminal_or_120(many, monkeypatch):
         cli._print_report(many, None)
     lines = out.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 72 and any("card_arrival -> card_delivery_estimate" in line for line in lines)
+
+
+@pytest.mark.parametrize("width", [30, 24, 16, 10])
+def test_names_cut_to_fit_stay_told_apart(width):
+    from many_classes import NAMES
+
+    from workbench.confusions import fit_names
+
+    shown = fit_names(NAMES, width)
+    assert len(set(shown)) == len(NAMES) and max(len(s) for s in shown) <= width
+    assert all(s == n for s, n in zip(shown, NAMES) if len(n) <= width)  # names that fit are left whole
+    bank, cheque = (shown[NAMES.index(n)] for n in ("balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit"))
+    assert bank.startswith("bala") and "…" in bank and bank != cheque
+
+
+def test_names_alike_even_at_both_ends_get_their_position():
+    from workbench.confusions import fit_names
+
+    assert fit_names(["abcdefgh_x_end", "abcdefgh_y_end", "short"], 8) == ["abcde…#1", "abcde…#2", "short"]

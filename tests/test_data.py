@@ -174,3 +174,21 @@ def test_summary_gives_sizes_and_balance(rt_dir):
     assert s.labels == ["neg", "pos"]
     assert s.eval == SplitSummary("test", 1066, [533, 533])
     assert s.train is not None and s.train.n == 8530 and sum(s.train.counts) == 8530
+
+
+def test_a_hub_dataset_fails_at_once_while_the_hub_cannot_be_reached(monkeypatch):
+    """As a hub model does (models.check_available): no half minute of retries, one line saying why."""
+    import datasets.config
+
+    import workbench.models
+    from workbench.data import DataSpec, load_dataset
+    from workbench.errors import DataError
+
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(workbench.models, "_hub_reachable", False)  # the probe's answer, without probing
+    before = datasets.config.HF_HUB_OFFLINE
+    with pytest.raises(DataError) as e:
+        load_dataset(DataSpec("some_user/no_such_dataset"), need_train=False)
+    assert "is not in the local cache and the hub" in str(e.value) and "cannot be reached" in str(e.value) and e.value.field == "data"
+    assert datasets.config.HF_HUB_OFFLINE == before  # the process-wide switch put back

@@ -6,6 +6,7 @@ and ``?`` lists every key of a screen."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from textual.widgets import DataTable, DirectoryTree, Input, ProgressBar
 from tui_helpers import SEED_IDS, seed_runs, static_text, tiny_data, wait_for, wait_for_screen
 
@@ -113,11 +114,12 @@ def test_encoding_reports_from_zero_then_every_batch():
     assert [(e.done, e.total) for e in events] == [(0, 10), (4, 10), (8, 10), (10, 10)]
 
 
-async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label_words, tmp_path):
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label_words, tmp_path, size):
     gate = tmp_path / "go"  # held after its first batch: no more events of its own meanwhile
     spec = replace(local_spec(tiny_data(tmp_path / "d"), method="label-words", batch_size=4), params={"labels": ["bad", "good"], "gate": str(gate)})
     app = WorkbenchApp(RunStore(), spec)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_for_screen(pilot, SetupScreen)
         await pilot.press("ctrl+r")
         screen = await wait_for_screen(pilot, RunScreen)
@@ -130,11 +132,16 @@ async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label
         screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 16, 100, 0.5)))  # the first batch
         await wait_for(pilot, lambda: "16 / 100 examples" in static_text(screen, "#run-stats"), what="the first batch")
         stats = static_text(screen, "#run-stats")
-        assert "32.0 examples/s" in stats and "ETA 2.6s" in stats
+        # the whole run: 84 train texts left and the 22 to predict, at 32/s (not the phase's 2.6s)
+        assert "32.0 examples/s" in stats and "ETA 3.3s (the whole run, at this rate)" in stats
         assert "encoding the train split" in static_text(screen, "#run-phase") and bar.total == 100 and bar.progress == 16
         screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 32, 100, 1.0)))
         await wait_for(pilot, lambda: "32 / 100 examples" in static_text(screen, "#run-stats"), what="the second batch")
-        assert "ETA 2.1s" in static_text(screen, "#run-stats")
+        assert "ETA 2.8s" in static_text(screen, "#run-stats")
+        screen.post_message(RunProgress(ProgressEvent("fitting", 0, 40, 0.0)))  # a phase whose sequel's rate is unknown
+        screen.post_message(RunProgress(ProgressEvent("fitting", 10, 40, 1.0)))
+        await wait_for(pilot, lambda: "10 / 40 examples" in static_text(screen, "#run-stats"), what="the fitting phase")
+        assert "this phase 3.0s, then 22 examples to predict" in static_text(screen, "#run-stats")
 
 
 # ---------------------------------------------------------------- 4. escape on a running run

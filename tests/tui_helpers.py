@@ -133,3 +133,21 @@ def static_text(screen, selector: str) -> str:
     widget = screen.query_one(selector)
     content = widget.render()
     return str(getattr(content, "plain", content))
+
+
+# ---------------------------------------------------------------- keys in one burst
+
+def key_burst(app, *parts: str) -> None:
+    """Post key events the way a terminal delivers a burst (a paste, tmux send-keys, SSH): all at
+    once, with no pause for the app to handle one before the next arrives (``pilot.press`` waits
+    after each key, which hides any key that lands in the wrong widget). Each part is a key name
+    (``tab``, ``shift+tab``, ``enter``) or, when it is not one, a text typed character by character."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    named = {"tab", "shift+tab", "enter", "escape", "backspace", "up", "down", "home", "end", "ctrl+s", "ctrl+r", "ctrl+n", "f1"}
+    for part in parts:
+        for key, char in [(part, None)] if part in named else [(_character_to_key(c) if not c.isalnum() else c, c) for c in part]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)

@@ -160,12 +160,18 @@ def first_token_probabilities(top_logprobs: Sequence[Sequence], words: Sequence[
     return [m / total for m in mass]
 
 
+def some_names(names: Sequence[str], most: int = 6) -> str:
+    """Names for a message, the first ``most`` of many: 77 class names would fill a screen."""
+    shown = ", ".join(map(str, names[:most]))
+    return shown if len(names) <= most else f"{shown}, … {len(names) - most} more"
+
+
 def check_each_label_text(label_names: Sequence[str], texts: Sequence[str]) -> None:
     """What refuses a label text on its own, whatever the others are: an empty one (the UI runs it
     as each text is edited; :func:`check_label_texts` runs it with the rest)."""
     empty = [label_names[i] for i, t in enumerate(texts) if not str(t).strip()]
     if empty:
-        raise ConfigError(f"the label text for {', '.join(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
+        raise ConfigError(f"the label text for {some_names(empty)} is empty", fix="give every class a label text", field=FIELD_LABELS)
 
 
 def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
@@ -173,7 +179,7 @@ def check_label_texts(label_names: Sequence[str], texts: Sequence[str]) -> None:
         raise ConfigError(f"label texts {str(texts)[:80]!r} are not a list", expected="one text per class, in label order", field=FIELD_LABELS)
     if len(texts) != len(label_names):
         raise ConfigError(
-            f"labels gave {len(texts)} texts for {len(label_names)} classes ({', '.join(label_names)})",
+            f"labels gave {len(texts)} texts for {len(label_names)} classes ({some_names(label_names)})",
             expected="one text per class, in that order",
             field=FIELD_LABELS,
         )

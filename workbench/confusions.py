@@ -81,6 +81,31 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
+def fit_names(names: list[str], width: int) -> list[str]:
+    """Each name cut to ``width`` characters, and still told apart: names that would be cut to the
+    same string (balance_not_updated_after_bank_transfer and ..._cheque_or_cash_deposit) keep
+    their start and their end around the ellipsis, and any still alike get their position."""
+    cut = [fit(n, width) for n in names]
+    counts: dict[str, int] = {}
+    for c in cut:
+        counts[c] = counts.get(c, 0) + 1
+    taken = {c for c in cut if counts[c] == 1}
+    out = list(cut)
+    for i, name in enumerate(names):
+        if counts[cut[i]] == 1 or width < 5:
+            continue
+        head = (width - 1) // 2
+        out[i] = name[:head] + "…" + name[-(width - 1 - head):]
+    seen: dict[str, int] = {}
+    for c in out:
+        seen[c] = seen.get(c, 0) + 1
+    for i, c in enumerate(out):
+        if seen[c] > 1 or (counts[cut[i]] > 1 and c in taken):  # alike even so: the position says which
+            tag = f"#{i + 1}"
+            out[i] = names[i][: max(0, width - len(tag) - 1)] + "…" + tag
+    return out
+
+
 def legend_lines(labels: list[str], width: int, entry_max: int | None = None) -> list[str]:
     """'number name' for each class, in as many columns as ``width`` holds (names cut to fit it,
     or to ``entry_max`` characters an entry)."""
@@ -88,6 +113,7 @@ def legend_lines(labels: list[str], width: int, entry_max: int | None = None) ->
     num_w = max((len(s) for s in short), default=1)
     entry_w = min(num_w + 1 + max((len(n) for n in labels), default=0), width, entry_max or width)
     per_line = max(1, (width + 2) // (entry_w + 2))
-    entries = [fit(f"{s.rjust(num_w)} {name}", entry_w).ljust(entry_w) for s, name in zip(short, labels)]
+    names = fit_names(labels, max(1, entry_w - num_w - 1))
+    entries = [f"{s.rjust(num_w)} {name}".ljust(entry_w) for s, name in zip(short, names)]
     n_lines = -(-len(entries) // per_line)
     return ["  ".join(entries[r + c * n_lines] for c in range(per_line) if r + c * n_lines < len(entries)).rstrip() for r in range(n_lines)]

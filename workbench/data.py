@@ -15,6 +15,7 @@ import os
 import random
 import re
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -413,14 +414,46 @@ def _read_labels_json(path: Path) -> list[str] | None:
     )
 
 
+@contextmanager
+def _offline_unless_hub_reachable():
+    """While the hub cannot be reached, datasets and huggingface_hub in offline mode: a dataset in
+    the local cache loads, any other fails at once instead of after half a minute of retries (the
+    models' rule: models.check_available). The process-wide switches are put back after."""
+    from .models import _hub_offline_env, hub_reachable
+
+    if _hub_offline_env() or hub_reachable():
+        yield False
+        return
+    import datasets.config
+    import huggingface_hub.constants
+
+    saved = datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE
+    datasets.config.HF_HUB_OFFLINE = huggingface_hub.constants.HF_HUB_OFFLINE = True
+    try:
+        yield True
+    finally:
+        datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE = saved
+
+
 def _load_hub(spec: DataSpec, need_train: bool):
     try:
         import datasets  # lazy: heavy, and only for hub names
     except ImportError:  # pragma: no cover - datasets is a dependency
         raise DataError("the 'datasets' package is not installed", fix="pip install datasets") from None
+    unreachable = False
     try:
-        dd = datasets.load_dataset(spec.source)
+        with _offline_unless_hub_reachable() as unreachable:
+            dd = datasets.load_dataset(spec.source)
     except Exception as e:  # the hub raises many types: offline, not found, gated, bad config
+        if unreachable:
+            from .models import _hub_address
+
+            host, port = _hub_address()
+            raise DataError(
+                f"Hugging Face dataset '{spec.source}' is not in the local cache and the hub ({host}:{port}) cannot be reached",
+                fix="use a local folder of split files, or the built-in 'sample' offline, or connect to the hub",
+                field=DATA,
+            ) from None
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataError(
             f"could not load Hugging Face dataset '{spec.source}' ({type(e).__name__}: {msg[:200]})",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .confidence_figures import Selective
     from .data import Dataset, DataSpec
     from .export import Export
+    from .live_estimate import SampleEstimate
     from .methods import Estimate, Prediction, ProgressEvent
     from .relabel import Decision, Relabelled
     from .results import Report
@@ -123,6 +124,13 @@ class Engine:
         from .runner import classify
 
         return classify(prep, list(texts), store=self.store, caches=self.caches, on_progress=on_progress, cancel_event=cancel_event)
+
+    def estimate_on_sample(self, spec: "RunSpec", n: int | None = None) -> "SampleEstimate":
+        """Accuracy and macro F1 of ``spec`` on the seeded sample of ``n`` examples its run with
+        ``--limit n`` would evaluate (the prompt screen's live estimate; nothing is stored as a run)."""
+        from .live_estimate import SAMPLE_SIZE, estimate_on_sample
+
+        return estimate_on_sample(self, spec, n or SAMPLE_SIZE)
 
     def estimate(self, prep: "PreparedRun") -> "Estimate | None":
         """What a run of ``prep`` over a paid API would cost, before making it; None for a method

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, legend_lines, many_classes, short_labels, top_confusions
+from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, fit_names, legend_lines, many_classes, short_labels, top_confusions
 from .metric_registry import metric
 from .results import JSON_KEYS, Report
 from .safe_text import visible
@@ -62,6 +62,7 @@ def compact_confusion_text(matrix: list[list[int]], labels: list[str], invalid_b
     num_w = max(len(s) for s in short) if short else 1
     name_w = min(max((len(n) for n in labels), default=0), 14 if width >= 80 else 0)
     head_w = num_w + (1 + name_w if name_w else 0)
+    row_names = fit_names(labels, name_w) if name_w else []
     per_band = max(1, (width - head_w) // (cell_w + 1))
     lines: list[str] = []
     for start in range(0, len(cols), per_band):
@@ -70,7 +71,7 @@ def compact_confusion_text(matrix: list[list[int]], labels: list[str], invalid_b
             lines.append("")
         lines.append("gold".ljust(head_w)[:head_w] + "".join(" " + cols[j].rjust(cell_w) for j in band))
         for i, row in enumerate(body):
-            head = short[i].rjust(num_w) + (" " + fit(labels[i], name_w).ljust(name_w) if name_w else "")
+            head = short[i].rjust(num_w) + (" " + row_names[i].ljust(name_w) if name_w else "")
             lines.append(head + "".join(" " + (str(row[j]) if row[j] else ".").rjust(cell_w) for j in band))
     lines += ["", *legend_lines(labels, width) + (["x  an invalid answer"] if show_invalid else [])]
     return "\n".join(lines)
@@ -148,9 +149,9 @@ def _report_lines(report: Report, width: int) -> list[str]:
     names = [visible(name) for name in report.labels]
     w = min(max(12, *(len(n) for n in names)), max(12, width - 36))  # 36: the four figures' columns
     lines.append(f"{'':<{w}}  precision  recall      f1  support")
-    for name, key in zip(names, report.labels):
+    for key, shown in zip(report.labels, fit_names(names, w)):
         pc = report.per_class[key]
-        lines.append(f"{fit(name, w):<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
+        lines.append(f"{shown:<{w}}  {pc.precision:>9.4f}  {pc.recall:>6.4f}  {pc.f1:>6.4f}  {pc.support:>7}")
     for avg, precision, recall, f1 in (
         ("macro", report.precision_macro, report.recall_macro, report.f1_macro),
         ("weighted", report.precision_weighted, report.recall_weighted, report.f1_weighted),
