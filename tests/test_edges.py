@@ -240,7 +240,7 @@ def test_a_temperature_so_small_that_scores_overflow_is_refused(capsys):
 
 
 def test_the_json_file_never_holds_a_bare_nan(tmp_path):
-    from workbench.cli import _write_json
+    from workbench.cli_output import write_json as _write_json
 
     _write_json(str(tmp_path / "r.json"), {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": -float("inf")}, "e": "NaN"}, "x")
     text = (tmp_path / "r.json").read_text()

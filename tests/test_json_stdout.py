@@ -36,7 +36,7 @@ def test_eval_and_show_json_to_stdout_hold_nothing_else(tmp_path):
     assert shown.returncode == 0 and json.loads(shown.stdout) == report and "accuracy" in shown.stderr
 
 
-def test_resume_suspects_sweep_and_runs_json_to_stdout(tmp_path, capsys):
+def test_resume_suspects_sweep_and_runs_json_to_stdout(tmp_path, capsys, label_words):
     store = str(tmp_path / "s.sqlite")
     assert main(["--store", store, "eval", "--data", "sample", "--method", "majority", "-q"]) == 0
     run_id = capsys.readouterr().out.split()[1]
@@ -45,9 +45,15 @@ def test_resume_suspects_sweep_and_runs_json_to_stdout(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert json.loads(out)["run_id"].startswith(run_id) and "is complete" in err
 
-    assert main(["--store", store, "suspects", run_id, "--json", "-"]) == 0
+    assert main(["--store", store, "suspects", run_id, "--json", "-"]) == 2  # majority: no evidence about any row
     out, err = capsys.readouterr()
-    assert json.loads(out)["run_id"].startswith(run_id) and "suspect labels" in err
+    assert out == "" and "gives no evidence about labels" in err
+
+    assert main(["--store", store, "eval", "--data", "sample", "--method", "label-words", "--labels", "bad", "good", "-q"]) == 0
+    words_run = capsys.readouterr().out.split()[1]
+    assert main(["--store", store, "suspects", words_run, "--json", "-"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["run_id"].startswith(words_run) and "suspect labels" in err
 
     toml = tmp_path / "s.toml"
     toml.write_text('[data]\nsource = "sample"\n[sweep]\nmetric = "accuracy"\nbaseline = "a"\n[base]\nmethod = "majority"\n[[variants]]\nname = "a"\n', encoding="utf-8")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .cli_output import ProgressPrinter, json_to_stdout, write_json
 from .errors import RUN, WorkbenchError
 from .safe_text import visible
 
@@ -147,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run_command(command, args) -> int:
     try:
         if getattr(args, "json", None) == "-":
-            code = _json_to_stdout(command, args)
+            code = json_to_stdout(command, args)
         else:
             code = command(args)
         sys.stdout.flush()  # a closed pipe is told here, not at exit
@@ -174,25 +173,6 @@ def _run_command(command, args) -> int:
         first = (str(e).splitlines() or [""])[0][:300]
         print(f"internal error: {type(e).__name__}: {visible(first)} (set WORKBENCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 3
-
-
-_json_stdout: Any = None
-"""Where ``--json -`` writes: the real standard output, while everything else printed goes to
-standard error (:func:`_json_to_stdout`)."""
-
-
-def _json_to_stdout(command, args) -> int:
-    """Run ``command`` with its printed text sent to standard error, so that standard output holds
-    the JSON only (``--json -``: ``workbench show RUN --json - | jq .accuracy``)."""
-    import contextlib
-
-    global _json_stdout
-    _json_stdout = sys.stdout
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            return command(args)
-    finally:
-        _json_stdout = None
 
 
 def _sigterm_as_ctrl_c() -> None:
@@ -262,7 +242,7 @@ def _cmd_eval(args) -> int:
         calibrate_on=args.calibrate_on,
     )
     engine = _engine(args)
-    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
     prep = engine.prepare(spec)
     if args.estimate:
         return _print_estimate(engine, prep)
@@ -291,7 +271,7 @@ def _cmd_resume(args) -> int:
     kept = run.predicted - errors
     retry = f", {errors} errors asked again" if args.retry_errors else ""
     print(f"resuming run {run.run_id[:12]} ({run.status}): {kept} of {run.n} predictions kept{retry}, {run.n - kept} to go", flush=True)
-    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
     outcome = engine.resume(
         run.run_id, on_progress=progress, device=args.device, batch_size=args.batch_size, trust_remote_code=args.trust_remote_code,
         retry_errors=args.retry_errors, devices=args.devices,
@@ -313,7 +293,7 @@ def _print_report(report: "Report | None", json_path: str | None, *, reused: boo
         print(f"run {status} before any prediction finished; nothing to report")
         return 1 if status == "cancelled" else 0
     if json_path:  # before the text: a reader that leaves early (`| head`) does not cost the file
-        _write_json(json_path, report.to_json(), "the JSON report")
+        write_json(json_path, report.to_json(), "the JSON report")
     if reused:
         print("(an identical run is stored: showing it; pass --rerun to compute again)\n")
     print(report_text(report, text_width()))
@@ -342,7 +322,7 @@ def _cmd_runs(args) -> int:
 
     runs = select_runs(_engine(args), args.limit, data=args.data, method=args.method)
     if args.json:
-        _write_json(args.json, [run_json(r) for r in runs], "the runs")
+        write_json(args.json, [run_json(r) for r in runs], "the runs")
         return 0
     if not runs:
         asked = [f"data containing {args.data!r}"] * bool(args.data) + [f"method {args.method}"] * bool(args.method)
@@ -386,40 +366,13 @@ def _with_target(engine, report, target: float | None):
     return dataclasses.replace(report, selective=engine.selective(report.run_id, target))
 
 
-def _write_json(json_path: str, data: Any, what: str) -> None:
-    """``--json PATH``: ``data`` as indented JSON, or a one-line error naming ``what`` it held;
-    ``--json -``: to standard output (the command's text then goes to standard error)."""
-    if json_path == "-":
-        out = _json_stdout or sys.stdout
-        out.write(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n")
-        out.flush()
-        return
-    path = Path(json_path).expanduser()
-    try:
-        path.write_text(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    except OSError as e:
-        raise WorkbenchError(f"cannot write {what} to {path} ({e.strerror})", fix="pick a writable path for --json") from None
-
-
-def _finite(data: Any) -> Any:
-    """``data`` with every NaN or infinity as null: JSON has no such numbers, and a file with a
-    bare NaN is one that other tools cannot read."""
-    if isinstance(data, float):
-        return data if data == data and data not in (float("inf"), float("-inf")) else None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_finite(v) for v in data]
-    return data
-
-
 def _cmd_suspects(args) -> int:
     if args.top < 0:
         raise WorkbenchError(f"--top {args.top} is negative", fix="pass --top N with N >= 0")
     result = _engine(args).suspects(args.run, [v.strip() for v in args.views.split(",") if v.strip()])
     rows = result.suspects
     if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
-        _write_json(args.json, result.to_json(), "the suspects")
+        write_json(args.json, result.to_json(), "the suspects")
     print(f"run {result.run_id[:12]}: {len(rows)} suspect labels" + (f" (the {min(args.top, len(rows))} most suspicious shown)" if len(rows) > args.top else ""))
     for note in result.notes:
         print(f"note: {visible(note)}")
@@ -454,7 +407,7 @@ def _cmd_compare(args) -> int:
     slices = engine.compare_slices(a.run_id, b.run_id, args.slice_by) if args.slice_by else {}
     labels = a.report.labels if a.report else []
     if args.json:  # before the text: a reader that leaves early (`| head`) does not cost the file
-        _write_json(args.json, comparison_json(a.run_id, b.run_id, comparison, labels, slices), "the comparison")
+        write_json(args.json, comparison_json(a.run_id, b.run_id, comparison, labels, slices), "the comparison")
     print("\n".join(comparison_lines(a.run_id, b.run_id, comparison, labels, slices)))
     return 0
 
@@ -519,7 +472,7 @@ def _cmd_sweep(args) -> int:
 
     config = load_sweep(args.file, propose=args.propose)
     engine = _engine(args)
-    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
     from .cli_sweep import Leaderboard
 
     board = Leaderboard(config.metric, config.baseline)
@@ -528,7 +481,7 @@ def _cmd_sweep(args) -> int:
     if progress:
         progress.close()
     if args.json:  # before the board: a reader that left early (`| head`) does not cost the file
-        _write_json(args.json, result.to_json(), "the sweep's JSON")
+        write_json(args.json, result.to_json(), "the sweep's JSON")
     board.footer(result)
     if result.status == "cancelled":
         print(f"\nsweep cancelled: finished runs are kept; run `workbench sweep {args.file}` again to continue")
@@ -555,32 +508,3 @@ def train_use(cls) -> str:
     """How a method uses the train split, told from its own ``uses_train`` rule."""
     with_shots, without = cls.uses_train({"few_shot": 1}), cls.uses_train({})
     return "yes" if without else "only with few_shot > 0" if with_shots else "no"
-
-
-class _ProgressPrinter:
-    """One tqdm bar per phase on stderr."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-        self._phase: str | None = None
-
-    def __call__(self, ev) -> None:
-        from tqdm import tqdm
-
-        if ev.label != self._phase:
-            self.close()
-            self._phase = ev.label
-            # initial: a resumed run starts part done, and its speed counts only what it does now
-            unit = "step" if ev.phase == "training" else "ex" if (ev.total or 0) > 1 else ""
-            self._bar = tqdm(total=ev.total, initial=ev.done, desc=ev.label, unit=unit, leave=False, file=getattr(sys.stderr, "raw_stream", sys.stderr))
-        self._bar.n = ev.done
-        if ev.correct is not None and ev.done:
-            self._bar.set_postfix_str(f"acc {ev.correct / ev.done:.3f}", refresh=False)
-        if ev.loss is not None:
-            self._bar.set_postfix_str(f"loss {ev.loss:.4f}", refresh=False)
-        self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None

@@ -76,7 +76,7 @@ def _methods(args) -> list[tuple[str, str | None, dict[str, Any]]]:
 
 
 def cmd_curve(args) -> int:
-    from .cli import _ProgressPrinter
+    from .cli_output import ProgressPrinter
     from .curve import curve_plot, curve_table, run_curve
     from .data import DataSpec
     from .engine import Engine
@@ -85,7 +85,7 @@ def cmd_curve(args) -> int:
     engine = Engine(args.store)
     data = DataSpec(source=args.data, split=args.split, train_split=args.train_split, text_column=args.text_column, label_column=args.label_column, limit=args.limit)
     base = RunSpec(data=data, device=args.device, dtype=args.dtype)
-    progress = None if args.quiet or not sys.stderr.isatty() else _ProgressPrinter()
+    progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
 
     def shown(point) -> None:
         if progress:
@@ -102,7 +102,7 @@ def cmd_curve(args) -> int:
     print()
     print(curve_plot(curve))
     if args.json:
-        from .cli import _write_json
+        from .cli_output import write_json
 
-        _write_json(args.json, curve.to_json(), "curve")
+        write_json(args.json, curve.to_json(), "curve")
     return 0 if all(p.status == "done" for p in curve.points) else 1

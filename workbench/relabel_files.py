@@ -14,12 +14,12 @@ from .data import _SURROGATE, SAMPLE, _find_split_files, _read_labels_json, load
 from .errors import DATA, DataError
 from .labels import as_int, is_missing
 from .readers import Row, clean_text, read_rows
+from .relabel_types import Change, Decision
 from .relabel_write import rewrite
 from .suspects import text_sha256
 
 if TYPE_CHECKING:
     from .data import DataSpec
-    from .relabel import Change, Decision
 
 
 def _same_or_inside(path: Path, folder: Path) -> bool:
@@ -156,8 +156,6 @@ class DataFiles:
         """Copy the data into ``staging`` with ``decisions`` applied: (changes, decisions that
         change nothing, rewritten files relative to ``staging``). Every decision is checked
         before anything is written."""
-        from .relabel import Change
-
         by_split: dict[str, list["Decision"]] = defaultdict(list)
         for d in decisions:
             if d.label not in labels:

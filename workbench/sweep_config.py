@@ -167,10 +167,14 @@ def parse_sweep(
 def _proposed_variants(base: dict[str, Any], existing: list[Variant], n: int, noun: str = "review") -> list[Variant]:
     """``n`` variants of ``base`` (embed-zeroshot) whose labels are templates (workbench/propose.py);
     named by the template."""
-    if base.get("method") != "embed-zeroshot":
+    from .methods import METHODS
+
+    method_cls = METHODS.get(str(base.get("method")))
+    if method_cls is None or not method_cls.takes_proposed_label_texts:
+        takers = ", ".join(name for name, cls in METHODS.items() if cls.takes_proposed_label_texts)
         raise SweepConfigError(
-            f"proposed label texts are for embed-zeroshot, and [base] method is {base.get('method')!r}", key="propose",
-            fix='set method = "embed-zeroshot" in [base], or ask for no proposals',
+            f"proposed label texts are for {takers}, and [base] method is {base.get('method')!r}", key="propose",
+            fix=f"set method = one of {takers} in [base], or ask for no proposals",
         )  # fmt: skip
     if n > len(TEMPLATES) * len(ADVERBS):
         raise SweepConfigError(f"propose = {n} is more than the {len(TEMPLATES) * len(ADVERBS)} templates there are", key="propose")

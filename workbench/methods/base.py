@@ -236,6 +236,10 @@ class Method(ABC):
     """True when ``fit`` learns from sentence embeddings of the train split (embed-logreg,
     embed-centroid): ``workbench suspects`` then checks the train split too, by out-of-fold
     probabilities on the run's embeddings of it (see :meth:`train_check_c`). Default: False."""
+    takes_proposed_label_texts: ClassVar[bool] = False
+    """True when a sweep's ``propose = N`` may fill its ``labels`` parameter with generated label
+    texts (workbench/propose.py: phrases like "A negative review" that it scores by similarity).
+    Default: False (a sweep refuses proposals for the method)."""
     prefetches: ClassVar[bool] = False
     """True when ``predict`` is :meth:`prepare_batch` (host-side work: rendering prompts,
     tokenising, collating) then :meth:`predict_prepared` (the model). The runner then prepares the

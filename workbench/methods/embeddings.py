@@ -391,6 +391,7 @@ class EmbedCentroid(_SimilarityMethod):
 @register
 class EmbedZeroShot(_SimilarityMethod):
     name = "embed-zeroshot"
+    takes_proposed_label_texts = True
     description = "sentence embeddings; cosine similarity to one descriptive text per label (no training)"
     params = (
         Param("labels", None, "one descriptive text per class, in label order (default: 'A negative review' style phrases from the label names)", "texts"),
