@@ -50,10 +50,11 @@ def test_show_piped_into_head(tmp_path):
 
 def test_suspects_and_sweep_into_a_closed_pipe_write_their_json_first(tmp_path):
     """Issue 20, item 11: `suspects ... --json F | head` and `sweep ... --json F | head`."""
-    cmd, env = workbench(tmp_path, "eval", "--data", "sample", "--method", "majority", "-q", "--json", str(tmp_path / "r.json"))
-    subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+    fake = [sys.executable, str(REPO / "tests" / "fake_cli.py")]  # the keyword test double: its scores depend on the text
+    _, env = workbench(tmp_path)
+    subprocess.run(fake + ["eval", "--data", "sample", "--method", "keyword", "-q", "--json", str(tmp_path / "r.json")], env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
     run_id = json.loads((tmp_path / "r.json").read_text())["run_id"]
-    rc, err = closed_reader(workbench(tmp_path, "suspects", run_id[:12], "--json", str(tmp_path / "s.json"))[0], env)
+    rc, err = closed_reader(fake + ["suspects", run_id[:12], "--json", str(tmp_path / "s.json")], env)
     assert (rc, err) == (141, "") and json.loads((tmp_path / "s.json").read_text())["run_id"] == run_id
 
     toml = tmp_path / "s.toml"  # the keyword test double (tests/fake_cli.py): two variants, two runs, no model

@@ -73,7 +73,9 @@ LOCAL = ["classifier", "embed-logreg", "embed-centroid", "embed-zeroshot", "nli-
 
 
 def test_every_local_method_prefetches():
-    local = {name for name, cls in METHODS.items() if cls.runs_locally and cls.default_model is not None}
+    # The fine-tuning methods (setfit, finetune) predict through their trained model in one step:
+    # their time goes to training, which no prefetch helps.
+    local = {name for name, cls in METHODS.items() if cls.runs_locally and cls.default_model is not None} - {"setfit", "finetune"}
     assert local == {c.split()[0] for c in LOCAL}
     assert all(METHODS[name].prefetches for name in local)
 

@@ -138,8 +138,8 @@ async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label
         screen.post_message(RunProgress(ProgressEvent(Phase.ENCODING_TRAIN, 32, 100, 1.0)))
         await wait_for(pilot, lambda: "32 / 100 examples" in static_text(screen, "#run-stats"), what="the second batch")
         assert "ETA 2.8s" in static_text(screen, "#run-stats")
-        screen.post_message(RunProgress(ProgressEvent("fitting", 0, 40, 0.0)))  # a phase whose sequel's rate is unknown
-        screen.post_message(RunProgress(ProgressEvent("fitting", 10, 40, 1.0)))
+        screen.post_message(RunProgress(ProgressEvent(Phase.FITTING, 0, 40, 0.0)))  # a phase whose sequel's rate is unknown
+        screen.post_message(RunProgress(ProgressEvent(Phase.FITTING, 10, 40, 1.0)))
         await wait_for(pilot, lambda: "10 / 40 examples" in static_text(screen, "#run-stats"), what="the fitting phase")
         assert "this phase 3.0s, then 22 examples to predict" in static_text(screen, "#run-stats")
 

@@ -64,7 +64,7 @@ async def test_zeroshot_temperature_is_checked_by_the_engine_and_fit_is_kept_as_
         assert field.value == "0.05"
         field.value = "-1"
         await pilot.pause()
-        assert "temperature='-1' given; expected a number > 0 or 'fit'" in static_text(screen, "#prompt-error")
+        assert "temperature='-1' given; expected a number >= 1e-06 or 'fit'" in static_text(screen, "#prompt-error")
         assert not screen.valid
         field.value = "fit"
         await pilot.pause()

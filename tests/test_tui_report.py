@@ -78,7 +78,7 @@ async def test_selecting_a_matrix_cell_filters_the_examples():
         assert app.focused is screen.query_one("#examples", DataTable)
         await pilot.press("down")
         await pilot.pause()
-        assert "#10  gold pos  predicted neg  scores: neg 0.800  pos 0.200" in static_text(screen, "#example-detail")
+        assert "row 10  gold pos  predicted neg  scores: neg 0.800  pos 0.200" in static_text(screen, "#example-detail")
         matrix.focus()
         matrix.move_cursor(row=0, column=3)  # gold neg, invalid
         await pilot.press("enter")
