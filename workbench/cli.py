@@ -333,6 +333,9 @@ def _cmd_runs(args) -> int:
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else None  # a pipe gets whole lines
     for line in run_lines(runs):
         print(_fit(visible(line), width) if width else visible(line))  # one line: a newline in a label text is shown, not obeyed
+    if damaged := sum(bool(r.damaged) for r in runs):
+        # A damaged page can read back as a row of nonsense rather than an error: the file may be damaged.
+        print(f"{damaged} run{'s' * (damaged > 1)} could not be read whole: `workbench store check` says whether the store file is damaged and what to do")
     return 0
 
 

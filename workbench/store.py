@@ -14,6 +14,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -314,9 +315,48 @@ def _is_damage(e: Exception) -> bool:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+_held_files: dict[tuple[int, int], int] = {}
+"""Store files this process has SQLite connections on, by file identity (device, inode): how many."""
+_held_guard = threading.Lock()
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _hold(identity: tuple[int, int] | None, delta: int) -> None:
+    if identity is None:
+        return
+    with _held_guard:
+        count = _held_files.get(identity, 0) + delta
+        if count > 0:
+            _held_files[identity] = count
+        else:
+            _held_files.pop(identity, None)
+
+
+def _release(db: sqlite3.Connection, identity: tuple[int, int] | None) -> None:
+    db.close()
+    _hold(identity, -1)
+
+
 def not_sqlite(path: Path) -> bool:
     """Whether ``path`` holds bytes that are not a SQLite database (an empty or missing file is
-    a new store). Read, not stat'ed: a /proc file says its size is 0 and holds text."""
+    a new store). Read, not stat'ed: a /proc file says its size is 0 and holds text.
+
+    Never read while this process holds a connection on the file: closing any descriptor of a
+    file drops every POSIX lock the process has on it, SQLite's included, and another process
+    then takes itself for the store's last user and deletes the WAL under the live connection
+    (https://www.sqlite.org/howtocorrupt.html, section 2.2): the 'malformed' store of a kill and
+    resume beside a second open. A file this process has open is a SQLite database anyway."""
+    identity = _file_identity(path)
+    with _held_guard:
+        if identity is not None and identity in _held_files:
+            return False
     try:
         with open(path, "rb") as f:
             head = f.read(len(SQLITE_HEADER))
@@ -358,6 +398,10 @@ class RunStore:
                     field=STORE,
                 ) from None
             raise StoreError(f"cannot open the run store at {self.path} ({e})", fix="name another run store file, or set WORKBENCH_STORE", field=STORE) from None
+        identity = _file_identity(self.path)
+        _hold(identity, +1)
+        # closed once: by close(), or when the store is collected without it
+        self._release = weakref.finalize(self, _release, self._db, identity)
         self._lock = threading.Lock()
         self._runs = RunLocks(self.path)
 
@@ -444,7 +488,7 @@ class RunStore:
                 )
 
     def close(self) -> None:
-        self._db.close()
+        self._release()
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import STORE, StoreError
-from .store import SCHEMA_VERSION, _layout, default_store_path, not_sqlite
+from .store import SCHEMA_VERSION, _is_damage, _layout, default_store_path, not_sqlite
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class StoreCheck:
     """What can be done."""
 
 
+_RECOVER = (
+    "the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
+    "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh"
+)
 _UNREADABLE = "SQLite cannot read {path} as a database: keep a copy of it if it holds runs you need, and name another run store file (a new one is created there)"
 
 
@@ -44,18 +48,16 @@ def check_store(path: str | Path | None = None) -> StoreCheck:
             # read it. Read the file as it is, as RunStore does; a sound store is not "damaged".
             rows, version = _integrity(f"{path.resolve().as_uri()}?immutable=1")
     except sqlite3.Error as e:
-        return StoreCheck(path, False, [str(e)], _UNREADABLE.format(path=path))
+        # SQLite's header is there (checked above) but a page cannot be read: as damaged as a
+        # file whose check lists problems, and .recover copies what is readable all the same.
+        return StoreCheck(path, False, [str(e)], _RECOVER.format(path=path) if _is_damage(e) else _UNREADABLE.format(path=path))
     if rows == ["ok"]:
         foreign = _foreign_tables(path)
         if foreign:
             return StoreCheck(path, False, foreign, f"{path} is a sound SQLite file but not a workbench run store: name another run store file")
         newer = f"; its layout ({version}) is from a newer workbench than this one ({SCHEMA_VERSION})" if version > SCHEMA_VERSION else ""
         return StoreCheck(path, True, [], f"the store is sound{newer}")
-    return StoreCheck(
-        path, False, rows,
-        f"the store is damaged: keep a copy of {path}; the sqlite3 shell's `.recover` command can copy what is readable into a new file "
-        "(`sqlite3 OLD .recover | sqlite3 NEW`), which can then be used as the run store; or name another run store file and start afresh",
-    )  # fmt: skip
+    return StoreCheck(path, False, rows, _RECOVER.format(path=path))
 
 
 def _integrity(uri: str) -> tuple[list[str], int]:
