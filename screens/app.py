@@ -41,7 +41,8 @@ class WorkbenchApp(OrderedKeysApp):
 
         super().__init__()
         self.engine = engine if isinstance(engine, Engine) else Engine(engine)
-        self.session = Session(initial_spec or default_spec())
+        # where the user left off (the dataset, method, model and label texts of last time), else the offline starter
+        self.session = Session(initial_spec or self.engine.last_setup() or default_spec())
 
     def notify(self, message: str, *, title: str = "", severity: "SeverityLevel" = "information", timeout: float | None = None, markup: bool = True) -> None:
         """Every notification as plain text with its control characters shown: a message often
@@ -101,6 +102,7 @@ class WorkbenchApp(OrderedKeysApp):
     def start_run(self, rerun: bool = False) -> None:
         from .run_screen import RunScreen
 
+        self.engine.remember_setup(self.session.spec)  # with the label texts or prompt as run
         self.push_screen(RunScreen(self.session.spec, rerun=rerun))
 
     def resume_run(self, run_id: str, retry_errors: bool = False) -> None:

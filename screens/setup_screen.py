@@ -334,6 +334,8 @@ class SetupScreen(WorkbenchScreen[None]):
             self._summary_data, self._loading_data = message.data, None
             self.query_one("#data-summary", Static).update(summary_content(message.dataset.summary()))
             self.mark_field(None)
+            # data that loads is where the next launch opens (best effort: a read-only store keeps nothing)
+            self.app.engine.remember_setup(self.app.session.spec)
 
     @on(DatasetFailed)
     def dataset_failed(self, message: DatasetFailed) -> None:

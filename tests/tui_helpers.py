@@ -108,7 +108,11 @@ def stored_report(store: RunStore, run_id: str) -> dict:
 
 # ---------------------------------------------------------------- waiting
 
-async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> None:
+WAIT_S = 90.0
+"""A failure bound, not a pace: a condition met at once costs nothing, and on a loaded 2-core
+machine a first ``import torch`` (a run picking its device) alone has taken 50 s."""
+
+async def wait_for(pilot, predicate, timeout: float = WAIT_S, what: str = "condition") -> None:
     """Pause the pilot until ``predicate()`` is true (workers run meanwhile)."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -118,7 +122,7 @@ async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "conditi
         await pilot.pause(0.05)
 
 
-async def wait_for_screen(pilot, screen_type, timeout: float = 20.0):
+async def wait_for_screen(pilot, screen_type, timeout: float = WAIT_S):
     """The screen, once it is showing and, for a screen that reads the store in a worker (its
     ``ready`` flag), once it has shown what it read."""
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), timeout, screen_type.__name__)

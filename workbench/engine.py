@@ -163,6 +163,19 @@ class Engine:
         """The stored run whose id starts with ``run_ref`` (StoreError when none or several)."""
         return self.store.get(run_ref)
 
+    def remember_setup(self, spec: "RunSpec") -> bool:
+        """Keep ``spec`` as the setup a front end opens with next time (workbench/setup_memory.py);
+        False when the store cannot be written."""
+        from .setup_memory import remember_setup
+
+        return remember_setup(self.store, spec)
+
+    def last_setup(self) -> "RunSpec | None":
+        """The setup last kept by :meth:`remember_setup`, or None."""
+        from .setup_memory import last_setup
+
+        return last_setup(self.store)
+
     def find(self, run_id: str) -> "StoredRun | None":
         """The stored run with exactly this id, or None."""
         return self.store.find(run_id)
