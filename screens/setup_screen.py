@@ -222,9 +222,11 @@ class SetupScreen(WorkbenchScreen[None]):
 
         cls = METHODS[method]
         fits = " (fits on the train split)" if reads_train(cls, {}) and "train" not in cls.description else ""
-        self.query_one("#method-description", Static).update(f"{cls.description}{fits}")
-        self.query_one("#model", Input).value = model or cls.default_model or ""
         default = cls.default_model
+        # the default named: the starter's packaged MiniLM is a choice, not the method's default (the CLI's)
+        own = f" · default model {default.rsplit('/', 1)[-1]}" if default else ""
+        self.query_one("#method-description", Static).update(f"{cls.description}{fits}{own}")
+        self.query_one("#model", Input).value = model or default or ""
         options = [(f"{default} (default)", default)] if default else []
         options += [(m, m) for m in recent_models(self.app.engine, method) if m != default]
         self.query_one("#recent-models", Select).set_options(options)

@@ -15,6 +15,7 @@ from workbench.cli import main
 from workbench.data import DataSpec
 from workbench.methods import METHODS
 from workbench.safe_text import visible, visible_lines
+from workbench.store import RunStore
 
 ESC_LABEL = "pos\x1b]0;pwned\x07\x1b[2J"
 NL_LABEL = "neg\nline two"
@@ -178,7 +179,8 @@ def test_ray_for_a_method_that_runs_no_local_model_is_refused_as_devices_is(tmp_
     assert main(argv + (["--base-url", "http://127.0.0.1:9/v1"] if method == "chat" else [])) == 2
     err = capsys.readouterr().err
     assert "runs no local model" in err and "[--ray]" in err
-    assert not (tmp_path / "s.sqlite").exists() or b"running" not in (tmp_path / "s.sqlite").read_bytes()
+    store = tmp_path / "s.sqlite"
+    assert not store.exists() or RunStore(store).list_runs() == []  # refused before any run was started
 
 
 def test_selective_figures_do_not_depend_on_row_order_when_scores_tie():

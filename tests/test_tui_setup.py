@@ -36,6 +36,8 @@ async def test_method_choice_shows_its_description_default_model_and_recent_mode
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await wait_for_screen(pilot, SetupScreen)
         assert "descriptive text per label" in static_text(screen, "#method-description")
+        # the starter's MiniLM is in the field; the method's own default (the CLI's) is named beside it
+        assert static_text(screen, "#method-description").endswith("· default model all-mpnet-base-v2")
         recent = screen.query_one("#recent-models", Select)
         assert [v for _, v in recent._options if v is not Select.NULL][:2] == ["sentence-transformers/all-mpnet-base-v2", "all-MiniLM-L6-v2"]
         recent.value = "all-MiniLM-L6-v2"
