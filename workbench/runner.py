@@ -24,6 +24,7 @@ from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .spec import PreparedRun, RunOutcome, RunSpec
+from .split_checks import fit_split_warnings
 from .steps import back_off, fitted_method, predict_batch, run_context, shrinking_on_oom
 from .store import RunStore
 from .truncation import longest_first, model_tokens, text_lengths, truncation_note
@@ -74,9 +75,10 @@ def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
         "params": params,
         "dtype": dtype or "n/a",
     }
-    calibration_split = calibration_split_of(spec, dataset, identity)  # adds to the identity only when asked for
+    warnings = fit_split_warnings(dataset)  # evaluated on rows the method fits on
+    calibration_split = calibration_split_of(spec, dataset, identity, warnings)  # adds to the identity only when asked for
     run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split, devices)
+    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split, devices, warnings)
 
 
 def _config(prep: PreparedRun) -> RunConfig:
@@ -297,7 +299,7 @@ def _report(
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
         "score_rule": _score_rule(method, ctx),
-        "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
+        "notes": list(prep.warnings) + list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
         "versions": library_versions(),
         "created_at": time.time(),
     })
