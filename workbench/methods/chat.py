@@ -106,7 +106,7 @@ class Chat(PromptMethod):
         Param("temperature", 0.0, "sampling temperature (0: as deterministic as the server allows)", "float"),
         Param("logprobs", 5, f"alternatives of the answer's first token asked for (top_logprobs, 0-{MAX_TOP_LOGPROBS}) to give class probabilities; 0: none", "int"),
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
-        Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)"),
+        Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)", in_identity=False),
         Param("concurrency", 16, "requests in flight at once (the batch size caps it too)", "int"),
         Param("timeout", 60.0, "seconds to wait for one response before retrying", "float"),
         Param("max_retries", 4, "retries of one request on 429, 5xx and timeouts (backoff honours Retry-After)", "int"),
