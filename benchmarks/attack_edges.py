@@ -9,7 +9,13 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - another program's SQLite file given as the store, and /proc/version to ``store check``;
 - ``--rerun`` then SIGINT: the finished run must be whole afterwards;
 - chat over ``--ray``; selective figures of the same file in two row orders;
-- ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``.
+- ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
+- silently wrong or misleading (:func:`misleading`): a figure on the rows the method fits on (eval,
+  ``--calibrate-on``, a sweep's selection) or a sweep selecting on its test split must warn; a
+  calibration split of one row must be refused, as must labels.json ``["1", "0"]`` read two ways,
+  the ``classifier`` on a model with no trained head and a negative price; negative usage tokens
+  must not be subtracted, a huge Retry-After must be one try said as such, and the key file's path
+  must not change the run id.
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -184,6 +190,75 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
         h.run(f"edges:{name} --json | closed pipe", "edge", [" ".join(map(_quote, args)) + " | true"], shell=True)
         if not (root / f"j-{name}.json").is_file():
             h.silent_wrong.append(f"edges:{name} --json into a closed pipe: the JSON file was not written")
+
+    misleading(h, server, st)
+
+
+def misleading(h: Harness, server, st: str) -> None:
+    """Issue 20's "silently wrong or misleading" items: warned, refused, or counted truthfully."""
+    root = h.root
+
+    def expect(o, *, rc: int, says: str, stream: str = "stdout") -> None:
+        text = o.stdout if stream == "stdout" else o.stderr
+        if o.rc == rc and says not in text:
+            h.silent_wrong.append(f"{o.name}: exit {rc} without saying {says!r}")
+        elif o.rc != rc and o.rc is not None:
+            h.silent_wrong.append(f"{o.name}: exit {o.rc}, expected {rc} ({says!r})")
+
+    # a figure on the rows the method fits on: warned, not refused
+    o = h.run("edges:eval on the fit split", "edge", h.cli("--store", st, "eval", "--data", "sample", "--split", "train", "--method", "majority", "-q"))
+    expect(o, rc=0, says="warning: the method fits on split 'train'")
+    o = h.run("edges:calibrate on the fit split", "edge", h.cli("--store", st, "eval", "--data", "sample", "--method", "majority", "--calibrate-on", "train", "-q"))
+    expect(o, rc=0, says="warning: the temperature is fitted on split 'train', the split the method fits on")
+    for select, says in (("test", "the split the best is confirmed on"), ("train", "variant prior fits on its rows")):
+        toml = root / f"select-{select}.toml"
+        toml.write_text(f'[data]\nsource = "sample"\nselect_split = "{select}"\n[sweep]\nmetric = "accuracy"\nbaseline = "prior"\n'
+                        '[base]\nmethod = "majority"\n[[variants]]\nname = "prior"\n[[variants]]\nname = "words"\nmethod = "keyword"\n')  # fmt: skip
+        expect(h.run(f"edges:sweep selecting on {select}", "edge", h.cli("--store", st, "sweep", str(toml), fake=True)), rc=0, says=says)
+    # refused: a calibration split of one row, a label read two ways, a model with no trained head
+    d = h.data_dir("edges-misleading")
+    rows = [{"text": f"a {'good' if i % 2 else 'bad'} film {i}", "label": i % 2} for i in range(20)]
+    (d / "train.jsonl").write_text(jsonl(rows))
+    (d / "test.jsonl").write_text(jsonl([{**r, "label": str(r["label"])} for r in rows[:8]]))  # the labels as text
+    (d / "one.jsonl").write_text(jsonl(rows[:1]))
+    (d / "labels.json").write_text('["1", "0"]')
+    o = h.run("edges:labels.json read two ways", "edge", h.cli("--store", st, "eval", "--data", str(d), "--method", "majority", "-q"))
+    expect(o, rc=2, says="is read two ways", stream="stderr")
+    (d / "labels.json").write_text('["0", "1"]')  # names that are their own index: one reading, loads
+    o = h.run("edges:calibrate on one row", "edge", h.cli("--store", st, "eval", "--data", str(d), "--method", "majority", "--calibrate-on", "one", "-q"))
+    expect(o, rc=2, says="[--calibrate-on]", stream="stderr")
+    o = h.run("edges:classifier with no trained head", "edge", h.cli("--store", st, "eval", "--data", str(d), "--method", "classifier", "--model", "all-MiniLM-L6-v2", "-q"))
+    expect(o, rc=2, says="has no trained classification head", stream="stderr")
+    # chat: a negative price refused; negative usage not subtracted; a huge Retry-After one try, said
+    cd = h.data_dir("edges-accounting")
+    (cd / "test.jsonl").write_text(jsonl([{"text": "e1 a good film", "label": 1}, {"text": "good [negusage]", "label": 1}, {"text": "good [429long]", "label": 1}]))
+    (cd / "labels.json").write_text('["neg", "pos"]')
+    prices = root / "prices.json"
+    prices.write_text('{"gpt-4o-mini": [-0.15, 0.6]}')
+    chat = ("--data", str(cd), "--method", "chat", "--base-url", server.url, "-p", "max_retries=2", "-p", "timeout=5", "-q")
+    o = h.run("edges:negative price", "edge", h.cli("--store", st, "eval", *chat, "-p", f"price_file={prices}"))
+    expect(o, rc=2, says="[-p price_file=", stream="stderr")
+    key_a, key_b = root / "key-a", root / "elsewhere-key-b"
+    for key in (key_a, key_b):
+        key.write_text("sk-edges-keyfile-0000\n")  # not the planted key: the leak scan reads every file here
+    ids = []
+    for key in (key_a, key_b):
+        out = root / f"chat-{key.name}.json"
+        o = h.run(f"edges:chat with {key.name}", "edge", h.cli("--store", st, "eval", *chat, "--api-key-file", str(key), "--json", str(out)))
+        try:
+            report = json.loads(out.read_text())
+            ids.append(report["run_id"])
+        except (OSError, ValueError, KeyError):
+            h.silent_wrong.append(f"{o.name}: wrote no JSON report")
+            return
+        if key is key_a and (re.search(r"prompt -\d|completion -\d", report["details"]["tokens"]) or "no valid token counts" not in report["details"]["tokens"]):
+            h.silent_wrong.append(f"{o.name}: negative usage tokens counted: {report['details']['tokens']}")
+    if ids[0] != ids[1]:
+        h.silent_wrong.append("edges:chat key file: two runs differing in the key file's path alone got two run ids")
+    with sqlite3.connect(st, timeout=30) as db:
+        errors = [e for (e,) in db.execute("SELECT error FROM predictions WHERE run_id = ? AND text = 'good [429long]'", (ids[0],))]
+    if server.tries("[429long]") != 1 or not errors or "(1 try; the server asked to wait 3600 s" not in (errors[0] or ""):
+        h.silent_wrong.append(f"edges:429 with Retry-After 3600: {server.tries('[429long]')} requests seen, stored as {errors}")
 
 
 def _quote(arg: str) -> str:

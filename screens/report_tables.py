@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import DataTable
 
+from workbench.results import note_line
+
 from .format import SortCell, figure, one_line, seconds
 
 if TYPE_CHECKING:
@@ -82,5 +84,5 @@ def details_text(report: "Report") -> str:
     if report.score_rule:
         lines.append(f"scores: {report.score_rule}")
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(note_line(note))
     return "\n".join(lines)

@@ -223,6 +223,8 @@ class RunScreen(WorkbenchScreen[None]):
             retried = [n for n in outcome.report.notes if n.startswith("retried ")]
             if retried:
                 notice += f"; {retried[0]}"
+        for said in outcome.report.warnings:  # the run may not measure what it seems to: said as it ends
+            self.app.notify(said, title="warning", severity="warning", timeout=12)
         if self.compare_with is not None and outcome.status == "done":
             from .compare_screen import CompareScreen
 

@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from workbench.results import note_line
 from workbench.safe_text import visible
 
 from .base import WorkbenchScreen
@@ -159,7 +160,7 @@ class SweepScreen(WorkbenchScreen[None]):
         self.select_name = ev.name
         c = self.config
         title = f"sweep of {len(c.variants)} variants on {ev.name} (n={len(ev)}) · metric {c.metric} · baseline {c.baseline}"
-        self.query_one("#sweep-title", Static).update("\n".join([title] + [f"note: {n}" for n in plan.notes]))
+        self.query_one("#sweep-title", Static).update("\n".join([title] + [note_line(n) for n in plan.notes]))
         self.query_one("#sweep-phase", Static).update(f"running the variants on {ev.name} …")
 
     @on(RunProgress)

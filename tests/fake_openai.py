@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 FAULTS = {
     "429": "429, no Retry-After: the SDK's own backoff",
     "429ra": "429 with Retry-After: 1",
+    "429long": "429 with Retry-After: 3600 (longer than the SDK waits: it does not retry)",
     "500": "500", "502": "502", "503": "503",
     "slow": "answers after ``slow`` seconds (past the client's timeout)",
     "hang": "never answers (until the server stops)",
@@ -44,6 +45,8 @@ FAULTS = {
     "echo500": "500 whose body echoes the Authorization header it got (a careless proxy)",
     "echoupper": "500 whose body echoes the key it got upper-cased",
     "echospaced": "500 whose body echoes the key it got spelled out, a space between its characters",
+    "negusage": "200 whose usage has negative token counts",
+    "nanusage": "200 whose usage has NaN token counts (Python's json writes and reads NaN)",
 }  # fmt: skip
 TOP_LOGPROBS = {
     "Positive.": [("Positive", -0.05), (" Positive", -3.5), ("Negative", -4.0), ("The", -6.0), ("pos", -7.0)],
@@ -226,6 +229,8 @@ class FakeOpenAI:
             return self._send(h, 429, error)
         if name == "429ra":
             return self._send(h, 429, error, {"Retry-After": "1"})
+        if name == "429long":
+            return self._send(h, 429, error, {"Retry-After": "3600"})
         if name in ("500", "502", "503"):
             return self._send(h, int(name), error)
         if name == "echo500":
@@ -260,6 +265,9 @@ class FakeOpenAI:
             completion["choices"][0].update(message={"role": "assistant", "content": None}, finish_reason="content_filter")
         elif name == "length":
             completion["choices"][0].update(message={"role": "assistant", "content": ""}, finish_reason="length")
+        elif name in ("negusage", "nanusage"):
+            bad = -1000 if name == "negusage" else float("nan")
+            completion["usage"] = {"prompt_tokens": bad, "completion_tokens": bad, "total_tokens": bad}
         return self._send(h, 200, json.dumps(completion).encode())
 
     def _completion(self, body: dict, text: str) -> dict:

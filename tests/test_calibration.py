@@ -2,6 +2,7 @@
 computations, by hand and with scikit-learn, and their place in the report."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -150,3 +151,26 @@ def test_report_matches_scikit_learn_on_the_same_embeddings(tmp_path):
     assert stored["calibration"]["after_scaling"]["fitted_on"] == "train" and stored["selective"]["accuracy_at"]["1"] == sel.accuracy_at[1.0]
     text = report_text(report)
     assert "ECE " in text and "coverage    accuracy at 50%" in text and "scaled" in text
+
+
+def test_calibrating_on_one_row_or_one_class_is_refused_and_on_the_fit_split_warned(tmp_path, monkeypatch):
+    """A temperature fitted on one example or one class only pushes every score as far as it goes:
+    refused, naming --calibrate-on. On the split the method fits on it is too confident: warned
+    (the method fits on train: majority), not for a method that fits on nothing (keyword)."""
+    from conftest import write_jsonl
+
+    from workbench.errors import CALIBRATE_ON, ConfigError
+
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    d = tmp_path / "d"
+    write_jsonl(d / "train.jsonl", [{"text": f"good {i}", "label": "pos"} for i in range(3)] + [{"text": f"bad {i}", "label": "neg"} for i in range(3)])
+    write_jsonl(d / "test.jsonl", [{"text": "good", "label": "pos"}, {"text": "bad", "label": "neg"}])
+    write_jsonl(d / "one.jsonl", [{"text": "good one", "label": "pos"}])
+    write_jsonl(d / "pos.jsonl", [{"text": f"good {i}", "label": "pos"} for i in range(5)])
+    for split, found in (("one", "has 1 example (of class 'pos')"), ("pos", "has 5 examples, all of class 'pos'")):
+        with pytest.raises(ConfigError, match=re.escape(found)) as e:
+            prepare(RunSpec(data=DataSpec(str(d)), method="majority", calibrate_on=split))
+        assert e.value.field == CALIBRATE_ON and "at least two classes" in str(e.value)
+    fitted = prepare(RunSpec(data=DataSpec(str(d)), method="majority", calibrate_on="train")).warnings
+    assert len(fitted) == 1 and "fitted on split 'train', the split the method fits on (6 of its 6 rows)" in fitted[0]
+    assert prepare(RunSpec(data=DataSpec(str(d)), method="keyword", calibrate_on="train")).warnings == []

@@ -71,6 +71,8 @@ GIVEN_UP = [
     ("502 always", "good [502]", 1, None, TRIES, f"InternalServerError: HTTP 502: fault 502 ({TRIES} tries)", None),
     ("503 always", "good [503]", 1, None, TRIES, f"InternalServerError: HTTP 503: fault 503 ({TRIES} tries)", None),
     ("429 always", "good [429]", 1, None, TRIES, f"RateLimitError: HTTP 429: fault 429 ({TRIES} tries)", None),
+    # A Retry-After longer than the SDK waits: not retried, so one try (not 1 + max_retries), and said.
+    ("429 Retry-After too long", "good [429long]", 1, None, 1, "RateLimitError: HTTP 429: fault 429long (1 try; the server asked to wait 3600 s", None),
     ("timeout always", "bad [slow]", 0, None, TRIES, f"APITimeoutError: no answer within the {TIMEOUT:g} s timeout ({TRIES} tries)", None),
     ("truncated body", "bad [truncated]", 0, None, TRIES, "APIConnectionError: Connection error. peer closed connection without sending complete message body", None),
     ("malformed JSON", "bad [badjson]", 0, None, 1, "BadResponse: the server's answer is not JSON (HTTP 200): <html>502 Bad Gateway</html>", None),
@@ -223,3 +225,17 @@ def test_cancel_during_slow_responses_returns_promptly(tmp_path, after):
         waited = time.monotonic() - t
     assert not worker.is_alive() and waited < 0.6  # not the 1.2 s the requests in flight take
     assert result["out"].status == "cancelled"
+
+
+@pytest.mark.parametrize("fault", ["negusage", "nanusage"])
+def test_token_counts_that_are_no_counts_are_unknown_not_subtracted(tmp_path, fault):
+    """A server's negative or NaN usage is no count of tokens: the answer is kept, its tokens
+    counted as unknown (never subtracted from the others'), and the cost said to be a lower bound."""
+    with FakeOpenAI() as server:
+        out, _ = run(tmp_path, server.url, CLEAN + [(f"good [{fault}]", 1)], model="gpt-4o-mini")
+    assert out.status == "done", out.error
+    tokens = out.report.details["tokens"]
+    prompt, completion = (int(n) for n in re.match(r"prompt (-?\d+), completion (-?\d+)", tokens).groups())
+    assert completion == 2 * len(CLEAN) and prompt > 0  # the three clean answers' counts, nothing taken off
+    assert "1 answers came with no valid token counts" in tokens
+    assert out.report.details["cost"].startswith("at least $")

@@ -92,3 +92,35 @@ def test_unmappable_model_fails_with_the_fix(tmp_path):
 def test_missing_model_folder_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="no model folder"):
         prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model="./no/such/model"))
+
+
+def _tiny_body(path):
+    """A BERT body with no classification head (as an embedding model is), saved to ``path``."""
+    import torch
+    from tiny_models import train_tokenizer
+    from transformers import BertConfig, BertModel
+
+    tok = train_tokenizer(path, TEXTS)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+    BertModel(config).save_pretrained(path)
+    return path
+
+
+def test_a_model_with_no_trained_head_is_refused_never_two_results_under_one_id(tmp_path, capsys):
+    """transformers gives a model with no classification head a random one on every load: each
+    --rerun would give another accuracy under the same run id. Refused, naming the model."""
+    from workbench.cli import main
+    from workbench.errors import MODEL
+
+    body = _tiny_body(tmp_path / "body")
+    store = RunStore(tmp_path / "s.sqlite")
+    prep = prepare(RunSpec(DataSpec(_data(tmp_path)), "classifier", model=str(body), dtype="float32"))
+    for rerun in (False, True):
+        out = execute(prep, store, rerun=rerun)
+        assert out.status == "failed" and out.report is None and out.error_field == MODEL, out
+        assert "has no trained classification head" in out.error and "classifier.weight" in out.error and "finetune" in out.error
+    assert store.find(prep.run_id).report is None
+    assert main(["--store", str(tmp_path / "c.sqlite"), "eval", "--data", _data(tmp_path), "--method", "classifier", "--model", str(body), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "has no trained classification head" in err and "[--model]" in err and "Traceback" not in err

@@ -281,3 +281,24 @@ def test_a_sweep_file_that_is_a_fifo_is_refused_at_once(tmp_path, capsys):
     os.mkfifo(fifo)
     assert main(["--store", str(tmp_path / "s.sqlite"), "sweep", str(fifo)]) == 2
     assert "is not a regular file" in capsys.readouterr().err
+
+
+def test_evaluating_on_the_rows_the_method_fits_on_is_warned_not_refused(tmp_path, capsys, monkeypatch):
+    """--split train for a method that fits on train gives a training score: the report says so
+    first among its notes (a warning, shown as one), and the CLI prints it. Not for a hold-out of
+    train, another split, or a method that fits on nothing."""
+    from workbench.data import HOLDOUT_SPLIT
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
+
+    monkeypatch.setitem(METHODS, "keyword", KeywordMethod)
+    report = tmp_path / "r.json"
+    assert main(["--store", str(tmp_path / "s.sqlite"), "eval", "--data", "sample", "--split", "train", "--method", "majority", "-q", "--json", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "\nwarning: the method fits on split 'train', and all 240 evaluated examples are its rows" in out and "note: warning" not in out
+    assert json.loads(report.read_text())["notes"][0].startswith("warning: the method fits on split 'train'")
+    sample = prepare(RunSpec(DataSpec("sample", split="train", limit=10), "majority")).warnings
+    assert len(sample) == 1 and "all 10 evaluated examples are its rows" in sample[0]
+    for spec in (DataSpec("sample", split=HOLDOUT_SPLIT, holdout=0.2), DataSpec("sample", split="test")):
+        assert prepare(RunSpec(spec, "majority")).warnings == []
+    assert prepare(RunSpec(DataSpec("sample", split="train"), "keyword")).warnings == []

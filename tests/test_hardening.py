@@ -150,3 +150,28 @@ def test_a_chat_run_on_a_local_model_folder_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="is a local model folder") as err:
         prepare(RunSpec(DataSpec("sample"), "chat", model="all-MiniLM-L6-v2", params={"base_url": "http://127.0.0.1:9/v1"}))
     assert err.value.field == "model"
+
+
+@pytest.mark.parametrize("prices", [[-0.15, 0.6], [0.15, float("nan")], [0.15, float("inf")], ["0.1", "-1"]])
+def test_a_negative_or_nan_price_is_refused_before_any_request(tmp_path, monkeypatch, prices):
+    """A negative price would subtract from the cost, NaN make it NaN: refused naming the price
+    file, when a chat run is prepared (not once its paid requests are made)."""
+    import json
+
+    from workbench.data import DataSpec
+    from workbench.pricing import price_table
+    from workbench.runner import prepare
+    from workbench.spec import RunSpec
+
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"my-model": prices}))  # Python's json writes NaN and Infinity
+    with pytest.raises(ConfigError, match=r"gives model 'my-model' the prices .*expected two prices of 0 or more") as e:
+        price_table(str(path))
+    assert e.value.field == "param:price_file"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    data = write_jsonl(tmp_path / "d" / "test.jsonl", [{"text": "good", "label": "pos"}, {"text": "bad", "label": "neg"}]).parent
+    with pytest.raises(ConfigError, match="gives model 'my-model'"):
+        prepare(RunSpec(DataSpec(str(data)), "chat", model="my-model", params={"base_url": "http://127.0.0.1:9/v1", "price_file": str(path)}))
+    monkeypatch.setenv("WORKBENCH_PRICES", str(path))  # the same rule for the table named by the environment
+    with pytest.raises(ConfigError, match="gives model 'my-model'"):
+        price_table()

@@ -63,3 +63,21 @@ def test_many_classes_on_few_rows_or_declared_ones_load():
 
 def test_the_field_is_the_label_column():
     assert load({"test.jsonl": _rows(["a", "A"])}).field == LABEL_COLUMN
+
+
+def test_labels_json_names_that_are_numbers_in_another_order_read_two_ways_are_refused():
+    """labels.json ["1", "0"]: the label 1 written as a number is an index (the class '0'), written
+    as text the class '1'. A train file of numbers and a test CSV of text would be scored against
+    classes they do not mean (accuracy 0.0): refused, saying which split reads it which way."""
+    names = json.dumps(["1", "0"])
+    train = _rows([0, 1, 1, 0])
+    test_csv = csv_text(["text", "label"], [("a", "1"), ("b", "0")])
+    msg = refused({"labels.json": names, "train.jsonl": train, "test.csv": test_csv}, r"the label 0 is read two ways.*--label-column", need_train=True)
+    assert "as text in split 'test' (the class named '0')" in msg and "in split 'train' (an index into labels.json: the class named '1')" in msg
+    assert "write the labels of the 'label' column one way in every split" in msg
+    refused({"labels.json": names, "test.jsonl": _rows([0, "1", 1])}, r"the label 1 is read two ways")  # within one split too
+    # One reading throughout is the documented rule, and loads: numbers as indices, text as names.
+    assert loaded({"labels.json": names, "train.jsonl": train, "test.jsonl": _rows([1, 0])}, need_train=True).eval.labels == [1, 0]
+    assert loaded({"labels.json": names, "test.csv": test_csv}).eval.labels == [0, 1]
+    both = {"labels.json": json.dumps(["0", "1"]), "train.jsonl": train, "test.csv": test_csv}  # names that are their own index
+    assert loaded(both, need_train=True).eval.labels == [1, 0]

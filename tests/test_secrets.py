@@ -185,3 +185,28 @@ def test_a_server_url_with_credentials_is_refused_without_repeating_them(tmp_pat
     err = capsys.readouterr().err
     assert "carries credentials" in err and "sk-PLANTED-url" not in err
     assert b"sk-PLANTED-url" not in b"".join(p.read_bytes() for p in tmp_path.glob("s.sqlite*"))
+
+
+def test_the_key_files_path_is_no_part_of_the_run_identity(tmp_path):
+    """Where the key is read from cannot change a result: two runs that differ in the key file
+    alone are one run (the second is the first, reused: nothing asked again), and a run with the
+    key in the environment is that run too; the path is still kept with the run, to run it with."""
+    first_file, second_file = tmp_path / "a.key", tmp_path / "elsewhere" / "b.key"
+    second_file.parent.mkdir()
+    for f in (first_file, second_file):
+        f.write_text(KEY + "\n")
+    store = RunStore(tmp_path / "s.sqlite")
+    with FakeOpenAI(key=KEY) as server:
+
+        def spec(key_file):
+            params = {"base_url": server.url, **FAST, **({"api_key_file": str(key_file)} if key_file else {})}
+            return RunSpec(DataSpec(dataset(tmp_path)), "chat", params=params)
+
+        first = prepare(spec(first_file))
+        assert first.run_id == prepare(spec(second_file)).run_id == prepare(spec(None)).run_id
+        assert first.params["api_key_file"] == str(first_file) and first.identity["params"]["api_key_file"] is None
+        done = execute(first, store)
+        asked = server.requests
+        again = execute(prepare(spec(second_file)), store)
+    assert done.status == "done" and again.reused and again.run_id == done.run_id and server.requests == asked
+    assert store.find(done.run_id).config.params["api_key_file"] == str(first_file)

@@ -263,3 +263,35 @@ def test_cli_sweep_refusal_is_one_line_exit_2(tmp_path, capsys):
     assert main(["sweep", str(toml)]) == 2
     assert "not valid TOML" in capsys.readouterr().err
     assert load_sweep  # imported for the public API
+
+
+def _fit_raw(select_split):
+    data = {"source": "sample", "test_split": "test", **({"select_split": select_split} if select_split else {})}
+    return {
+        "data": data, "sweep": {"metric": "accuracy", "baseline": "prior"}, "base": {"method": "majority"},
+        "variants": [{"name": "prior"}, {"name": "words", "method": "keyword"}],
+    }  # fmt: skip
+
+
+def test_selecting_on_the_test_split_or_on_what_a_variant_fits_on_is_warned(tmp_path, keyword, capsys):
+    """Not refused (the user may mean it), but said: selected on the test split the confirmation
+    is no test; selected on train, the variants that fit on it (majority; not keyword) are scored
+    on their own training rows. A held-out part of train (no select split) is neither."""
+    from workbench.results import WARNING
+    from workbench.sweep import plan
+
+    engine = Engine(tmp_path / "s.sqlite")
+    on_test = plan(engine, parse_sweep(_fit_raw("test"))).notes
+    assert [n for n in on_test if n.startswith(WARNING)] == [n for n in on_test if "the split the best is confirmed on" in n] != []
+    on_train = [n for n in plan(engine, parse_sweep(_fit_raw("train"))).notes if n.startswith(WARNING)]
+    assert len(on_train) == 1 and "variant prior fits on its rows" in on_train[0] and "words" not in on_train[0]
+    assert not [n for n in plan(engine, parse_sweep(_fit_raw(None))).notes if n.startswith(WARNING)]
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[data]\nsource = "sample"\nselect_split = "train"\n[sweep]\nmetric = "accuracy"\nbaseline = "prior"\n[base]\nmethod = "majority"\n'
+        '[[variants]]\nname = "prior"\n[[variants]]\nname = "words"\nmethod = "keyword"\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    assert main(["sweep", str(toml), "--store", str(tmp_path / "c.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "\nwarning: variants are selected on split 'train', and variant prior fits on its rows" in out and "note: warning" not in out

@@ -126,3 +126,20 @@ async def test_a_run_with_no_local_model_shows_device_api_and_picks_no_device(mo
         report = await wait_for_screen(pilot, ReportScreen)
         assert store.find(report.run_id).report.dtype is None
         assert "device api  ·" in static_text(report, "#report-details")
+
+
+async def test_a_run_on_the_split_its_method_fits_on_is_warned_as_it_ends(tmp_path):
+    """The engine's warning (workbench/split_checks.py) is a warning toast as the run ends, and a
+    'warning:' line among the report's details, as the CLI prints it."""
+    from screens.report_tables import details_text
+
+    store = RunStore()
+    spec = replace(default_spec(), data=DataSpec("sample", split="train"), method="majority", model=None, params={})
+    app = WorkbenchApp(store, spec)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        await pilot.press("ctrl+r")
+        report_screen = await wait_for_screen(pilot, ReportScreen)
+        said = [n for n in app._notifications if n.severity == "warning" and "the method fits on split 'train'" in n.message]
+        assert said and said[0].title == "warning"
+        assert "\nwarning: the method fits on split 'train'" in details_text(store.find(report_screen.run_id).report)

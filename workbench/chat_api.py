@@ -16,6 +16,7 @@ import math
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,12 +78,28 @@ class Usage:
     """Answers longer than MAX_ANSWER_CHARS, kept cut (a misbehaving server)."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    unknown_tokens: int = 0
+    """Answers the server gave no valid token counts for (none, negative, not a whole number):
+    counted here, not in the tokens above, so the tokens and the cost are a lower bound."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **counts: int) -> None:
         with self._lock:
             for name, n in counts.items():
                 setattr(self, name, getattr(self, name) + n)
+
+
+def token_counts(used: Any) -> dict[str, int] | None:
+    """An answer's ``usage`` as ``{"prompt_tokens": .., "completion_tokens": ..}``; None when the
+    server sent none or a count that is no count of tokens (negative, NaN, a fraction, a string):
+    such an answer's tokens are unknown, never added (a negative count would subtract from the cost)."""
+    counts = {}
+    for name in ("prompt_tokens", "completion_tokens"):
+        n = getattr(used, name, None)
+        if isinstance(n, bool) or not isinstance(n, (int, float)) or not math.isfinite(n) or n < 0 or n != int(n):
+            return None
+        counts[name] = int(n)
+    return counts
 
 
 class Answer(NamedTuple):
@@ -142,6 +159,38 @@ def is_refused(exc: BaseException) -> bool:
     return isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError) and type(cause).__name__ == "ConnectError"
 
 
+def tries_of(e: BaseException, max_retries: int) -> int:
+    """How many times the request that ended in ``e`` was sent: the SDK numbers each attempt's
+    retry in its ``x-stainless-retry-count`` header, and ``e.request`` is the last attempt. An
+    error the SDK did not retry (a Retry-After too long to wait) was sent once, not 1 + max_retries."""
+    request = getattr(e, "request", None)
+    try:
+        return int(request.headers["x-stainless-retry-count"]) + 1  # type: ignore[union-attr]
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError):  # RuntimeError: an error with no request set
+        return 1 + max_retries
+
+
+def retry_after_s(headers: Any) -> float | None:
+    """The wait a response asks for (``retry-after-ms``, or ``Retry-After`` in seconds or as an
+    HTTP date), in seconds; None when it asks for none or says it unreadably."""
+    from email.utils import parsedate_to_datetime
+
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name) if headers is not None else None
+        if value is None:
+            continue
+        try:
+            seconds = float(value) / scale
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - time.time()
+            except (TypeError, ValueError, IndexError):
+                continue
+        if seconds >= 0:  # NaN is not; an overflow (1e999) is a wait too long for anyone
+            return round(seconds, 3)
+    return None
+
+
 class ChatClient:
     """One model at one server with fixed sampling parameters; ``complete`` is thread-safe."""
 
@@ -193,9 +242,8 @@ class ChatClient:
         top = first_top_logprobs(resp.choices[0]) if self.sampling.get("logprobs") else None
         if top:  # an alternative token is the server's words too: stored, so masked
             top = [[self.redact(token), logprob] for token, logprob in top]
-        used = getattr(resp, "usage", None)
-        tokens = {"prompt_tokens": getattr(used, "prompt_tokens", 0) or 0, "completion_tokens": getattr(used, "completion_tokens", 0) or 0}
-        self.usage.add(answers=1, **tokens)
+        tokens = token_counts(getattr(resp, "usage", None))
+        self.usage.add(answers=1, **(tokens if tokens is not None else {"unknown_tokens": 1}))
         if self.cache is not None:
             # The alternatives are kept with the text, so a cached rerun gives the same scores.
             record = {"content": content, "finish_reason": finish, "usage": tokens, "top_logprobs": top}
@@ -259,7 +307,12 @@ class ChatClient:
         """One line for a prediction's error: what failed and how often it was tried, key masked."""
         import openai
 
-        tries = "1 try" if self.max_retries == 0 else f"{1 + self.max_retries} tries"
+        n = tries_of(e, self.max_retries)
+        tries = "1 try" if n == 1 else f"{n} tries"
+        if isinstance(e, openai.APIStatusError) and n < 1 + self.max_retries:
+            wait = retry_after_s(e.response.headers)
+            if wait is not None:  # the SDK does not wait that long: it gave up at once, and says so
+                tries += f"; the server asked to wait {wait:g} s before another, longer than the client waits, so it was not retried"
         if isinstance(e, openai.APITimeoutError):
             text = f"no answer within the {self.timeout:g} s timeout ({tries})"
         elif isinstance(e, openai.APIConnectionError):

@@ -3,6 +3,7 @@ ends, then the sorted board and the test confirmation of the best against the ba
 
 from __future__ import annotations
 
+from .results import note_line
 from .safe_text import visible
 
 
@@ -20,7 +21,7 @@ class Leaderboard:
         ev = plan.preps[c.baseline].dataset.eval
         print(f"sweep {visible(c.name)}: {len(c.variants)} variants on {visible(ev.name)} (n={len(ev)}), metric {c.metric}, baseline {c.baseline}")
         for note in plan.notes:
-            print(f"note: {visible(note)}")
+            print(visible(note_line(note)))
         self.shown.update(plan.notes)
         print(f"  {'variant':<{self.width}}  {c.metric:>8}  {'95% interval':<16}  {'vs ' + c.baseline[:10]:>13}  {'time':>7}", flush=True)
 
@@ -55,7 +56,7 @@ class Leaderboard:
                 print(self._row(v, res))
         for note in res.notes:
             if note not in self.shown:
-                print(f"note: {visible(note)}")
+                print(visible(note_line(note)))
         if res.best is None:
             return
         print(f"\nbest on {res.select_split}: {visible(res.best)} ({self.metric} {res.result(res.best).value(self.metric):.4f})")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DATA, ID_COLUMN, LABEL_COLUMN, LIMIT, SKIP_EMPTY, SPLIT, TEXT_COLUMN, TRAIN_SPLIT, DataError
-from .labels import is_missing, resolve_labels
+from .labels import check_one_reading, is_missing, resolve_labels
 from .readers import FORMATS, Row, clean_text, file_kind, json_type, read_rows, rows_of_columns
 
 SAMPLE = "sample"
@@ -208,7 +208,10 @@ def load_dataset(spec: DataSpec, need_train: bool) -> Dataset:
     if raw_train is not None:
         raw_train, repaired_train = _check_cells(spec.train_split or "train", raw_train)
     names, to_index = resolve_labels(declared, raw_eval + (raw_train or []), spec.label_column)
-    eval_split = _make_split(holdout_name(spec) if spec.split == HOLDOUT_SPLIT else spec.split, raw_eval, to_index, spec)
+    eval_name = holdout_name(spec) if spec.split == HOLDOUT_SPLIT else spec.split
+    if declared is not None:  # a label that labels.json lets be read as two classes is refused
+        check_one_reading(declared, {eval_name: raw_eval, **({spec.train_split or "train": raw_train} if raw_train is not None else {})}, spec.label_column)
+    eval_split = _make_split(eval_name, raw_eval, to_index, spec)
     if spec.split == HOLDOUT_SPLIT:
         eval_split = replace(eval_split, file_split=spec.train_split or "train")
     train_split = _make_split(spec.train_split or "train", raw_train, to_index, spec) if raw_train is not None else None

@@ -122,3 +122,38 @@ def resolve_labels(declared: list[str] | None, rows: list[Row], label_column: st
     names = sorted({str(v) for v in values})
     by_name = {n: i for i, n in enumerate(names)}
     return names, lambda value: by_name.get(str(value)) if not is_missing(value) else None
+
+
+def check_one_reading(declared: list[str], splits: dict[str, list[Row]], label_column: str = "label") -> None:
+    """Refuse labels that labels.json lets be read two ways. A label that is a class name is that
+    class; an integer is an index into labels.json. With names that are numbers in another order
+    (``["1", "0"]``), the label 1 written as text is the class '1' and written as a number the
+    class '0': data that holds both (a train file of integers, a test CSV of text) would be scored
+    against classes it does not mean, silently. ``splits``: each split's name and raw rows."""
+    if not any(as_int(name) is not None and as_int(name) != i for i, name in enumerate(declared)):
+        return  # every name that is a number names its own index: both readings agree
+    by_name = {n: i for i, n in enumerate(declared)}
+    readings: dict[int, dict[int, str]] = {}  # number -> class -> how it was read there (the first place)
+    for split, rows in splits.items():
+        for value in {r[1] for r in rows if not is_missing(r[1])}:
+            number = as_int(value)
+            if number is None:
+                continue
+            if isinstance(value, str) and value in by_name:
+                cls, how = by_name[value], f"as text in split '{split}' (the class named {value!r})"
+            elif 0 <= number < len(declared):
+                cls = number
+                how = f"as {'text' if isinstance(value, str) else 'a number'} {value!r} in split '{split}' (an index into labels.json: the class named {declared[number]!r})"
+            else:
+                continue  # outside the label set: refused as such when the split is made
+            readings.setdefault(number, {}).setdefault(cls, how)
+    for number, classes in sorted(readings.items()):
+        if len(classes) > 1:
+            ways = " and ".join(list(classes.values())[:2])
+            raise DataError(
+                f"labels.json names the classes {', '.join(map(repr, declared[:6]))}{', ...' if len(declared) > 6 else ''}, and the label {number} is read two ways: {ways}",
+                expected="each label read one way: a class name written as text, or an integer index into labels.json",
+                fix=f"write the labels of the '{label_column}' column one way in every split (all as the names in labels.json, or all as indices), "
+                "or order labels.json so that each number is its own index",
+                field=LABEL_COLUMN,
+            )

@@ -12,6 +12,7 @@ rule of one token per four characters plus four per message; the estimate says w
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -27,15 +28,26 @@ PRICES_PER_MILLION: dict[str, tuple[float, float]] = {
 }
 
 
+PRICE_FORM = 'JSON like {"model": [input_usd_per_million, output_usd_per_million]}'
+
+
 def price_table(price_file: str | None = None) -> dict[str, tuple[float, float]]:
     table = dict(PRICES_PER_MILLION)
     path = price_file or os.environ.get("WORKBENCH_PRICES")
     if path:
         try:
             extra = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
-            table.update({str(k): (float(v[0]), float(v[1])) for k, v in extra.items()})
+            read = {str(k): (float(v[0]), float(v[1])) for k, v in extra.items()}
         except (OSError, ValueError, TypeError, IndexError, AttributeError) as e:
-            raise ConfigError(f"cannot read the price file {path} ({type(e).__name__})", expected='JSON like {"model": [input_usd_per_million, output_usd_per_million]}', field=param("price_file")) from None
+            raise ConfigError(f"cannot read the price file {path} ({type(e).__name__})", expected=PRICE_FORM, field=param("price_file")) from None
+        for model, prices in read.items():
+            # A negative price would subtract from the cost, NaN make it NaN: neither is a price.
+            if not all(math.isfinite(p) and p >= 0 for p in prices):
+                raise ConfigError(
+                    f"the price file {path} gives model {model[:80]!r} the prices {list(prices)}", expected="two prices of 0 or more (US dollars per million tokens)",
+                    fix="correct that entry", field=param("price_file"),
+                )  # fmt: skip
+        table.update(read)
     return table
 
 

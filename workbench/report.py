@@ -6,7 +6,7 @@ from typing import Any
 
 from .confusions import MANY_CLASSES, TOP_CONFUSIONS, fit, fit_names, legend_lines, many_classes, short_labels, top_confusions
 from .metric_registry import metric
-from .results import JSON_KEYS, Report
+from .results import JSON_KEYS, Report, note_line
 from .safe_text import visible
 
 __all__ = ["JSON_KEYS", "Report", "confusion_text", "report_json", "report_text", "text_width"]
@@ -125,7 +125,7 @@ def _report_lines(report: Report, width: int) -> list[str]:
     if report.score_rule:
         lines.append(f"scores: {report.score_rule}")
     for note in report.notes:
-        lines.append(f"note: {visible(note)}")
+        lines.append(visible(note_line(note)))
     lines.append("")
 
     def with_ci(name: str) -> str:

@@ -23,6 +23,21 @@ JSON_KEYS = (
 )  # fmt: skip
 """The documented keys of the report JSON, first and in this order (README, "Reports")."""
 
+WARNING = "warning: "
+"""How a note that warns begins: the run may not measure what it seems to (it is evaluated on the
+split its method fits on, say). Not an error (the user may mean it): carried with the other notes,
+shown as a warning by every front end (:func:`note_line`, ``Report.warnings``)."""
+
+
+def warning(text: str) -> str:
+    """``text`` as a warning note."""
+    return WARNING + text
+
+
+def note_line(note: str) -> str:
+    """A note as a front end shows it on a line: ``note: ...``, or ``warning: ...`` for a warning."""
+    return note if note.startswith(WARNING) else f"note: {note}"
+
 def _float(value: Any, default: float | None = None) -> float | None:
     return default if value is None else float(value)
 
@@ -172,6 +187,11 @@ class Report:
     from the stored predictions when asked, not stored with the run."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Keys of a stored report this version does not know: kept, and written back to the JSON."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes that warn (:data:`WARNING`), without their prefix."""
+        return [n[len(WARNING) :] for n in self.notes if n.startswith(WARNING)]
 
     def weakest_slice(self) -> tuple[str, SliceFigures] | None:
         """(column, slice) with the lowest accuracy among the slices of at least 30 rows when any

@@ -15,7 +15,7 @@ from .caches import Caches
 from .data import load_dataset
 from .device_pool import DevicePool
 from .errors import BATCH_SIZE, RUN, Cancelled, StoreError, WorkbenchError
-from .methods import Method, MethodConfig, Phase, Prediction, ProgressEvent, RunContext, get_method, resolve_params
+from .methods import Method, MethodConfig, Phase, Prediction, ProgressEvent, RunContext, get_method, identity_params, resolve_params
 from .metrics import compute_metrics
 from .models import NO_MODEL, DigestCache, check_available, library_versions, pick_device, resolve_model
 from .precision import check_dtype, resolve_dtype
@@ -24,6 +24,7 @@ from .results import Report, RunConfig
 from .scaleout import import_ray, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .spec import PreparedRun, RunOutcome, RunSpec
+from .split_checks import fit_split_warnings
 from .steps import back_off, fitted_method, predict_batch, run_context, shrinking_on_oom
 from .store import RunStore
 from .truncation import longest_first, model_tokens, text_lengths, truncation_note
@@ -40,7 +41,10 @@ the same round, embed-zeroshot's default label texts became phrases made from th
 negative review", answers.descriptive_label_texts), a result change the bump covers too.
 3: a split's fingerprint holds each example's row in its file and its id (data.Split.fingerprint):
 a stored prediction names the row it was made for, so a run over other rows of the same texts (one
-more empty row before them, another --limit sample) is another run."""
+more empty row before them, another --limit sample) is another run.
+Not bumped when the API key file's path left the identity (``Param.in_identity``: it enters at its
+default, None): no result changed, a run made without a key file keeps its id, and one made with a
+key file is simply not found under its new id (its answers come back from the response cache)."""
 
 
 def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
@@ -71,12 +75,13 @@ def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
         "data": dataset.fingerprint(),
         "method": spec.method,
         "model": model.identity,
-        "params": params,
+        "params": identity_params(method_cls, params),  # the key file's location is no part of it
         "dtype": dtype or "n/a",
     }
-    calibration_split = calibration_split_of(spec, dataset, identity)  # adds to the identity only when asked for
+    warnings = fit_split_warnings(dataset)  # evaluated on rows the method fits on
+    calibration_split = calibration_split_of(spec, dataset, identity, warnings)  # adds to the identity only when asked for
     run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split, devices)
+    return PreparedRun(spec, dataset, model, params, run_id, identity, device, dtype, calibration_split, devices, warnings)
 
 
 def _config(prep: PreparedRun) -> RunConfig:
@@ -297,7 +302,7 @@ def _report(
         "params": prep.params,
         "details": {k: v for k, v in details.items() if k != "notes"},
         "score_rule": _score_rule(method, ctx),
-        "notes": list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
+        "notes": list(prep.warnings) + list(ds.notes) + list(details.get("notes", [])) + list(ctx.notes) + truncation_notes + confidence.notes,
         "versions": library_versions(),
         "created_at": time.time(),
     })

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import CALIBRATE_ON, ConfigError, DataError
 from .methods import Phase
+from .split_checks import calibration_warnings
 
 if TYPE_CHECKING:
     from .confidence import ConfidenceEntries
@@ -24,10 +25,13 @@ if TYPE_CHECKING:
     from .spec import PreparedRun, RunSpec
 
 
-def calibration_split_of(spec: "RunSpec", dataset: "Dataset", identity: dict[str, Any]) -> "Split | None":
+def calibration_split_of(spec: "RunSpec", dataset: "Dataset", identity: dict[str, Any], warnings: list[str] | None = None) -> "Split | None":
     """The split to fit a temperature on (``spec.calibrate_on``), read with the eval split's
     columns and label names; its name and fingerprint are added to ``identity``. None (and the
-    identity untouched) when not asked for."""
+    identity untouched) when not asked for. Refused: a split of one example or of one class (a
+    temperature fitted there only sharpens or flattens every score as far as it can go, to fit
+    that one answer or that one class). ``warnings`` gets the warning for a split the method
+    fits on (workbench/split_checks.py)."""
     name = spec.calibrate_on
     if not name:
         return None
@@ -44,6 +48,17 @@ def calibration_split_of(spec: "RunSpec", dataset: "Dataset", identity: dict[str
     if unknown:
         raise DataError(f"split '{name}' has labels the evaluated data has not: {unknown[:5]}", fix="calibrate on a split with the same labels", field=CALIBRATE_ON)
     split = held.eval
+    classes = {held.label_names[y] for y in split.labels}
+    if len(split) < 2 or len(classes) < 2:
+        found = f"1 example (of class '{next(iter(classes))}')" if len(split) < 2 else f"{len(split)} examples, all of class '{next(iter(classes))}'"
+        raise ConfigError(
+            f"the calibration split '{name}' has {found}: a temperature fitted there only fits that "
+            f"{'answer' if len(split) < 2 else 'class'}, pushing every score as far as it goes",
+            expected="a held-out split with examples of at least two classes", fix="calibrate on a larger held-out split (validation), or not at all",
+            field=CALIBRATE_ON,
+        )  # fmt: skip
+    if warnings is not None:
+        warnings += calibration_warnings(split, dataset)
     split = Split(split.name, list(split.texts), [index[held.label_names[y]] for y in split.labels], split.skipped_empty)
     identity["calibrate_on"] = {"split": name, "data": split.fingerprint()}
     return split

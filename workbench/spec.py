@@ -61,6 +61,10 @@ class PreparedRun:
     """The split of ``spec.calibrate_on``, read at prepare (None when not asked for)."""
     devices: list[str] | None = None
     """The resolved ``spec.devices`` (one worker process each); None: this process alone."""
+    warnings: list[str] = field(default_factory=list)
+    """What may make the run measure something else than it seems to (it evaluates, or fits its
+    temperature, on rows the method fits on: workbench/split_checks.py), as warning notes
+    (``results.WARNING``): the report carries them first among its notes."""
 
     @property
     def method_cls(self) -> type[Method]:

@@ -36,7 +36,9 @@ def fit_key(prep: PreparedRun, device: str) -> str:
     determines the fit, and the kinds of model it holds besides its own (``Method.holds_models``)."""
     train = prep.dataset.train.fingerprint() if prep.dataset.train else None
     parts = {k: v for k, v in prep.identity.items() if k != "data"}
-    parts.update(train=train, labels=prep.dataset.label_names, device=device, holds=sorted(prep.method_cls.holds_models(prep.params)))
+    # Every parameter as set, those outside the identity too: a method loaded with one key file
+    # holds that key, and is not the method of a run with another.
+    parts.update(params=prep.params, train=train, labels=prep.dataset.label_names, device=device, holds=sorted(prep.method_cls.holds_models(prep.params)))
     return json.dumps(parts, sort_keys=True, default=str)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import WorkbenchError
 from .metric_registry import metric
+from .results import warning
 from .sweep_config import RUN_KEYS, SweepConfig, SweepConfigError, Variant
 from .sweep_results import SweepResult, TestComparison, VariantResult, jsonable
 
@@ -75,6 +76,13 @@ def data_specs(config: SweepConfig) -> tuple["DataSpec", "DataSpec", list[str]]:
         notes.append(
             f"{d.source} has no split '{d.select_split}': variants are compared on a seeded {d.holdout:.0%} of '{d.train_split}' (seed {d.seed}); methods that fit use the other {1 - d.holdout:.0%}"
         )
+    if not held_out and d.select_split == d.test_split:
+        notes.append(
+            warning(
+                f"variants are selected on split '{d.select_split}', the split the best is confirmed on: the confirmation is then no "
+                "test (the best was picked by its figures there) and McNemar's p-value is too small; select on another split (validation)"
+            )
+        )  # fmt: skip
     holdout = d.holdout if held_out else None  # both splits fit on the same (reduced) train
     select = DataSpec(split=HOLDOUT_SPLIT if held_out else d.select_split, limit=d.limit, holdout=holdout, **common)  # type: ignore[arg-type]
     test = DataSpec(split=d.test_split, limit=d.limit, holdout=holdout, **common)  # type: ignore[arg-type]
@@ -108,7 +116,25 @@ def plan(engine: "Engine", config: SweepConfig) -> SweepPlan:
         specs[v.name] = spec = run_spec(v, select, label_names)
         preps[v.name] = _prepare(engine, spec, v.name)
     _prepare(engine, replace(specs[config.baseline], data=test), config.baseline)  # the test split exists and fits
-    return SweepPlan(config, select, test, preps, specs, notes)
+    return SweepPlan(config, select, test, preps, specs, notes + _fitted_selection(preps))
+
+
+def _fitted_selection(preps: dict[str, "PreparedRun"]) -> list[str]:
+    """The warning for variants selected on rows they fit on (a method that fits on train, selected
+    on train): their selection figures are training scores, so they win the selection unfairly."""
+    from .split_checks import rows_fitted_on
+
+    fitted = [name for name, p in preps.items() if rows_fitted_on(p.dataset.eval, p.dataset.train)]
+    if not fitted:
+        return []
+    split = preps[fitted[0]].dataset.eval.name
+    who = "every variant fits" if len(fitted) == len(preps) else f"variant{'s' if len(fitted) > 1 else ''} {', '.join(fitted[:5])}{', ...' if len(fitted) > 5 else ''} fit{'' if len(fitted) > 1 else 's'}"
+    return [
+        warning(
+            f"variants are selected on split '{split}', and {who} on its rows: those selection figures are training scores "
+            "(a variant that fits more closely looks best); select on a held-out split (validation, or none: a seeded part of train)"
+        )
+    ]
 
 
 def _prepare(engine: "Engine", spec: "RunSpec", variant: str) -> "PreparedRun":

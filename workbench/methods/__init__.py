@@ -8,7 +8,7 @@ import importlib
 import pkgutil
 
 from .base import Estimate, Method, MethodConfig, Param, Phase, Prediction, Preview, ProgressEvent, RunContext
-from .registry import METHODS, MethodRegistry, reads_train, register, resolve_params
+from .registry import METHODS, MethodRegistry, identity_params, reads_train, register, resolve_params
 
 # The lesson's methods first, in the lesson's order (the order of `workbench methods` and the UI's
 # list); then whatever other module the package holds, found by name. Imported one by one, in this
@@ -23,5 +23,5 @@ get_method = METHODS.get_method
 
 __all__ = [
     "METHODS", "Estimate", "Method", "MethodConfig", "MethodRegistry", "Param", "Phase", "Prediction", "Preview",
-    "ProgressEvent", "RunContext", "get_method", "reads_train", "register", "resolve_params",
+    "ProgressEvent", "RunContext", "get_method", "identity_params", "reads_train", "register", "resolve_params",
 ]  # fmt: skip

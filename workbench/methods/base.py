@@ -46,6 +46,10 @@ class Param:
     check: Callable[[str], Any] | None = field(default=None, compare=False)
     """The engine's check of one edited value on its own (raises ConfigError, returns the value),
     run as the user types; None: :meth:`coerce` alone. Whatever it refuses a run refuses too."""
+    in_identity: bool = True
+    """False for a parameter that cannot change the result (where the API key is read from): it
+    enters the run's identity at its default whatever it is set to (``registry.identity_params``),
+    so two runs that differ in it alone are one run, and runs made before keep their ids."""
 
     @property
     def editor_kind(self) -> str:

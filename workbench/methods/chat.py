@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from ..answers import FIRST_TOKEN_RULE, first_token_probabilities
 from ..chat_api import MAX_ANSWER_CHARS, Answer, ChatClient, Usage, is_refused, read_api_key, resolve_base_url, response_key
 from ..errors import BASE_URL, MODEL, Cancelled, ConfigError, ServerError, WorkbenchError, param
-from ..pricing import TokenCounter, cost_usd, model_price
+from ..pricing import TokenCounter, cost_usd, model_price, price_table
 from ..prompts import FewShot, chat_messages
 from .base import Estimate, Param, Prediction, RunContext
 from .local_chat import CHAT_PROMPT
@@ -106,7 +106,7 @@ class Chat(PromptMethod):
         Param("temperature", 0.0, "sampling temperature (0: as deterministic as the server allows)", "float"),
         Param("logprobs", 5, f"alternatives of the answer's first token asked for (top_logprobs, 0-{MAX_TOP_LOGPROBS}) to give class probabilities; 0: none", "int"),
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
-        Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)"),
+        Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)", in_identity=False),
         Param("concurrency", 16, "requests in flight at once (the batch size caps it too)", "int"),
         Param("timeout", 60.0, "seconds to wait for one response before retrying", "float"),
         Param("max_retries", 4, "retries of one request on 429, 5xx and timeouts (backoff honours Retry-After)", "int"),
@@ -136,6 +136,7 @@ class Chat(PromptMethod):
         if p["max_retries"] < 0 or p["timeout"] <= 0:
             raise ConfigError("max_retries must be >= 0 and timeout > 0", field=param("max_retries" if p["max_retries"] < 0 else "timeout"))
         _refuse_credentials_in_url(self.base_url)
+        price_table(p.get("price_file"))  # read now: a bad price file is said before any request, not after the run
         model = self.config.model
         if model is not None and model.location and model.is_local:
             raise ConfigError(
@@ -350,6 +351,8 @@ class Chat(PromptMethod):
         u = client.usage if client is not None else Usage()
         out["requests"] = f"{u.answers} answered, {u.cache_hits} from the cache, {u.requests} HTTP requests (retries included), {u.failures} failed"
         out["tokens"] = f"prompt {u.prompt_tokens}, completion {u.completion_tokens} (cached answers cost none)"
+        if u.unknown_tokens:
+            out["tokens"] += f"; {u.unknown_tokens} answers came with no valid token counts from the server (not counted: tokens and cost are at least these)"
         if u.cut:
             out["notes"] = [f"{u.cut} answers were longer than {MAX_ANSWER_CHARS // 1024} KB and are stored cut to their start"]
         counts: LogprobCounts | None = ctx.run_state.get("logprob_counts") if ctx is not None else None
@@ -366,5 +369,5 @@ class Chat(PromptMethod):
         else:
             price = model_price(model, price_file)
             assert price is not None  # a cost was found, so its price was
-            out["cost"] = f"${cost:.4f} (USD {price[0]}/{price[1]} per 1M prompt/completion tokens)"
+            out["cost"] = f"{'at least ' if u.unknown_tokens else ''}${cost:.4f} (USD {price[0]}/{price[1]} per 1M prompt/completion tokens)"
         return out

@@ -6,12 +6,42 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..errors import MODEL, ConfigError
 from ..label_map import describe_label_map, resolve_label_map
-from ..models import load_pipeline
+from ..models import ModelRef, load_model
 from ..truncation import NO_LIMIT
 from .base import Method, Param, Prediction, RunContext
 from .pipeline_steps import prepare_pipeline, run_pipeline
 from .registry import register
+
+
+def load_trained_classifier(ref: ModelRef, ctx: RunContext) -> Any:
+    """The text-classification ``pipeline`` of ``ref``, refused (ConfigError) when transformers
+    reports weights of it newly initialised: a model with no trained classification head (an
+    embedding model, a base model) would get a random head on every load, hence other answers on
+    every run under one run id. The model is loaded here with its loading report
+    (``output_loading_info``) and handed to the pipeline, which does the rest as ever."""
+    from transformers import AutoModelForSequenceClassification, pipeline
+
+    from ..precision import torch_dtype
+
+    def make() -> Any:
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            ref.location, output_loading_info=True, dtype=torch_dtype(ctx.dtype), trust_remote_code=ctx.trust_remote_code,
+        )  # fmt: skip
+        fresh = sorted(set(info.get("missing_keys") or ()) | {str(k[0]) if isinstance(k, tuple) else str(k) for k in info.get("mismatched_keys") or ()})
+        if fresh:
+            shown = ", ".join(fresh[:4]) + (f" and {len(fresh) - 4} more" if len(fresh) > 4 else "")
+            raise ConfigError(
+                f"model '{ref.name}' has no trained classification head: transformers initialised {shown} at random when loading it, "
+                "so its predictions would change from one load to the next",
+                expected="a model fine-tuned for text classification",
+                fix="fine-tune it first (the finetune method), or pick a fine-tuned classification model; for an embedding model use an embedding method",
+                field=MODEL,
+            )  # fmt: skip
+        return pipeline("text-classification", model=model, tokenizer=ref.location, device=ctx.device, top_k=None, trust_remote_code=ctx.trust_remote_code)
+
+    return load_model("text-classification", ref, ctx, make)
 
 
 @register
@@ -30,7 +60,7 @@ class Classifier(Method):
 
     def load(self, ctx: RunContext) -> None:
         assert self.config.model is not None  # the runner resolves the model before load
-        self.pipe_ = load_pipeline("text-classification", self.config.model, ctx, top_k=None)
+        self.pipe_ = load_trained_classifier(self.config.model, ctx)
         id2label = self.pipe_.model.config.id2label
         self.model_labels_ = [str(id2label[i]) for i in range(len(id2label))]
         self.target_ = resolve_label_map(self.model_labels_, self.config.label_names, self.config.params.get("label_map"))

@@ -58,6 +58,13 @@ def resolve_params(method: type[Method], given: dict[str, Any]) -> dict[str, Any
     return method.complete_params(params)
 
 
+def identity_params(method: type[Method], params: dict[str, Any]) -> dict[str, Any]:
+    """The resolved ``params`` as the run's identity holds them: a parameter that is not part of
+    it (``Param.in_identity`` False) at its default."""
+    outside = {p.name: p.default for p in method.params if not p.in_identity}
+    return {name: outside[name] if name in outside else value for name, value in params.items()}
+
+
 def reads_train(method: type[Method], given: dict[str, Any]) -> bool:
     """Whether a run of ``method`` with the parameters ``given`` (as a front end holds them:
     strings, defaults left out) reads the train split: the method's own ``uses_train`` rule on
