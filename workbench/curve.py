@@ -189,6 +189,8 @@ def run_curve(
 
 
 def curve_table(curve: Curve) -> str:
+    """The summary as text lines (method names as they are: a terminal front end shows them
+    through ``safe_text.visible``)."""
     lines = [f"  {'method':<16} {'per class':>9}  {'n':>2}  {'mean ' + curve.metric:>14}  {'sd':>7}  {'min':>7}  {'max':>7}"]
     for r in curve.summary():
         size = "all" if r["per_class"] == ALL else str(r["per_class"])
@@ -206,6 +208,8 @@ def curve_plot(curve: Curve, width: int = 80, height: int = 20, colors: Sequence
     text. Without ``colors``: no colour at all (it goes to a terminal, a file or a Markdown page
     alike); with them (one RGB per method, in turn): ANSI colours, for the TUI."""
     import plotext as plt
+
+    from .safe_text import visible
 
     fig = plt.figure
     fig.clear()
@@ -228,15 +232,23 @@ def curve_plot(curve: Curve, width: int = 80, height: int = 20, colors: Sequence
                 x = math.log2(r["per_class"])
                 fig.draw(fig.segment((x, x), (r["min"], r["max"]), marker=paint("│")))
         line = fig.signal([math.log2(r["per_class"]) for r in rows], [r["mean"] for r in rows], marker=paint(char))
-        fig.draw(line.lines(True).label(f"{char} {method}"))
+        fig.draw(line.lines(True).label(f"{char} {visible(method)}"))
     if sized:
         lo, hi = math.log2(sized[0]), math.log2(sized[-1])
         pad = max(hi - lo, 1) * 0.04  # the bars at the first and last size clear the frame
         fig.ruler("x").lim(lo - pad, hi + pad)
         fig.ruler("x").ticks([math.log2(s) for s in sized], [str(s) for s in sized])
+    values = [v for r in summary if r["per_class"] != ALL for v in (r["min"], r["max"]) if v is not None]
+    if values:  # the values' own range (a metric in [0, 1]), never a flat line in a 0-2 frame
+        pad = max(0.02, (max(values) - min(values)) * 0.1)
+        fig.ruler("y").lim(max(0.0, min(values) - pad), min(1.0, max(values) + pad))
     fig.label("train examples per class (│ min to max over the seeds)", "x")
     fig.label(curve.metric, "y")
-    fig.plot_size(width, height)
-    text = fig.build().string()
-    fig.clear()
+    plt.terminal.limit(False, False)  # the size asked for, not the terminal's (a TUI widget, a file)
+    try:
+        fig.plot_size(width, height)
+        text = fig.build().string()
+    finally:
+        plt.terminal.limit()
+        fig.clear()
     return text if colors else re.sub(r"\x1b\[[0-9;]*m", "", text)  # the colourless theme still resets colours
