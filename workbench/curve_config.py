@@ -101,7 +101,7 @@ def load_sweep_file(path: str | Path, *, propose: int | None = None) -> "SweepCo
     if not is_curve(raw):
         return parse_sweep(raw, name=path.stem, base_dir=path.parent, propose=propose, path=path)
     if propose:
-        raise SweepConfigError("proposed label texts are variants, and a [curve] file has none", key="propose", fix="leave out --propose for a curve file")
+        raise SweepConfigError("proposed label texts are variants, and a [curve] file has none", key="propose", fix="ask for no proposed label texts with a curve file")
     return parse_curve(raw, name=path.stem, base_dir=path.parent, path=path)
 
 
