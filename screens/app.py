@@ -165,6 +165,40 @@ class WorkbenchApp(OrderedKeysApp):
             return
         self.push_screen(SweepScreen(config))
 
+    def open_curve(self, config=None) -> None:
+        """The learning curve screen: ``config`` (a CurveConfig), else a curve of the current
+        setup (its method, model and parameters over its data, the engine's default sizes and
+        seeds); the engine checks it (a method that does not fit is a notice here)."""
+        from workbench.curve_config import curve_from_spec
+        from workbench.errors import WorkbenchError
+
+        from .curve_screen import CurveScreen
+        from .fields import tui_message
+
+        if config is None:
+            try:
+                config = curve_from_spec(self.session.spec, name="tui")
+            except WorkbenchError as e:
+                self.notify(tui_message(e), title="learning curve refused", severity="error")
+                return
+        self.push_screen(CurveScreen(config))
+
+    def get_system_commands(self, screen):
+        """The command palette's own entries, and the learning curve of the current setup."""
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Learning curve", "run the current method on 8, 16, 32, 64 examples per class x seeds 0, 1, 2 and plot it", self.action_curve)
+
+    def action_curve(self) -> None:
+        """The palette's learning curve: the setup screen's edits are taken first, as its key does."""
+        from .setup_screen import SetupScreen
+
+        if isinstance(self.screen, SetupScreen):
+            self.screen.action_curve()
+        else:
+            self.open_curve()
+
     def say_dropped_variants(self) -> None:
         """Once: that the sweep being built was dropped because the data changed."""
         if self.session.dropped_note:

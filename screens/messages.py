@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # the engine's types; the modules load in the workers that ma
     from pathlib import Path
 
     from workbench.compare import Comparison
+    from workbench.curve import Curve, CurvePoint
     from workbench.data import Dataset, DataSpec
     from workbench.live_estimate import SampleEstimate
     from workbench.methods import Prediction, ProgressEvent
@@ -238,6 +239,28 @@ class SweepFailed(Message):
     error: str
     field: str | None = None
     """The field the error is about (workbench/errors.py), when it names one."""
+
+
+@dataclass
+class CurvePointDone(Message):
+    """One point of a learning curve ended (a copy, taken in the worker)."""
+
+    point: "CurvePoint"
+
+
+@dataclass
+class CurveFinished(Message):
+    """The engine's ``Curve``: every point done, failed or cancelled (the worker has ended)."""
+
+    curve: "Curve"
+
+
+@dataclass
+class CurveFailed(Message):
+    """The curve could not start (refused) or stopped with an error; ``error`` is one line."""
+
+    error: str
+    field: str | None = None
 
 
 def error_line(exc: BaseException) -> str:

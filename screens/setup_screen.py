@@ -75,6 +75,7 @@ class SetupScreen(WorkbenchScreen[None]):
         Binding("ctrl+o", "pick_file", "Files"),
         Binding("ctrl+t", "try_it", "Try"),
         Binding("ctrl+b", "history", "History"),
+        Binding("ctrl+g", "curve", "Learning curve", show=False),  # in the keys list (?) and the command palette
         Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
@@ -395,6 +396,11 @@ class SetupScreen(WorkbenchScreen[None]):
     def action_try_it(self) -> None:
         if self.commit():
             self.app.open_try()
+
+    def action_curve(self) -> None:
+        """A learning curve of the current setup (the app's open_curve)."""
+        if self.commit():
+            self.app.open_curve()
 
     def action_history(self) -> None:
         self.commit()

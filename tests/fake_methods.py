@@ -126,3 +126,47 @@ class ApiWords(LabelWordMethod):
     """Like a chat method: no local model, so no device to pick and no dtype."""
 
     runs_locally = False
+
+
+class WordVotes(Method):
+    """A tiny method that fits: each train text's words vote for its label; a text takes the label
+    its words voted for most (ties and unknown words: the first class). More train rows, more
+    words known, so a learning curve of it rises. A ``seed`` parameter (a curve passes its seed)."""
+
+    name = "word-votes"
+    description = "test double: fits word counts per class"
+    default_model = None
+    runs_locally = False
+    params = (Param("seed", 0, "unused; a curve sets it", "int"), *GATE_PARAMS)
+
+    @classmethod
+    def uses_train(cls, params):
+        return True
+
+    def __init__(self, config):
+        self.config = config
+
+    def load(self, ctx):
+        pass
+
+    def fit(self, texts, labels, ctx):
+        k = len(self.config.label_names)
+        self.votes_: dict[str, list[int]] = {}
+        for text, y in zip(texts or (), labels or ()):
+            for w in set(text.lower().split()):
+                self.votes_.setdefault(w, [0] * k)[y] += 1
+        return self
+
+    def predict(self, texts, ctx):
+        hold_at_gate(self, ctx)
+        k = len(self.config.label_names)
+        out = []
+        for text in texts:
+            tally = [1.0] * k
+            for w in set(text.lower().split()):
+                for c, n in enumerate(self.votes_.get(w, [0] * k)):
+                    tally[c] += n
+            total = sum(tally)
+            scores = [t / total for t in tally]
+            out.append(Prediction(max(range(k), key=lambda c: (scores[c], -c)), scores))
+        return out

@@ -187,3 +187,31 @@ def test_report_of_77_classes_matrix_at_80x24(snap_compare):
         await settle(pilot)
 
     assert snap_compare(many_classes_app(), terminal_size=(80, 24), run_before=ready)
+
+
+def test_learning_curve_after_it_finished(snap_compare, monkeypatch):
+    """The word-votes test double over the packaged sample's folder: 2, 4, 8, 16 per class x seeds
+    0, 1, 2, every figure fixed (seeded samples, a deterministic method, no times shown)."""
+    from pathlib import Path
+
+    from fake_methods import WordVotes
+
+    import workbench
+    from screens.curve_screen import CurveScreen
+    from workbench.curve_config import curve_from_spec
+    from workbench.data import DataSpec
+    from workbench.methods import METHODS
+
+    monkeypatch.setitem(METHODS, "word-votes", WordVotes)
+    folder = str(Path(workbench.__file__).parent / "sample_data")
+    spec = replace(default_spec(), data=DataSpec(folder), method="word-votes", model=None, batch_size=64)
+    app = WorkbenchApp(RunStore(), spec)
+
+    async def ready(pilot):
+        await wait_for_screen(pilot, SetupScreen)
+        pilot.app.open_curve(curve_from_spec(spec, sizes=[2, 4, 8, 16], seeds=[0, 1, 2]))
+        screen = await wait_for_screen(pilot, CurveScreen)
+        await wait_for(pilot, lambda: not screen.running, what="the curve")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=ready)

@@ -111,6 +111,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser("sweep", help="run many variants from a TOML file, pick the best on a selection split, confirm it on test")
     sw.add_argument("file", help="the sweep file (see README: Sweeps)")
     sw.add_argument("--json", metavar="PATH", help="also write the sweep's result as JSON")
+    sw.add_argument("--export", metavar="PATH", help="a [curve] file: also write the curve as PATH.html, PATH.md or PATH.csv")
     sw.add_argument("--propose", type=int, metavar="N", help="embed-zeroshot: add N label-text variants made from templates over the label names")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     st = sub.add_parser("store", help="look after the run store file")
@@ -471,9 +472,18 @@ def _cmd_methods(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from .sweep_config import load_sweep
+    from .curve_config import CurveConfig, load_sweep_file
 
-    config = load_sweep(args.file, propose=args.propose)
+    loaded = load_sweep_file(args.file, propose=args.propose)
+    if isinstance(loaded, CurveConfig):  # a learning curve: what `workbench curve` prints and writes
+        from .cli_finetune import show_curve
+
+        return show_curve(_engine(args), loaded, args, f"workbench sweep {args.file}")
+    if args.export:
+        from .errors import ConfigError
+
+        raise ConfigError("--export writes a learning curve, and this sweep file has no [curve]", fix="use --json, or `workbench export RUN` for a run of the sweep")
+    config = loaded
     engine = _engine(args)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
     from .cli_sweep import Leaderboard

@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .curve import ALL, DEFAULT_SEEDS, DEFAULT_SIZES
+from .metric_registry import selectable
+
+if TYPE_CHECKING:
+    from .curve_config import CurveConfig
+    from .engine import Engine
+
+
+def _size_arg(value: str) -> int:
+    if value == "all":
+        return ALL
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number or 'all'") from None
 
 
 def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
@@ -19,13 +35,14 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     cu.add_argument("--limit", type=int, help="evaluate a seeded random sample of N examples")
     cu.add_argument("--method", action="append", required=True, metavar="NAME[:MODEL]", help="a method that fits, optionally with its model (repeatable): embed-logreg:all-MiniLM-L6-v2")
     cu.add_argument("--model", help="the model of methods given without one (default: each method's)")
-    cu.add_argument("--per-class", nargs="+", type=int, default=[8, 16, 32, 64], metavar="N", help="train examples per class; 0: the whole train split [8 16 32 64]")
-    cu.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], metavar="S", help="seeds of the samples (and of methods with a seed parameter) [0 1 2]")
+    cu.add_argument("--per-class", nargs="+", type=_size_arg, default=list(DEFAULT_SIZES), metavar="N", help="train examples per class; 0 or all: the whole train split [8 16 32 64]")
+    cu.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS), metavar="S", help="seeds of the samples (and of methods with a seed parameter) [0 1 2]")
     cu.add_argument("-p", "--param", action="append", default=[], metavar="[METHOD.]NAME=VALUE", help="a method parameter (repeatable); METHOD. limits it to one method")
-    cu.add_argument("--metric", default="accuracy", choices=("accuracy", "f1_macro"), help="[accuracy]")
+    cu.add_argument("--metric", default="accuracy", choices=selectable(), help="[accuracy]")
     cu.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps [auto]")
     cu.add_argument("--dtype", default="auto")
     cu.add_argument("--json", metavar="PATH", help="also write the curve (summary and every point) as JSON")
+    cu.add_argument("--export", metavar="PATH", help="also write the curve as PATH.html (table and chart), PATH.md or PATH.csv (the table)")
     cu.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     return [mo, cu]
 
@@ -76,33 +93,61 @@ def _methods(args) -> list[tuple[str, str | None, dict[str, Any]]]:
 
 
 def cmd_curve(args) -> int:
-    from .cli_output import ProgressPrinter
-    from .curve import curve_plot, curve_table, run_curve
-    from .data import DataSpec
+    from .curve_config import CurveConfig, CurveMethod
     from .engine import Engine
-    from .spec import RunSpec
+    from .sweep_config import DataSettings
 
-    engine = Engine(args.store)
-    data = DataSpec(source=args.data, split=args.split, train_split=args.train_split, text_column=args.text_column, label_column=args.label_column, limit=args.limit)
-    base = RunSpec(data=data, device=args.device, dtype=args.dtype)
+    data = DataSettings(source=args.data, test_split=args.split, train_split=args.train_split, text_column=args.text_column, label_column=args.label_column, limit=args.limit)
+    methods = tuple(CurveMethod(name, model, params) for name, model, params in _methods(args))
+    base = {"dtype": args.dtype, **({"device": args.device} if args.device else {})}
+    config = CurveConfig("curve", data, methods, tuple(args.per_class), tuple(args.seeds), args.metric, base)
+    return show_curve(Engine(args.store), config, args, "workbench curve")
+
+
+def show_curve(engine: "Engine", config: "CurveConfig", args, again: str) -> int:
+    """Run a curve and print it as ``workbench curve`` does (a line per point, the table, the
+    plot); write ``args.json`` and ``args.export`` when given. ``again``: the command that
+    continues it after a cancel. Shared by ``workbench curve`` and ``workbench sweep`` on a file
+    with ``[curve]``."""
+    from .cli_output import ProgressPrinter
+    from .curve import curve_plot, curve_table
+    from .safe_text import visible, visible_lines
+
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
+    export_fmt = None
+    if getattr(args, "export", None):
+        from .export.curve_page import curve_format
+
+        export_fmt = curve_format(args.export)  # refused before anything runs
 
     def shown(point) -> None:
         if progress:
             progress.close()
-        size = "all" if point.per_class == 0 else point.per_class
-        value = f"{args.metric} {point.value:.4f}" if point.value is not None else point.status + (f": {point.error[:150]}" if point.error else "")
+        size = "all" if point.per_class == ALL else point.per_class
+        value = f"{config.metric} {point.value:.4f}" if point.value is not None else point.status + (f": {point.error[:150]}" if point.error else "")
         when = "stored" if point.reused else (f"fit {point.fit_s:.1f}s" if point.fit_s is not None else "")
-        print(f"  {point.method:<16} per class {size!s:>4}  seed {point.seed}  {value}  {when}  run {(point.run_id or '-')[:12]}", flush=True)
+        print(visible(f"  {point.line or point.method:<16} per class {size!s:>4}  seed {point.seed}  {value}  {when}  run {(point.run_id or '-')[:12]}"), flush=True)
 
-    print(f"learning curve on {args.data} ({args.split}): {', '.join(args.method)} x per class {args.per_class} x seeds {args.seeds}", flush=True)
-    curve = run_curve(engine, base, _methods(args), args.per_class, args.seeds, metric=args.metric, on_point=shown, on_progress=progress)
-    print()
-    print(curve_table(curve))
-    print()
-    print(curve_plot(curve))
+    print(visible(f"learning curve on {config.data.source} ({config.data.test_split}): {config.describe()}"), flush=True)
+    curve = engine.curve(config, on_point=shown, on_progress=progress)
+    if progress:
+        progress.close()
     if args.json:
         from .cli_output import write_json
 
         write_json(args.json, curve.to_json(), "curve")
+    if export_fmt is not None:
+        from .export import write_export
+        from .export.curve_page import export_curve
+
+        title = f"learning curve: {config.name}" if config.name != "curve" else "learning curve"
+        written = write_export(export_curve(curve, export_fmt, title=title, description=f"{config.data.source} ({config.data.test_split}): {config.describe()}"), args.export)
+        print(visible(f"wrote {written}"), flush=True)
+    print()
+    print(visible_lines(curve_table(curve)))
+    print()
+    print(visible_lines(curve_plot(curve)))
+    if any(p.status == "cancelled" for p in curve.points):
+        print(f"\ncurve cancelled: finished points are kept; run `{again}` again to continue")
+        return 130
     return 0 if all(p.status == "done" for p in curve.points) else 1

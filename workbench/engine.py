@@ -8,6 +8,7 @@ offers every operation a front end needs; the front ends keep no engine rule of 
     engine.resume(run_id), engine.classify(prep, ["a text"]), engine.compare(a, b)
     engine.runs(), engine.run(run_id_prefix), engine.suspects(run_id_prefix), engine.export(run_id_prefix, "html")
     engine.sweep(load_sweep("sweep.toml"), on_variant=...)   # many variants, the best confirmed on test
+    engine.curve(load_sweep_file("curve.toml"), on_point=...) # a learning curve (workbench/curve.py)
 
 ``prepare`` reads the data and fingerprints its content every time: a file edited between two
 runs is a new run, whichever front end started it. Everything here may be called from a worker
@@ -25,6 +26,8 @@ from .caches import Caches
 if TYPE_CHECKING:  # the spec types pull numpy in through the method registry
     from .compare import Comparison
     from .confidence_figures import Selective
+    from .curve import Curve, CurvePoint
+    from .curve_config import CurveConfig
     from .data import Dataset, DataSpec
     from .export import Export
     from .live_estimate import SampleEstimate
@@ -152,6 +155,17 @@ class Engine:
         from .sweep import run_sweep
 
         return run_sweep(self, config, on_variant=on_variant, on_progress=on_progress, cancel_event=cancel_event, on_plan=on_plan)
+
+    def curve(
+        self, config: "CurveConfig", *, on_point: "Callable[[CurvePoint], None] | None" = None, on_progress: ProgressCallback | None = None,
+        cancel_event: threading.Event | None = None,
+    ) -> "Curve":  # fmt: skip
+        """Run (or continue) a learning curve (workbench/curve.py): every (method, examples per
+        class, seed) point an ordinary stored run; a point already stored is found, not run."""
+        from .curve import run_curve
+
+        return run_curve(self, config.base_spec(), config.method_list(), config.sizes, config.seeds, metric=config.metric,
+                         on_point=on_point, on_progress=on_progress, cancel_event=cancel_event)  # fmt: skip
 
     # ------------------------------------------------------------ stored runs
 

@@ -18,7 +18,8 @@ runs (an unknown key or a bad value names the variant and the key).
     model = ["all-MiniLM-L6-v2", "sentence-transformers/all-mpnet-base-v2"]
 
 A variant (and ``[base]``) may set a run setting (:data:`RUN_KEYS`) or any parameter of its
-method. Pure checks only: no data is read and no model resolved here (the sweep prepares every
+method. A file with a ``[curve]`` table is a learning curve instead (workbench/curve_config.py:
+``load_sweep_file`` reads either kind). Pure checks only: no data is read and no model resolved here (the sweep prepares every
 variant before running any, which checks the rest).
 """
 
@@ -102,17 +103,22 @@ class SweepConfig:
         return next(v for v in self.variants if v.name == name)
 
 
-def load_sweep(path: str | Path, *, propose: int | None = None) -> SweepConfig:
-    """Read and check a sweep file; ``propose``: label-text variants to add (overrides [sweep] propose)."""
+def read_sweep_file(path: str | Path) -> tuple[dict[str, Any], Path]:
+    """The parsed TOML of a sweep file (either kind) and its path."""
     path = Path(path).expanduser()
     if path.exists() and not path.is_file():  # a FIFO would block the read forever, a folder fail it
         raise SweepConfigError(f"the sweep file {path} is not a regular file", fix="name a TOML file")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
     except OSError as e:
         raise SweepConfigError(f"cannot read the sweep file {path} ({e.strerror})", fix="check the path") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise SweepConfigError(f"{path} is not valid TOML ({e})", fix="fix the file (https://toml.io)") from None
+
+
+def load_sweep(path: str | Path, *, propose: int | None = None) -> SweepConfig:
+    """Read and check a sweep file of variants; ``propose``: label-text variants to add (overrides [sweep] propose)."""
+    raw, path = read_sweep_file(path)
     return parse_sweep(raw, name=path.stem, base_dir=path.parent, propose=propose, path=path)
 
 
@@ -120,6 +126,9 @@ def parse_sweep(
     raw: Mapping[str, Any], *, name: str = "sweep", base_dir: Path | None = None, propose: int | None = None, path: Path | None = None
 ) -> SweepConfig:
     """A checked :class:`SweepConfig` from the parsed TOML (a dict)."""
+    if "curve" in raw:
+        raise SweepConfigError("[curve] makes this file a learning curve, not a sweep of variants", key="curve",
+                               fix="read it with curve_config.load_sweep_file (`workbench sweep FILE` does)")  # fmt: skip
     _no_unknown(raw, SECTIONS, None, "section", "")
     data = _data(_table(raw, "data"), base_dir)
     sw = _table(raw, "sweep")

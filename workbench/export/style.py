@@ -5,10 +5,12 @@ opens from a file after ``scp``). Colours are CSS variables with a dark set for
 CSS = """
 :root { color-scheme: light dark;
   --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --panel: #f6f8fa;
-  --diag: #0969da; --off: #cf222e; --zero: #eef1f4; --good: #1a7f37; --bad: #cf222e; --bar: #0969da; --curve: #8250df; }
+  --diag: #0969da; --off: #cf222e; --zero: #eef1f4; --good: #1a7f37; --bad: #cf222e; --bar: #0969da; --curve: #8250df;
+  --s0: #0969da; --s1: #cf222e; --s2: #1a7f37; --s3: #8250df; --s4: #bc4c00; --s5: #1b7c83; }
 @media (prefers-color-scheme: dark) { :root {
   --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --panel: #151b23;
-  --diag: #4493f8; --off: #ff7b72; --zero: #1c2128; --good: #3fb950; --bad: #ff7b72; --bar: #4493f8; --curve: #bc8cff; } }
+  --diag: #4493f8; --off: #ff7b72; --zero: #1c2128; --good: #3fb950; --bad: #ff7b72; --bar: #4493f8; --curve: #bc8cff;
+  --s0: #4493f8; --s1: #ff7b72; --s2: #3fb950; --s3: #bc8cff; --s4: #f0883e; --s5: #39c5cf; } }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1360px; padding: 24px; background: var(--bg); color: var(--fg);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -39,6 +41,11 @@ svg rect.plot { fill: none; stroke: var(--line); } svg line.grid { stroke: var(-
 svg line.ideal { stroke: var(--muted); stroke-dasharray: 4 3; } svg line.target { stroke: var(--good); stroke-dasharray: 5 3; }
 svg rect.bar { fill: var(--bar); fill-opacity: 0.55; } svg circle.dot { fill: var(--off); }
 svg polyline.curve { fill: none; stroke: var(--curve); stroke-width: 2; }
+svg.lc .band { stroke: none; fill-opacity: 0.16; } svg.lc .mean { fill: none; stroke-width: 2; } svg.lc .whole { stroke-dasharray: 6 4; stroke-width: 1.5; }
+svg.lc .s0 { stroke: var(--s0); fill: var(--s0); } svg.lc .s1 { stroke: var(--s1); fill: var(--s1); } svg.lc .s2 { stroke: var(--s2); fill: var(--s2); }
+svg.lc .s3 { stroke: var(--s3); fill: var(--s3); } svg.lc .s4 { stroke: var(--s4); fill: var(--s4); } svg.lc .s5 { stroke: var(--s5); fill: var(--s5); }
+svg.lc polyline.mean, svg.lc line.mean, svg.lc line.whole { fill: none; }
+figure.wide { max-width: 680px; }
 .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; vertical-align: -1px; }
 .legend .d { background: var(--diag); } .legend .o { background: var(--off); }
 """
