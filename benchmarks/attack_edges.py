@@ -9,7 +9,8 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - another program's SQLite file given as the store, and /proc/version to ``store check``;
 - ``--rerun`` then SIGINT: the finished run must be whole afterwards;
 - chat over ``--ray``; selective figures of the same file in two row orders;
-- ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``.
+- ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
+- guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -173,6 +174,11 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     o = h.run("edges:64 cpu workers", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--devices", ",".join(["cpu"] * 64), "-q"))
     if o.rc == 0:
         h.silent_wrong.append(f"{o.name}: started 64 workers")
+    big = root / "edges-big-sweep.toml"
+    big.write_text(f'[data]\nsource = "{d}"\n[base]\nmethod = "keyword"\n[matrix]\npatience = [{", ".join(f"{i}.0" for i in range(10_000))}]\n')
+    o = h.run("edges:10000-variant sweep", "edge", h.cli("--store", st, "sweep", str(big), "-q", fake=True), timeout=60)
+    if o.rc == 0 or "--yes" not in o.stderr:
+        h.silent_wrong.append(f"{o.name}: started without --yes (about 10,000 runs)")
 
     # ----- --json with a reader that leaves at once
     try:
