@@ -10,7 +10,8 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - ``--rerun`` then SIGINT: the finished run must be whole afterwards;
 - chat over ``--ray``; selective figures of the same file in two row orders;
 - ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
-- guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started).
+- guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started); a server
+  trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -179,6 +180,13 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     o = h.run("edges:10000-variant sweep", "edge", h.cli("--store", st, "sweep", str(big), "-q", fake=True), timeout=60)
     if o.rc == 0 or "--yes" not in o.stderr:
         h.silent_wrong.append(f"{o.name}: started without --yes (about 10,000 runs)")
+    td = h.data_dir("edges-trickle")
+    (td / "test.jsonl").write_text(jsonl([{"text": "a good film", "label": 1}, {"text": "bad [trickle]", "label": 0}]))
+    (td / "labels.json").write_text('["neg", "pos"]')
+    o = h.run("edges:trickling server, timeout=1", "edge", h.cli("--store", st, "eval", "--data", str(td), "--method", "chat", "--base-url", server.url,
+                                                                 "-p", "timeout=1", "-p", "max_retries=0", "-q"), timeout=60)  # fmt: skip
+    if o.rc is not None and o.seconds > 20:
+        h.extra_failures.append(f"{o.name}: took {o.seconds:.0f} s (the timeout is each request's total)")
 
     # ----- --json with a reader that leaves at once
     try:
