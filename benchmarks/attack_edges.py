@@ -11,7 +11,8 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - chat over ``--ray``; selective figures of the same file in two row orders;
 - ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
 - guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started); a server
-  trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds).
+  trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds); ``--ray`` to a
+  closed port (a clean error within seconds).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -187,6 +188,9 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
                                                                  "-p", "timeout=1", "-p", "max_retries=0", "-q"), timeout=60)  # fmt: skip
     if o.rc is not None and o.seconds > 20:
         h.extra_failures.append(f"{o.name}: took {o.seconds:.0f} s (the timeout is each request's total)")
+    o = h.run("edges:--ray to a closed port", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--ray", "127.0.0.1:1", "-q"), timeout=60)
+    if o.rc == 0 or o.seconds > 20 or "nothing answers" not in o.stderr:
+        h.extra_failures.append(f"{o.name}: no clean error within 20 s (rc {o.rc}, {o.seconds:.0f} s)")
 
     # ----- --json with a reader that leaves at once
     try:
