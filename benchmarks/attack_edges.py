@@ -12,7 +12,7 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
 - guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started); a server
   trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds); ``--ray`` to a
-  closed port (a clean error within seconds).
+  closed port (a clean error within seconds); a store with two hard-linked names (refused).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -21,6 +21,7 @@ harness's timeout, as a hang.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -112,6 +113,15 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
         o = h.run("edges:store check /proc/version", "edge", h.cli("--store", "/proc/version", "store", "check"), allowed=(1, 2))
         if o.rc == 0:
             h.silent_wrong.append(f"{o.name}: said ok")
+
+    # ----- two names (hard links) of one store: refused, so no run is computed twice
+    linked = root / "stores" / "edges-linked.sqlite"
+    if not linked.exists():
+        os.link(st, linked)
+    o = h.run("edges:hard-linked store", "edge", h.cli("--store", str(linked), "eval", "--data", str(d), "--method", "majority", "-q", "--rerun"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: a store with two names was used (one run can be computed twice)")
+    linked.unlink()
 
     # ----- --rerun then Ctrl-C keeps the finished run
     rd = h.data_dir("edges-rerun")
