@@ -12,7 +12,8 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
 - ``--json`` with a reader that leaves at once, for ``suspects`` and ``sweep``;
 - guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started); a server
   trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds); ``--ray`` to a
-  closed port (a clean error within seconds); a store with two hard-linked names (refused).
+  closed port (a clean error within seconds); a store with two hard-linked names (refused); a
+  SIGSTOPped ``--devices`` worker, then SIGINT (the parent and its workers end within 30 s).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -161,6 +162,10 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     else:
         h.kills_survived += 1
 
+    # ----- a stopped --devices worker, then Ctrl-C: the parent ends within seconds
+    if Path("/proc/self/stat").exists():
+        _stopped_worker_then_ctrl_c(h, rd, root, REPO)
+
     # ----- chat over --ray; selective figures in two row orders
     o = h.run("edges:chat over --ray", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "--base-url", server.url, "--ray", "local", "-q"))
     if o.rc == 0:
@@ -212,6 +217,49 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
         h.run(f"edges:{name} --json | closed pipe", "edge", [" ".join(map(_quote, args)) + " | true"], shell=True)
         if not (root / f"j-{name}.json").is_file():
             h.silent_wrong.append(f"edges:{name} --json into a closed pipe: the JSON file was not written")
+
+
+def _stopped_worker_then_ctrl_c(h: Harness, data: Path, root: Path, repo: Path) -> None:
+    """``--devices cpu,cpu``: one worker SIGSTOPped once a batch is stored, then SIGINT to the
+    parent, which must end (and end its workers) within 30 s."""
+    store = root / "stores" / "edges-stall.sqlite"
+    argv = h.cli("--store", str(store), "eval", "--data", str(data), "--method", "embed-zeroshot", "--device", "cpu", "--devices", "cpu,cpu", "--batch-size", "4", "-q")
+    proc = subprocess.Popen(argv, cwd=repo, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    end = time.monotonic() + 240
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            with sqlite3.connect(store, timeout=10) as db:
+                if db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] >= 4:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.1)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == proc.pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    h.kills += 1
+    if workers:
+        os.kill(workers[0], signal.SIGSTOP)
+    start = time.monotonic()
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=30)
+        h.kills_survived += 1
+    except subprocess.TimeoutExpired:
+        h.extra_failures.append("edges:stopped --devices worker then SIGINT: the parent did not end within 30 s")
+        proc.kill()
+        proc.communicate()
+    for pid in workers:  # nothing of the run may be left, stopped or not
+        try:
+            os.kill(pid, signal.SIGKILL)
+            h.extra_failures.append(f"edges:stopped --devices worker then SIGINT: worker {pid} outlived its parent ({time.monotonic() - start:.0f} s)")
+        except ProcessLookupError:
+            pass
 
 
 def _quote(arg: str) -> str:
