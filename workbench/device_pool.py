@@ -302,6 +302,7 @@ class DevicePool:
         computing: dict[int, tuple[int, float]] = {}  # worker -> (batch, since when)
         pending = set(range(len(batches)))
         answer = {TaskKind.PREDICT: Predicted, TaskKind.FIT: Encoded}.get(kind) if kind is not None else None
+        checked = time.monotonic()
         while pending or (kind is None and not self._ready >= set(self._live())):
             self.ctx.check_cancelled()
             for w in self._live():  # keep every live worker fed, in the batches' order
@@ -310,9 +311,11 @@ class DevicePool:
                     held[w].add(n)
                     self.tasks[w].put(Task(kind, n, batches[n]))
             got = self._receive()
-            if got is None:
+            if got is None or time.monotonic() - checked > POLL_S:  # however busy the others are
+                checked = time.monotonic()
                 self._check_crashed(kind, pending)
                 todo.extendleft(sorted(self._check_stalled(held, computing, batches), reverse=True))
+            if got is None:
                 continue
             w, msg = got
             if isinstance(msg, Ready):
