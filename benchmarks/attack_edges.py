@@ -16,6 +16,10 @@ tried again on every run of benchmarks/attack.py so that it stays fixed.
   the ``classifier`` on a model with no trained head and a negative price; negative usage tokens
   must not be subtracted, a huge Retry-After must be one try said as such, and the key file's path
   must not change the run id.
+- guards and hangs: a 10,000-variant sweep without ``--yes`` (refused, no run started); a server
+  trickling its answer byte by byte against ``-p timeout=1`` (ends within seconds); ``--ray`` to a
+  closed port (a clean error within seconds); a store with two hard-linked names (refused); a
+  SIGSTOPped ``--devices`` worker, then SIGINT (the parent and its workers end within 30 s).
 
 A wrong answer that exits 0 is counted as "silent wrong"; anything that needs more than the
 harness's timeout, as a hang.
@@ -24,6 +28,7 @@ harness's timeout, as a hang.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -116,6 +121,15 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
         if o.rc == 0:
             h.silent_wrong.append(f"{o.name}: said ok")
 
+    # ----- two names (hard links) of one store: refused, so no run is computed twice
+    linked = root / "stores" / "edges-linked.sqlite"
+    if not linked.exists():
+        os.link(st, linked)
+    o = h.run("edges:hard-linked store", "edge", h.cli("--store", str(linked), "eval", "--data", str(d), "--method", "majority", "-q", "--rerun"))
+    if o.rc == 0:
+        h.silent_wrong.append(f"{o.name}: a store with two names was used (one run can be computed twice)")
+    linked.unlink()
+
     # ----- --rerun then Ctrl-C keeps the finished run
     rd = h.data_dir("edges-rerun")
     (rd / "test.jsonl").write_text(jsonl([{"text": f"rerun {i} {'good' if i % 2 else 'bad'}", "label": i % 2} for i in range(120)]))
@@ -154,6 +168,10 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     else:
         h.kills_survived += 1
 
+    # ----- a stopped --devices worker, then Ctrl-C: the parent ends within seconds
+    if Path("/proc/self/stat").exists():
+        _stopped_worker_then_ctrl_c(h, rd, root, REPO)
+
     # ----- chat over --ray; selective figures in two row orders
     o = h.run("edges:chat over --ray", "edge", h.cli("--store", st, "eval", "--data", str(fd), "--method", "chat", "--base-url", server.url, "--ray", "local", "-q"))
     if o.rc == 0:
@@ -179,6 +197,21 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     o = h.run("edges:64 cpu workers", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--devices", ",".join(["cpu"] * 64), "-q"))
     if o.rc == 0:
         h.silent_wrong.append(f"{o.name}: started 64 workers")
+    big = root / "edges-big-sweep.toml"
+    big.write_text(f'[data]\nsource = "{d}"\n[base]\nmethod = "keyword"\n[matrix]\npatience = [{", ".join(f"{i}.0" for i in range(10_000))}]\n')
+    o = h.run("edges:10000-variant sweep", "edge", h.cli("--store", st, "sweep", str(big), "-q", fake=True), timeout=60)
+    if o.rc == 0 or "--yes" not in o.stderr:
+        h.silent_wrong.append(f"{o.name}: started without --yes (about 10,000 runs)")
+    td = h.data_dir("edges-trickle")
+    (td / "test.jsonl").write_text(jsonl([{"text": "a good film", "label": 1}, {"text": "bad [trickle]", "label": 0}]))
+    (td / "labels.json").write_text('["neg", "pos"]')
+    o = h.run("edges:trickling server, timeout=1", "edge", h.cli("--store", st, "eval", "--data", str(td), "--method", "chat", "--base-url", server.url,
+                                                                 "-p", "timeout=1", "-p", "max_retries=0", "-q"), timeout=60)  # fmt: skip
+    if o.rc is not None and o.seconds > 20:
+        h.extra_failures.append(f"{o.name}: took {o.seconds:.0f} s (the timeout is each request's total)")
+    o = h.run("edges:--ray to a closed port", "edge", h.cli("--store", st, "eval", "--data", str(od), "--method", "embed-zeroshot", "--ray", "127.0.0.1:1", "-q"), timeout=60)
+    if o.rc == 0 or o.seconds > 20 or "nothing answers" not in o.stderr:
+        h.extra_failures.append(f"{o.name}: no clean error within 20 s (rc {o.rc}, {o.seconds:.0f} s)")
 
     # ----- --json with a reader that leaves at once
     try:
@@ -259,6 +292,49 @@ def misleading(h: Harness, server, st: str) -> None:
         errors = [e for (e,) in db.execute("SELECT error FROM predictions WHERE run_id = ? AND text = 'good [429long]'", (ids[0],))]
     if server.tries("[429long]") != 1 or not errors or "(1 try; the server asked to wait 3600 s" not in (errors[0] or ""):
         h.silent_wrong.append(f"edges:429 with Retry-After 3600: {server.tries('[429long]')} requests seen, stored as {errors}")
+
+
+def _stopped_worker_then_ctrl_c(h: Harness, data: Path, root: Path, repo: Path) -> None:
+    """``--devices cpu,cpu``: one worker SIGSTOPped once a batch is stored, then SIGINT to the
+    parent, which must end (and end its workers) within 30 s."""
+    store = root / "stores" / "edges-stall.sqlite"
+    argv = h.cli("--store", str(store), "eval", "--data", str(data), "--method", "embed-zeroshot", "--device", "cpu", "--devices", "cpu,cpu", "--batch-size", "4", "-q")
+    proc = subprocess.Popen(argv, cwd=repo, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    end = time.monotonic() + 240
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            with sqlite3.connect(store, timeout=10) as db:
+                if db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] >= 4:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.1)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == proc.pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                workers.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    h.kills += 1
+    if workers:
+        os.kill(workers[0], signal.SIGSTOP)
+    start = time.monotonic()
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        proc.communicate(timeout=30)
+        h.kills_survived += 1
+    except subprocess.TimeoutExpired:
+        h.extra_failures.append("edges:stopped --devices worker then SIGINT: the parent did not end within 30 s")
+        proc.kill()
+        proc.communicate()
+    for pid in workers:  # nothing of the run may be left, stopped or not
+        try:
+            os.kill(pid, signal.SIGKILL)
+            h.extra_failures.append(f"edges:stopped --devices worker then SIGINT: worker {pid} outlived its parent ({time.monotonic() - start:.0f} s)")
+        except ProcessLookupError:
+            pass
 
 
 def _quote(arg: str) -> str:

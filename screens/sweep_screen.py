@@ -80,6 +80,8 @@ class SweepScreen(WorkbenchScreen[None]):
         self.sort_index = 0
         self.descending = True
         self.select_name = ""
+        self.confirmed = False
+        """The user agreed to the size of a sweep past the engine's LARGE_SWEEP (asked on mount)."""
 
     def compose(self) -> ComposeResult:
         c = self.config
@@ -102,7 +104,22 @@ class SweepScreen(WorkbenchScreen[None]):
         for i, v in enumerate(self.config.variants):
             table.add_row(*self.cells(v.name, i, None), key=v.name)
         table.focus()
-        self.start()
+        note = self.config.size_note()  # the engine's rule; this screen only asks
+        if note is None:
+            self.start()
+            return
+        from .confirm import ConfirmScreen
+
+        self.query_one("#sweep-phase", Static).update(f"waiting: {note}")
+        self.app.push_screen(ConfirmScreen("a large sweep", f"{note}.\n\ny: run it · n: go back"), self.size_answered)
+
+    def size_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.confirmed = True
+            self.start()
+        else:
+            note = self.config.size_note() or ""
+            self.query_one("#sweep-phase", Static).update(f"not started: {note}; r runs it, escape goes back")
 
     @on(DataTable.RowHighlighted, "#leaderboard")
     def variant_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -147,7 +164,7 @@ class SweepScreen(WorkbenchScreen[None]):
         with reporting_failures(self, SweepFailed):
             result = self.app.engine.sweep(
                 self.config, on_variant=on_variant, on_progress=on_progress, cancel_event=cancel_event,
-                on_plan=on_plan,
+                on_plan=on_plan, confirmed=self.confirmed,
             )  # fmt: skip
             self.post_message(SweepFinished(result))
 
@@ -331,6 +348,7 @@ class SweepScreen(WorkbenchScreen[None]):
 
     def action_run_again(self) -> None:
         if not self.running:
+            self.confirmed = True  # r on a sweep not started for its size is the user's yes
             self.query_one("#sweep-phase", Static).update("preparing: checking every variant before any runs …")
             self.start()
 

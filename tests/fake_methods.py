@@ -170,3 +170,14 @@ class WordVotes(Method):
             scores = [t / total for t in tally]
             out.append(Prediction(max(range(k), key=lambda c: (scores[c], -c)), scores))
         return out
+
+
+def worker_main_with_fakes(prep, store_path, batch_size, threads, *rest) -> None:
+    """A ``--devices`` worker (device_pool._worker_main) that knows the test doubles: a worker is a
+    process of its own, started fresh, where the tests' registrations are not. No torch threads
+    set (the doubles need no torch, and importing it would only slow the worker's start)."""
+    from workbench import device_pool
+    from workbench.methods import METHODS
+
+    METHODS.update({"keyword": KeywordMethod, "label-words": LabelWordMethod})
+    device_pool._worker_main(prep, store_path, batch_size, None, *rest)

@@ -37,6 +37,7 @@ FAULTS = {
     "500": "500", "502": "502", "503": "503",
     "slow": "answers after ``slow`` seconds (past the client's timeout)",
     "hang": "never answers (until the server stops)",
+    "trickle": "answers one byte every ``trickle`` seconds, status line and headers too (each read is quick, the whole is slow)",
     "truncated": "200 whose body is cut short: Content-Length promises more, then the connection closes",
     "badjson": "200 with a complete body that is not JSON",
     "nochoices": "200 with an empty choices list",
@@ -64,12 +65,13 @@ class FakeOpenAI:
         self, key: str | None = None, delay: float = 0.05, slow: float = 1.5, port: int = 0,
         models: set[str] | None = None, reject_max_tokens: bool = False, reject_temperature: bool = False, logprobs: bool = True,
         reject_logprobs: bool = False, alternatives: dict[str, list[tuple[str, float]]] | None = None,
-        hold_after: int | None = None,
+        hold_after: int | None = None, trickle: float = 0.1,
     ):  # fmt: skip
         self.key, self.delay, self.slow, self.logprobs = key, delay, slow, logprobs
         self.models, self.reject_max_tokens, self.reject_temperature = models, reject_max_tokens, reject_temperature
         self.reject_logprobs, self.alternatives = reject_logprobs, {**TOP_LOGPROBS, **(alternatives or {})}
-        self.stopping = threading.Event()  # ends the handlers of [hang] when the server stops
+        self.trickle = trickle
+        self.stopping = threading.Event()  # ends the handlers of [hang] and [trickle] when the server stops
         self.hold_after = hold_after
         """Requests after this many wait, unanswered, until :meth:`release` (or the server stops):
         a run is then surely in progress when a test signals it, on any machine under any load."""
@@ -245,6 +247,19 @@ class FakeOpenAI:
             return self._send(h, 200, json.dumps(self._completion(body, text)).encode())
         if name == "hang":
             self.stopping.wait()
+            return None
+        if name == "trickle":
+            payload = json.dumps(self._completion(body, text)).encode()
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
+            try:
+                for i in range(len(head + payload)):
+                    h.wfile.write((head + payload)[i : i + 1])
+                    h.wfile.flush()
+                    if self.stopping.wait(self.trickle):
+                        break
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up on it
+                pass
+            h.close_connection = True
             return None
         if name == "truncated":
             full = json.dumps(self._completion(body, text)).encode()

@@ -163,6 +163,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def test_a_trickling_server_is_held_to_the_timeout_in_all(tmp_path):
+    """One byte every 0.1 s (status line and headers too): each read is quick, and the request
+    still ends at ``timeout`` in all, then is retried as the SDK does, then is that example's error."""
+    text = "bad [trickle]"
+    t = time.monotonic()
+    with FakeOpenAI(trickle=0.1) as server:  # about 30 s for the whole answer
+        out, store = run(tmp_path, server.url, CLEAN + [(text, 0)], max_retries=1)
+        tries = server.tries(text)
+    elapsed = time.monotonic() - t
+    assert out.status == "done", out.error
+    p = {p.text: p for p in store.predictions(out.run_id)}[text]
+    assert p.pred is None and p.error.startswith(f"APITimeoutError: no answer within the {TIMEOUT:g} s timeout (2 tries)"), p.error
+    assert tries == 2
+    assert elapsed < 2 * TIMEOUT + 1.0 + 3  # two deadlines and the SDK's backoff (under 1 s), not 2 x 30 s
+
+
 def test_nothing_listening_stops_after_one_example(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="openai")
     url = f"http://127.0.0.1:{free_port()}/v1"

@@ -309,3 +309,42 @@ def test_a_cancel_stops_every_worker_and_keeps_the_committed_batches(rt_data, re
     assert BATCH <= kept < N and out.report.n == kept
     assert multiprocessing.active_children() == []  # both workers ended (joined) before execute returned
     assert all(p.pred == reference[1][p.idx].pred for p in store.predictions(out.run_id))
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:  # a port just free on loopback: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("form", ["127.0.0.1:{port}", "ray://127.0.0.1:{port}"])
+def test_ray_at_a_closed_port_is_refused_in_seconds_without_starting_ray(rt_data, form, monkeypatch):
+    from workbench import scaleout
+
+    monkeypatch.setattr(scaleout, "init_ray", lambda *a: pytest.fail("ray.init reached"))
+    address = form.format(port=_closed_port())
+    t = time.monotonic()
+    with pytest.raises(ConfigError, match="nothing answers at 127.0.0.1") as e:
+        prepare(spec(rt_data, ray=address))
+    assert time.monotonic() - t < 10  # the model's digest included; ray.init took over 60 s to give up
+    assert e.value.field == RAY and cli_message(e.value).endswith("[--ray]")
+    assert "start a Ray head" in str(e.value) and "'local'" in str(e.value)
+
+
+def test_ray_address_checks():
+    import socket
+
+    from workbench.scaleout import check_ray_reachable
+
+    with pytest.raises(ConfigError, match="not a Ray address"):
+        check_ray_reachable("http://127.0.0.1:8265")
+    with pytest.raises(ConfigError, match="not a Ray address"):
+        check_ray_reachable("127.0.0.1:notaport")
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        check_ray_reachable(f"127.0.0.1:{listening.getsockname()[1]}")  # something answers: Ray's to judge
+    check_ray_reachable("local")
+    check_ray_reachable("auto")

@@ -284,6 +284,27 @@ def test_a_lock_file_that_cannot_be_opened_is_named(tmp_path, data, keyword, cap
     assert main(argv(path, "runs")) == 0  # the listing still works
 
 
+def test_a_store_file_with_two_names_is_refused(tmp_path, data, keyword, capsys):
+    """Two hard links of one store would each get their own SQLite WAL and their own runs lock
+    (it is keyed by path): both names are refused, so no run is computed twice and no commit lost."""
+    first = tmp_path / "a" / "s.sqlite"
+    assert main(eval_argv(first, data)) == 0
+    capsys.readouterr()
+    second = tmp_path / "b" / "other.sqlite"
+    second.parent.mkdir()
+    os.link(first, second)
+    for path in (first, second):
+        with pytest.raises(StoreError, match="has 2 names") as e:
+            RunStore(path)
+        assert e.value.field == "store"
+        assert main(eval_argv(path, data)) == 2
+        err = capsys.readouterr().err
+        assert "hard links" in err and err.rstrip().endswith("[--store]") and err.count("\n") == 1
+    gc.collect()  # the first eval's store, closed
+    first.unlink()
+    assert main(argv(second, "runs")) == 0  # one name again: the store is whole
+
+
 # ------------------------------------------------------------ the default folder
 
 

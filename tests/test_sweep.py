@@ -295,3 +295,35 @@ def test_selecting_on_the_test_split_or_on_what_a_variant_fits_on_is_warned(tmp_
     assert main(["sweep", str(toml), "--store", str(tmp_path / "c.sqlite")]) == 0
     out = capsys.readouterr().out
     assert "\nwarning: variants are selected on split 'train', and variant prior fits on its rows" in out and "note: warning" not in out
+
+
+# ---------------------------------------------------------------- the size guard
+
+
+def _matrix_raw(n: int, source: str = "sample"):
+    return {"data": {"source": source}, "base": {"method": "keyword"}, "matrix": {"patience": [float(i) for i in range(n)]}}
+
+
+def test_a_sweep_past_the_documented_size_needs_confirming(tmp_path, keyword):
+    from workbench.sweep_config import LARGE_SWEEP, SweepTooLarge
+
+    assert parse_sweep(_matrix_raw(LARGE_SWEEP)).size_note() is None  # the limit itself runs without asking
+    cfg = parse_sweep(_matrix_raw(LARGE_SWEEP + 1))
+    assert cfg.runs == LARGE_SWEEP + 3 and f"{LARGE_SWEEP + 1} variants" in (cfg.size_note() or "")
+    engine = Engine(tmp_path / "s.sqlite")
+    with pytest.raises(SweepTooLarge) as e:
+        engine.sweep(cfg, on_plan=lambda p: pytest.fail("planned before the size was agreed"))
+    assert f"{LARGE_SWEEP + 1} variants" in str(e.value) and "confirm the size" in e.value.fix
+    assert engine.store.list_sweeps() == []
+
+
+def test_cli_refuses_a_large_sweep_without_yes_and_never_prompts_off_a_terminal(tmp_path, capsys, keyword):
+    toml = tmp_path / "big.toml"
+    single = write_jsonl(tmp_path / "one.jsonl", [{"text": "good", "label": "pos"}])
+    toml.write_text(f'[data]\nsource = "{single}"\n[base]\nmethod = "keyword"\n[matrix]\npatience = [{", ".join(f"{i}.0" for i in range(60))}]\n', encoding="utf-8")
+    assert main(["sweep", str(toml), "--store", str(tmp_path / "s.sqlite")]) == 2  # pytest's stdin is no terminal (and raises if read)
+    err = capsys.readouterr().err
+    assert "60 variants" in err and "--yes" in err and err.count("\n") == 1
+    # --yes goes past the guard to the ordinary checks (here: a single file has no select/test splits)
+    assert main(["sweep", str(toml), "--yes", "--store", str(tmp_path / "s.sqlite")]) == 2
+    assert "single file" in capsys.readouterr().err

@@ -188,3 +188,39 @@ def test_sweep_from_spec_checks_like_a_sweep_file(label_words):
     with pytest.raises(SweepConfigError) as e:
         sweep_from_spec(spec, [("v1", {"labelz": ["a"]})])
     assert (e.value.variant, e.value.key) == ("v1", "labelz")
+
+
+async def test_a_large_sweep_asks_before_it_starts(label_words, tmp_path, monkeypatch):
+    from screens.confirm import ConfirmScreen
+    from workbench.errors import ConfigError
+    from workbench.sweep_config import LARGE_SWEEP
+
+    store = RunStore()
+    app = WorkbenchApp(store, words_spec(tiny_data(tmp_path / "d")))
+    app.session.variants[:] = [(f"v{i}", {"labels": ["bad", f"good {i}"]}) for i in range(LARGE_SWEEP + 1)]
+    app.session.sweep_method = "label-words"
+    asked: list[bool] = []
+
+    def sweep(config, **kwargs):  # the engine's own refusal is tested in test_sweep.py; here: what the screen passes
+        asked.append(kwargs["confirmed"])
+        raise ConfigError("stopped by the test")
+
+    monkeypatch.setattr(app.engine, "sweep", sweep)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, SetupScreen)
+        app.open_sweep()
+        confirm = await wait_for_screen(pilot, ConfirmScreen)
+        assert f"{LARGE_SWEEP + 1} variants" in static_text(confirm, "#confirm-question")
+        await pilot.press("n")
+        screen = await wait_for_screen(pilot, SweepScreen)
+        assert "not started" in static_text(screen, "#sweep-phase") and f"{LARGE_SWEEP + 1} variants" in static_text(screen, "#sweep-phase")
+        assert asked == [] and not screen.running
+        await pilot.press("escape")
+        await wait_for_screen(pilot, SetupScreen)
+
+        app.open_sweep()
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        screen = await wait_for_screen(pilot, SweepScreen)
+        await wait_for(pilot, lambda: "stopped by the test" in static_text(screen, "#sweep-error"), what="the sweep to start")
+        assert asked == [True]

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from .errors import API_KEY_FILE, MODEL, ConfigError
 from .errors import param as param_field
+from .http_deadline import bound_requests
 
 OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_KEY = "EMPTY"
@@ -207,6 +208,7 @@ class ChatClient:
         """The name the answer-length limit is sent under: OpenAI's reasoning models refuse
         max_tokens and want max_completion_tokens (same meaning), switched to when a server says so."""
         http = openai.DefaultHttpxClient(event_hooks={"request": [lambda request: self.usage.add(requests=1)]})
+        bound_requests(http, timeout)  # ``timeout`` is each request's total time, not each read's (http_deadline.py)
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, http_client=http)
 
     def cache_key(self, messages: list[dict[str, str]]) -> str:

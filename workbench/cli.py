@@ -114,6 +114,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--export", metavar="PATH", help="a [curve] file: also write the curve as PATH.html, PATH.md or PATH.csv")
     sw.add_argument("--propose", type=int, metavar="N", help="embed-zeroshot: add N label-text variants made from templates over the label names")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    from .sweep_config import LARGE_SWEEP
+
+    sw.add_argument("-y", "--yes", action="store_true", help=f"run a sweep of more than {LARGE_SWEEP} variants without asking (without it such a sweep asks on a terminal and is refused otherwise)")
     st = sub.add_parser("store", help="look after the run store file")
     st_sub = st.add_subparsers(dest="store_command", metavar="ACTION", required=True)
     sc = st_sub.add_parser("check", help="run SQLite's integrity check on the run store and say what can be done")
@@ -473,6 +476,7 @@ def _cmd_methods(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from .curve_config import CurveConfig, load_sweep_file
+    from .sweep_config import SweepTooLarge
 
     loaded = load_sweep_file(args.file, propose=args.propose)
     if isinstance(loaded, CurveConfig):  # a learning curve: what `workbench curve` prints and writes
@@ -484,13 +488,17 @@ def _cmd_sweep(args) -> int:
 
         raise ConfigError("--export writes a learning curve, and this sweep file has no [curve]", fix="use --json, or `workbench export RUN` for a run of the sweep")
     config = loaded
+    confirmed = args.yes or _agreed(config.size_note())
     engine = _engine(args)
     progress = None if args.quiet or not sys.stderr.isatty() else ProgressPrinter()
     from .cli_sweep import Leaderboard
 
     board = Leaderboard(config.metric, config.baseline)
     on_variant, on_plan = _reader_may_leave(lambda vr, res: board.line(vr, res, progress)), _reader_may_leave(board.header)
-    result = engine.sweep(config, on_variant=on_variant, on_progress=progress, on_plan=on_plan)
+    try:
+        result = engine.sweep(config, on_variant=on_variant, on_progress=progress, on_plan=on_plan, confirmed=confirmed)
+    except SweepTooLarge as e:  # the engine's refusal, with the flag that confirms
+        raise SweepTooLarge(e.found, fix="pass --yes to run it, or make [matrix] / [[variants]] smaller") from None
     if progress:
         progress.close()
     if args.json:  # before the board: a reader that left early (`| head`) does not cost the file
@@ -500,6 +508,18 @@ def _cmd_sweep(args) -> int:
         print(f"\nsweep cancelled: finished runs are kept; run `workbench sweep {args.file}` again to continue")
         return 130
     return 0 if result.status == "done" else 1
+
+
+def _agreed(note: str | None) -> bool:
+    """Whether the user agreed to a large sweep's size (``note``), asked on the terminal; never
+    asked without one (CI, a pipe): the engine then refuses the sweep and says to pass --yes."""
+    if note is None or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    print(f"{visible(note)}. Run it? [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        return input().strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def _reader_may_leave(show):

@@ -12,6 +12,18 @@ The phases are apart because the parent queues the predictions only once every f
 back (no worker can fit before the cache is whole). A cancel request stops every worker (the
 batches in flight are dropped; those committed stay); a worker that dies is reported with the
 batches still to do; each worker halves its own batch on running out of memory.
+
+Each worker has a task queue and a result queue of its own, fed at most two batches ahead (the
+one it computes and the next, which it prepares meanwhile): a worker stopped or killed while it
+holds a queue's lock then blocks no other worker, and the parent knows which batches it holds.
+**A stalled worker** (stopped with SIGSTOP, frozen, or stuck in one batch) is given up on: when
+it has sent nothing, not even its heartbeat, for :data:`STALL_SILENT_S`, or has computed one batch
+for longer than :func:`batch_limit` (:data:`STALL_MIN_S` plus :data:`STALL_PER_EXAMPLE_S` an
+example; loading and fitting are not timed), it is killed and its batches go to the other workers
+(the run's notes say so); with none left the run fails as resumable. Closing the pool (the run's
+end, Ctrl-C, SIGTERM) asks the workers to stop, terminates those still there after
+:data:`STOP_GRACE_S` and kills (SIGKILL) what is left a moment later, so the parent never waits
+on a stopped worker.
 """
 
 from __future__ import annotations
@@ -19,6 +31,9 @@ from __future__ import annotations
 import os
 import queue
 import sys
+import threading
+import time
+from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import DEVICES, Cancelled, WorkerError
@@ -26,11 +41,32 @@ from .methods import Phase
 from .prefetch import Prefetcher, prefetch_enabled
 from .scaleout import POLL_S, Commit
 from .spec import PreparedRun
-from .worker import Encoded, Ended, Failed, MethodWorker, Predicted, Ready, Task, TaskKind, WorkerMessage, worker_prep
+from .worker import Alive, Encoded, Ended, Failed, MethodWorker, Predicted, Ready, Started, Task, TaskKind, WorkerMessage, worker_prep
 
 if TYPE_CHECKING:
     from .methods import Method, RunContext
     from .store import RunStore
+
+STALL_SILENT_S = 60.0
+"""A worker that has sent nothing for this long (its heartbeat comes every :data:`HEARTBEAT_S`) is
+taken for stopped or frozen and given up on."""
+STALL_MIN_S = 60.0
+STALL_PER_EXAMPLE_S = 5.0
+"""A batch computed for longer than ``STALL_MIN_S + STALL_PER_EXAMPLE_S * its examples`` is taken
+for stuck, and its worker given up on (see :func:`batch_limit`)."""
+HEARTBEAT_S = 0.5
+"""How often a worker says it is there."""
+STOP_GRACE_S = 3.0
+"""How long closing the pool waits for the workers to stop, and again after terminating them,
+before it kills what is left."""
+AHEAD = 2
+"""Batches given to a worker at once: the one it computes and the one it prepares meanwhile."""
+
+
+def batch_limit(examples: int) -> float:
+    """The longest one batch of ``examples`` may compute before its worker is taken for stuck."""
+    return STALL_MIN_S + STALL_PER_EXAMPLE_S * examples
+
 
 _ENDED: Any = object()
 """What ``_next_task(wait=False)`` gives for this worker's end-of-work None."""
@@ -113,6 +149,13 @@ def _worker_main(prep: PreparedRun, store_path: str | None, batch_size: int, thr
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     device = prep.device
     worker = None
+    done = threading.Event()
+
+    def heartbeat() -> None:  # a stopped process sends none: the parent tells it from a slow one
+        while not done.wait(HEARTBEAT_S) and os.getppid() == parent_pid:
+            results.put(Alive(device))
+
+    threading.Thread(target=heartbeat, daemon=True, name="heartbeat").start()
     try:
         if threads is not None:
             import torch
@@ -132,6 +175,9 @@ def _worker_main(prep: PreparedRun, store_path: str | None, batch_size: int, thr
             except Exception:  # an exception the queue cannot serialise: its text still goes back
                 results.put(Failed.as_text(device, e))
     finally:
+        done.set()
+        if os.getppid() != parent_pid:
+            results.cancel_join_thread()  # nobody reads it: what it holds must not keep this process alive
         if worker is not None:
             worker.close()
 
@@ -145,12 +191,15 @@ def _serve_tasks(worker: MethodWorker, tasks, results, stop, parent_pid: int) ->
         task = _next_task(tasks, stop, parent_pid)
         while isinstance(task, Task) and not stop.is_set() and os.getppid() == parent_pid:
             if task.kind is TaskKind.FIT:
+                results.put(Started(task.n, device))
                 worker.encode_fit_batch(task.texts)
                 results.put(Encoded(task.n, device))
                 task = _next_task(tasks, stop, parent_pid)
                 continue
             following = _next_task(tasks, stop, parent_pid, wait=False)
             ahead = (following.n, following.texts) if isinstance(following, Task) and following.kind is TaskKind.PREDICT else None
+            worker.fit()  # before the batch's clock starts: a fit is not timed
+            results.put(Started(task.n, device))
             preds, notes = worker.predict_batch(task.texts, prefetch, task.n, ahead)
             results.put(Predicted(task.n, preds, notes, worker.ctx.batch_size, device))
             task = following if following is not None else _next_task(tasks, stop, parent_pid)
@@ -165,7 +214,13 @@ class DevicePool:
         self.devices = prep.devices or [prep.device]
         self.store_path = str(store.path) if store is not None else None
         self.procs: list[Any] = []
-        self._ready = self._finished = 0
+        self.tasks: list[Any] = []
+        self.results: list[Any] = []
+        self._ready: set[int] = set()
+        self._ended: set[int] = set()
+        self._given_up: set[int] = set()
+        self._heard: list[float | None] = []
+        """When each worker last sent anything (None: nothing yet, it is still starting)."""
 
     def start(self) -> None:
         """Start the workers and wait until every one has loaded its model (once)."""
@@ -176,13 +231,17 @@ class DevicePool:
         mpc = mp.get_context("spawn")  # never fork a process that may hold CUDA or torch's threads
         _start_resource_tracker()
         quiet = not _has_fd(sys.stderr)  # the TUI: workers must not write on the screen
-        self.tasks, self.results, self.stop = mpc.Queue(), mpc.Queue(), mpc.Event()
+        self.stop = mpc.Event()
+        # A queue pair per worker: one stopped while it holds a queue's lock blocks no other.
+        self.tasks = [mpc.Queue() for _ in self.devices]
+        self.results = [mpc.Queue() for _ in self.devices]
+        self._heard = [None for _ in self.devices]
         cpu_workers = sum(d == "cpu" for d in self.devices)
         threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
         self.procs = [
             mpc.Process(target=_worker_main, args=(worker_prep(self.prep, d), self.store_path, self.ctx.batch_size, threads if d == "cpu" else None,
-                                                   self.tasks, self.results, self.stop, os.getpid(), quiet), daemon=True)
-            for d in self.devices
+                                                   self.tasks[w], self.results[w], self.stop, os.getpid(), quiet), daemon=True)
+            for w, d in enumerate(self.devices)
         ]  # fmt: skip
         for p in self.procs:
             p.start()
@@ -230,53 +289,124 @@ class DevicePool:
 
         self._serve(TaskKind.PREDICT, [[texts[i] for i in idx] for idx in batches], predicted, end=True)
 
+    def _live(self) -> list[int]:
+        return [w for w in range(len(self.procs)) if w not in self._given_up]
+
     def _serve(self, kind: TaskKind | None, batches: list[list[str]], on_result: Callable[[WorkerMessage], None], end: bool = False) -> None:
-        """Queue ``batches`` as tasks of ``kind`` (then one end marker a worker, with ``end``) and
-        hand each result to ``on_result`` once, until every batch is back; with no ``kind``, until
-        every worker is ready."""
-        if kind is not None:
-            for n, texts in enumerate(batches):
-                self.tasks.put(Task(kind, n, texts))
-        if end:
-            for _ in self.devices:
-                self.tasks.put(None)
+        """Give ``batches`` as tasks of ``kind`` to the workers (at most :data:`AHEAD` each at a
+        time; then an end marker each, with ``end``) and hand each result to ``on_result`` once,
+        until every batch is back; with no ``kind``, until every worker is ready. A stalled worker
+        is given up on and its batches given to the others (:meth:`_check_stalled`)."""
+        todo: deque[int] = deque(range(len(batches)) if kind is not None else ())
+        held: dict[int, set[int]] = {w: set() for w in self._live()}
+        computing: dict[int, tuple[int, float]] = {}  # worker -> (batch, since when)
         pending = set(range(len(batches)))
         answer = {TaskKind.PREDICT: Predicted, TaskKind.FIT: Encoded}.get(kind) if kind is not None else None
-        while pending or (kind is None and self._ready < len(self.devices)):
+        checked = time.monotonic()
+        while pending or (kind is None and not self._ready >= set(self._live())):
             self.ctx.check_cancelled()
-            try:
-                msg = self.results.get(timeout=POLL_S)
-            except queue.Empty:
-                crashed = [(d, p.exitcode) for d, p in zip(self.devices, self.procs) if p.exitcode not in (None, 0)]
-                if crashed:  # killed (out of host memory, a signal) before it could say why
-                    d, code = crashed[0]
-                    doing = f"with {len(pending)} batches still to do" if kind else "while loading its model"
-                    raise _worker_died(f"the worker on {d} ended (exit code {code}{_signal_name(code)}) {doing}") from None
+            for w in self._live():  # keep every live worker fed, in the batches' order
+                while kind is not None and todo and len(held[w]) < AHEAD and w not in self._ended:
+                    n = todo.popleft()
+                    held[w].add(n)
+                    self.tasks[w].put(Task(kind, n, batches[n]))
+            got = self._receive()
+            if got is None or time.monotonic() - checked > POLL_S:  # however busy the others are
+                checked = time.monotonic()
+                self._check_crashed(kind, pending)
+                todo.extendleft(sorted(self._check_stalled(held, computing, batches), reverse=True))
+            if got is None:
                 continue
+            w, msg = got
             if isinstance(msg, Ready):
-                self._ready += 1
-                self.ctx.progress(Phase.STARTING_WORKERS, self._ready, len(self.devices))
-            elif isinstance(msg, (Encoded, Predicted)) and type(msg) is answer and msg.n in pending:
-                pending.discard(msg.n)
-                on_result(msg)
+                self._ready.add(w)
+                self.ctx.progress(Phase.STARTING_WORKERS, len(self._ready), len(self.devices))
+            elif isinstance(msg, Started):
+                computing[w] = (msg.n, time.monotonic())
+            elif isinstance(msg, (Encoded, Predicted)) and type(msg) is answer:
+                held[w].discard(msg.n)
+                computing.pop(w, None)
+                if msg.n in pending:  # a batch given again after a stall may come back twice
+                    pending.discard(msg.n)
+                    on_result(msg)
             elif isinstance(msg, Ended):
-                self._finished += 1
-                if self._finished == len(self.devices) and (pending or kind is None):
+                self._ended.add(w)
+                todo.extendleft(sorted(held[w] & pending, reverse=True))
+                held[w].clear()
+                if set(self._live()) <= self._ended and (pending or kind is None):
                     raise _worker_died(f"every worker stopped with {len(pending)} batches still to do" if kind else "every worker stopped while loading its model")
             elif isinstance(msg, Failed):
                 msg.raise_it()
+        if end:
+            for w in self._live():
+                self.tasks[w].put(None)
+
+    def _receive(self) -> "tuple[int, WorkerMessage] | None":
+        """The next message of any live worker (which one, and what), or None after ``POLL_S``."""
+        deadline = time.monotonic() + POLL_S
+        while True:
+            for w in self._live():
+                try:
+                    msg = self.results[w].get_nowait()
+                except queue.Empty:
+                    continue
+                self._heard[w] = time.monotonic()
+                return w, msg
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+
+    def _check_crashed(self, kind: TaskKind | None, pending: set[int]) -> None:
+        """A worker killed (out of host memory, a signal) before it could say why ends the work."""
+        for w in self._live():
+            code = self.procs[w].exitcode
+            if code not in (None, 0):
+                doing = f"with {len(pending)} batches still to do" if kind else "while loading its model"
+                raise _worker_died(f"the worker on {self.devices[w]} ended (exit code {code}{_signal_name(code)}) {doing}") from None
+
+    def _check_stalled(self, held: dict[int, set[int]], computing: dict[int, tuple[int, float]], batches: list[list[str]]) -> set[int]:
+        """Give up on every worker that is silent past :data:`STALL_SILENT_S` or stuck in one batch
+        past :func:`batch_limit`: kill it and return the batches it held, to be given to the
+        others. With no worker left, the work ends (resumable)."""
+        now, freed = time.monotonic(), set()
+        for w in self._live():
+            heard = self._heard[w]
+            stuck = computing.get(w)
+            if heard is not None and now - heard > STALL_SILENT_S:
+                why = f"sent nothing for {now - heard:.0f} s (stopped or frozen)"
+            elif stuck is not None and now - stuck[1] > batch_limit(len(batches[stuck[0]])):
+                why = f"computed one batch of {len(batches[stuck[0]])} for {now - stuck[1]:.0f} s"
+            else:
+                continue
+            self._given_up.add(w)
+            self.procs[w].kill()  # SIGKILL: a stopped process takes no other signal
+            self.procs[w].join(STOP_GRACE_S)
+            freed |= held.get(w, set())
+            held[w] = set()
+            computing.pop(w, None)
+            others = ", ".join(self.devices[o] for o in self._live()) or "none"
+            self.ctx.notes.append(f"the worker on {self.devices[w]} {why}: stopped, its batches given to the others ({others})")
+            if not self._live():
+                raise _worker_died(f"every worker stalled (the last on {self.devices[w]} {why})")
+        return freed
 
     def close(self) -> None:
+        """End the workers promptly: ask them to stop, terminate those still there after
+        :data:`STOP_GRACE_S`, kill (SIGKILL) what is left after as long again."""
         if not self.procs:
             return
         self.stop.set()
-        for p in self.procs:
-            p.join(timeout=10)
-        for p in self.procs:
-            if p.is_alive():
-                p.terminate()
-                p.join(timeout=5)
-        for q in (self.tasks, self.results):
+        for ask in (None, "terminate", "kill"):
+            alive = [p for p in self.procs if p.is_alive()]
+            for p in alive:
+                if ask is not None:
+                    getattr(p, ask)()
+            deadline = time.monotonic() + STOP_GRACE_S
+            for p in alive:
+                p.join(max(0.0, deadline - time.monotonic()))
+            if not any(p.is_alive() for p in self.procs):
+                break
+        for q in (*self.tasks, *self.results):
             q.cancel_join_thread()  # what no worker took must not hold this process at exit
             q.close()
 

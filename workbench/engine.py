@@ -147,14 +147,15 @@ class Engine:
 
     def sweep(
         self, config: "SweepConfig", *, on_variant: "OnVariant | None" = None, on_progress: ProgressCallback | None = None,
-        cancel_event: threading.Event | None = None, on_plan: "Callable[[SweepPlan], None] | None" = None,
+        cancel_event: threading.Event | None = None, on_plan: "Callable[[SweepPlan], None] | None" = None, confirmed: bool = False,
     ) -> "SweepResult":  # fmt: skip
         """Run (or continue) a sweep (workbench/sweep.py): every variant an ordinary stored run on
         the selection split, then the best and the baseline on the test split with McNemar's test.
-        Every variant is prepared (checked) before any runs."""
+        Every variant is prepared (checked) before any runs. A sweep past
+        ``sweep_config.LARGE_SWEEP`` variants needs ``confirmed`` (its ``size_note()`` is what to ask)."""
         from .sweep import run_sweep
 
-        return run_sweep(self, config, on_variant=on_variant, on_progress=on_progress, cancel_event=cancel_event, on_plan=on_plan)
+        return run_sweep(self, config, on_variant=on_variant, on_progress=on_progress, cancel_event=cancel_event, on_plan=on_plan, confirmed=confirmed)
 
     def curve(
         self, config: "CurveConfig", *, on_point: "Callable[[CurvePoint], None] | None" = None, on_progress: ProgressCallback | None = None,

@@ -15,6 +15,28 @@ except ImportError:  # Windows: no POSIX locks, so a live run cannot be told fro
     fcntl = None  # type: ignore[assignment]
 
 
+def refuse_hard_links(path: Path) -> None:
+    """Refuse a store file with more than one name (hard links; a symbolic link is resolved and
+    fine). Locking by the file's identity instead of its path would stop one run being computed
+    twice (RunLocks keys ``<store>-runs.lock`` by the resolved path, which two hard links do not
+    share), but not the worse trouble: SQLite names its WAL and journal after the path it was
+    given, so two processes opening two names of one file each use their own WAL and can lose or
+    damage commits (https://www.sqlite.org/howtocorrupt.html, section 2.5). A lock file in a
+    folder both names share cannot be had either (the names may be in any two folders of the
+    filesystem), and one keyed by device and inode in a per-user folder would not be seen by
+    another user or container sharing the store. One name is the rule that keeps both safe."""
+    try:
+        links = os.stat(path).st_nlink
+    except OSError:
+        return  # missing (a new store) or unreadable: opening it says so
+    if links > 1 and path.is_file():
+        raise StoreError(
+            f"the run store file {path} has {links} names (hard links): SQLite keeps its journal by name, so two names of one store can damage it, and can compute one run twice",
+            fix="keep one name: delete the other links (or copy the file to a new store and use that)",
+            field=STORE,
+        )
+
+
 class RunLocks:
     """Which runs a live process is computing, told by the operating system: a process holds a
     one-byte POSIX lock per run on ``<store>-runs.lock`` while it computes it, and the kernel

@@ -21,7 +21,7 @@ from .models import NO_MODEL, DigestCache, check_available, library_versions, pi
 from .precision import check_dtype, resolve_dtype
 from .prefetch import NOT_PREPARED, Prefetcher, prefetch_enabled
 from .results import Report, RunConfig
-from .scaleout import import_ray, predict_on_ray, resolve_devices
+from .scaleout import check_ray_reachable, import_ray, predict_on_ray, resolve_devices
 from .scaling import calibration_split_of, fit_scaling, report_confidence
 from .spec import PreparedRun, RunOutcome, RunSpec
 from .split_checks import fit_split_warnings
@@ -61,6 +61,7 @@ def prepare(spec: RunSpec, digests: DigestCache | None = None) -> PreparedRun:
     devices = resolve_devices(spec.devices, spec.ray, method_cls.runs_locally)
     if spec.ray:
         import_ray()  # says how to install it, before any model loads
+        check_ray_reachable(spec.ray)  # and that a cluster answers there, in seconds
     if method_cls.runs_locally:
         device = devices[0] if devices else pick_device(spec.device)
         dtype: str | None = resolve_dtype(spec.dtype, device, float16_ok=method_cls.float16_ok)

@@ -176,11 +176,43 @@ def ray_init_args(address: str) -> dict[str, Any]:
 LOOPBACK = "127.0.0.1"
 """A local Ray's node address: its processes talk over loopback, reachable from no other machine."""
 
+RAY_REACH_S = 3.0
+"""How long a cluster address has to accept a TCP connection before the run is refused."""
+
+
+def check_ray_reachable(address: str) -> None:
+    """Refuse a cluster address that nothing answers at (a ConfigError in a few seconds): given an
+    address with nothing listening, ``ray.init`` retries for a minute or more before it fails.
+    ``host:port`` is a head's GCS (port 6379 when left out), ``ray://host:port`` a Ray Client
+    server (10001); ``local`` and ``auto`` are Ray's own to find."""
+    import socket
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    if text in ("local", "auto"):
+        return
+    parts = urlsplit(text if "://" in text else "//" + text)
+    try:
+        host, port = parts.hostname, parts.port or (10001 if parts.scheme == "ray" else 6379)
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("", "ray"):
+        raise ConfigError(f"{address!r} is not a Ray address", expected="host:port, ray://host:port, auto or local", field=RAY)
+    fix = "start a Ray head there (ray start --head) or name the right address; 'local' starts a Ray on this machine, or run without Ray"
+    try:
+        with socket.create_connection((host, port), timeout=RAY_REACH_S):
+            pass
+    except TimeoutError:
+        raise ConfigError(f"nothing answered at {host}:{port} (Ray at {address!r}) within {RAY_REACH_S:g} s", expected="a running Ray head at that address", fix=fix, field=RAY) from None
+    except OSError as e:
+        raise ConfigError(f"nothing answers at {host}:{port} (Ray at {address!r}: {e.strerror or e})", expected="a running Ray head at that address", fix=fix, field=RAY) from None
+
 
 def init_ray(address: str) -> None:
     """``ray.init`` for ``--ray ADDRESS``; a ConfigError naming the address when it fails."""
     import ray
 
+    check_ray_reachable(address)
     args = ray_init_args(address)
     try:
         with _loopback_node(args.get("_node_ip_address") == LOOPBACK):

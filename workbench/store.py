@@ -24,7 +24,7 @@ from .artifacts import ARTIFACTS_TABLE
 from .data import Origin
 from .errors import RUN, STORE, StoreError, WorkbenchError
 from .results import Report, RunConfig
-from .run_locks import RunLocks
+from .run_locks import RunLocks, refuse_hard_links
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -382,6 +382,7 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
+        refuse_hard_links(self.path)
         if not_sqlite(self.path):  # SQLite would read /proc/version (size 0) as an empty database, and write to it
             raise _damaged(self.path, ValueError("not a database: its first bytes are not SQLite's header"))
         try:

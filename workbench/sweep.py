@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .errors import WorkbenchError
 from .metric_registry import metric
 from .results import warning
-from .sweep_config import RUN_KEYS, SweepConfig, SweepConfigError, Variant
+from .sweep_config import RUN_KEYS, SweepConfig, SweepConfigError, Variant, check_size
 from .sweep_results import SweepResult, TestComparison, VariantResult, jsonable
 
 if TYPE_CHECKING:
@@ -153,13 +153,15 @@ OnVariant = Callable[[VariantResult, SweepResult], None]
 
 def run_sweep(
     engine: "Engine", config: SweepConfig, *, on_variant: OnVariant | None = None, on_progress=None,
-    cancel_event: threading.Event | None = None, on_plan: Callable[[SweepPlan], None] | None = None,
+    cancel_event: threading.Event | None = None, on_plan: Callable[[SweepPlan], None] | None = None, confirmed: bool = False,
 ) -> SweepResult:  # fmt: skip
     """Run (or continue) the sweep: every variant on the selection split (the baseline first, so
     each line of the leaderboard can show its difference to it), then the best and the baseline
     on the test split, compared. ``on_variant`` is called as each run ends (the leaderboard as it
     fills, and the test runs). A cancel (the event, or Ctrl-C inside a run) stops the sweep with
-    what finished kept; running it again continues."""
+    what finished kept; running it again continues. A sweep past ``LARGE_SWEEP`` variants is
+    refused (SweepTooLarge, before anything is prepared) unless ``confirmed``."""
+    check_size(config, confirmed=confirmed)
     p = plan(engine, config)
     if on_plan is not None:
         on_plan(p)

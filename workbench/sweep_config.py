@@ -50,6 +50,11 @@ SECTIONS = ("data", "sweep", "base", "variants", "matrix")
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
+LARGE_SWEEP = 50
+"""A sweep of more variants than this runs only when the user agreed to its size (``workbench sweep
+--yes``, the TUI's confirm dialog): a ``[matrix]`` of a few lists multiplies quickly (10,000
+variants is hours of runs), and every variant is a whole run over the selection split."""
+
 
 class SweepConfigError(ConfigError):
     """A sweep file that cannot run: ``variant`` and ``key`` say where (None when not one)."""
@@ -101,6 +106,38 @@ class SweepConfig:
 
     def variant(self, name: str) -> Variant:
         return next(v for v in self.variants if v.name == name)
+
+    @property
+    def runs(self) -> int:
+        """How many runs the sweep makes at most: one per variant on the selection split, and the
+        best and the baseline on the test split."""
+        return len(self.variants) + min(2, len(self.variants))
+
+    def size_note(self) -> str | None:
+        """What a front end shows before starting a sweep past :data:`LARGE_SWEEP` variants (the
+        count and what it costs), or None for a sweep of ordinary size."""
+        n = len(self.variants)
+        if n <= LARGE_SWEEP:
+            return None
+        each = f"each a whole run over {self.data.limit} examples" if self.data.limit else "each a whole run over the selection split"
+        return f"this sweep has {n} variants: up to {self.runs} runs ({each}; finished runs are reused)"
+
+
+CONFIRM_FIX = "confirm the size to run it, or make [matrix] / [[variants]] smaller"
+
+
+class SweepTooLarge(SweepConfigError):
+    """A sweep past :data:`LARGE_SWEEP` variants that the user did not agree to run."""
+
+
+def check_size(config: SweepConfig, *, confirmed: bool) -> None:
+    """Refuse a sweep past :data:`LARGE_SWEEP` variants unless ``confirmed`` (the front end asked)."""
+    note = config.size_note()
+    if note is not None and not confirmed:
+        raise SweepTooLarge(
+            f"{note}, more than the {LARGE_SWEEP} a sweep runs without asking", key="variants",
+            fix=CONFIRM_FIX,
+        )  # fmt: skip
 
 
 def read_sweep_file(path: str | Path) -> tuple[dict[str, Any], Path]:

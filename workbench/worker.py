@@ -130,6 +130,22 @@ class Ready:
 
 
 @dataclass(frozen=True)
+class Alive:
+    """The worker on ``device`` is still there (sent every ``HEARTBEAT_S`` by a thread of its own:
+    a stopped or frozen process sends none)."""
+
+    device: str
+
+
+@dataclass(frozen=True)
+class Started:
+    """The worker on ``device`` begins computing batch ``n`` (after loading and fitting)."""
+
+    n: int
+    device: str
+
+
+@dataclass(frozen=True)
 class Ended:
     """The worker on ``device`` stopped serving (its end marker, a stop request or a cancel)."""
 
@@ -194,5 +210,5 @@ class Failed:
         raise RuntimeError(f"the worker on {self.device} failed: {self.found}")
 
 
-WorkerMessage = Union[Ready, Ended, Encoded, Predicted, Failed]
+WorkerMessage = Union[Ready, Alive, Started, Ended, Encoded, Predicted, Failed]
 """What a device worker puts on its results queue."""

@@ -108,7 +108,7 @@ class Chat(PromptMethod):
         Param("base_url", None, "an OpenAI-compatible server, e.g. http://localhost:8000/v1 (default: $OPENAI_BASE_URL or OpenAI)"),
         Param("api_key_file", None, "a file holding the API key (default: $OPENAI_API_KEY)", in_identity=False),
         Param("concurrency", 16, "requests in flight at once (the batch size caps it too)", "int"),
-        Param("timeout", 60.0, "seconds to wait for one response before retrying", "float"),
+        Param("timeout", 60.0, "seconds one request may take in all (connect to last byte) before it is retried", "float"),
         Param("max_retries", 4, "retries of one request on 429, 5xx and timeouts (backoff honours Retry-After)", "int"),
         Param("price_file", None, "JSON price table extending the built-in one ({model: [usd_in, usd_out] per 1M tokens})"),
     )
