@@ -46,3 +46,21 @@ def test_bootstrap_interval_brackets_the_estimate_and_is_seeded():
     lo, hi = a["ci95"]["f1_macro"]
     assert lo < a["f1_macro"] < hi
     assert a["ci95"] == b["ci95"]
+
+
+def test_the_headline_figures_equal_compute_metrics_to_the_last_digit():
+    """The live estimate's figures (headline_metrics, numpy counts) are the report's exactly:
+    any number of classes, invalid answers, one predicted class, one example."""
+    import numpy as np
+
+    from workbench.metrics import compute_metrics, headline_metrics
+
+    rng = np.random.default_rng(1)
+    for trial in range(120):
+        k, n = int(rng.integers(2, 12)), int(rng.integers(1, 300))
+        gold = rng.integers(0, k, n).tolist()
+        preds = [None if rng.random() < 0.1 else int(x) for x in rng.integers(0, k, n)]
+        if trial % 7 == 0:
+            preds = [gold[0]] * n
+        full, quick = compute_metrics(gold, preds, [f"c{i}" for i in range(k)]), headline_metrics(gold, preds, k)
+        assert {key: full[key] for key in quick} == quick, trial
