@@ -3,6 +3,7 @@ trust_remote_code, nothing from a read-only store, and the TUI opening where the
 
 import sqlite3
 
+import pytest
 from textual.widgets import Input, Select
 from tui_helpers import static_text, tiny_data, wait_for, wait_for_screen
 
@@ -41,11 +42,12 @@ def test_a_read_only_or_unreadable_memory_recalls_nothing_and_stops_nothing(tmp_
     assert Engine(path).last_setup() is None
 
 
-async def test_the_ui_opens_on_the_dataset_loaded_last_time(tmp_path, label_words):
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_ui_opens_on_the_dataset_loaded_last_time(tmp_path, label_words, size):
     folder = tiny_data(tmp_path / "tiny")
     store = tmp_path / "s.sqlite"
     app = WorkbenchApp(RunStore(store))
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=size) as pilot:
         screen = await wait_for_screen(pilot, SetupScreen)
         screen.query_one("#source-kind", Select).value = "local"
         screen.query_one("#source", Input).value = folder
@@ -55,7 +57,7 @@ async def test_the_ui_opens_on_the_dataset_loaded_last_time(tmp_path, label_word
         await wait_for(pilot, lambda: "22 examples" in static_text(screen, "#data-summary"), what="the summary")
 
     again = WorkbenchApp(RunStore(store))  # the next launch
-    async with again.run_test(size=(100, 30)) as pilot:
+    async with again.run_test(size=size) as pilot:
         screen = await wait_for_screen(pilot, SetupScreen)
         assert screen.query_one("#source", Input).value == folder
         assert screen.query_one("#method", Select).value == "label-words"
