@@ -159,7 +159,8 @@ class ReportScreen(ExportingScreen):
             widgets: list[Widget] = [Plain(self.notice, id="report-notice")] if self.notice else []
             widgets.append(ReportBody(report, message.predictions, message.curve, id="report-body"))
             await self.mount_all(widgets, after=head)
-            self.query_one("#metrics-scroll").focus()
+            for scroll in self.query("#metrics-scroll"):  # none when the app closed while it mounted
+                scroll.focus()
         self.run = run  # the actions below act on a shown report only
         self.ready = True
 

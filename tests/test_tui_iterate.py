@@ -142,6 +142,8 @@ async def test_fit_phase_shows_done_rate_and_eta_and_loading_no_percentage(label
         screen.post_message(RunProgress(ProgressEvent(Phase.FITTING, 10, 40, 1.0)))
         await wait_for(pilot, lambda: "10 / 40 examples" in static_text(screen, "#run-stats"), what="the fitting phase")
         assert "this phase 3.0s, then 22 examples to predict" in static_text(screen, "#run-stats")
+        gate.touch()  # the held run finishes: the app's close need not wait out the gate's patience
+        await wait_for_screen(pilot, ReportScreen)
 
 
 # ---------------------------------------------------------------- 4. escape on a running run
