@@ -24,6 +24,9 @@ async def test_the_method_description_shows_once(size):
         assert screen.query_one("#method", Select).value == "embed-zeroshot"
         assert description[:30] in static_text(screen, "#method-description")
         assert shown.count(description[:30]) == 1
+        # the field holds the packaged MiniLM (offline); the method's own default, the CLI's, is named beside it
+        assert screen.query_one("#model").value == "all-MiniLM-L6-v2"
+        assert "default model all-mpnet-base-v2" in static_text(screen, "#method-description").replace("\n", " ")
 
 
 @pytest.mark.parametrize("size", SIZES)
