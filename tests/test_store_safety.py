@@ -421,3 +421,13 @@ def test_a_store_dropped_without_close_lets_go_of_the_file(tmp_path):
     RunStore(path)
     gc.collect()
     assert _exclusive_from_another_process(path) == "delete"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_store_path_that_is_no_file_is_refused_at_once(tmp_path, capsys, kind):
+    """A FIFO named as the store used to hang (reading its header waits for a writer forever)."""
+    path = tmp_path / "s.sqlite"
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    assert main(argv(path, "runs")) == 2
+    err = capsys.readouterr().err
+    assert f"the run store {path} is {'a named pipe (FIFO)' if kind == 'fifo' else 'a folder'}" in err and err.rstrip().endswith("[--store]")
