@@ -35,7 +35,8 @@ def keyword_run(tmp_path, monkeypatch):
     write_jsonl(data / "test.jsonl", keyword_rows())
     (data / "labels.json").write_text('["neg", "pos"]')
     engine = Engine(tmp_path / "s.sqlite")
-    outcome = engine.execute(engine.prepare(RunSpec(data=DataSpec(str(data), train_split=None), method="keyword")))
+    # dtype pinned: the run id (in the snapshot) must not change with the CPU kind auto would pick on
+    outcome = engine.execute(engine.prepare(RunSpec(data=DataSpec(str(data), train_split=None), method="keyword", dtype="float32")))
     return engine, outcome.run_id, data
 
 
