@@ -10,6 +10,7 @@ after ``patience`` seconds: a broken test fails on its own assertions instead of
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -181,3 +182,21 @@ def worker_main_with_fakes(prep, store_path, batch_size, threads, *rest) -> None
 
     METHODS.update({"keyword": KeywordMethod, "label-words": LabelWordMethod})
     device_pool._worker_main(prep, store_path, batch_size, None, *rest)
+
+
+def worker_main_first_one_stalls(prep, store_path, batch_size, threads, tasks, results, *rest, claim: str, half_sent: bool) -> None:
+    """A ``--devices`` worker of which the first to start (the one that creates the file ``claim``)
+    stops itself (SIGSTOP) before it has said a word; with ``half_sent``, once it has written the
+    first 4 KiB of a 1 MiB message on its result queue (stopped in the middle of sending a large
+    result). The others are :func:`worker_main_with_fakes`."""
+    import signal
+    import struct
+
+    try:
+        os.close(os.open(claim, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        worker_main_with_fakes(prep, store_path, batch_size, threads, tasks, results, *rest)
+        return
+    if half_sent:  # multiprocessing's framing: a 4-byte big-endian length, then that many bytes
+        os.write(results._writer.fileno(), struct.pack("!i", 1 << 20) + b"\x80" * 4096)
+    os.kill(os.getpid(), signal.SIGSTOP)

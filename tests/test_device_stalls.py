@@ -2,13 +2,14 @@
 given to the others; with none left the run fails as resumable; closing the pool ends stopped
 workers promptly (terminate, then SIGKILL). Two CPU workers running the keyword double."""
 
+import functools
 import os
 import signal
 import time
 
 import pytest
 from conftest import write_jsonl
-from fake_methods import KeywordMethod, worker_main_with_fakes
+from fake_methods import KeywordMethod, worker_main_first_one_stalls, worker_main_with_fakes
 
 from workbench import device_pool
 from workbench.caches import Caches
@@ -60,6 +61,24 @@ def test_a_stopped_worker_is_given_up_on_and_the_other_does_its_batches(pool_par
     assert all(labels == [i % 2 for i in idx] for idx, labels in committed)
     assert elapsed < 15  # the silence limit and the other worker's work, not forever
     assert any("the worker on cpu sent nothing for" in n and "its batches given to the others (cpu)" in n for n in ctx.notes), ctx.notes
+
+
+@pytest.mark.parametrize("half_sent", [False, True], ids=["before-its-first-word", "halfway-through-a-result"])
+def test_a_worker_stopped_before_it_said_a_word_is_given_up_on(pool_parts, monkeypatch, tmp_path, half_sent):
+    """Stopped before its heartbeat thread ran, it never sent anything: the start's silence limit
+    applies. Stopped halfway through a message: only its relay thread waits for the rest, the
+    parent's loop goes on and sees it silent (before, reading that message blocked the parent)."""
+    monkeypatch.setattr(device_pool, "STALL_START_S", 1.5)
+    monkeypatch.setattr(device_pool, "_worker_main", functools.partial(worker_main_first_one_stalls, claim=str(tmp_path / "first"), half_sent=half_sent))
+    prep, ctx, store = pool_parts()
+    committed = []
+    with DevicePool(prep, ctx, store) as pool:
+        pool.start()  # waits for every worker's Ready: the stopped one is given up on meanwhile
+        pool.predict(batches(), lambda idx, preds: committed.append(idx))
+        stopped = [p for p in pool.procs if p.exitcode == -signal.SIGKILL]
+        assert len(stopped) == 1 and pool.procs[1 - pool.procs.index(stopped[0])].exitcode is None
+    assert sorted(committed) == batches()
+    assert any("sent nothing in the" in n and "since it was started (stopped or frozen)" in n for n in ctx.notes), ctx.notes
 
 
 def test_batches_stuck_in_every_worker_end_the_work_as_resumable(pool_parts, monkeypatch, tmp_path):

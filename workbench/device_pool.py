@@ -17,10 +17,12 @@ Each worker has a task queue and a result queue of its own, fed at most two batc
 one it computes and the next, which it prepares meanwhile): a worker stopped or killed while it
 holds a queue's lock then blocks no other worker, and the parent knows which batches it holds.
 **A stalled worker** (stopped with SIGSTOP, frozen, or stuck in one batch) is given up on: when
-it has sent nothing, not even its heartbeat, for :data:`STALL_SILENT_S`, or has computed one batch
-for longer than :func:`batch_limit` (:data:`STALL_MIN_S` plus :data:`STALL_PER_EXAMPLE_S` an
+it has sent nothing, not even its heartbeat, for :data:`STALL_SILENT_S` (:data:`STALL_START_S` from
+its start to its first word), or has computed one batch for longer than :func:`batch_limit` (:data:`STALL_MIN_S` plus :data:`STALL_PER_EXAMPLE_S` an
 example; loading and fitting are not timed), it is killed and its batches go to the other workers
-(the run's notes say so); with none left the run fails as resumable. Closing the pool (the run's
+(the run's notes say so); with none left the run fails as resumable. Each worker's results are
+read by a relay thread of its own, so a worker stopped halfway through sending a large result
+blocks only its relay, never the parent's loop, which sees the worker fall silent. Closing the pool (the run's
 end, Ctrl-C, SIGTERM) asks the workers to stop, terminates those still there after
 :data:`STOP_GRACE_S` and kills (SIGKILL) what is left a moment later, so the parent never waits
 on a stopped worker.
@@ -54,6 +56,10 @@ STALL_MIN_S = 60.0
 STALL_PER_EXAMPLE_S = 5.0
 """A batch computed for longer than ``STALL_MIN_S + STALL_PER_EXAMPLE_S * its examples`` is taken
 for stuck, and its worker given up on (see :func:`batch_limit`)."""
+STALL_START_S = 120.0
+"""A worker that has sent nothing since it was started, not even its first heartbeat (stopped
+while Python starts, before its heartbeat thread runs), is given up on after this long: longer
+than :data:`STALL_SILENT_S`, as a process starting on a loaded machine may take a while."""
 HEARTBEAT_S = 0.5
 """How often a worker says it is there."""
 STOP_GRACE_S = 3.0
@@ -219,8 +225,13 @@ class DevicePool:
         self._ready: set[int] = set()
         self._ended: set[int] = set()
         self._given_up: set[int] = set()
-        self._heard: list[float | None] = []
-        """When each worker last sent anything (None: nothing yet, it is still starting)."""
+        self._heard: list[float] = []
+        """When each worker last sent anything (before its first word: when it was started)."""
+        self._spoke: set[int] = set()
+        """The workers that have sent anything yet."""
+        self._inbox: queue.Queue[tuple[int, WorkerMessage]] = queue.Queue()
+        """Every worker's messages, put there by its relay thread (:meth:`_relay`)."""
+        self._closing = threading.Event()
 
     def start(self) -> None:
         """Start the workers and wait until every one has loaded its model (once)."""
@@ -235,7 +246,6 @@ class DevicePool:
         # A queue pair per worker: one stopped while it holds a queue's lock blocks no other.
         self.tasks = [mpc.Queue() for _ in self.devices]
         self.results = [mpc.Queue() for _ in self.devices]
-        self._heard = [None for _ in self.devices]
         cpu_workers = sum(d == "cpu" for d in self.devices)
         threads = max(1, (os.cpu_count() or 1) // cpu_workers) if cpu_workers else None
         self.procs = [
@@ -243,8 +253,10 @@ class DevicePool:
                                                    self.tasks[w], self.results[w], self.stop, os.getpid(), quiet), daemon=True)
             for w, d in enumerate(self.devices)
         ]  # fmt: skip
-        for p in self.procs:
+        for w, p in enumerate(self.procs):
             p.start()
+            self._heard.append(time.monotonic())
+            threading.Thread(target=self._relay, args=(w,), daemon=True, name=f"relay-{w}").start()
         # Every worker loaded before any work is queued: the phases the user sees then follow one
         # another (starting workers, encoding train, predicting) instead of interleaving.
         self.ctx.progress(Phase.STARTING_WORKERS, 0, len(self.devices))
@@ -341,20 +353,35 @@ class DevicePool:
             for w in self._live():
                 self.tasks[w].put(None)
 
+    def _relay(self, w: int) -> None:
+        """Worker ``w``'s results into the inbox, until the pool stops or gives the worker up.
+        A thread of its own: reading a message the worker is still writing waits for its last
+        byte, forever if the worker was stopped meanwhile, and that wait must not be the loop's.
+        (Such a relay stays blocked, a daemon thread holding a queue no one reads.)"""
+        results = self.results[w]
+        while not self._closing.is_set() and w not in self._given_up:
+            try:
+                msg = results.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError, ValueError):  # the queue closed under it: the pool is closing
+                return
+            self._inbox.put((w, msg))
+
     def _receive(self) -> "tuple[int, WorkerMessage] | None":
         """The next message of any live worker (which one, and what), or None after ``POLL_S``."""
         deadline = time.monotonic() + POLL_S
-        while True:
-            for w in self._live():
-                try:
-                    msg = self.results[w].get_nowait()
-                except queue.Empty:
-                    continue
-                self._heard[w] = time.monotonic()
-                return w, msg
-            if time.monotonic() > deadline:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                w, msg = self._inbox.get(timeout=left)
+            except queue.Empty:
                 return None
-            time.sleep(0.01)
+            if w in self._given_up:  # a late word from a worker already given up on
+                continue
+            self._heard[w] = time.monotonic()
+            self._spoke.add(w)
+            return w, msg
+        return None
 
     def _check_crashed(self, kind: TaskKind | None, pending: set[int]) -> None:
         """A worker killed (out of host memory, a signal) before it could say why ends the work."""
@@ -370,10 +397,12 @@ class DevicePool:
         others. With no worker left, the work ends (resumable)."""
         now, freed = time.monotonic(), set()
         for w in self._live():
-            heard = self._heard[w]
+            silent = now - self._heard[w]
             stuck = computing.get(w)
-            if heard is not None and now - heard > STALL_SILENT_S:
-                why = f"sent nothing for {now - heard:.0f} s (stopped or frozen)"
+            if w not in self._spoke and silent > STALL_START_S:
+                why = f"sent nothing in the {silent:.0f} s since it was started (stopped or frozen)"
+            elif w in self._spoke and silent > STALL_SILENT_S:
+                why = f"sent nothing for {silent:.0f} s (stopped or frozen)"
             elif stuck is not None and now - stuck[1] > batch_limit(len(batches[stuck[0]])):
                 why = f"computed one batch of {len(batches[stuck[0]])} for {now - stuck[1]:.0f} s"
             else:
@@ -396,6 +425,7 @@ class DevicePool:
         if not self.procs:
             return
         self.stop.set()
+        self._closing.set()
         for ask in (None, "terminate", "kill"):
             alive = [p for p in self.procs if p.is_alive()]
             for p in alive:
