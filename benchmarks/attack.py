@@ -45,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
-from attack_edges import edges  # noqa: E402
+from attack_edges import ctrl_c_as_in_a_terminal, edges  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 
 PLANTED = "sk-PLANTED-4c1d9e7a-attack-harness-never-store"
@@ -639,7 +639,8 @@ class Harness:
                 for r in range(rounds):
                     self.kills += 1
                     cmd = argv if r == 0 else self.cli("--store", str(store), "resume", run_id[:12], "-q", fake=(kind == "local"))  # noqa: F821
-                    proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    proc = subprocess.Popen(cmd, cwd=REPO, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                            preexec_fn=ctrl_c_as_in_a_terminal)  # fmt: skip
                     got = wait_count(store, 24 * (r + 1), proc)
                     s = signal.SIGKILL if isinstance(sig, str) else sig
                     if proc.poll() is None:

@@ -44,6 +44,14 @@ RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 ESC_LABEL = "pos\x1b]0;pwned\x07\x1b[2J"
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """A ``preexec_fn``: the child's SIGINT as a terminal's foreground process has it. Started in the
+    background by a non-interactive shell (``python benchmarks/attack.py &``, nohup), this process
+    ignores SIGINT and its children inherit that: Python then installs no KeyboardInterrupt, and a
+    SIGINT sent to try Ctrl-C would be ignored, as the shell meant."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def jsonl(rows) -> str:
     return "".join(json.dumps(r) + "\n" for r in rows)
 
@@ -140,7 +148,7 @@ def edges(h: Harness, server, PLANTED: str, REPO: Path) -> None:  # noqa: N803 -
     h.run("edges:rerun first", "edge", first)
     gate.unlink()
     argv = [*first, "--rerun"]
-    proc = subprocess.Popen(argv, cwd=REPO, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, cwd=REPO, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
     end = time.monotonic() + 60
     while time.monotonic() < end and proc.poll() is None:  # the rerun's first batch stored beside the finished run
         try:
@@ -301,7 +309,7 @@ def _stopped_worker_then_ctrl_c(h: Harness, data: Path, root: Path, repo: Path) 
     parent, which must end (and end its workers) within 30 s."""
     store = root / "stores" / "edges-stall.sqlite"
     argv = h.cli("--store", str(store), "eval", "--data", str(data), "--method", "embed-zeroshot", "--device", "cpu", "--devices", "cpu,cpu", "--batch-size", "4", "-q")
-    proc = subprocess.Popen(argv, cwd=repo, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, cwd=repo, env=h.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_as_in_a_terminal)
     workers: list[int] = []
     end = time.monotonic() + 240
     while time.monotonic() < end and proc.poll() is None:

@@ -41,10 +41,19 @@ def reviews(tmp_path: Path, n: int, name: str = "data") -> str:
     return str(d)
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """The child's SIGINT as a terminal's foreground process has it. A process started in the
+    background by a non-interactive shell (``pytest ... &``, nohup, some CI runners) ignores
+    SIGINT, its children inherit that, and Python then installs no KeyboardInterrupt: the test's
+    Ctrl-C would be ignored, as the shell meant, and the run went on until the test gave up."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def chat_eval(store: Path, data: str, server: FakeOpenAI, out: Path, *extra: str) -> subprocess.Popen:
     argv = [sys.executable, "-m", "workbench", "--store", str(store), "eval", "--data", data, "--method", "chat",
             "--base-url", server.url, "--concurrency", "4", "--batch-size", "8", "-q", *extra]  # fmt: skip
-    return subprocess.Popen(argv, cwd=REPO, env=env(OPENAI_API_KEY=PLANTED), stdout=open(out / "stdout", "w"), stderr=open(out / "stderr", "w"))
+    return subprocess.Popen(argv, cwd=REPO, env=env(OPENAI_API_KEY=PLANTED), stdout=open(out / "stdout", "w"), stderr=open(out / "stderr", "w"),
+                            preexec_fn=ctrl_c_as_in_a_terminal)  # fmt: skip
 
 
 def stored(store: Path, sql: str, default=None):
