@@ -4,12 +4,13 @@ checker only: at run time it is Textual's own ``app``), so screens reach ``self.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+import threading
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import events, on
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 if TYPE_CHECKING:
     from .app import WorkbenchApp
@@ -40,3 +41,46 @@ class WorkbenchScreen(Screen[ResultType]):
 
     if TYPE_CHECKING:
         app: WorkbenchApp
+
+
+class LongWorkScreen(WorkbenchScreen[None]):
+    """A screen over one long piece of engine work run in a thread worker (a sweep, a learning
+    curve): c cancels it between batches (what finished is kept), r starts it again once it has
+    ended (the engine finds what is stored and continues), escape cancels it or, when nothing
+    runs, goes back. A subclass names its phase line and what it says while preparing, and
+    defines :meth:`start` (which sets ``running`` and a new ``cancel_event``)."""
+
+    PHASE_ID: ClassVar[str]
+    """The id of the line that says what the work is doing."""
+    PREPARING: ClassVar[str]
+    """What that line says when the work starts again."""
+    DISABLED_WHILE_RUNNING: ClassVar[tuple[str, ...]] = ("run_again",)
+
+    cancel_event: threading.Event
+    running: bool
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "cancel" and not self.running:
+            return None  # shown disabled while nothing runs
+        if action in self.DISABLED_WHILE_RUNNING and self.running:
+            return None
+        return True
+
+    def action_cancel(self) -> None:
+        if self.running and not self.cancel_event.is_set():
+            self.cancel_event.set()
+            self.query_one(f"#{self.PHASE_ID}", Static).update("cancelling: finishing the current batch …")
+
+    def action_cancel_or_back(self) -> None:
+        if self.running:
+            self.action_cancel()
+        else:
+            self.app.pop_screen()
+
+    def action_run_again(self) -> None:
+        if not self.running:
+            self.query_one(f"#{self.PHASE_ID}", Static).update(self.PREPARING)
+            self.start()

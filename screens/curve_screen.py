@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
 from workbench.safe_text import visible
 
-from .base import WorkbenchScreen
+from .base import LongWorkScreen
 from .crash import reporting_failures
 from .format import Plain, figure
 from .messages import CurveFailed, CurveFinished, CurvePointDone, Exported, ExportFailed, RunProgress
@@ -64,13 +64,15 @@ class CurvePlot(Static):
         self.update(Text.from_ansi(curve_plot(curve, self.size.width, self.size.height, colors)))  # names shown through visible() there
 
 
-class CurveScreen(WorkbenchScreen[None]):
+class CurveScreen(LongWorkScreen):
     BINDINGS = [
         Binding("c", "cancel", "Cancel"),
         Binding("r", "run_again", "Run again"),
         Binding("w", "export", "Export", tooltip="write the curve as one HTML page (table and chart) into the current folder"),
         Binding("escape", "cancel_or_back", "Back"),
     ]
+    PHASE_ID = "curve-phase"
+    PREPARING = "preparing …"
 
     def __init__(self, config: "CurveConfig"):
         from workbench.curve import Curve
@@ -86,7 +88,7 @@ class CurveScreen(WorkbenchScreen[None]):
         yield Header()
         with Vertical(id="curve-box"):
             yield Plain(f"learning curve: {self.config.describe()}", id="curve-title")
-            yield Plain("preparing …", id="curve-phase")
+            yield Plain(self.PREPARING, id=self.PHASE_ID)
             yield ProgressBar(id="curve-progress", show_eta=False)
             yield CurvePlot(self, id="curve-plot")
             yield DataTable(id="curve-table", cursor_type="row", zebra_stripes=True)
@@ -188,29 +190,6 @@ class CurveScreen(WorkbenchScreen[None]):
         self.query_one(CurvePlot).redraw()
 
     # ------------------------------------------------------------ actions
-
-    def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "cancel" and not self.running:
-            return None
-        if action == "run_again" and self.running:
-            return None
-        return True
-
-    def action_cancel(self) -> None:
-        if self.running and not self.cancel_event.is_set():
-            self.cancel_event.set()
-            self.query_one("#curve-phase", Static).update("cancelling: finishing the current batch …")
-
-    def action_cancel_or_back(self) -> None:
-        if self.running:
-            self.action_cancel()
-        else:
-            self.app.pop_screen()
-
-    def action_run_again(self) -> None:
-        if not self.running:
-            self.query_one("#curve-phase", Static).update("preparing …")
-            self.start()
 
     def action_export(self) -> None:
         if not any(p.value is not None for p in self.curve.points):

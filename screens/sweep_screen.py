@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 from workbench.results import note_line
 from workbench.safe_text import visible
 
-from .base import WorkbenchScreen
+from .base import LongWorkScreen
 from .crash import reporting_failures
 from .format import Plain, SortCell, figure, one_line, seconds, signed
 from .messages import RunProgress, SweepFailed, SweepFinished, SweepPlanned, SweepVariantDone
@@ -55,7 +55,7 @@ def params_text(params: dict[str, Any]) -> str:
     return one_line("  ".join(parts), 80)
 
 
-class SweepScreen(WorkbenchScreen[None]):
+class SweepScreen(LongWorkScreen):
     BINDINGS = [
         Binding("s", "next_sort", "Sort"),
         Binding("o", "reverse", "Reverse"),
@@ -65,6 +65,9 @@ class SweepScreen(WorkbenchScreen[None]):
         Binding("x", "clear", "Clear"),
         Binding("escape", "cancel_or_back", "Back"),
     ]
+    PHASE_ID = "sweep-phase"
+    PREPARING = "preparing: checking every variant before any runs …"
+    DISABLED_WHILE_RUNNING = ("run_again", "clear")
 
     show_times: ClassVar[bool] = True
     """False: the time column shows '-' for runs computed now (a snapshot test's stable picture)."""
@@ -88,7 +91,7 @@ class SweepScreen(WorkbenchScreen[None]):
         yield Header()
         with Vertical(id="sweep-box"):
             yield Plain(f"sweep of {len(c.variants)} variants · metric {c.metric} · baseline {c.baseline}", id="sweep-title")
-            yield Plain("preparing: checking every variant before any runs …", id="sweep-phase")
+            yield Plain(self.PREPARING, id=self.PHASE_ID)
             yield ProgressBar(id="sweep-progress", show_eta=False)
             yield Leaderboard(id="leaderboard", cursor_type="row", zebra_stripes=True)
             yield Plain("", id="variant-detail")
@@ -327,30 +330,14 @@ class SweepScreen(WorkbenchScreen[None]):
         self.apply_sort()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "cancel" and not self.running:
-            return None  # shown disabled while nothing runs
-        if action in ("run_again", "clear") and self.running:
-            return None
         if action == "compare" and not (self.result is not None and self.result.test_comparison is not None and self.result.test_comparison.tested):
             return None
-        return True
-
-    def action_cancel(self) -> None:
-        if self.running and not self.cancel_event.is_set():
-            self.cancel_event.set()
-            self.query_one("#sweep-phase", Static).update("cancelling: finishing the current batch …")
-
-    def action_cancel_or_back(self) -> None:
-        if self.running:
-            self.action_cancel()
-        else:
-            self.app.pop_screen()
+        return super().check_action(action, parameters)
 
     def action_run_again(self) -> None:
         if not self.running:
             self.confirmed = True  # r on a sweep not started for its size is the user's yes
-            self.query_one("#sweep-phase", Static).update("preparing: checking every variant before any runs …")
-            self.start()
+        super().action_run_again()
 
     def action_compare(self) -> None:
         res = self.result
