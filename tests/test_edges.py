@@ -221,20 +221,6 @@ def test_majority_on_a_file_and_on_it_reversed_gives_the_same_selective_figures(
     assert got[0] == got[1]
 
 
-def test_a_local_ray_stays_on_loopback():
-    ray = pytest.importorskip("ray")
-    from workbench.scaleout import init_ray
-
-    if ray.is_initialized():
-        pytest.skip("a Ray is running in this process already")
-    init_ray("local")
-    try:
-        assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
-        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
-    finally:
-        ray.shutdown()
-
-
 def test_a_temperature_so_small_that_scores_overflow_is_refused(capsys):
     assert main(["eval", "--data", "sample", "--method", "embed-zeroshot", "-p", "temperature=1e-320"]) == 2
     err = capsys.readouterr().err

@@ -2,7 +2,9 @@
 cpu,cpu``) gives the single-device run's predictions under the same run id, and a multi-device CLI
 run killed with SIGKILL leaves no worker computing and resumes like a local one; Ray Data (``--ray``)
 gives them too, when Ray is installed, and a killed Ray run leaves no actor and resumes the same way.
-A method that fits on the train split has the workers encode it, and fits as one device does."""
+A method that fits on the train split has the workers encode it, and fits as one device does.
+Every test that starts a Ray is in this file: the suite's parallel workers take whole files
+(``--dist loadfile``), so no two local Rays start at once."""
 
 import json
 import os
@@ -348,3 +350,17 @@ def test_ray_address_checks():
         check_ray_reachable(f"127.0.0.1:{listening.getsockname()[1]}")  # something answers: Ray's to judge
     check_ray_reachable("local")
     check_ray_reachable("auto")
+
+
+def test_a_local_ray_stays_on_loopback():
+    ray = pytest.importorskip("ray")
+    from workbench.scaleout import init_ray
+
+    if ray.is_initialized():
+        pytest.skip("a Ray is running in this process already")
+    init_ray("local")
+    try:
+        assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
+        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+    finally:
+        ray.shutdown()
