@@ -23,7 +23,9 @@ def region(png: bytes, box: dict[str, float]) -> list[tuple[int, int, int]]:
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     left, top = int(box["x"]), int(box["y"])
-    return list(image.crop((left, top, left + int(box["width"]), top + int(box["height"]))).getdata())
+    cropped = image.crop((left, top, left + int(box["width"]), top + int(box["height"])))
+    pixels = getattr(cropped, "get_flattened_data", cropped.getdata)  # getdata is deprecated from Pillow 13
+    return list(pixels())
 
 
 def share_near(pixels: list[tuple[int, int, int]], colour: tuple[int, int, int], within: int) -> float:

@@ -112,21 +112,17 @@ def test_resume_retry_errors_on_an_unfinished_run_asks_for_the_missing_and_the_e
 
 
 async def test_e_on_the_history_retries_the_errors(tmp_path, monkeypatch, capsys):
-    from tui_helpers import no_device_picking, static_text, wait_for_screen
+    from tui_helpers import no_device_picking, open_history, static_text, wait_for_screen
 
     from screens.app import WorkbenchApp
-    from screens.history_screen import HistoryScreen
     from screens.report_screen import ReportScreen
-    from screens.setup_screen import SetupScreen
 
     no_device_picking(monkeypatch)
     with FakeOpenAI() as server:
         run_id, store = first_run(tmp_path, server, capsys)
         app = WorkbenchApp(store)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for_screen(pilot, SetupScreen)
-            await pilot.press("ctrl+b")
-            await wait_for_screen(pilot, HistoryScreen)
+            await open_history(pilot)
             await pilot.press("e")
             report = await wait_for_screen(pilot, ReportScreen, timeout=60)
             assert "retried 3 stored errors: 2 answered now, 1 still errors" in static_text(report, "#report-notice")

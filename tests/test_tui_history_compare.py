@@ -1,28 +1,21 @@
 """History (all runs, sortable, pick two) and compare (deltas, McNemar, matrices side by side,
 flipped examples, configuration diff)."""
 
-from textual.widgets import DataTable
 from fake_methods import LabelWordMethod
-from tui_helpers import SEED_IDS, SEED_LABELS, seed_runs, static_text, stored_report, wait_for, wait_for_screen
+from textual.widgets import DataTable
+from tui_helpers import SEED_IDS, SEED_LABELS, open_history, seed_runs, static_text, stored_report, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
 from screens.history_screen import HistoryScreen
 from screens.prompt_screen import PromptScreen
 from screens.report_screen import ReportScreen
-from screens.setup_screen import SetupScreen
 from workbench.methods import METHODS
 from workbench.store import RunStore
 
 
 def column(table: DataTable, key: str) -> list[str]:
     return [str(getattr(c, "plain", getattr(c, "text", c))) for c in table.get_column(key)]
-
-
-async def open_history(pilot) -> HistoryScreen:
-    await wait_for_screen(pilot, SetupScreen)
-    await pilot.press("ctrl+b")
-    return await wait_for_screen(pilot, HistoryScreen)
 
 
 async def test_history_lists_and_sorts_runs_with_key_figures(monkeypatch):

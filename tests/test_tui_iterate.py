@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from textual.widgets import DataTable, DirectoryTree, Input, ProgressBar
-from tui_helpers import SEED_IDS, seed_runs, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import SEED_IDS, open_history, seed_runs, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
@@ -189,9 +189,7 @@ async def test_history_describes_runs_and_filters_them(monkeypatch):
     seed_runs(store)
     app = WorkbenchApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        screen = await wait_for_screen(pilot, HistoryScreen)
+        screen = await open_history(pilot)
         table = screen.query_one("#runs", DataTable)
         assert column(table, "run") == ["bbbbbbbbbbbb", "aaaaaaaaaaaa"]
         what = column(table, "what")
@@ -221,9 +219,7 @@ async def test_compare_from_a_report_puts_the_older_run_in_a():
     seed_runs(store)  # A older than B
     app = WorkbenchApp(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        screen = await wait_for_screen(pilot, HistoryScreen)
+        screen = await open_history(pilot)
         table = screen.query_one("#runs", DataTable)
         table.move_cursor(row=column(table, "run").index("bbbbbbbbbbbb"))
         await pilot.press("enter")  # B's report first ...
@@ -248,9 +244,7 @@ async def test_question_mark_lists_every_key_of_the_screen():
     seed_runs(store)
     app = WorkbenchApp(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        screen = await wait_for_screen(pilot, HistoryScreen)
+        screen = await open_history(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, ReportScreen)
         await pilot.press("question_mark")

@@ -7,25 +7,15 @@ from dataclasses import replace
 import pytest
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
-from tui_helpers import key_burst, wait_for, wait_for_screen
+from tui_helpers import key_burst, open_prompt, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.keys_screen import KeysScreen, screen_keys
-from screens.prompt_screen import PromptScreen
 from screens.session import default_spec
 from screens.setup_screen import SetupScreen
 from workbench.store import RunStore
 
 SIZES = [(120, 40), (80, 24)]
-
-
-async def open_prompt(pilot) -> PromptScreen:
-    await wait_for_screen(pilot, SetupScreen)
-    await pilot.press("ctrl+n")
-    screen = await wait_for_screen(pilot, PromptScreen)
-    await wait_for(pilot, lambda: screen.dataset is not None and not screen.query("#editors-status"), what="the editors")
-    await pilot.pause()
-    return screen
 
 
 def footer_keys(screen) -> list[tuple[str, str]]:

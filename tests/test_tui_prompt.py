@@ -2,9 +2,9 @@
 
 from dataclasses import replace
 
-from textual.widgets import Input, TextArea
 from fake_methods import LabelWordMethod
-from tui_helpers import static_text, wait_for, wait_for_screen
+from textual.widgets import Input, TextArea
+from tui_helpers import open_prompt, static_text, wait_for
 
 from screens.app import WorkbenchApp
 from screens.param_editors import LabelTextsEditor, LineEditor, TemplateEditor, make_editor
@@ -14,15 +14,6 @@ from screens.run_screen import RunScreen
 from screens.session import default_spec
 from workbench.methods import METHODS
 from workbench.store import RunStore
-
-
-async def open_prompt(pilot) -> PromptScreen:
-    await pilot.pause()
-    await pilot.press("ctrl+n")
-    screen = await wait_for_screen(pilot, PromptScreen)
-    await wait_for(pilot, lambda: screen.dataset is not None and not screen.query("#editors-status"), what="the editors")
-    await pilot.pause()
-    return screen
 
 
 def spec_for(method: str, **params):

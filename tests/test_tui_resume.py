@@ -4,9 +4,9 @@ the engine's resume: only the missing examples are predicted, and the report cov
 import threading
 from dataclasses import replace
 
-from textual.widgets import DataTable
 from fake_methods import ApiWords, LabelWordMethod, open_gate
-from tui_helpers import no_device_picking, static_text, tiny_data, wait_for, wait_for_screen
+from textual.widgets import DataTable
+from tui_helpers import no_device_picking, open_history, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.history_screen import HistoryScreen
@@ -50,9 +50,7 @@ async def test_u_resumes_a_cancelled_run_predicting_only_what_is_missing(monkeyp
 
     app = WorkbenchApp(store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        history = await wait_for_screen(pilot, HistoryScreen)
+        history = await open_history(pilot)
         table = history.query_one("#runs", DataTable)
         assert cell(table, first.run_id, "status") == "cancelled 8/40"
         await pilot.press("u")

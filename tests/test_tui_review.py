@@ -9,11 +9,10 @@ from conftest import write_jsonl
 from fake_methods import KeywordMethod
 from test_relabel import FLIPPED, keyword_rows
 from textual.widgets import DataTable
-from tui_helpers import static_text, wait_for, wait_for_screen
+from tui_helpers import open_history, static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
-from screens.history_screen import HistoryScreen
 from screens.report_screen import ReportScreen
 from screens.review_screen import LabelPicker, ReviewScreen
 from screens.setup_screen import SetupScreen
@@ -77,9 +76,7 @@ async def test_review_kill_resume_write_rerun_compare(keyword_run, tmp_path):
         assert picker is not None
     # The session ended without writing anything (as a kill would): the decisions are stored.
     async with WorkbenchApp(Engine(tmp_path / "s.sqlite")).run_test(size=(100, 30)) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        history = await wait_for_screen(pilot, HistoryScreen)
+        history = await open_history(pilot)
         assert history.query_one("#runs", DataTable).row_count == 1
         await pilot.press("v")
         screen = await wait_for_screen(pilot, ReviewScreen)

@@ -6,10 +6,9 @@ from dataclasses import asdict, replace
 
 import pytest
 from textual.widgets import DataTable
-from tui_helpers import static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import open_history, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
-from screens.history_screen import HistoryScreen
 from screens.session import default_spec
 from screens.setup_screen import SetupScreen
 from screens.sweep_screen import SweepScreen
@@ -35,9 +34,7 @@ async def test_history_names_the_data_and_shows_the_highlighted_run_whole(size):
     seed_long_run(store)
     app = WorkbenchApp(store)
     async with app.run_test(size=size) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        screen = await wait_for_screen(pilot, HistoryScreen)
+        screen = await open_history(pilot)
         table = screen.query_one("#runs", DataTable)
         assert table.get_cell(RUN, "data").text.plain == "rotten_tomatoes_cleaned"  # the split has a column of its own
         await wait_for(pilot, lambda: LONG[1] in static_text(screen, "#run-detail"), what="the detail")

@@ -3,10 +3,9 @@ Home and End in history, the palette's screenshot saved where a folder exists.""
 
 import pytest
 from textual.widgets import DataTable, Select
-from tui_helpers import seed_runs, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import open_history, seed_runs, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
-from screens.history_screen import HistoryScreen
 from screens.setup_screen import SetupScreen
 from workbench.methods import METHODS
 from workbench.store import RunStore
@@ -35,9 +34,7 @@ async def test_home_and_end_move_through_the_history(size):
     seed_runs(store)
     app = WorkbenchApp(store)
     async with app.run_test(size=size) as pilot:
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        screen = await wait_for_screen(pilot, HistoryScreen)
+        screen = await open_history(pilot)
         table = screen.query_one("#runs", DataTable)
         assert table.cursor_row == 0
         await pilot.press("end")

@@ -7,11 +7,10 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Input
-from tui_helpers import SEED_IDS, seed_runs, static_text, wait_for, wait_for_screen
+from tui_helpers import SEED_IDS, open_history, seed_runs, static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
-from screens.history_screen import HistoryScreen
 from screens.prompt_screen import PromptScreen
 from screens.report_screen import ReportScreen
 from screens.session import default_spec
@@ -89,9 +88,7 @@ def test_report_confusion_and_errors_at_80x24(snap_compare):
 
 def test_history(snap_compare):
     async def ready(pilot):
-        await wait_for_screen(pilot, SetupScreen)
-        await pilot.press("ctrl+b")
-        await wait_for_screen(pilot, HistoryScreen)
+        await open_history(pilot)
         await pilot.press("down", "space")
         await settle(pilot)
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import write_jsonl
 from fake_methods import open_gate
 from textual.widgets import DataTable, Input
-from tui_helpers import TINY_ROWS, static_text, tiny_data, wait_for, wait_for_screen
+from tui_helpers import TINY_ROWS, open_prompt, static_text, tiny_data, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.prompt_screen import PromptScreen
@@ -23,15 +23,6 @@ from workbench.sweep_config import SweepConfigError, sweep_from_spec
 
 def words_spec(source: str, **params):
     return replace(default_spec(), data=DataSpec(source), method="label-words", params=params, batch_size=4)
-
-
-async def open_prompt(pilot) -> PromptScreen:
-    await wait_for_screen(pilot, SetupScreen)
-    await pilot.press("ctrl+n")
-    screen = await wait_for_screen(pilot, PromptScreen)
-    await wait_for(pilot, lambda: screen.dataset is not None and not screen.query("#editors-status"), what="the editors")
-    await pilot.pause()
-    return screen
 
 
 async def set_labels(pilot, screen, texts) -> None:

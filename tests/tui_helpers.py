@@ -132,6 +132,29 @@ async def wait_for_screen(pilot, screen_type, timeout: float = WAIT_S):
     return screen
 
 
+async def open_prompt(pilot):
+    """The prompt screen, opened from the setup screen (ctrl+n), once its editors are built."""
+    from screens.prompt_screen import PromptScreen
+    from screens.setup_screen import SetupScreen
+
+    await wait_for_screen(pilot, SetupScreen)
+    await pilot.press("ctrl+n")
+    screen = await wait_for_screen(pilot, PromptScreen)
+    await wait_for(pilot, lambda: screen.dataset is not None and not screen.query("#editors-status"), what="the editors")
+    await pilot.pause()
+    return screen
+
+
+async def open_history(pilot):
+    """The history screen, opened from the setup screen (ctrl+b), once it has read the store."""
+    from screens.history_screen import HistoryScreen
+    from screens.setup_screen import SetupScreen
+
+    await wait_for_screen(pilot, SetupScreen)
+    await pilot.press("ctrl+b")
+    return await wait_for_screen(pilot, HistoryScreen)
+
+
 def static_text(screen, selector: str) -> str:
     """The plain text a Static shows."""
     widget = screen.query_one(selector)
