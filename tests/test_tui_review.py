@@ -9,7 +9,7 @@ from conftest import write_jsonl
 from fake_methods import KeywordMethod
 from test_relabel import FLIPPED, keyword_rows
 from textual.widgets import DataTable
-from tui_helpers import open_history, static_text, wait_for, wait_for_screen
+from tui_helpers import open_history, settle_for_snapshot, static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
@@ -104,8 +104,7 @@ def test_review_screen_at_80x24(snap_compare, keyword_run, monkeypatch):
     async def ready(pilot):
         screen = await open_queue(pilot, run_id)
         await pilot.press("a")
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle_for_snapshot(pilot)
         assert "1 of 4 reviewed" in static_text(screen, "#review-head")
 
     assert snap_compare(WorkbenchApp(engine), terminal_size=(80, 24), run_before=ready)

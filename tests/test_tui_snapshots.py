@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from textual.widgets import Input
-from tui_helpers import SEED_IDS, open_history, seed_runs, static_text, wait_for, wait_for_screen
+from tui_helpers import SEED_IDS, open_history, seed_runs, settle_for_snapshot, static_text, wait_for, wait_for_screen
 
 from screens.app import WorkbenchApp
 from screens.compare_screen import CompareScreen
@@ -33,16 +33,11 @@ def seeded_app() -> WorkbenchApp:
     return WorkbenchApp(store, replace(default_spec(), model="all-MiniLM-L6-v2"))
 
 
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def test_setup_screen(snap_compare):
     async def ready(pilot):
         screen = await wait_for_screen(pilot, SetupScreen)
         await wait_for(pilot, lambda: "120 examples" in static_text(screen, "#data-summary"), what="the summary")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
 
@@ -56,7 +51,7 @@ def test_prompt_screen_with_a_refused_label_text(snap_compare):
         boxes = list(screen.query(".label-text-row Input").results(Input))
         boxes[0].value = "A very negative movie review"
         boxes[1].value = ""
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
 
@@ -67,7 +62,7 @@ async def open_report(pilot, tab_key: str | None = None) -> None:
     await wait_for_screen(pilot, ReportScreen)
     if tab_key:
         await pilot.press(tab_key)
-    await settle(pilot)
+    await settle_for_snapshot(pilot)
 
 
 def test_report_metrics(snap_compare):
@@ -81,7 +76,7 @@ def test_report_confusion_and_errors_at_80x24(snap_compare):
     async def ready(pilot):
         await open_report(pilot, "e")
         await pilot.press("down", "left", "enter")  # gold pos, predicted neg
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=ready)
 
@@ -90,7 +85,7 @@ def test_history(snap_compare):
     async def ready(pilot):
         await open_history(pilot)
         await pilot.press("down", "space")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
 
@@ -101,7 +96,7 @@ def test_compare_summary(snap_compare):
         pilot.app.open_compare(SEED_IDS["a"], SEED_IDS["b"])
         screen = await wait_for_screen(pilot, CompareScreen)
         await wait_for(pilot, lambda: "McNemar" in static_text(screen, "#mcnemar"), what="the comparison")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
 
@@ -122,7 +117,7 @@ def test_sweep_after_it_finished(snap_compare, label_words, monkeypatch):
         pilot.app.open_sweep()
         screen = await wait_for_screen(pilot, SweepScreen)
         await wait_for(pilot, lambda: screen.result is not None, what="the sweep")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=ready)
 
@@ -131,7 +126,7 @@ def test_report_confidence(snap_compare):
     async def ready(pilot):
         await open_report(pilot, "k")
         await pilot.press("right", "right", "right", "right", "right", "right")  # threshold 0.80
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(100, 30), run_before=ready)
 
@@ -139,7 +134,7 @@ def test_report_confidence(snap_compare):
 def test_report_confidence_at_80x24(snap_compare):
     async def ready(pilot):
         await open_report(pilot, "k")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(seeded_app(), terminal_size=(80, 24), run_before=ready)
 
@@ -159,10 +154,10 @@ async def open_many(pilot, *keys: str) -> None:
     pilot.app.open_report(MANY_ID)
     screen = await wait_for_screen(pilot, ReportScreen)
     await wait_for(pilot, lambda: screen.ready and screen.query("#top-confusions"), what="the report")
-    await settle(pilot)
+    await settle_for_snapshot(pilot)
     if keys:
         await pilot.press(*keys)
-    await settle(pilot)
+    await settle_for_snapshot(pilot)
 
 
 def test_report_of_77_classes_at_80x24(snap_compare):
@@ -181,7 +176,7 @@ def test_report_of_77_classes_matrix_at_80x24(snap_compare):
     async def ready(pilot):
         await open_many(pilot)
         pilot.app.screen.query_one("#metrics-plot").scroll_visible(animate=False, top=True)
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(many_classes_app(), terminal_size=(80, 24), run_before=ready)
 
@@ -209,6 +204,6 @@ def test_learning_curve_after_it_finished(snap_compare, monkeypatch):
         pilot.app.open_curve(curve_from_spec(spec, sizes=[2, 4, 8, 16], seeds=[0, 1, 2]))
         screen = await wait_for_screen(pilot, CurveScreen)
         await wait_for(pilot, lambda: not screen.running, what="the curve")
-        await settle(pilot)
+        await settle_for_snapshot(pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=ready)

@@ -155,6 +155,16 @@ async def open_history(pilot):
     return await wait_for_screen(pilot, HistoryScreen)
 
 
+async def settle_for_snapshot(pilot) -> None:
+    """Every worker done, then a still picture: the text cursors stop blinking (an Input's is then
+    hidden, a TextArea's shown). They toggle every 0.5 s, so a capture taken later than usual (a
+    loaded machine) showed a cursor in the other phase and failed the snapshot."""
+    await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 def static_text(screen, selector: str) -> str:
     """The plain text a Static shows."""
     widget = screen.query_one(selector)
