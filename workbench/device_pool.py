@@ -17,12 +17,13 @@ Each worker has a task queue and a result queue of its own, fed at most two batc
 one it computes and the next, which it prepares meanwhile): a worker stopped or killed while it
 holds a queue's lock then blocks no other worker, and the parent knows which batches it holds.
 **A stalled worker** (stopped with SIGSTOP, frozen, or stuck in one batch) is given up on: when
-it has sent nothing, not even its heartbeat, for :data:`STALL_SILENT_S` (:data:`STALL_START_S` from
-its start to its first word), or has computed one batch for longer than :func:`batch_limit` (:data:`STALL_MIN_S` plus :data:`STALL_PER_EXAMPLE_S` an
-example; loading and fitting are not timed), it is killed and its batches go to the other workers
-(the run's notes say so); with none left the run fails as resumable. Each worker's results are
-read by a relay thread of its own, so a worker stopped halfway through sending a large result
-blocks only its relay, never the parent's loop, which sees the worker fall silent. Closing the pool (the run's
+it has sent nothing, not even its heartbeat, for :data:`STALL_SILENT_S` (:data:`STALL_START_S`
+from its start to its first word), or has computed one batch for longer than
+:func:`batch_limit` (:data:`STALL_MIN_S` plus :data:`STALL_PER_EXAMPLE_S` an example; loading
+and fitting are not timed), it is killed and its batches go to the other workers (the run's notes
+say so); with none left the run fails as resumable. Each worker's results are read by a relay
+thread of its own, so a worker stopped halfway through sending a large result blocks only its
+relay, never the parent's loop, which sees the worker fall silent. Closing the pool (the run's
 end, Ctrl-C, SIGTERM) asks the workers to stop, terminates those still there after
 :data:`STOP_GRACE_S` and kills (SIGKILL) what is left a moment later, so the parent never waits
 on a stopped worker.
