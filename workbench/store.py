@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 import threading
 import time
 import weakref
@@ -24,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from .artifacts import ARTIFACTS_TABLE
 from .data import Origin
 from .errors import RUN, STORE, StoreError, WorkbenchError
+from .readers import file_kind
 from .results import Report, RunConfig
 from .run_locks import RunLocks, refuse_hard_links
 
@@ -345,16 +345,6 @@ def _release(db: sqlite3.Connection, identity: tuple[int, int] | None) -> None:
     _hold(identity, -1)
 
 
-def _not_a_file(path: Path) -> str | None:
-    """What ``path`` is when it exists and is no regular file (a /proc file is one), else None."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return None  # missing (a new store) or unreadable: opening it says so
-    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-    return next((kind for test, kind in kinds if test(mode)), None)
-
-
 def not_sqlite(path: Path) -> bool:
     """Whether ``path`` holds bytes that are not a SQLite database (an empty or missing file is
     a new store). Read, not stat'ed: a /proc file says its size is 0 and holds text.
@@ -393,7 +383,8 @@ class RunStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool | None = None):
         self.path = Path(path).expanduser() if path else default_store_path()
         self.read_only = (self.path.exists() and not _writable(self.path)) if read_only is None else read_only
-        if kind := _not_a_file(self.path):  # reading a FIFO's header would wait for a writer forever
+        # Reading a FIFO's header would wait for a writer forever. A missing path is a new store.
+        if self.path.exists() and (kind := file_kind(self.path)):
             raise StoreError(f"the run store {self.path} is {kind}", expected="a SQLite file, or a path where one can be made", fix="name a run store file", field=STORE)
         refuse_hard_links(self.path)
         if not_sqlite(self.path):  # SQLite would read /proc/version (size 0) as an empty database, and write to it
