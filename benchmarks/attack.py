@@ -45,8 +45,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
-from attack_edges import ctrl_c_as_in_a_terminal, edges  # noqa: E402
+from attack_edges import edges  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
+from terminal_signals import ctrl_c_as_in_a_terminal  # noqa: E402
 
 PLANTED = "sk-PLANTED-4c1d9e7a-attack-harness-never-store"
 PLANTED_FORMS = (PLANTED.encode(), PLANTED[10:30].encode(), PLANTED.upper().encode(), PLANTED[10:30].upper().encode(),

@@ -37,19 +37,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from terminal_signals import ctrl_c_as_in_a_terminal  # tests/, on the path attack.py sets
+
 if TYPE_CHECKING:
     from attack import Harness
 
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 ESC_LABEL = "pos\x1b]0;pwned\x07\x1b[2J"
-
-
-def ctrl_c_as_in_a_terminal() -> None:
-    """A ``preexec_fn``: the child's SIGINT as a terminal's foreground process has it. Started in the
-    background by a non-interactive shell (``python benchmarks/attack.py &``, nohup), this process
-    ignores SIGINT and its children inherit that: Python then installs no KeyboardInterrupt, and a
-    SIGINT sent to try Ctrl-C would be ignored, as the shell meant."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def jsonl(rows) -> str:

@@ -18,6 +18,7 @@ import pytest
 from conftest import write_jsonl
 from fake_methods import open_gate
 from fake_openai import FakeOpenAI
+from terminal_signals import ctrl_c_as_in_a_terminal
 from workbench.errors import StoreError
 from workbench.resume import resume
 from workbench.store import RunStore
@@ -39,14 +40,6 @@ def reviews(tmp_path: Path, n: int, name: str = "data") -> str:
     write_jsonl(d / "test.jsonl", rows)
     (d / "labels.json").write_text(json.dumps(["neg", "pos"]))
     return str(d)
-
-
-def ctrl_c_as_in_a_terminal() -> None:
-    """The child's SIGINT as a terminal's foreground process has it. A process started in the
-    background by a non-interactive shell (``pytest ... &``, nohup, some CI runners) ignores
-    SIGINT, its children inherit that, and Python then installs no KeyboardInterrupt: the test's
-    Ctrl-C would be ignored, as the shell meant, and the run went on until the test gave up."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def chat_eval(store: Path, data: str, server: FakeOpenAI, out: Path, *extra: str) -> subprocess.Popen:
